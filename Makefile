@@ -1,0 +1,32 @@
+# memcap: two commands do all the set-up on a fresh machine.
+#   make book    create .venv if missing, execute every chapter (scale $(SCALE)), render the HTML book
+#   make test    create .venv if missing, run the test suite (unit tests, chapters at smoke scale, book build)
+# conda users: `conda env create -f environment.yml`, then `make book VENV=$$CONDA_PREFIX` (the env is then kept).
+
+PYTHON     ?= python3
+VENV       ?= .venv
+SCALE      ?= default
+# torch first, pinned: 2.13.0 is the CPU build where a local wheel is provided; a GPU machine can choose
+# another build with TORCH_SPEC, or install torch into the environment beforehand (then it is kept).
+TORCH_SPEC ?= torch==2.13.0
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.memcap-installed
+
+.PHONY: book test env clean
+
+book: $(STAMP)
+	$(BIN)/memcap book --scale $(SCALE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -e ".[all]"
+	touch $(STAMP)
+
+clean:
+	rm -rf build book/_build

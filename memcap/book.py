@@ -1,0 +1,56 @@
+"""Building the HTML book from executed chapters: ``memcap book``.
+
+The book's sources (``book/``: Sphinx configuration, front matter) are copied with the executed notebooks
+of one scale into ``<build>/<scale>/book-src``, and Sphinx with myst-nb renders them (no re-execution) into
+``<build>/<scale>/html`` with warnings treated as errors. Math is rendered by a MathJax copy shipped
+with the build (no CDN), so the book reads offline.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .chapters import CHAPTERS
+from .execute import project_root, run_chapters
+
+
+def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None = None) -> Path:
+    """Copy ``book/`` and the executed notebooks of ``scale`` into one Sphinx source folder."""
+    root = root or project_root()
+    build = Path(build_dir).resolve() / scale
+    src = build / "book-src"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(root / "book", src, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+    missing = [ch.name for ch in CHAPTERS if not (build / f"{ch.name}.ipynb").exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"no executed notebook for {missing} in {build}; run `memcap run --scale {scale}` first "
+            "(or `memcap book` without --no-execute)"
+        )
+    (src / "chapters").mkdir()
+    for ch in CHAPTERS:
+        shutil.copy2(build / f"{ch.name}.ipynb", src / "chapters" / f"{ch.name}.ipynb")
+    return src
+
+
+def build_book(
+    scale: str = "default",
+    build_dir: str | Path = "build",
+    execute: bool = True,
+    progress: bool = True,
+    root: Path | None = None,
+) -> Path:
+    """Execute every chapter (unless ``execute=False``), then render the HTML book; returns its index.html."""
+    if execute:
+        run_chapters(scale=scale, build_dir=build_dir, progress=progress, root=root)
+    src = stage_sources(scale, build_dir, root)
+    html = Path(build_dir).resolve() / scale / "html"
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d", str(src.parent / "doctrees")]
+    proc = subprocess.run([*cmd, str(src), str(html)], check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"Sphinx failed (exit {proc.returncode}) building {src} -> {html}; see the warnings above")
+    return html / "index.html"

@@ -1,0 +1,204 @@
+"""Executing chapters with papermill: ``memcap run`` and :func:`run_chapters`.
+
+The Jupytext source ``notebooks/<chapter>.py`` is read into a notebook node (papermill cannot read
+``.py``), its parameters are checked against the chapter's ``parameters`` cell, and papermill executes it
+into ``<build>/<scale>/<chapter>.ipynb``; the chapter writes ``<build>/<scale>/<chapter>/results.json``.
+
+A run in progress is written to ``<chapter>.partial.ipynb`` and renamed only when every cell succeeded,
+so an executed notebook in the build folder is always a complete one. A failure leaves
+``<chapter>.failed.ipynb`` with the traceback in it and raises :class:`ChapterFailed`, which names the
+chapter and the cell.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
+
+
+class ChapterFailed(RuntimeError):
+    """A chapter stopped with an error; the message names the chapter, the cell and the error."""
+
+    def __init__(self, chapter: str, message: str, notebook: Path | None = None):
+        self.chapter, self.notebook = chapter, notebook
+        where = f"\n  executed notebook with the error: {notebook}" if notebook else ""
+        super().__init__(f"chapter {chapter} failed: {message}{where}")
+
+
+@dataclass(frozen=True)
+class ChapterResult:
+    chapter: str
+    notebook: Path
+    output_dir: Path
+    seconds: float
+
+
+def project_root() -> Path:
+    """The folder holding ``notebooks/``: $MEMCAP_ROOT, else the checkout this package was installed
+    from (editable install), else the current folder."""
+    if os.environ.get("MEMCAP_ROOT"):
+        return Path(os.environ["MEMCAP_ROOT"]).resolve()
+    here = Path(__file__).resolve().parents[1]
+    if (here / "notebooks").is_dir():
+        return here
+    return Path.cwd()
+
+
+def source_path(chapter: Chapter, root: Path | None = None) -> Path:
+    return (root or project_root()) / "notebooks" / f"{chapter.name}.py"
+
+
+def read_chapter(chapter: Chapter, root: Path | None = None):
+    """The chapter's Jupytext source as an nbformat notebook node."""
+    import jupytext
+
+    path = source_path(chapter, root)
+    if not path.exists():
+        raise FileNotFoundError(f"chapter source {path} not found (set MEMCAP_ROOT to the project folder)")
+    return jupytext.read(path)
+
+
+def parameter_names(nb) -> dict[str, Any]:
+    """Names and literal default values of the notebook's ``parameters`` cell.
+
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("seed = 0", metadata={"tags": ["parameters"]})])
+        >>> parameter_names(nb)
+        {'seed': 0}
+    """
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"a chapter needs exactly one cell tagged 'parameters', found {len(cells)}")
+    names: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            raise ValueError(f"the parameters cell may hold only `name = literal` lines, found: {ast.unparse(node)}")
+        try:
+            names[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise ValueError(
+                f"parameter {node.targets[0].id} must be a literal (papermill overrides are injected after this "
+                f"cell, so a derived value would keep its old value), found: {ast.unparse(node.value)}"
+            ) from None
+    return names
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``-p name value`` value as papermill does: int, float, bool, None, else a string.
+
+        >>> [parse_value(v) for v in ["3", "0.5", "True", "None", "smoke"]]
+        [3, 0.5, True, None, 'smoke']
+    """
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    return value if isinstance(value, (int, float, bool, type(None), list, dict, str)) else text
+
+
+def run_chapter(
+    chapter: str | Chapter,
+    *,
+    scale: str = "default",
+    parameters: Mapping[str, Any] | None = None,
+    build_dir: str | Path = "build",
+    progress: bool = True,
+    root: Path | None = None,
+) -> ChapterResult:
+    """Execute one chapter through papermill; raises :class:`ChapterFailed` on any error."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    if scale not in ch.presets:
+        raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+    nb = read_chapter(ch, root)
+    known = parameter_names(nb)
+    params = dict(parameters or {})
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for chapter {ch.name}; its parameters are {sorted(known)}")
+    if "scale" in params and params["scale"] != scale:
+        raise ValueError(f"scale given twice: scale={scale!r} and -p scale {params['scale']!r}")
+    cwd = (root or project_root()).resolve()
+    build = Path(build_dir).resolve() / scale
+    output_dir = build / ch.name
+    shown = os.path.relpath(output_dir, cwd)  # the injected cell reads better relative to the project
+    params.update(scale=scale, output_dir=str(output_dir) if shown.startswith("..") else shown)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / RESULTS_FILE).unlink(missing_ok=True)  # a stale result must not pass for this run's
+
+    final, partial, failed = (build / f"{ch.name}{suffix}.ipynb" for suffix in ("", ".partial", ".failed"))
+    for stale in (final, failed):
+        stale.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            nb,
+            str(partial),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(cwd),
+        )
+    except PapermillExecutionError as err:
+        os.replace(partial, failed)
+        message = f"cell {err.cell_index} (In [{err.exec_count}]) raised {err.ename}: {err.evalue}"
+        raise ChapterFailed(ch.name, message, failed) from None
+    except Exception as err:  # kernel died, timeout, ...
+        if partial.exists():
+            os.replace(partial, failed)
+        raise ChapterFailed(ch.name, f"{type(err).__name__}: {err}", failed if failed.exists() else None) from err
+    os.replace(partial, final)
+    if not (output_dir / RESULTS_FILE).exists():
+        raise ChapterFailed(ch.name, f"finished without writing {output_dir / RESULTS_FILE}", final)
+    return ChapterResult(ch.name, final, output_dir, time.perf_counter() - t0)
+
+
+def run_chapters(
+    chapters: Iterable[str] | None = None,
+    *,
+    scale: str = "default",
+    parameters: Mapping[str, Any] | None = None,
+    build_dir: str | Path = "build",
+    progress: bool = True,
+    keep_going: bool = False,
+    log=None,
+    root: Path | None = None,
+) -> list[ChapterResult]:
+    """Execute several chapters (all when ``chapters`` is None) in order.
+
+    Stops at the first failure unless ``keep_going``; either way raises :class:`ChapterFailed` at the end
+    if any chapter failed, after the others have run.
+    """
+    log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    selected = list(CHAPTERS) if chapters is None else [get_chapter(c) for c in chapters]
+    for ch in selected:  # validate everything before the first (possibly long) run starts
+        if scale not in ch.presets:
+            raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+    results, failures = [], []
+    for i, ch in enumerate(selected, 1):
+        log(f"[{i}/{len(selected)}] {ch.name} ({ch.title}) at scale={scale}")
+        try:
+            res = run_chapter(ch, scale=scale, parameters=parameters, build_dir=build_dir, progress=progress, root=root)
+        except ChapterFailed as err:
+            log(str(err))
+            failures.append(err)
+            if not keep_going:
+                break
+            continue
+        log(f"[{i}/{len(selected)}] {ch.name} done in {res.seconds:.1f} s -> {res.notebook}")
+        results.append(res)
+    if failures:
+        if len(failures) == 1:
+            raise failures[0]
+        raise ChapterFailed(", ".join(f.chapter for f in failures), "; ".join(str(f) for f in failures))
+    return results

@@ -1,0 +1,100 @@
+"""Every chapter end to end at smoke scale through papermill, results read back, and the HTML book built
+from them: pages, figures, no error output, math rendered by the bundled MathJax (no CDN)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from memcap import book, chapters, execute
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def smoke_build(tmp_path_factory):
+    build = tmp_path_factory.mktemp("build")
+    results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
+    assert [r.chapter for r in results] == [c.name for c in chapters.CHAPTERS]
+    return build
+
+
+@pytest.fixture(scope="session")
+def smoke_html(smoke_build):
+    index = book.build_book("smoke", smoke_build, execute=False)
+    return index.parent
+
+
+def test_chapter_1_results(smoke_build):
+    data = chapters.load_results(smoke_build / "smoke" / "01_memorization")
+    r = data["results"]
+    assert data["scale"] == "smoke" and data["seed"] == 0
+    assert r["arithmetic_round_trips"] == data["preset"]["coded_sequences"]
+    assert r["arithmetic_max_overhead_bits"] <= 2.001
+    assert r["arithmetic_bits_per_symbol"] < r["best_general_compressor_bits_per_symbol"]
+    assert r["mem_u_order4_train_bits_per_seq"] > 10 * max(r["mem_u_order4_heldout_bits_per_seq"], 0.1)
+    assert 0 <= r["toy_map_unintended_bits"] < r["toy_map_peak_unintended_bits"]
+    assert r["mixture_max_extra_bits"] <= 1 + 1e-9
+
+
+def test_executed_notebooks_are_complete(smoke_build):
+    import nbformat
+
+    for ch in chapters.CHAPTERS:
+        nb = nbformat.read(smoke_build / "smoke" / f"{ch.name}.ipynb", as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
+        assert not errors, ch.name
+        assert any(o.get("data", {}).get("image/png") for c in nb.cells for o in c.get("outputs", []) if c.cell_type == "code")
+    assert not list((smoke_build / "smoke").glob("*.partial.ipynb"))
+
+
+def test_plain_papermill_on_a_jupytext_conversion(tmp_path):
+    """The README's second way: jupytext --to ipynb, then the papermill command line."""
+    src = execute.source_path(chapters.CHAPTERS[0])
+    nb = tmp_path / "01.ipynb"
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "jupytext", "--to", "ipynb", str(src), "-o", str(nb)], check=True, capture_output=True)
+    out_dir = tmp_path / "results"
+    subprocess.run(
+        [bin_dir / "papermill", str(nb), str(tmp_path / "out.ipynb"), "-p", "scale", "smoke", "-p", "output_dir", str(out_dir)],
+        check=True, capture_output=True, cwd=tmp_path,
+    )
+    assert chapters.load_results(out_dir)["scale"] == "smoke"
+
+
+def test_cli_run_reports_failure_and_exit_code(tmp_path):
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "memcap", "run", "1", "--scale", "smoke", "--no-progress", "--build-dir", str(tmp_path),
+         "-p", "seed", "-4"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1
+    assert "chapter 01_memorization failed" in proc.stderr and "seed=-4" in proc.stderr
+
+
+def test_book_has_every_chapter_with_figures_and_no_errors(smoke_html):
+    index = (smoke_html / "index.html").read_text()
+    for ch in chapters.CHAPTERS:
+        page = smoke_html / "chapters" / f"{ch.name}.html"
+        assert page.exists(), ch.name
+        html = page.read_text()
+        assert f"chapters/{ch.name}.html" in index  # listed on the index page
+        images = re.findall(r'<img[^>]+src="([^"]+)"', html)
+        assert images, f"{ch.name} has no figures"
+        for src in images:
+            assert (page.parent / src).resolve().exists(), src
+        assert "Traceback" not in html and 'class="output traceback' not in html and "output stderr" not in html
+
+
+def test_book_is_offline(smoke_html):
+    for page in smoke_html.rglob("*.html"):
+        html = page.read_text()
+        remote = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?:)?//[^"]*"', html)
+        assert not remote, f"{page.name} loads {remote}"
+    mathjax = smoke_html / "_static" / "mathjax" / "tex-chtml.js"
+    assert mathjax.exists()
+    chapter = (smoke_html / "chapters" / f"{chapters.CHAPTERS[0].name}.html").read_text()
+    assert 'src="../_static/mathjax/tex-chtml.js"' in chapter
+    assert r"\mathrm{mem}" in chapter  # the equations are there for MathJax to typeset

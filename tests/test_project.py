@@ -1,0 +1,59 @@
+"""Project layout promises: one dependency list mirrored for conda, sources not build products."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parents[1]
+CONDA_NAMES = {"torch": "pytorch"}
+
+
+def _name_spec(req: str) -> tuple[str, str]:
+    m = re.match(r"([A-Za-z0-9_.\-]+)\s*(.*)", req.strip())
+    return m.group(1).lower(), m.group(2).replace(" ", "")
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(_name_spec(r) for r in project["dependencies"])
+    for extra, reqs in project["optional-dependencies"].items():
+        wanted.update(_name_spec(r) for r in reqs if not r.startswith("memcap"))
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    have = {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            have.update(_name_spec(r) for r in dep["pip"] if not r.startswith("-e"))
+        else:
+            have.update([_name_spec(dep)])
+    for name, spec in wanted.items():
+        conda_name = CONDA_NAMES.get(name, name)
+        assert conda_name in have, f"{name} missing from environment.yml"
+        assert have[conda_name] == spec, f"{name}: pyproject {spec!r} vs environment.yml {have[conda_name]!r}"
+
+
+def test_torch_range_admits_the_cpu_build():
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    torch = next(d for d in deps if d.startswith("torch"))
+    from packaging.specifiers import SpecifierSet
+
+    assert "2.13.0" in SpecifierSet(torch[len("torch"):])
+
+
+def test_no_notebook_build_products_are_tracked():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not tracked:  # not a git checkout (e.g. an sdist): nothing to check
+        return
+    assert not [f for f in tracked if f.endswith(".ipynb")]
+    assert not [f for f in tracked if f.startswith(("build/", "book/_build/"))]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make test" in ci
+    assert "make book" in readme
