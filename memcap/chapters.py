@@ -86,6 +86,46 @@ CHAPTERS: tuple[Chapter, ...] = (
             "paper": dict(n_max=16, coded_sequences=1000, markov_vocab=32, markov_length=64, train_sequences=4000),
         },
     ),
+    Chapter(
+        "02_capacity",
+        "How many bits fit in a GPT?",
+        presets={
+            # Models: [layers, width] pairs with a learning rate each (lrs), head_dim dims per head (more, narrower
+            # heads stored more bits per parameter in our CPU trials). Datasets: sizes set in dataset bits per
+            # parameter, H(X)/P. prediction_configs: [V, S, layers, width, H(X)/P] held out of the fit.
+            # Steps: max(min_steps, max_epochs * N / batch), capped at max_steps; the plateau rule stops earlier.
+            # smoke exercises every code path in seconds; its runs are far from saturated, so its claim
+            # thresholds (plateau_tolerance, min_r2, max_prediction_error_percent) are loose on purpose
+            "smoke": dict(
+                vocab_size=8, seq_len=8, models=[[1, 8], [1, 12], [1, 16]], head_dim=4, lrs=[3e-2, 3e-2, 3e-2],
+                dataset_bits_per_param=[1, 2, 3], batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
+                warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3,
+                min_decay_steps=100, plateau_tolerance=0.6, min_stored_fraction_small=0.3, min_r2=0.5,
+                max_prediction_error_percent=80, schedule_probe=[1, 8],
+                prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
+            ),
+            "default": dict(
+                vocab_size=128, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 28]], head_dim=4,  # 5.7K-24K params
+                lrs=[3e-2, 3e-2, 2e-2, 1.5e-2],  # the best rate falls as width grows
+                dataset_bits_per_param=[2, 5, 8], batch_size=128, min_steps=4000, max_epochs=3000, max_steps=20000,
+                warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
+                min_decay_steps=1000, plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
+                max_prediction_error_percent=10, schedule_probe=[2, 12],
+                prediction_configs=[[256, 24, 2, 12, 1.0], [64, 48, 2, 20, 6], [512, 16, 2, 12, 7]],
+            ),
+            "paper": dict(
+                # Morris et al. Table 1: layers 1, 2, 4, 8 x widths 32 to 256; rates are ours (the paper gives none)
+                vocab_size=2048, seq_len=64, models=[[L, d] for L in (1, 2, 4, 8) for d in (32, 64, 128, 256)],
+                head_dim=16, lrs=[3e-3 if d <= 64 else 1e-3 for L in (1, 2, 4, 8) for d in (32, 64, 128, 256)],
+                dataset_bits_per_param=[1, 2, 4, 6, 8], batch_size=2048,
+                min_steps=20000, max_epochs=4000, max_steps=1_000_000, warmup_steps=1000, eval_every=1000,
+                plateau_window=5, plateau_rel_tol=0.002, decay_frac=0.3, min_decay_steps=5000,
+                plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
+                max_prediction_error_percent=10, schedule_probe=[2, 32],
+                prediction_configs=[[1024, 64, 2, 64, 1.0], [4096, 32, 2, 64, 6]],
+            ),
+        },
+    ),
 )
 
 
@@ -174,6 +214,16 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
         output_dir=out,
         preset=Preset(ch.presets[scale]),
     )
+
+
+def open_store(store_dir: str = ""):
+    """The run store shared by every chapter and scale: ``store_dir``, or ``build/store`` when empty.
+
+    Keys cover a run's full configuration, so sharing one store across chapters and scales is safe.
+    """
+    from .store import RunStore
+
+    return RunStore(Path(store_dir) if store_dir else Path("build") / "store")
 
 
 def load_results(output_dir: str | Path) -> dict[str, Any]:

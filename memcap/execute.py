@@ -2,7 +2,9 @@
 
 The Jupytext source ``notebooks/<chapter>.py`` is read into a notebook node (papermill cannot read
 ``.py``), its parameters are checked against the chapter's ``parameters`` cell, and papermill executes it
-into ``<build>/<scale>/<chapter>.ipynb``; the chapter writes ``<build>/<scale>/<chapter>/results.json``.
+into ``<build>/<scale>/<chapter>.ipynb``; the chapter writes ``<build>/<scale>/<chapter>/results.json``, and
+chapters that train models keep them in the run store ``<build>/store`` (shared by all scales: a run's key is
+its full configuration).
 
 A run in progress is written to ``<chapter>.partial.ipynb`` and renamed only when every cell succeeded,
 so an executed notebook in the build folder is always a complete one. A failure leaves
@@ -133,6 +135,10 @@ def run_chapter(
     output_dir = build / ch.name
     shown = os.path.relpath(output_dir, cwd)  # the injected cell reads better relative to the project
     params.update(scale=scale, output_dir=str(output_dir) if shown.startswith("..") else shown)
+    if "store_dir" in known and "store_dir" not in params:  # one store per build folder, shared by its scales
+        store = Path(build_dir).resolve() / "store"
+        shown = os.path.relpath(store, cwd)
+        params["store_dir"] = str(store) if shown.startswith("..") else shown
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / RESULTS_FILE).unlink(missing_ok=True)  # a stale result must not pass for this run's
 
@@ -151,7 +157,8 @@ def run_chapter(
         )
     except PapermillExecutionError as err:
         os.replace(partial, failed)
-        message = f"cell {err.cell_index} (In [{err.exec_count}]) raised {err.ename}: {err.evalue}"
+        first_line = next((line for line in (err.source or "").splitlines() if line.strip()), "")
+        message = f"cell In [{err.exec_count}] (`{first_line[:80]}`) raised {err.ename}: {err.evalue}"
         raise ChapterFailed(ch.name, message, failed) from None
     except Exception as err:  # kernel died, timeout, ...
         if partial.exists():

@@ -98,3 +98,22 @@ def test_book_is_offline(smoke_html):
     chapter = (smoke_html / "chapters" / f"{chapters.CHAPTERS[0].name}.html").read_text()
     assert 'src="../_static/mathjax/tex-chtml.js"' in chapter
     assert r"\mathrm{mem}" in chapter  # the equations are there for MathJax to typeset
+
+
+def test_chapter_2_results_and_warm_rerun(smoke_build):
+    out = smoke_build / "smoke" / "02_capacity"
+    data = chapters.load_results(out)
+    r = data["results"]
+    assert r["trained_this_run"] == r["scale_runs"] > 0  # the first run trained everything
+    assert set(r["capacities"]) == {f"L{L}-d{w}" for L, w in data["preset"]["models"]}
+    for c in r["capacities"].values():
+        assert 0 < c["capacity_bits"] and c["bits_per_param"] == pytest.approx(c["capacity_bits"] / c["n_params"])
+    lo, hi = r["alpha_ci"]
+    assert lo <= r["alpha_bits_per_param"] <= hi
+    assert (smoke_build / "store").is_dir()  # the store lives in the build folder
+    # a second run reads every model from the store
+    execute.run_chapter("02_capacity", scale="smoke", build_dir=smoke_build, progress=False)
+    again = chapters.load_results(out)
+    assert again["results"]["trained_this_run"] == 0
+    assert again["results"]["alpha_bits_per_param"] == r["alpha_bits_per_param"]
+    assert again["elapsed_seconds"] < data["elapsed_seconds"]

@@ -130,12 +130,12 @@ def test_failure_names_chapter_and_cell(tmp_path):
         execute.run_chapters(["1"], scale="smoke", build_dir=tmp_path / "build", progress=False, root=root, log=lambda m: None)
     message = str(err.value)
     assert "chapter 01_memorization failed" in message
-    assert "AssertionError: the claim broke" in message and "cell 3" in message
+    assert "AssertionError: the claim broke" in message and "(`assert x == 2" in message
     assert (tmp_path / "build/smoke/01_memorization.failed.ipynb").exists()
     assert not (tmp_path / "build/smoke/01_memorization.ipynb").exists()  # never passed off as complete
 
 
 @pytest.mark.slow
 def test_invalid_value_stops_the_chapter_at_its_first_cells(tmp_path):
-    with pytest.raises(execute.ChapterFailed, match=r"cell \d+ .*ValueError: unknown device 'gpu'"):
+    with pytest.raises(execute.ChapterFailed, match=r"cell In \[\d+\] .*ValueError: unknown device 'gpu'"):
         execute.run_chapter("1", scale="smoke", parameters={"device": "gpu"}, build_dir=tmp_path, progress=False)

@@ -1,0 +1,100 @@
+"""Benchmark: training throughput, achieved FLOP/s against a large matrix product, and sweep speed-up.
+
+Not a test: it prints measured numbers and ratios. Run from the project folder:
+
+    .venv/bin/python benchmarks/throughput.py            # about two minutes on 2 cores
+    .venv/bin/python benchmarks/throughput.py --quick    # a smaller version (seconds)
+
+FLOPs of a training step are counted as 6 · (non-embedding parameters + V·d for the tied output head) per
+token, plus the attention scores (6 · 2 · L · T · d per token for forward and backward of QKᵀ and AV),
+the usual transformer estimate (Kaplan et al. 2020), with T the mean context length.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+
+from memcap.capacity import uniform_sequences
+from memcap.model import GPT, GPTConfig
+from memcap.sweep import CapacityRun, execute_run, run_sweep
+from memcap.train import TrainConfig
+
+
+def matmul_flops_per_second(n: int = 1024, repeats: int = 20) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - t0)
+
+
+def step_flops_per_token(cfg: GPTConfig) -> float:
+    d, L, T = cfg.d_model, cfg.n_layer, (cfg.seq_len - 1) / 2
+    non_embedding = cfg.n_params - cfg.vocab_size * d - (cfg.seq_len * d if cfg.positions == "learned" else 0)
+    return 6 * (non_embedding + cfg.vocab_size * d) + 6 * 2 * L * T * d
+
+
+def training_tokens_per_second(cfg: GPTConfig, batch_size: int, steps: int) -> float:
+    model = GPT(cfg, generator=torch.Generator().manual_seed(0))
+    data = uniform_sequences(batch_size, cfg.seq_len, cfg.vocab_size, torch.Generator().manual_seed(0))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, foreach=True)
+
+    def step():
+        loss = model.loss(data[:, :-1], data[:, 1:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    for _ in range(3):
+        step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return steps * batch_size * (cfg.seq_len - 1) / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    steps = 20 if args.quick else 60
+    peak = matmul_flops_per_second(512 if args.quick else 1024)
+    print(f"1-thread fp32 matrix product: {peak / 1e9:.2f} GFLOP/s (the reference)")
+    print(f"{'model':>22} {'params':>8} {'batch':>5} {'tokens/s':>10} {'GFLOP/s':>8} {'of matmul':>9}")
+    shapes = [(256, 16, 2), (256, 32, 2), (64, 16, 2), (64, 32, 2)]
+    for V, d, L in shapes[: 2 if args.quick else None]:
+        cfg = GPTConfig(vocab_size=V, seq_len=32, n_layer=L, d_model=d, n_head=d // 8)
+        for batch in (128, 256):
+            tps = training_tokens_per_second(cfg, batch, steps)
+            flops = tps * step_flops_per_token(cfg)
+            name = f"V{V} L{L} d{d} h{cfg.n_head}"
+            print(f"{name:>22} {cfg.n_params:>8,} {batch:>5} {tps:>10,.0f} {flops / 1e9:>8.2f} {flops / peak:>8.1%}")
+
+    # sweep speed-up: the same runs one after another in this process, then through the 2-process executor
+    workers = os.cpu_count() or 1
+    cfg = GPTConfig(vocab_size=64, seq_len=32, n_layer=2, d_model=16, n_head=2)
+    tc = TrainConfig(max_steps=150 if args.quick else 600, batch_size=128, eval_every=50, min_decay_steps=50)
+    runs = [CapacityRun(model=cfg, train=tc, n_sequences=n, init_seed=7) for n in (64, 96, 128, 160)]
+    t0 = time.perf_counter()
+    for r in runs:
+        execute_run(r)
+    sequential = time.perf_counter() - t0
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as store:
+        t0 = time.perf_counter()
+        run_sweep(runs, store, max_workers=workers, progress=False)
+        parallel = time.perf_counter() - t0
+    print(f"sweep of {len(runs)} runs: one after another {sequential:.1f} s, {workers} worker processes "
+          f"{parallel:.1f} s: speed-up {sequential / parallel:.2f}x (includes process start-up)")
+
+
+if __name__ == "__main__":
+    main()

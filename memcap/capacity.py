@@ -1,0 +1,158 @@
+"""Capacity on uniformly random sequences (Morris et al. §3): data, code lengths, memorized bits, α.
+
+N sequences of S tokens, each token uniform over V symbols and independent, hold exactly
+H(X) = N·S·log2 V bits, none of which can be generalized. Whatever a model codes shorter than that, it
+has memorized:  memorized bits = H(X) − Σ_x code length of x under the model.
+
+Code lengths charge every token, the first one included:
+
+    INPUT: x0 x1 ... x_{S-2}
+    PRED:  x1 x2 ... x_{S-1}     every token after the first is predicted exactly once
+    x0 is charged log2 V bits: the model has no token to condition it on (no BOS row, so the parameter
+    count is the paper's), and the uniform start distribution is the best any model can do for it here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .information import nats_to_bits
+
+
+def uniform_sequences(n: int, seq_len: int, vocab_size: int, generator: torch.Generator) -> torch.Tensor:
+    """(n, seq_len) tokens, each uniform over ``vocab_size`` symbols and independent."""
+    if n < 1 or seq_len < 2 or vocab_size < 2:
+        raise ValueError(f"need n >= 1, seq_len >= 2, vocab_size >= 2; got n={n}, seq_len={seq_len}, vocab_size={vocab_size}")
+    return torch.randint(vocab_size, (n, seq_len), generator=generator)
+
+
+def dataset_entropy_bits(n: int, seq_len: int, vocab_size: int) -> float:
+    """H(X) = N·S·log2 V: e.g. 1000 sequences of 32 tokens over 256 symbols hold 256,000 bits."""
+    return n * seq_len * math.log2(vocab_size)
+
+
+@torch.no_grad()
+def sequence_code_length_bits(model, data: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    """−log2 p(x | model) for every row of ``data`` (N, S), in bits; x0 charged log2 V (see module doc)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    for i in range(0, data.shape[0], batch_size):
+        x = data[i : i + batch_size].to(device)
+        token_nats = model.loss(x[:, :-1], x[:, 1:], reduction="none")  # (B, S-1) nats
+        out.append(token_nats.double().sum(dim=1).cpu())
+    model.train(was_training)
+    bits = nats_to_bits(torch.cat(out).numpy())
+    return bits + math.log2(model.cfg.vocab_size)
+
+
+@dataclass(frozen=True)
+class Memorization:
+    """Memorized bits of a dataset under a model, summed raw and clipped at zero per sequence."""
+
+    dataset_bits: float
+    code_length_bits: float
+    raw_bits: float  # H(X) − Σ code length
+    clipped_bits: float  # Σ max(0, H(x) − code length(x))
+    per_sequence_bits: np.ndarray
+
+
+def memorized_bits(model, data: torch.Tensor, vocab_size: int) -> Memorization:
+    """How many of the dataset's bits the model stores (reference: the exact uniform distribution)."""
+    code = sequence_code_length_bits(model, data)
+    per_seq_entropy = data.shape[1] * math.log2(vocab_size)
+    per_seq = per_seq_entropy - code
+    return Memorization(
+        dataset_bits=per_seq_entropy * data.shape[0],
+        code_length_bits=float(code.sum()),
+        raw_bits=float(per_seq.sum()),
+        clipped_bits=float(np.maximum(per_seq, 0).sum()),
+        per_sequence_bits=per_seq,
+    )
+
+
+@dataclass(frozen=True)
+class SlopeFit:
+    """Capacity against parameters, fitted two ways with statsmodels OLS (95 % intervals)."""
+
+    alpha: float  # bits per parameter, line through the origin
+    alpha_ci: tuple[float, float]
+    slope: float  # with an intercept
+    slope_ci: tuple[float, float]
+    intercept: float
+    intercept_ci: tuple[float, float]
+    r2_through_origin: float
+    n_models: int
+
+
+def fit_bits_per_parameter(params, capacity_bits) -> SlopeFit:
+    """Fit capacity = α·P (through the origin) and capacity = a + b·P, with 95 % intervals.
+
+        >>> f = fit_bits_per_parameter([1000, 2000, 4000], [3500, 7100, 13900])
+        >>> round(f.alpha, 2)
+        3.48
+    """
+    import statsmodels.api as sm
+
+    p = np.asarray(params, dtype=float)
+    c = np.asarray(capacity_bits, dtype=float)
+    if p.shape != c.shape or p.ndim != 1:
+        raise ValueError(f"params and capacity_bits must be vectors of one length, got {p.shape} and {c.shape}")
+    if p.size < 3:
+        raise ValueError(f"fitting a slope with intervals needs at least 3 models, got {p.size}")
+    origin = sm.OLS(c, p[:, None]).fit()
+    both = sm.OLS(c, sm.add_constant(p)).fit()
+    ci_o, ci_b = origin.conf_int(0.05), both.conf_int(0.05)
+    return SlopeFit(
+        alpha=float(origin.params[0]),
+        alpha_ci=(float(ci_o[0][0]), float(ci_o[0][1])),
+        slope=float(both.params[1]),
+        slope_ci=(float(ci_b[1][0]), float(ci_b[1][1])),
+        intercept=float(both.params[0]),
+        intercept_ci=(float(ci_b[0][0]), float(ci_b[0][1])),
+        r2_through_origin=float(origin.rsquared),
+        n_models=int(p.size),
+    )
+
+
+def capacity_by_model(frame, tolerance: float = 0.05):
+    """Capacity of each model = max memorized bits over dataset sizes, and whether the plateau is shown.
+
+    ``frame`` has one row per run with columns model, n_params, n_sequences, dataset_bits, memorized_bits.
+    A dataset size is *past capacity* when its bits exceed the model's capacity; the plateau is
+    established when at least two such sizes memorize within ``tolerance`` of the capacity.
+    """
+    import pandas as pd
+
+    rows = []
+    for model, g in frame.groupby("model", sort=False):
+        cap = float(g.memorized_bits.max())
+        past = g[g.dataset_bits > cap]
+        near = past[past.memorized_bits >= (1 - tolerance) * cap]
+        rows.append(
+            dict(
+                model=model,
+                n_params=int(g.n_params.iloc[0]),
+                capacity_bits=cap,
+                bits_per_param=cap / g.n_params.iloc[0],
+                n_at_capacity=int(g.n_sequences[g.memorized_bits.idxmax()]),
+                sizes_past_capacity=len(past),
+                sizes_past_capacity_within_tolerance=len(near),
+                plateau_established=len(near) >= 2,
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def predicted_memorization_bits(dataset_bits, n_params, alpha: float):
+    """Morris et al.'s prediction: a model stores everything until its capacity, then α·P bits.
+
+        >>> float(predicted_memorization_bits(1000.0, 100, 3.5))
+        350.0
+    """
+    return np.minimum(np.asarray(dataset_bits, dtype=float), alpha * np.asarray(n_params, dtype=float))

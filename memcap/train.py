@@ -1,0 +1,211 @@
+"""Training a GPT on a fixed set of sequences until what it stores stops growing.
+
+Schedule (``schedule="wsd"``, the default): linear warm-up, then a constant rate while a progress metric
+(memorized bits, by default) still grows, then a cosine decay to ``final_lr_ratio`` × lr, then stop:
+
+    lr  ^     ______________________
+        |    /                      `-.._            decay starts when the metric plateaus:
+        |   /                              `--.__    its relative gain over the last `plateau_window`
+        |__/_____________________________________`-> evaluations is below `plateau_rel_tol`
+          warm-up       stable               decay   (or when the step cap leaves just room for the decay)
+
+The decay matters: a third or more of the final bits arrive while the rate anneals, so stopping at a plateau
+without annealing would under-measure capacity. The decay lasts ``decay_frac`` × the steps taken so far
+(at least ``min_decay_steps``). ``schedule="cosine"`` is the classic alternative: cosine decay from the first
+step to ``max_steps``, no early stop; the capacity chapter compares the two.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from .model import GPT
+
+PRECISIONS = ("fp32", "bf16-mixed", "bf16")
+SCHEDULES = ("wsd", "cosine")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. Every field has a reason; see the module docstring for the schedule."""
+
+    max_steps: int = 20_000  # cap: a run stops here even if the metric still grows
+    batch_size: int = 128  # sequences per step; throughput is flat in batch size past ~8K tokens a step
+    lr: float = 1e-2  # tiny models tolerate a high rate; the best rate falls as width grows
+    warmup_steps: int = 100
+    final_lr_ratio: float = 0.1  # decay to 0.1 x lr
+    betas: tuple[float, float] = (0.9, 0.99)
+    weight_decay: float = 0.0  # decay slows memorization (5-18 % in the CPU notes) and shrinks capacity
+    schedule: str = "wsd"
+    decay_frac: float = 0.25  # decay length as a fraction of the steps before it
+    min_decay_steps: int = 500
+    eval_every: int = 250  # steps between metric evaluations (plateau checks, learning curve points)
+    plateau_window: int = 4  # evaluations compared by the plateau rule
+    plateau_rel_tol: float = 0.01  # "plateau": less than 1 % relative gain over the window
+    precision: str = "fp32"  # "fp32", "bf16-mixed" (fp32 weights, bf16 compute), "bf16" (bf16 weights)
+    grad_clip: float = 1.0
+
+    def __post_init__(self):
+        for name in ("max_steps", "batch_size", "eval_every", "plateau_window"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {name}={getattr(self, name)!r}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got lr={self.lr!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {list(SCHEDULES)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; allowed: {list(PRECISIONS)}")
+        if not 0 < self.final_lr_ratio <= 1 or not 0 < self.decay_frac <= 1:
+            raise ValueError(f"final_lr_ratio and decay_frac must lie in (0, 1], got {self.final_lr_ratio}, {self.decay_frac}")
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    seconds: float
+    tokens: int
+    stop_reason: str  # "plateau" or "max_steps"
+    curve: list[dict] = field(default_factory=list)  # {"step", "lr", "loss", "metric", "seconds"}
+
+
+class Schedule:
+    """Learning-rate multiplier per step; the decay start is set when the plateau rule fires."""
+
+    def __init__(self, cfg: TrainConfig):
+        self.cfg = cfg
+        self.decay_start: int | None = None
+        self.decay_len = 0
+        if cfg.schedule == "cosine":
+            self.decay_start, self.decay_len = 0, cfg.max_steps
+
+    def start_decay(self, step: int) -> None:
+        if self.decay_start is None:
+            self.decay_start = step
+            wanted = max(self.cfg.min_decay_steps, int(self.cfg.decay_frac * step))
+            self.decay_len = max(1, min(wanted, self.cfg.max_steps - step))
+
+    @property
+    def end(self) -> int:
+        return self.cfg.max_steps if self.decay_start is None else self.decay_start + self.decay_len
+
+    def __call__(self, step: int) -> float:
+        if step < self.cfg.warmup_steps:
+            warm = (step + 1) / self.cfg.warmup_steps
+        else:
+            warm = 1.0
+        if self.decay_start is None or step < self.decay_start:
+            return warm
+        t = min(1.0, (step - self.decay_start) / self.decay_len)
+        r = self.cfg.final_lr_ratio
+        return warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def plateaued(values: list[float], window: int, rel_tol: float) -> bool:
+    """True when the last value exceeds the one ``window`` evaluations earlier by less than ``rel_tol``.
+
+        >>> plateaued([10, 50, 90, 100, 100.5], window=2, rel_tol=0.01)
+        True
+        >>> plateaued([10, 50, 90, 100], window=2, rel_tol=0.01)
+        False
+    """
+    if len(values) <= window:
+        return False
+    now, before = values[-1], values[-1 - window]
+    return (now - before) < rel_tol * max(abs(now), 1e-12)
+
+
+def epoch_batches(n: int, batch_size: int, generator: torch.Generator):
+    """Endless stream of index batches: each epoch is a fresh permutation, so every sequence is seen equally."""
+    pending = torch.empty(0, dtype=torch.long)
+    while True:
+        while pending.numel() < batch_size:
+            pending = torch.cat([pending, torch.randperm(n, generator=generator)])
+        yield pending[:batch_size]
+        pending = pending[batch_size:]
+
+
+def train(
+    model: GPT,
+    data: torch.Tensor,
+    cfg: TrainConfig,
+    *,
+    seed: int = 0,
+    metric: Callable[[GPT], float] | None = None,
+    metric_name: str = "metric",
+    progress: bool = False,
+    description: str = "",
+) -> TrainResult:
+    """Train ``model`` in place on the rows of ``data`` (N, S): next-token loss on positions 1..S-1.
+
+    ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
+    rule; without one, the negative training loss does. The same seed gives the same run.
+    """
+    device = next(model.parameters()).device
+    data = data.to(device)
+    if cfg.precision == "bf16":
+        model.to(torch.bfloat16)
+    opt = torch.optim.AdamW(
+        model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=False, foreach=True
+    )
+    schedule = Schedule(cfg)
+    gen = torch.Generator().manual_seed(seed)
+    batches = epoch_batches(data.shape[0], min(cfg.batch_size, data.shape[0]), gen)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16-mixed")
+    bar = None
+    if progress:
+        from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
+
+        bar = tqdm(total=cfg.max_steps, desc=description or "train", leave=False, mininterval=1.0)
+    history: list[float] = []
+    result = TrainResult(steps=0, seconds=0.0, tokens=0, stop_reason="max_steps")
+    t0 = time.perf_counter()
+    running = 0.0
+    step = 0
+    while step < schedule.end:
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * schedule(step)
+        batch = data[next(batches).to(device)]  # (B, S)
+        with autocast:
+            loss = model.loss(batch[:, :-1], batch[:, 1:])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        running += loss.item()
+        step += 1
+        if step % cfg.eval_every == 0 or step == schedule.end:
+            model.eval()
+            with torch.no_grad():
+                value = metric(model) if metric else -running / cfg.eval_every
+            model.train()
+            history.append(value)
+            point = dict(step=step, lr=cfg.lr * schedule(step - 1), loss=running / cfg.eval_every, metric=value,
+                         seconds=time.perf_counter() - t0)
+            result.curve.append(point)
+            running = 0.0
+            if bar is not None:
+                bar.update(step - bar.n)
+                bar.set_postfix({metric_name: f"{value:,.0f}", "loss": f"{point['loss']:.3f}"})
+            if schedule.decay_start is None and plateaued(history, cfg.plateau_window, cfg.plateau_rel_tol):
+                schedule.start_decay(step)
+                result.stop_reason = "plateau"
+        if schedule.decay_start is None and step >= cfg.max_steps - max(cfg.min_decay_steps, int(cfg.decay_frac * step)):
+            schedule.start_decay(step)  # the cap leaves just room for the decay
+    if bar is not None:
+        bar.close()
+    result.steps = step
+    result.seconds = time.perf_counter() - t0
+    result.tokens = step * min(cfg.batch_size, data.shape[0]) * (data.shape[1] - 1)
+    if cfg.precision == "bf16":
+        model.float()  # measure the bf16 weights exactly, in fp32 arithmetic
+    model.eval()
+    return result

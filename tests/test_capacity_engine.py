@@ -1,0 +1,238 @@
+"""Training engine, capacity measurement, slope fit, results store and sweeps."""
+
+import json
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+
+from memcap import capacity
+from memcap.model import GPT, GPTConfig
+from memcap.store import RunStore
+from memcap.sweep import CapacityRun, execute_run, grid, run_sweep
+from memcap.train import Schedule, TrainConfig, plateaued, train
+
+TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
+FAST = TrainConfig(max_steps=300, batch_size=16, lr=2e-2, warmup_steps=20, eval_every=50, min_decay_steps=50)
+
+
+def test_dataset_entropy_closed_form():
+    assert capacity.dataset_entropy_bits(1000, 32, 256) == 256_000
+    assert capacity.dataset_entropy_bits(10, 64, 2048) == 10 * 64 * 11
+
+
+class UniformModel(torch.nn.Module):
+    """Predicts every token uniformly: codes each sequence in exactly S log2 V bits."""
+
+    def __init__(self, V):
+        super().__init__()
+        self.cfg = GPTConfig(vocab_size=V, seq_len=64, n_layer=0, d_model=1)
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def loss(self, idx, targets, reduction="none"):
+        return torch.full(targets.shape, math.log(self.cfg.vocab_size)) + 0 * self.w
+
+
+class OracleModel(UniformModel):
+    """Knows the training set: puts probability 1/2 on the true next token."""
+
+    def __init__(self, V, data):
+        super().__init__(V)
+        self.data = data
+
+    def loss(self, idx, targets, reduction="none"):
+        return torch.full(targets.shape, math.log(2.0)) + 0 * self.w
+
+
+def test_code_length_of_known_models():
+    V, S = 16, 10
+    data = capacity.uniform_sequences(5, S, V, torch.Generator().manual_seed(0))
+    uniform_bits = capacity.sequence_code_length_bits(UniformModel(V), data)
+    assert np.allclose(uniform_bits, S * math.log2(V))  # first token charged log2 V like the rest
+    mem = capacity.memorized_bits(UniformModel(V), data, V)
+    assert mem.raw_bits == pytest.approx(0, abs=1e-4) and mem.dataset_bits == 5 * S * 4
+    oracle = capacity.memorized_bits(OracleModel(V, data), data, V)
+    # each of the S-1 predicted tokens costs 1 bit instead of 4; the first costs log2 V either way
+    assert oracle.raw_bits == pytest.approx(5 * (S - 1) * (4 - 1))
+    assert oracle.clipped_bits == pytest.approx(oracle.raw_bits)
+
+
+def test_slope_fit_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    p = np.array([1e4, 2e4, 4e4, 8e4, 1.6e5])
+    c = 3.5 * p * (1 + 0.01 * rng.standard_normal(p.size))
+    f = capacity.fit_bits_per_parameter(p, c)
+    assert f.alpha_ci[0] < 3.5 < f.alpha_ci[1]
+    assert f.alpha == pytest.approx(3.5, rel=0.02)
+    assert f.intercept_ci[0] < 0 < f.intercept_ci[1]
+    with pytest.raises(ValueError, match="at least 3 models"):
+        capacity.fit_bits_per_parameter([1, 2], [3, 4])
+
+
+def test_schedule_shape():
+    s = Schedule(TrainConfig(max_steps=1000, warmup_steps=100, min_decay_steps=100, decay_frac=0.5))
+    assert s(0) == pytest.approx(0.01) and s(99) == pytest.approx(1.0) and s(500) == 1.0
+    s.start_decay(400)
+    assert s.end == 600 and s(400) == pytest.approx(1.0) and s(599) == pytest.approx(0.1, abs=1e-3)
+    c = Schedule(TrainConfig(max_steps=1000, warmup_steps=10, schedule="cosine"))
+    assert c(500) == pytest.approx(0.55, abs=1e-3) and c.end == 1000
+
+
+def test_plateau_rule():
+    assert not plateaued([1, 2, 3], window=3, rel_tol=0.01)
+    assert plateaued([1, 100, 100.2, 100.4, 100.5], window=3, rel_tol=0.01)
+    assert not plateaued([1, 50, 80, 100, 130], window=3, rel_tol=0.01)
+
+
+def test_train_config_validation():
+    with pytest.raises(ValueError, match="unknown precision 'fp8'"):
+        TrainConfig(precision="fp8")
+    with pytest.raises(ValueError, match="lr=0"):
+        TrainConfig(lr=0)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        TrainConfig(schedule="linear")
+
+
+def test_training_memorizes_and_is_deterministic():
+    V = TINY.vocab_size
+    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    results = []
+    for _ in range(2):
+        torch.manual_seed(999)  # global state must not matter
+        model = GPT(TINY, generator=torch.Generator().manual_seed(3))
+        res = train(model, data, FAST, seed=5, metric=lambda m: capacity.memorized_bits(m, data, V).raw_bits)
+        results.append((res, capacity.memorized_bits(model, data, V)))
+    (r1, m1), (r2, m2) = results
+    assert m1.raw_bits == m2.raw_bits and [p["metric"] for p in r1.curve] == [p["metric"] for p in r2.curve]
+    # 8 sequences x 7 predicted tokens x 4 bits = 224 bits; a 5K-parameter model stores most of them
+    assert m1.raw_bits > 0.8 * 8 * 7 * 4
+    assert r1.curve[-1]["metric"] > r1.curve[0]["metric"]
+
+
+@pytest.mark.parametrize("precision", ["bf16-mixed", "bf16"])
+def test_bf16_modes_train(precision):
+    V = TINY.vocab_size
+    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    model = GPT(TINY, generator=torch.Generator().manual_seed(3))
+    cfg = TrainConfig(**{**FAST.to_dict(), "betas": (0.9, 0.99), "precision": precision})
+    train(model, data, cfg, seed=1)
+    assert next(model.parameters()).dtype == torch.float32  # measured in fp32 arithmetic afterwards
+    assert capacity.memorized_bits(model, data, V).raw_bits > 50
+
+
+def test_store_round_trip_and_atomicity(tmp_path):
+    store = RunStore(tmp_path)
+    cfg = {"a": 1, "b": [1, 2]}
+    assert not store.has(cfg)
+    state = {"w": torch.arange(6.0).view(2, 3)}
+    store.save(cfg, {"bits": 3.5}, [{"step": 1}], state)
+    assert store.has(cfg) and store.load(cfg)["metrics"] == {"bits": 3.5}
+    torch.testing.assert_close(store.load_weights(cfg)["w"], state["w"])
+    assert not list((tmp_path / ".tmp").iterdir())
+    # key order does not matter; any change of value does
+    assert store.key({"b": [1, 2], "a": 1}) == store.key(cfg) != store.key({"a": 2, "b": [1, 2]})
+    # a half-written run (crash before the rename) is invisible
+    half = store.path({"a": 3})
+    half.mkdir(parents=True)
+    (half / "config.json").write_text("{")
+    assert not store.has({"a": 3})
+    with pytest.raises(KeyError):
+        store.load({"a": 3})
+    assert [r["metrics"] for r in store] == [{"bits": 3.5}]
+    # pickle is never used: the weights file is safetensors
+    assert (store.path(cfg) / "model.safetensors").read_bytes()[8:9] == b"{"
+
+
+def test_concurrent_writers_do_not_corrupt(tmp_path):
+    store = RunStore(tmp_path)
+    barrier = threading.Barrier(8)
+
+    def write(i):
+        barrier.wait()
+        return store.save({"same": True}, {"writer": i}, [], {"w": torch.full((100,), float(i))})
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = set(pool.map(write, range(8)))
+    assert len(paths) == 1
+    winner = store.load({"same": True})["metrics"]["writer"]
+    assert torch.all(store.load_weights({"same": True})["w"] == winner)
+    assert not list((tmp_path / ".tmp").iterdir())
+
+
+def small_runs():
+    return grid([TINY, TINY.with_(d_model=8, n_head=1)], [4, 8], FAST)
+
+
+def test_sweep_stores_and_reuses(tmp_path):
+    runs = small_runs()
+    with ThreadPoolExecutor(2) as pool:
+        first = run_sweep(runs, tmp_path, executor=pool, progress=False)
+    assert first.trained == 4 and first.reused == 0
+    again = run_sweep(runs, tmp_path, progress=False)
+    assert again.trained == 0 and again.reused == 4 and again.metrics == first.metrics
+    for run, m in zip(runs, first.metrics):
+        assert m["n_params"] == run.model.n_params and m["n_sequences"] == run.n_sequences
+        assert 0 < m["memorized_bits"] <= m["dataset_bits"]
+
+
+def test_interrupted_sweep_resumes(tmp_path):
+    runs = small_runs()
+    run_sweep(runs[:2], tmp_path, executor=ThreadPoolExecutor(1), progress=False)  # "interrupted" after two
+    report = run_sweep(runs, tmp_path, executor=ThreadPoolExecutor(2), progress=False)
+    assert report.trained == 2 and report.reused == 2
+
+
+@pytest.mark.slow
+def test_default_process_executor(tmp_path):
+    report = run_sweep(small_runs()[:2], tmp_path, max_workers=2, progress=False)
+    assert report.trained == 2
+    assert len(list(RunStore(tmp_path))) == 2
+
+
+def test_execute_run_is_reproducible():
+    run = CapacityRun(model=TINY, train=FAST, n_sequences=6)
+    m1, c1, w1 = execute_run(run)
+    m2, c2, w2 = execute_run(run)
+    assert m1["memorized_bits"] == m2["memorized_bits"]
+    assert [p["metric"] for p in c1] == [p["metric"] for p in c2]
+    assert m1["dataset_bits"] == 6 * 8 * 4
+    assert m1["memorized_bits_clipped"] >= m1["memorized_bits"] - 1e-9
+    with pytest.raises(ValueError, match="n_sequences=0"):
+        CapacityRun(model=TINY, train=FAST, n_sequences=0)
+
+
+def test_capacity_by_model_and_plateau_rule():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        dict(
+            model=["a"] * 4 + ["b"] * 3,
+            n_params=[100] * 4 + [200] * 3,
+            n_sequences=[1, 2, 4, 8, 1, 2, 4],
+            dataset_bits=[100, 200, 400, 800, 200, 400, 800],
+            memorized_bits=[100, 200, 350, 340, 200, 400, 600],
+        )
+    )
+    caps = capacity.capacity_by_model(frame).set_index("model")
+    assert caps.loc["a", "capacity_bits"] == 350 and caps.loc["a", "n_at_capacity"] == 4
+    assert caps.loc["a", "sizes_past_capacity"] == 2 and caps.loc["a", "plateau_established"]
+    assert not caps.loc["b", "plateau_established"]  # still growing at its largest dataset
+    assert capacity.predicted_memorization_bits([100, 1000], [100, 100], 3.0).tolist() == [100, 300]
+
+
+def test_preset_run_sizes_datasets_in_bits_per_parameter():
+    from memcap.chapters import get_chapter
+    from memcap.sweep import preset_run
+
+    preset = get_chapter("02_capacity").presets["default"]
+    r = preset_run(preset, 128, 32, 2, 12, 5.0)
+    assert r.dataset_bits == pytest.approx(5.0 * r.model.n_params, rel=0.02)
+    assert r.model.n_head == 12 // preset["head_dim"]
+    assert preset["min_steps"] <= r.train.max_steps <= preset["max_steps"]
+    assert preset_run(preset, 128, 32, 2, 12, 5.0).to_dict() == r.to_dict()  # same key when rebuilt
+    with pytest.raises(ValueError, match="n_layer=3, width=12"):
+        preset_run(preset, 128, 32, 3, 12, 5.0)
