@@ -95,7 +95,7 @@ def fit_bits_per_parameter(params, capacity_bits) -> SlopeFit:
 
         >>> f = fit_bits_per_parameter([1000, 2000, 4000], [3500, 7100, 13900])
         >>> round(f.alpha, 2)
-        3.48
+        3.49
     """
     import statsmodels.api as sm
 

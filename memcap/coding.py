@@ -94,7 +94,7 @@ def quantized_code_length_bits(symbols: Sequence[int], model: Model) -> float:
 def ideal_code_length_bits(symbols: Sequence[int], model: Model) -> float:
     """−log2 p(x) = Σ_i −log2 p(x_i | x_<i), the first symbol included.
 
-        >>> ideal_code_length_bits([1, 2], lambda prefix: [0.5, 0.25, 0.25])
+        >>> ideal_code_length_bits([0, 1], lambda prefix: [0.5, 0.25, 0.25])   # 1 bit + 2 bits
         3.0
     """
     bits, history = 0.0, []

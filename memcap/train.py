@@ -111,7 +111,7 @@ class Schedule:
 def plateaued(values: list[float], window: int, rel_tol: float) -> bool:
     """True when the last value exceeds the one ``window`` evaluations earlier by less than ``rel_tol``.
 
-        >>> plateaued([10, 50, 90, 100, 100.5], window=2, rel_tol=0.01)
+        >>> plateaued([10, 50, 100, 100.2, 100.5], window=2, rel_tol=0.01)
         True
         >>> plateaued([10, 50, 90, 100], window=2, rel_tol=0.01)
         False
@@ -209,3 +209,20 @@ def train(
         model.float()  # measure the bf16 weights exactly, in fp32 arithmetic
     model.eval()
     return result
+
+
+def gain_during_decay(curve: list[dict]) -> float:
+    """Share of the final metric gained after the learning rate started to decay (0 if it never did).
+
+        >>> gain_during_decay([dict(step=1, lr=1.0, metric=50), dict(step=2, lr=1.0, metric=80),
+        ...                    dict(step=3, lr=0.5, metric=90), dict(step=4, lr=0.1, metric=100)])
+        0.2
+    """
+    if not curve:
+        raise ValueError("empty learning curve")
+    lrs = [p["lr"] for p in curve]
+    peak_at = max(range(len(lrs)), key=lambda i: lrs[i])
+    start = next((i for i in range(peak_at + 1, len(curve)) if lrs[i] < 0.999 * lrs[peak_at]), len(curve))
+    before = curve[start - 1]["metric"] if start < len(curve) else curve[-1]["metric"]
+    final = curve[-1]["metric"]
+    return (final - before) / final if final else 0.0
