@@ -125,8 +125,8 @@ def default_executor(max_workers: int | None = None) -> Executor:
 @dataclass
 class SweepReport:
     metrics: list[dict]  # one per run, in the order given
-    trained: int  # runs trained by this call
-    reused: int  # runs found in the store
+    trained: int  # distinct runs trained by this call
+    reused: int  # distinct runs found in the store
     seconds: float
     errors: list[str] = field(default_factory=list)
 
@@ -148,14 +148,18 @@ def run_sweep(
     store = store if isinstance(store, RunStore) else RunStore(store)
     t0 = time.perf_counter()
     configs = [r.to_dict() for r in runs]
-    missing = [i for i, c in enumerate(configs) if not store.has(c)]
+    first_of_key: dict[str, int] = {}
+    for i, c in enumerate(configs):
+        first_of_key.setdefault(store.key(c), i)  # a run listed twice is trained once
+    unique = sorted(first_of_key.values())
+    missing = [i for i in unique if not store.has(configs[i])]
     # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
     missing.sort(key=lambda i: -runs[i].model.n_params * runs[i].n_sequences)
     bar = None
     if progress and missing:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
 
-        bar = tqdm(total=len(missing), desc=f"sweep ({len(configs) - len(missing)} of {len(configs)} stored)")
+        bar = tqdm(total=len(missing), desc=f"sweep ({len(unique) - len(missing)} of {len(unique)} stored)")
     errors: list[str] = []
     if missing and device.startswith(("cuda", "mps")):
         for i in missing:
@@ -185,7 +189,7 @@ def run_sweep(
     if errors:
         raise RuntimeError(f"{len(errors)} run(s) failed:\n" + "\n".join(errors))
     metrics = [store.load(c)["metrics"] for c in configs]
-    return SweepReport(metrics=metrics, trained=len(missing), reused=len(configs) - len(missing), seconds=time.perf_counter() - t0)
+    return SweepReport(metrics=metrics, trained=len(missing), reused=len(unique) - len(missing), seconds=time.perf_counter() - t0)
 
 
 def grid(models: Iterable[GPTConfig], n_sequences: Iterable[int], train_cfg: TrainConfig, **kw) -> list[CapacityRun]:

@@ -104,7 +104,7 @@ def test_chapter_2_results_and_warm_rerun(smoke_build):
     out = smoke_build / "smoke" / "02_capacity"
     data = chapters.load_results(out)
     r = data["results"]
-    assert r["trained_this_run"] == r["scale_runs"] > 0  # the first run trained everything
+    assert r["trained_this_run"] == r["runs_in_chapter"] > 0  # the first run trained everything
     assert set(r["capacities"]) == {f"L{L}-d{w}" for L, w in data["preset"]["models"]}
     for c in r["capacities"].values():
         assert 0 < c["capacity_bits"] and c["bits_per_param"] == pytest.approx(c["capacity_bits"] / c["n_params"])

@@ -179,6 +179,13 @@ def test_sweep_stores_and_reuses(tmp_path):
         assert 0 < m["memorized_bits"] <= m["dataset_bits"]
 
 
+def test_a_run_listed_twice_is_trained_once(tmp_path):
+    runs = small_runs()[:1] * 3
+    report = run_sweep(runs, tmp_path, executor=ThreadPoolExecutor(2), progress=False)
+    assert report.trained == 1 and report.reused == 0 and len(report.metrics) == 3
+    assert report.metrics[0] == report.metrics[2]
+
+
 def test_interrupted_sweep_resumes(tmp_path):
     runs = small_runs()
     run_sweep(runs[:2], tmp_path, executor=ThreadPoolExecutor(1), progress=False)  # "interrupted" after two

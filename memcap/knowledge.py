@@ -1,0 +1,115 @@
+"""Bits of knowledge in synthetic biographies (Allen-Zhu & Li 2024, Physics of Language Models 3.3).
+
+bioD(N, K, C, D, L, T): N names drawn without replacement from N0 candidates; K attributes; each attribute has a
+diversity set of D distinct chunks from T^L (strings of L tokens over T symbols); each value is C chunks, each
+uniform from its attribute's set.
+
+Losses p1, p2, p3 are in **nats** and are sums over exactly the knowledge tokens (Remark 3.1), averaged over
+people (and attributes): p1 the name tokens, p2 a whole value, p3 a value's first chunk. Every e^{p} below is
+turned into bits by one visible line, ``nats_to_bits(p)``.
+
+    >>> round(log2_bios_s0(), 1)            # Definition 4.3: bits of knowledge per bioS person
+    47.6
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .information import nats_to_bits
+
+
+def log2_binomial(n: int, k: int) -> float:
+    """log2 C(n, k), exact through log-gamma (no overflow for n in the millions).
+
+        >>> round(log2_binomial(10, 3), 9) == round(math.log2(120), 9)
+        True
+    """
+    if not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n, got n={n}, k={k}")
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
+
+
+@dataclass(frozen=True)
+class BioD:
+    """The parameters of bioD(N, K, C, D, L, T) plus the name pool N0."""
+
+    N: int  # people
+    K: int  # attributes per person
+    C: int  # chunks per value
+    D: int  # diversity: distinct chunks per attribute
+    L: int  # tokens per chunk
+    T: int  # alphabet size
+    N0: int  # candidate names
+
+    def __post_init__(self):
+        for name in ("N", "K", "C", "D", "L", "T", "N0"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+        if self.N > self.N0:
+            raise ValueError(f"N={self.N} names cannot be drawn without replacement from N0={self.N0}")
+        if self.D > self.T**self.L:
+            raise ValueError(f"D={self.D} distinct chunks do not exist in T^L = {self.T}^{self.L} = {self.T ** self.L}")
+
+
+def knowledge_bits_exact(b: BioD) -> float:
+    """Proposition 2.3: log2 C(N0, N) + N·K·C·log2 D + K·log2 C(T^L, D) bits."""
+    return log2_binomial(b.N0, b.N) + b.N * b.K * b.C * math.log2(b.D) + b.K * log2_binomial(b.T**b.L, b.D)
+
+
+def knowledge_bits_approx(b: BioD) -> float:
+    """Proposition 2.3's approximation: N·log2(N0/N) + N·K·C·log2 D + K·D·log2(T^L/D) bits."""
+    return b.N * math.log2(b.N0 / b.N) + b.N * b.K * b.C * math.log2(b.D) + b.K * b.D * math.log2(b.T**b.L / b.D)
+
+
+def stored_bits_lower_bound(b: BioD, p1: float, p2: float, p3: float) -> float:
+    """Theorem 3.2 without its o(·) terms: bits a model with these losses (nats) must store.
+
+    N·log2((N0 − N)/e^{p1}) + N·K·log2(D^C/e^{p2}) + K·D·log2((T^L − D)/(D·e^{p3})).
+    """
+    p1_bits, p2_bits, p3_bits = nats_to_bits(p1), nats_to_bits(p2), nats_to_bits(p3)
+    names = b.N * (math.log2(b.N0 - b.N) - p1_bits)
+    values = b.N * b.K * (b.C * math.log2(b.D) - p2_bits)
+    diversity = b.K * b.D * (math.log2(b.T**b.L - b.D) - math.log2(b.D) - p3_bits)
+    return names + values + diversity
+
+
+def capacity_ratio(b: BioD, p1: float, p2: float, p3: float, n_params: int) -> float:
+    """Definition 4.1: R(F) = [N·log2(N0/e^{p1}) + N·K·log2(D^C/e^{p2}) + K·D·log2(T^L/(D·e^{p3}))] / P.
+
+    A perfect model (p1 = ln N: it knows which N names exist; p2 = p3 = 0) reaches R^max:
+
+        >>> b = BioD(N=1000, K=4, C=1, D=64, L=2, T=64, N0=64**3)
+        >>> capacity_ratio(b, math.log(1000), 0.0, 0.0, 10_000) == max_capacity_ratio(b, 10_000)
+        True
+    """
+    p1_bits, p2_bits, p3_bits = nats_to_bits(p1), nats_to_bits(p2), nats_to_bits(p3)
+    names = b.N * (math.log2(b.N0) - p1_bits)
+    values = b.N * b.K * (b.C * math.log2(b.D) - p2_bits)
+    diversity = b.K * b.D * (math.log2(b.T**b.L / b.D) - p3_bits)
+    return (names + values + diversity) / _check_params(n_params)
+
+
+def max_capacity_ratio(b: BioD, n_params: int) -> float:
+    """R^max(F) = [N·log2(N0/N) + N·K·C·log2 D + K·D·log2(T^L/D)] / P: Proposition 2.3's bits per parameter."""
+    return knowledge_bits_approx(b) / _check_params(n_params)
+
+
+def log2_bios_s0() -> float:
+    """log2 S0 for bioS: S0 = 2 pronouns · (12·28·200) birth dates · 200 cities · 300 universities · 100 majors ·
+    263 employers (the working city is the employer's headquarters: no extra bits)."""
+    return math.log2(2 * (12 * 28 * 200) * 200 * 300 * 100 * 263)
+
+
+def bios_capacity_ratio(N: int, N0: int, p1: float, p2: float, n_params: int) -> float:
+    """Definition 4.3: R(F) = [N·log2(N0/e^{p1}) + N·log2(S0/e^{p2})] / P, p2 the six attributes' value losses
+    summed per person (nats)."""
+    return N * (math.log2(N0) - nats_to_bits(p1) + log2_bios_s0() - nats_to_bits(p2)) / _check_params(n_params)
+
+
+def _check_params(n_params: int) -> int:
+    if n_params < 1:
+        raise ValueError(f"n_params must be >= 1, got {n_params}")
+    return n_params
