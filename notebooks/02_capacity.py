@@ -240,7 +240,8 @@ time_to_capacity
 # %% [markdown]
 # ## 7. Which schedule reaches capacity fastest?
 #
-# The decay matters: a run stopped on a plateau at constant rate sits well below the same run after its decay.
+# The decay matters: a run stopped on a plateau at constant rate sits below the same run after its decay (section 6
+# measures by how much).
 # We compare, on one model and dataset, our schedule (constant rate until the plateau, then decay) with a cosine
 # decay over the same step cap, by the bits they reach and the seconds they take.
 
