@@ -1,4 +1,4 @@
-"""Benchmark: training throughput, achieved FLOP/s against a large matrix product, and sweep speed-up.
+"""Benchmark: training throughput, achieved FLOP/s against a large matrix product, sweep and stacking speed-ups.
 
 Not a test: it prints measured numbers and ratios. Run from the project folder:
 
@@ -8,6 +8,10 @@ Not a test: it prints measured numbers and ratios. Run from the project folder:
 FLOPs of a training step are counted as 6 · (non-embedding parameters + V·d for the tied output head) per
 token, plus the attention scores (6 · 2 · L · T · d per token for forward and backward of QKᵀ and AV),
 the usual transformer estimate (Kaplan et al. 2020), with T the mean context length.
+
+Stacking (memcap.stacked): tokens per second of K models trained at once in one process against one model
+alone, both on one thread; a ratio above 1 means stacking pays per CPU-second at that size, and the last line
+prints the largest size where it did (the value to pass as ``run_sweep(..., stack_max_params=...)``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import torch
 
 from memcap.capacity import uniform_sequences
 from memcap.model import GPT, GPTConfig
+from memcap.stacked import train_stacked
 from memcap.sweep import CapacityRun, execute_run, run_sweep
-from memcap.train import TrainConfig
+from memcap.train import TrainConfig, train
 
 
 def matmul_flops_per_second(n: int = 1024, repeats: int = 20) -> float:
@@ -59,6 +64,21 @@ def training_tokens_per_second(cfg: GPTConfig, batch_size: int, steps: int) -> f
     return steps * batch_size * (cfg.seq_len - 1) / (time.perf_counter() - t0)
 
 
+def stacking_ratio(cfg: GPTConfig, batch_size: int, steps: int, k: int) -> tuple[float, float]:
+    """(tokens/s of one model, tokens/s of k stacked models), each trained ``steps`` steps by the engine."""
+    tc = TrainConfig(max_steps=steps, batch_size=batch_size, schedule="cosine", eval_every=steps, warmup_steps=1)
+    datas = [uniform_sequences(batch_size * 4, cfg.seq_len, cfg.vocab_size, torch.Generator().manual_seed(i))
+             for i in range(k)]
+    tokens = steps * batch_size * (cfg.seq_len - 1)
+    t0 = time.perf_counter()
+    train(GPT(cfg), datas[0], tc)
+    single = tokens / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    train_stacked([GPT(cfg) for _ in range(k)], datas, [tc] * k, list(range(k)))
+    stacked = k * tokens / (time.perf_counter() - t0)
+    return single, stacked
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
@@ -76,6 +96,22 @@ def main() -> None:
             flops = tps * step_flops_per_token(cfg)
             name = f"V{V} L{L} d{d} h{cfg.n_head}"
             print(f"{name:>22} {cfg.n_params:>8,} {batch:>5} {tps:>10,.0f} {flops / 1e9:>8.2f} {flops / peak:>8.1%}")
+
+    # stacking: K models of one shape in one process, against one at a time (both one thread)
+    print(f"\n{'stacking: model':>26} {'params':>8} {'batch':>5} {'K':>2} {'1 model tok/s':>13} {'stacked tok/s':>13} {'ratio':>6}")
+    stack_shapes = [(8, 8, 1, 8, 64), (8, 8, 1, 16, 64), (128, 32, 2, 12, 128), (256, 32, 2, 12, 128),
+                    (256, 32, 2, 20, 128), (256, 32, 2, 32, 128)]
+    best = 0
+    for V, S, L, d, batch in stack_shapes[: 3 if args.quick else None]:
+        cfg = GPTConfig(vocab_size=V, seq_len=S, n_layer=L, d_model=d, n_head=max(1, d // 4))
+        for k in (2, 4):
+            single, stacked = stacking_ratio(cfg, batch, 40 if args.quick else 150, k)
+            ratio = stacked / single
+            if ratio > 1:
+                best = max(best, cfg.n_params)
+            name = f"V{V} S{S} L{L} d{d}"
+            print(f"{name:>26} {cfg.n_params:>8,} {batch:>5} {k:>2} {single:>13,.0f} {stacked:>13,.0f} {ratio:>5.2f}x")
+    print(f"stacking paid (ratio > 1) up to {best:,} parameters" if best else "stacking did not pay at any size measured")
 
     # sweep speed-up: the same runs one after another in this process, then through the 2-process executor
     workers = os.cpu_count() or 1

@@ -93,7 +93,10 @@ CHAPTERS: tuple[Chapter, ...] = (
             # Models: [layers, width] pairs with a learning rate each (lrs), head_dim dims per head (more, narrower
             # heads stored more bits per parameter in our CPU trials). Datasets: sizes set in dataset bits per
             # parameter, H(X)/P. prediction_configs: [V, S, layers, width, H(X)/P] held out of the fit.
+            # schedule_probe: [layers, width, H(X)/P] of the schedule comparison.
             # Steps: max(min_steps, max_epochs * N / batch), capped at max_steps; the plateau rule stops earlier.
+            # stack / stack_max_params: train up to `stack` runs of one shape together in one process when the
+            # model has at most stack_max_params parameters (benchmarks/throughput.py: it paid up to ~7K on 2 cores).
             # smoke exercises every code path in seconds; its runs are far from saturated, so its claim
             # thresholds (plateau_tolerance, min_r2, max_prediction_error_percent) are loose on purpose
             "smoke": dict(
@@ -101,17 +104,17 @@ CHAPTERS: tuple[Chapter, ...] = (
                 dataset_bits_per_param=[1, 2, 3], batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
                 warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3,
                 min_decay_steps=100, plateau_tolerance=0.6, min_stored_fraction_small=0.3, min_r2=0.5,
-                max_prediction_error_percent=80, schedule_probe=[1, 8],
+                max_prediction_error_percent=80, schedule_probe=[1, 8, 3], stack=4, stack_max_params=4000,
                 prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
             ),
             "default": dict(
-                vocab_size=128, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 28]], head_dim=4,  # 5.7K-24K params
-                lrs=[3e-2, 3e-2, 2e-2, 1.5e-2],  # the best rate falls as width grows
-                dataset_bits_per_param=[2, 5, 8], batch_size=128, min_steps=4000, max_epochs=3000, max_steps=20000,
+                vocab_size=256, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 32]], head_dim=4,  # 7.2K-35K params
+                lrs=[3e-2, 3e-2, 2e-2, 1.2e-2],  # the best rate falls as width grows
+                dataset_bits_per_param=[2, 8, 14], batch_size=128, min_steps=4000, max_epochs=3000, max_steps=20000,
                 warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
                 min_decay_steps=1000, plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
-                max_prediction_error_percent=10, schedule_probe=[2, 12],
-                prediction_configs=[[256, 24, 2, 12, 1.0], [64, 48, 2, 20, 6], [512, 16, 2, 12, 7]],
+                max_prediction_error_percent=10, schedule_probe=[2, 12, 8], stack=2, stack_max_params=8000,
+                prediction_configs=[[256, 24, 2, 20, 1.0], [128, 48, 2, 16, 6], [512, 16, 2, 20, 7]],
             ),
             "paper": dict(
                 # Morris et al. Table 1: layers 1, 2, 4, 8 x widths 32 to 256; rates are ours (the paper gives none)
@@ -121,8 +124,100 @@ CHAPTERS: tuple[Chapter, ...] = (
                 min_steps=20000, max_epochs=4000, max_steps=1_000_000, warmup_steps=1000, eval_every=1000,
                 plateau_window=5, plateau_rel_tol=0.002, decay_frac=0.3, min_decay_steps=5000,
                 plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
-                max_prediction_error_percent=10, schedule_probe=[2, 32],
+                max_prediction_error_percent=10, schedule_probe=[2, 32, 8], stack=1, stack_max_params=0,
                 prediction_configs=[[1024, 64, 2, 64, 1.0], [4096, 32, 2, 64, 6]],
+            ),
+        },
+    ),
+    Chapter(
+        "03_knowledge",
+        "Knowledge capacity",
+        presets={
+            # bioD(N, K, C, D, L, T): names are name_len symbols of the same T-symbol alphabet (N0 = T^name_len);
+            # T^L >= D^2 keeps the diversity term positive. Models: n_layer layers, heads of head_dim, learned or
+            # rotary positions (the paper's; at width 32 on one-paragraph windows rotary stored R = 1.62 against
+            # 1.97 for learned in our trials, so the CPU presets use learned); one rate per width (lrs). Windows of seq_len tokens (default: one paragraph, 16 tokens, so
+            # every window starts at a paragraph; windows of 4 paragraphs stored ~40 % fewer bits at width 32 in
+            # our trials), batch_size windows per step; the steps follow from the exposures. low_exposure_batch_size: batch at the smaller exposure count
+            # (more, smaller steps, as the paper's small batches give). bios_*: the bioS demonstration.
+            # Claim thresholds: min_peak_R (1000 exposures), rmax_match (R >= rmax_match * R^max for models with
+            # R^max <= rmax_limit), checked by the chapter.
+            "smoke": dict(
+                K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=100, seq_len=10, n_layer=1, head_dim=8, positions="learned",
+                widths=[8, 16], lrs=[3e-2, 3e-2], batch_size=32, low_exposure_batch_size=8, warmup_frac=0.02,
+                betas=[0.9, 0.98], curve_points=5, exposures=[30, 10], bios_people=20, bios_seq_len=96,
+                bios_width=16, bios_lr=1e-2, bios_exposures=5, min_peak_R=-10.0, rmax_match=0.9, rmax_limit=0.0,
+            ),
+            "default": dict(
+                K=4, C=1, D=64, L=2, T=64, name_len=3, n_people=2000, seq_len=16, n_layer=2, head_dim=8, positions="learned",
+                widths=[16, 24, 32, 40, 48], lrs=[2e-2, 2e-2, 2e-2, 2e-2, 2e-2], batch_size=256,
+                low_exposure_batch_size=32, warmup_frac=0.02, betas=[0.9, 0.98], curve_points=20,
+                exposures=[1000, 100], bios_people=1000, bios_seq_len=128, bios_width=64, bios_lr=1e-2,
+                bios_exposures=100, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8,
+            ),
+            "paper": dict(
+                # Allen-Zhu & Li's bioD scale (K, C, D, L, T as in their Figure 2 family) and GPT2-l-h widths
+                K=4, C=2, D=1000, L=4, T=128, name_len=4, n_people=100_000, seq_len=512, n_layer=4, head_dim=64,
+                positions="rotary",
+                widths=[128, 256, 384, 512], lrs=[1e-3, 1e-3, 1e-3, 1e-3], batch_size=96, low_exposure_batch_size=24,
+                warmup_frac=0.01, betas=[0.9, 0.98], curve_points=50, exposures=[1000, 100], bios_people=100_000,
+                bios_seq_len=512, bios_width=512, bios_lr=1e-3, bios_exposures=1000, min_peak_R=1.7,
+                rmax_match=0.9, rmax_limit=1.8,
+            ),
+        },
+    ),
+    Chapter(
+        "04_precision",
+        "Precision and quantization",
+        presets={
+            # precision_models / precision_ratios: chapter 2's models and dataset sizes (H(X)/P) trained in each of
+            # `precisions` (the fp32 runs are chapter 2's own). bits: post-training bit widths. knowledge_widths:
+            # chapter 3's bioD models quantized. Claim thresholds: max_fp32_over_bf16, min_int8_retained,
+            # max_int4_retained (RTN, for the bioD model at the peak ratio).
+            "smoke": dict(
+                precision_models=[[1, 8], [1, 12], [1, 16]], precision_ratios=[3], precisions=["fp32", "bf16-mixed", "bf16"],
+                bits=[8, 4, 3], calibration_sequences=32, knowledge_widths=[16], max_fp32_over_bf16=100.0,
+                min_int8_retained=-100.0, max_int4_retained=100.0,
+            ),
+            "default": dict(
+                precision_models=[[2, 12], [2, 16], [2, 20]], precision_ratios=[8],
+                precisions=["fp32", "bf16-mixed", "bf16"], bits=[8, 6, 5, 4, 3], calibration_sequences=128,
+                knowledge_widths=[24, 32, 40], max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+            ),
+            "paper": dict(
+                precision_models=[[1, 32], [2, 64], [4, 128], [8, 256]], precision_ratios=[8],
+                precisions=["fp32", "bf16-mixed", "bf16"], bits=[8, 6, 5, 4, 3], calibration_sequences=512,
+                knowledge_widths=[256, 384, 512], max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+            ),
+        },
+    ),
+    Chapter(
+        "05_membership",
+        "Membership inference and its scaling law",
+        presets={
+            # extra_models x extra_ratios: chapter 2 models on larger datasets (H(X)/P), capped at extra_max_steps.
+            # heldout_runs: [layers, width, H(X)/P] predicted by the law, not fitted. prefix_lens / extract_tokens:
+            # greedy extraction from prefixes of these lengths, judged on the next extract_tokens tokens.
+            # max_attack_samples: members (and as many non-members) per run. Claim thresholds: max_spearman (F1
+            # against x), max_law_rmse, max_heldout_error (F1 points), max_heldout_extraction,
+            # min_informative_f1 (lower CI bound where extraction reads zero).
+            "smoke": dict(
+                extra_models=[[1, 8]], extra_ratios=[6, 12], extra_max_steps=400, heldout_runs=[[1, 12, 6], [1, 8, 24]],
+                prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=1.0,
+                max_law_rmse=1.0, max_heldout_error=1.0, max_heldout_extraction=1.0, min_informative_f1=0.0,
+                require_informative_without_extraction=False,
+            ),
+            "default": dict(
+                extra_models=[[2, 12], [2, 16]], extra_ratios=[40, 160], extra_max_steps=6000,
+                heldout_runs=[[2, 32, 40], [2, 12, 640]], prefix_lens=[4, 8, 16], extract_tokens=8,
+                max_attack_samples=2000, n_boot=500, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
+                max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
+            ),
+            "paper": dict(
+                extra_models=[[2, 64], [4, 128]], extra_ratios=[32, 128, 512], extra_max_steps=200_000,
+                heldout_runs=[[8, 256, 64], [2, 64, 2048]], prefix_lens=[8, 16, 32], extract_tokens=16,
+                max_attack_samples=5000, n_boot=1000, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
+                max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
             ),
         },
     ),

@@ -42,6 +42,18 @@ class CapacityRun:
         if self.n_sequences < 1:
             raise ValueError(f"n_sequences must be >= 1, got n_sequences={self.n_sequences}")
 
+    @property
+    def cost(self) -> float:
+        """Relative training cost, to schedule the biggest runs first."""
+        return self.model.n_params * self.n_sequences
+
+    @property
+    def label(self) -> str:
+        return f"d={self.model.d_model} N={self.n_sequences}"
+
+    def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
+        return execute_run(self, device, progress)
+
     def to_dict(self) -> dict:
         return {
             "engine": ENGINE,
@@ -56,6 +68,12 @@ class CapacityRun:
     @property
     def dataset_bits(self) -> float:
         return dataset_entropy_bits(self.n_sequences, self.model.seq_len, self.model.vocab_size)
+
+    def fresh_sequences(self, n: int) -> torch.Tensor:
+        """``n`` sequences from the same distribution, independent of the training and held-out ones
+        (membership inference's non-members)."""
+        g = torch.Generator().manual_seed(1_000_003 * self.data_seed + 2_000_000_011)
+        return uniform_sequences(n, self.model.seq_len, self.model.vocab_size, g)
 
     def data(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Training and held-out sequences; the held-out ones depend on the data seed only."""
@@ -81,6 +99,11 @@ def execute_run(run: CapacityRun, device: str = "cpu", progress: bool = False) -
         progress=progress,
         description=f"L{run.model.n_layer} d{run.model.d_model} N={run.n_sequences}",
     )
+    return _measure(run, model, result, train_x, held_x, device)
+
+
+def _measure(run: CapacityRun, model: GPT, result, train_x, held_x, device: str) -> tuple[dict, list[dict], dict]:
+    V = run.model.vocab_size
     mem = memorized_bits(model, train_x, V)
     held_bits = sequence_code_length_bits(model, held_x.to(device))
     per_token = run.model.seq_len - 1
@@ -103,13 +126,38 @@ def execute_run(run: CapacityRun, device: str = "cpu", progress: bool = False) -
     return metrics, result.curve, state
 
 
-def _worker(run: CapacityRun, store_root: str, device: str, progress: bool = False) -> dict:
+def _worker(run, store_root: str, device: str, progress: bool = False) -> dict:
     store = RunStore(store_root)
     if store.has(run.to_dict()):
         return store.load(run.to_dict())["metrics"]
-    metrics, curve, state = execute_run(run, device, progress=progress)
+    metrics, curve, state = run.execute(device, progress=progress)
     store.save(run.to_dict(), metrics, curve, state)
     return metrics
+
+
+def execute_stacked(runs: Sequence[CapacityRun], device: str = "cpu") -> list[tuple[dict, list[dict], dict]]:
+    """Train runs of one shape together (:mod:`memcap.stacked`) and measure each as :func:`execute_run` does."""
+    from .stacked import train_stacked
+
+    data = [r.data() for r in runs]
+    train_xs = [d[0].to(device) for d in data]
+    models = [GPT(r.model, generator=torch.Generator().manual_seed(r.init_seed)).to(device) for r in runs]
+    metrics = [(lambda m, x=x, V=r.model.vocab_size: memorized_bits(m, x, V).raw_bits) for r, x in zip(runs, train_xs)]
+    results = train_stacked(models, train_xs, [r.train for r in runs], [r.init_seed for r in runs], metrics)
+    out = []
+    for r, m, res, x, (_, held) in zip(runs, models, results, train_xs, data):
+        metrics_, curve, state = _measure(r, m, res, x, held, device)
+        metrics_["stacked_with"] = len(runs)
+        out.append((metrics_, curve, state))
+    return out
+
+
+def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str) -> list[dict]:
+    store = RunStore(store_root)
+    todo = [r for r in runs if not store.has(r.to_dict())]
+    for r, (metrics, curve, state) in zip(todo, execute_stacked(todo, device) if todo else []):
+        store.save(r.to_dict(), metrics, curve, state)
+    return [store.load(r.to_dict())["metrics"] for r in runs]
 
 
 def _init_worker() -> None:
@@ -132,19 +180,30 @@ class SweepReport:
 
 
 def run_sweep(
-    runs: Sequence[CapacityRun],
+    runs: Sequence,
     store: RunStore | str,
     *,
     device: str = "cpu",
     executor: Executor | None = None,
     max_workers: int | None = None,
     progress: bool = True,
+    stack: int = 1,
+    stack_max_params: int = 0,
 ) -> SweepReport:
     """Make sure every run is in the store (training the missing ones in parallel); return their metrics.
 
+    A run is any object with ``to_dict()`` (its configuration: the store key), ``execute(device, progress)``
+    returning (metrics, curve, weights), ``cost`` and ``label``: :class:`CapacityRun` and the knowledge runs.
+
     On CUDA the runs train one after another in this process (a GPU is better used by one run at a time
     at these sizes); on CPU they go to ``executor`` (default: :func:`default_executor`).
+
+    ``stack=K`` (K > 1) trains up to K capacity runs of one shape and optimizer settings together in one worker
+    (:mod:`memcap.stacked`), for shapes of at most ``stack_max_params`` parameters: the throughput benchmark
+    shows where that pays on a given machine. Other runs train one per worker as usual.
     """
+    if not isinstance(stack, int) or stack < 1:
+        raise ValueError(f"stack must be a positive integer, got stack={stack!r}")
     store = store if isinstance(store, RunStore) else RunStore(store)
     t0 = time.perf_counter()
     configs = [r.to_dict() for r in runs]
@@ -154,7 +213,7 @@ def run_sweep(
     unique = sorted(first_of_key.values())
     missing = [i for i in unique if not store.has(configs[i])]
     # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
-    missing.sort(key=lambda i: -runs[i].model.n_params * runs[i].n_sequences)
+    missing.sort(key=lambda i: -runs[i].cost)
     bar = None
     if progress and missing:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
@@ -170,17 +229,23 @@ def run_sweep(
         own = executor is None
         pool = executor or default_executor(max_workers)
         try:
-            futures = {pool.submit(_worker, runs[i], str(store.root), device): i for i in missing}
+            futures = {}
+            for group in _stack_groups(runs, missing, stack, stack_max_params):
+                if len(group) == 1:
+                    futures[pool.submit(_worker, runs[group[0]], str(store.root), device)] = group
+                else:
+                    futures[pool.submit(_stacked_worker, [runs[i] for i in group], str(store.root), device)] = group
             for fut in as_completed(futures):
-                i = futures[fut]
+                group = futures[fut]
                 try:
-                    m = fut.result()
+                    ms = fut.result()
                 except Exception as err:  # keep the others going; report at the end
-                    errors.append(f"run {i} (d={runs[i].model.d_model}, N={runs[i].n_sequences}): {type(err).__name__}: {err}")
+                    errors.extend(f"run {i} ({runs[i].label}): {type(err).__name__}: {err}" for i in group)
                     continue
                 if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(f"d={runs[i].model.d_model} N={runs[i].n_sequences}: {m['bits_per_param']:.2f} bits/param")
+                    bar.update(len(group))
+                    last = ms[-1] if isinstance(ms, list) else ms
+                    bar.set_postfix_str(f"{runs[group[-1]].label}: {last['bits_per_param']:.2f} bits/param")
         finally:
             if own:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -190,6 +255,35 @@ def run_sweep(
         raise RuntimeError(f"{len(errors)} run(s) failed:\n" + "\n".join(errors))
     metrics = [store.load(c)["metrics"] for c in configs]
     return SweepReport(metrics=metrics, trained=len(missing), reused=len(unique) - len(missing), seconds=time.perf_counter() - t0)
+
+
+def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list[list[int]]:
+    """Split run indices into jobs: groups of up to ``stack`` stackable capacity runs, the rest one by one."""
+    if stack <= 1:
+        return [[i] for i in indices]
+    from .stacked import stack_key
+
+    groups: dict[tuple, list[int]] = {}
+    jobs: list[list[int]] = []
+    for i in indices:
+        r = runs[i]
+        if isinstance(r, CapacityRun) and r.model.n_params <= max_params and r.train.precision == "fp32":
+            groups.setdefault(stack_key(r), []).append(i)
+        else:
+            jobs.append([i])
+    for members in groups.values():
+        members.sort(key=lambda i: runs[i].cost)  # similar lengths together: a group runs until its longest member ends
+        jobs.extend(members[j:j + stack] for j in range(0, len(members), stack))
+    jobs.sort(key=lambda g: -sum(runs[i].cost for i in g))
+    return jobs
+
+
+def load_model(store: RunStore | str, run, device: str = "cpu") -> GPT:
+    """The trained model of a stored run (any run with a ``model`` configuration), in eval mode."""
+    store = store if isinstance(store, RunStore) else RunStore(store)
+    model = GPT(run.model)
+    model.load_state_dict(store.load_weights(run.to_dict()))
+    return model.to(device).eval()
 
 
 def grid(models: Iterable[GPTConfig], n_sequences: Iterable[int], train_cfg: TrainConfig, **kw) -> list[CapacityRun]:
@@ -240,10 +334,11 @@ def preset_run(preset, vocab_size: int, seq_len: int, n_layer: int, width: int, 
                     n_head=max(1, width // preset["head_dim"]))
     n = max(1, round(bits_per_param * cfg.n_params / (seq_len * math.log2(vocab_size))))
     steps = min(preset["max_steps"], max(preset["min_steps"], preset["max_epochs"] * n // preset["batch_size"]))
-    tc = TrainConfig(
+    settings = dict(
         max_steps=steps, batch_size=preset["batch_size"], lr=lr, warmup_steps=preset["warmup_steps"],
         eval_every=preset["eval_every"], plateau_window=preset["plateau_window"],
         plateau_rel_tol=preset["plateau_rel_tol"], decay_frac=preset["decay_frac"],
-        min_decay_steps=preset["min_decay_steps"], **train_changes,
+        min_decay_steps=preset["min_decay_steps"],
     )
+    tc = TrainConfig(**{**settings, **train_changes})
     return CapacityRun(model=cfg, train=tc, n_sequences=n, data_seed=data_seed, init_seed=init_seed)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -134,7 +134,7 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator):
 
 def train(
     model: GPT,
-    data: torch.Tensor,
+    data: torch.Tensor | Callable[[torch.Generator], Iterator[torch.Tensor]],
     cfg: TrainConfig,
     *,
     seed: int = 0,
@@ -145,19 +145,25 @@ def train(
 ) -> TrainResult:
     """Train ``model`` in place on the rows of ``data`` (N, S): next-token loss on positions 1..S-1.
 
+    ``data`` may instead be a function that takes the run's random generator and yields (B, S) batches
+    forever: text that is re-rendered at every exposure (the biographies) trains this way.
+
     ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
     rule; without one, the negative training loss does. The same seed gives the same run.
     """
     device = next(model.parameters()).device
-    data = data.to(device)
+    if callable(data):
+        stream = (b.to(device) for b in data(torch.Generator().manual_seed(seed)))
+    else:
+        data = data.to(device)
+        rows = epoch_batches(data.shape[0], min(cfg.batch_size, data.shape[0]), torch.Generator().manual_seed(seed))
+        stream = (data[i.to(device)] for i in rows)
     if cfg.precision == "bf16":
         model.to(torch.bfloat16)
     opt = torch.optim.AdamW(
         model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=False, foreach=True
     )
     schedule = Schedule(cfg)
-    gen = torch.Generator().manual_seed(seed)
-    batches = epoch_batches(data.shape[0], min(cfg.batch_size, data.shape[0]), gen)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16-mixed")
     bar = None
     if progress:
@@ -168,11 +174,12 @@ def train(
     result = TrainResult(steps=0, seconds=0.0, tokens=0, stop_reason="max_steps")
     t0 = time.perf_counter()
     running = 0.0
-    step = 0
+    step = tokens = 0
     while step < schedule.end:
         for group in opt.param_groups:
             group["lr"] = cfg.lr * schedule(step)
-        batch = data[next(batches).to(device)]  # (B, S)
+        batch = next(stream)  # (B, S)
+        tokens += batch.shape[0] * (batch.shape[1] - 1)
         with autocast:
             loss = model.loss(batch[:, :-1], batch[:, 1:])
         opt.zero_grad(set_to_none=True)
@@ -204,7 +211,7 @@ def train(
         bar.close()
     result.steps = step
     result.seconds = time.perf_counter() - t0
-    result.tokens = step * min(cfg.batch_size, data.shape[0]) * (data.shape[1] - 1)
+    result.tokens = tokens
     if cfg.precision == "bf16":
         model.float()  # measure the bf16 weights exactly, in fp32 arithmetic
     model.eval()

@@ -114,14 +114,15 @@ pd.DataFrame([dict(model=sweep.model_label(r.model), params=r.model.n_params, he
 # %%
 # Sections 7 and 8 need a few more runs: a schedule comparison and configurations held out of the fit.
 # One sweep trains them all at once, so both cores stay busy; later sections read them from the store.
-largest = max(p.dataset_bits_per_param)
 probe_runs = {
-    "warm-up, constant, decay at plateau": sweep.preset_run(p, V, S, *p.schedule_probe, largest, seed, seed),
-    "cosine over the step cap": sweep.preset_run(p, V, S, *p.schedule_probe, largest, seed, seed, schedule="cosine"),
+    "warm-up, constant, decay at plateau": sweep.preset_run(p, V, S, *p.schedule_probe, seed, seed),
+    "cosine over the step cap": sweep.preset_run(p, V, S, *p.schedule_probe, seed, seed, schedule="cosine"),
 }
 held_runs = [sweep.preset_run(p, V_, S_, L, w, ratio, data_seed=seed + 1, init_seed=seed)
              for V_, S_, L, w, ratio in p.prediction_configs]
-report = sweep.run_sweep(runs + list(probe_runs.values()) + held_runs, store, device=run.device)
+# the smallest models train `stack` at a time in one process, where the throughput benchmark found it pays
+report = sweep.run_sweep(runs + list(probe_runs.values()) + held_runs, store, device=run.device, stack=p.stack,
+                         stack_max_params=p.stack_max_params)
 frame = sweep.to_frame(runs, report.metrics[: len(runs)])
 print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
 frame[["model", "n_params", "n_sequences", "dataset_bits", "memorized_bits", "bits_per_param", "steps", "seconds",

@@ -117,3 +117,15 @@ def test_chapter_2_results_and_warm_rerun(smoke_build):
     assert again["results"]["trained_this_run"] == 0
     assert again["results"]["alpha_bits_per_param"] == r["alpha_bits_per_param"]
     assert again["elapsed_seconds"] < data["elapsed_seconds"]
+
+
+def test_chapter_3_results(smoke_build):
+    data = chapters.load_results(smoke_build / "smoke" / "03_knowledge")
+    r, preset = data["results"], data["preset"]
+    assert r["trained_this_run"] == r["runs_in_chapter"] == len(preset["widths"]) * len(preset["exposures"]) + 2
+    assert set(r["R_by_width"]) == {f"{w}@{e}" for w in preset["widths"] for e in preset["exposures"]}
+    for v in r["R_by_width"].values():
+        assert v["R"] <= v["R_max"] + 1e-9 and 0 <= v["recall"] <= 1
+    assert r["peak_R_high_exposures"] == max(v["R"] for k, v in r["R_by_width"].items()
+                                               if k.endswith(f"@{max(preset['exposures'])}"))
+    assert {b["kind"] for b in r["bios"]} == {"bioS", "bioS_simple"}

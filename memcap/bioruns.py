@@ -1,0 +1,340 @@
+"""Knowledge-capacity runs: a GPT trained on biographies for a stated number of exposures, then measured.
+
+An **exposure** is one appearance of a person's biography in the training stream. Biographies (each starting
+with ``<eot>``) are rendered afresh at every exposure (``bioD``, ``bioS``) or once per person (``bioS_simple``),
+joined, and cut into windows of ``seq_len`` tokens; every person appears once per epoch, in a fresh order. The
+step count follows from the exposures: steps = ceil(exposures · N · mean biography length / (batch · seq_len)).
+Training uses the ordinary next-token loss on every token; measurement uses the knowledge tokens only
+(Remark 3.1) on one rendering of each person's biography, with the losses summed over each field's tokens.
+
+Parameters are counted as Allen-Zhu & Li count them: embedding rows the data never uses do not count. Our
+models are built with exactly the used vocabulary (bioD uses every row; bioS is re-indexed to the tokens its N
+people and the templates use), so P is :attr:`GPTConfig.n_params`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from .biod import BioDData
+from .bios import ATTRIBUTES, BioSWorld, token_span
+from .knowledge import (
+    BioD,
+    biod_losses,
+    capacity_ratio,
+    greedy_complete,
+    knowledge_bits_approx,
+    span_loss_sums,
+    stored_bits_lower_bound,
+)
+from .information import nats_to_bits
+from .model import GPT, GPTConfig
+from .train import TrainConfig, train
+
+ENGINE = "knowledge-v1"  # part of every run's key
+KINDS = ("bioD", "bioS", "bioS_simple")
+
+
+class BioDCorpus:
+    """bioD paragraphs as a training corpus."""
+
+    def __init__(self, spec: BioD, seed: int):
+        self.spec = spec
+        self.data = BioDData(spec, np.random.default_rng([seed, 1]))
+        self.n_people = spec.N
+        self.vocab_size = self.data.vocab_size
+        self.eot = self.data.eot
+
+    def render(self, person: int, rng: np.random.Generator):
+        return self.data.render(person, rng)
+
+    def render_epoch(self, rng: np.random.Generator) -> np.ndarray:
+        """One exposure of every person, in a random person order: (N, paragraph_len)."""
+        return self.data.render_all(rng)[rng.permutation(self.n_people)]
+
+    def mean_length(self) -> float:
+        return float(self.data.paragraph_len)
+
+
+class BioSCorpus:
+    """bioS (or bioS_simple) biographies of N people, tokenized and re-indexed to the tokens they use."""
+
+    def __init__(self, n_people: int, seed: int, simple: bool, world: BioSWorld | None = None):
+        self.world = world or BioSWorld.load()
+        rng = np.random.default_rng([seed, 1])
+        self.people = self.world.sample_people(n_people, rng)
+        self.n_people, self.simple = n_people, simple
+        tok = self.world.tokenizer
+        self.fixed = [self.world.fixed_templates(rng) for _ in self.people] if simple else None
+        used = {tok.eot, *tok.encode("He he She she")}
+        if simple:
+            for i in range(n_people):
+                used.update(self._raw(i, rng)[0])
+        else:
+            for templates in self.world_templates():
+                used.update(tok.encode(templates))
+            for p in self.people:
+                used.update(tok.encode(p.full_name))
+                for v in self.world.values(p).values():
+                    used.update(tok.encode(v))
+        self.used = sorted(used)  # the eot (id 0) stays first
+        self.remap = np.full(len(tok), -1, dtype=np.int64)
+        self.remap[self.used] = np.arange(len(self.used))
+        self.vocab_size = len(self.used)
+        self.eot = 0
+
+    def world_templates(self):
+        import re
+
+        from .bios import TEMPLATES
+
+        return [re.sub(r"\{[Ssv]\}", " ", t) for ts in TEMPLATES.values() for t in ts]
+
+    def _raw(self, person: int, rng: np.random.Generator):
+        p = self.people[person]
+        if self.simple:
+            templates, order = self.fixed[person]
+            bio = self.world.render(p, rng, templates=templates, order=order)
+        else:
+            bio = self.world.render(p, rng)
+        ids, offsets = self.world.tokenizer.tokenize(bio.text)
+        return ids, offsets, bio
+
+    def render(self, person: int, rng: np.random.Generator):
+        """Token ids (``<eot>`` first) and token spans of ``name``, ``pronoun`` and each attribute's value."""
+        ids, offsets, bio = self._raw(person, rng)
+        spans = {k: tuple(x + 1 for x in token_span(offsets, s)) for k, s in bio.spans.items()}
+        tokens = self.remap[np.asarray([0, *ids])]
+        if (tokens < 0).any():
+            raise ValueError(f"person {person}'s biography uses a token outside the corpus vocabulary")
+        return tokens, spans
+
+    def nonmembers(self, n: int, seed: int) -> list[np.ndarray]:
+        """Biographies of ``n`` fresh people, not in the corpus: each field drawn uniformly from the values the
+        corpus's people have (so every word is in the model's vocabulary and a non-member is told apart by what
+        the model stored, not by an unknown token), the name triple new. bioS_simple non-members get one of the
+        members' templates per attribute and a random order, as members do."""
+        from .bios import Person
+
+        rng = np.random.default_rng([seed, 3])
+        fields = ("first", "middle", "last", "female", "month", "day", "year", "birth_city", "university", "major",
+                  "employer")
+        pools = {f: sorted({getattr(q, f) for q in self.people}) for f in fields}
+        template_pools = {a: sorted({t[a] for t, _ in self.fixed}) for a in ATTRIBUTES} if self.simple else None
+        taken = {(q.first, q.middle, q.last) for q in self.people}
+        out: list[np.ndarray] = []
+        tok = self.world.tokenizer
+        for _ in range(100 * n):
+            if len(out) == n:
+                break
+            v = {f: pool[int(rng.integers(len(pool)))] for f, pool in pools.items()}
+            if (v["first"], v["middle"], v["last"]) in taken:
+                continue
+            person = Person(**v, full_name=f"{self.world.first[v['first']]} {self.world.middle[v['middle']]} "
+                                           f"{self.world.last[v['last']]}")
+            templates = ({a: ts[int(rng.integers(len(ts)))] for a, ts in template_pools.items()}
+                         if self.simple else None)
+            bio = self.world.render(person, rng, templates=templates)
+            ids = self.remap[np.asarray([0, *tok.encode(bio.text)])]
+            if (ids >= 0).all():
+                taken.add((v["first"], v["middle"], v["last"]))
+                out.append(ids)
+        if len(out) < n:
+            raise ValueError(f"found only {len(out)} of n={n} fresh people for a corpus of {self.n_people}; "
+                             f"ask for fewer")
+        return out
+
+    def mean_length(self) -> float:
+        rng = np.random.default_rng(12345)
+        people = rng.integers(self.n_people, size=256)
+        return float(np.mean([len(self.render(int(i), rng)[0]) for i in people]))
+
+
+def window_stream(corpus, batch_size: int, seq_len: int):
+    """A function of the run's torch generator that yields (batch_size, seq_len) windows forever."""
+
+    def batches(gen: torch.Generator):
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+        need = batch_size * seq_len
+        pending: list[np.ndarray] = []
+        size = 0
+        while True:
+            if hasattr(corpus, "render_epoch"):  # bioD: a whole epoch at once, vectorized
+                pending.append(corpus.render_epoch(rng).reshape(-1))
+                size += pending[-1].size
+                while size >= need:
+                    flat = np.concatenate(pending)
+                    yield torch.from_numpy(flat[:need].reshape(batch_size, seq_len).copy())
+                    pending, size = [flat[need:]], len(flat) - need
+                continue
+            for person in rng.permutation(corpus.n_people).tolist():
+                tokens, _ = corpus.render(person, rng)
+                pending.append(tokens)
+                size += len(tokens)
+                while size >= need:
+                    flat = np.concatenate(pending)
+                    yield torch.from_numpy(flat[:need].reshape(batch_size, seq_len).copy())
+                    pending, size = [flat[need:]], len(flat) - need
+
+    return batches
+
+
+@dataclass(frozen=True)
+class KnowledgeRun:
+    """One model trained on biographies of ``n_people`` for ``exposures`` exposures each."""
+
+    model: GPTConfig
+    train: TrainConfig
+    kind: str  # "bioD", "bioS" or "bioS_simple"
+    n_people: int
+    exposures: int
+    biod: BioD | None = None  # bioD's parameters (its N is n_people)
+    data_seed: int = 0
+    init_seed: int = 0
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}; allowed: {list(KINDS)}")
+        if self.exposures < 1 or self.n_people < 1:
+            raise ValueError(f"exposures and n_people must be >= 1, got exposures={self.exposures}, n_people={self.n_people}")
+        if (self.kind == "bioD") != (self.biod is not None):
+            raise ValueError("a bioD run needs its BioD parameters, and only a bioD run takes them")
+        if self.biod is not None and self.biod.N != self.n_people:
+            raise ValueError(f"biod.N={self.biod.N} differs from n_people={self.n_people}")
+
+    @property
+    def cost(self) -> float:
+        return self.model.n_params * self.train.max_steps
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} d={self.model.d_model} N={self.n_people} x{self.exposures}"
+
+    def to_dict(self) -> dict:
+        return {
+            "engine": ENGINE,
+            "model": asdict(self.model),
+            "train": self.train.to_dict(),
+            "kind": self.kind,
+            "n_people": self.n_people,
+            "exposures": self.exposures,
+            "biod": asdict(self.biod) if self.biod else None,
+            "data_seed": self.data_seed,
+            "init_seed": self.init_seed,
+        }
+
+    def corpus(self):
+        if self.kind == "bioD":
+            return BioDCorpus(self.biod, self.data_seed)
+        return BioSCorpus(self.n_people, self.data_seed, simple=self.kind == "bioS_simple")
+
+    def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
+        corpus = self.corpus()
+        if corpus.vocab_size != self.model.vocab_size:
+            raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the corpus's {corpus.vocab_size}")
+        model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
+        evaluation = [corpus.render(i, np.random.default_rng([self.data_seed, 2, i])) for i in range(self.n_people)]
+        result = train(
+            model, window_stream(corpus, self.train.batch_size, self.model.seq_len), self.train, seed=self.init_seed,
+            metric=lambda m: measure(m, self, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
+            progress=progress, description=self.label,
+        )
+        metrics = measure(model, self, corpus, evaluation, recall=True)
+        metrics.update(steps=result.steps, seconds=result.seconds, tokens=result.tokens, device=device,
+                       exposures_done=result.tokens / (corpus.mean_length() * self.n_people) * self.model.seq_len / (self.model.seq_len - 1))
+        return metrics, result.curve, dict(model.state_dict())
+
+
+def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = False) -> dict:
+    """Knowledge losses, R(F), R^max(F) and the Theorem 3.2 bound of a trained model (and recall accuracy)."""
+    tokens = [t for t, _ in evaluation]
+    spans = [s for _, s in evaluation]
+    sums = span_loss_sums(model, tokens, spans, pad=corpus.eot)
+    P = run.model.n_params
+    N = run.n_people
+    if run.kind == "bioD":
+        b = run.biod
+        losses = biod_losses(sums)
+        R = capacity_ratio(b, losses.p1, losses.p2, losses.p3, P)
+        out = dict(p1=losses.p1, p2=losses.p2, p3=losses.p3, R=R, R_max=knowledge_bits_approx(b) / P,
+                   lower_bound_bits=stored_bits_lower_bound(b, losses.p1, losses.p2, losses.p3))
+    else:
+        world = corpus.world
+        p1 = float(np.mean(sums["name"]))
+        p2 = float(np.mean(sum(sums[k] for k in (*ATTRIBUTES, "pronoun"))))
+        n0, s0 = world.n0, world.log2_s0()
+        R = N * (math.log2(n0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / P
+        out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=N * (math.log2(n0 / N) + s0) / P,
+                   lower_bound_bits=None)  # Theorem 3.2 is stated for bioD
+    out.update(n_params=P, bits_per_param=R, knowledge_bits=R * P, vocab_size=corpus.vocab_size)
+    if recall:
+        out["recall_accuracy"] = recall_accuracy(model, run, corpus)
+    return out
+
+
+def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float:
+    """Share of exact greedy completions: bioD ``<eot> name marker_k`` → value k (every k); bioS
+    ``<eot> <full name> was born on`` → the birth date."""
+    if run.kind == "bioD":
+        d = corpus.data
+        hits = []
+        for k in range(run.biod.K):
+            prompts = np.stack([d.prompt(i, k) for i in range(run.n_people)])
+            out = greedy_complete(model, prompts, d.value_len).numpy()
+            truth = np.stack([d.value_tokens(i, k) for i in range(run.n_people)])
+            hits.append((out == truth).all(axis=1))
+        return float(np.mean(hits))
+    tok, world = corpus.world.tokenizer, corpus.world
+    prompts, truths = [], []
+    for p in corpus.people:
+        prompts.append(corpus.remap[[0, *tok.encode(f"{p.full_name} was born on")]])
+        truths.append(corpus.remap[tok.encode(world.values(p)["birth_date"])])
+    hits = []
+    for length in sorted({len(x) for x in prompts}):  # names differ in token count only if words do; batch by length
+        idx = [i for i, x in enumerate(prompts) if len(x) == length]
+        out = greedy_complete(model, np.stack([prompts[i] for i in idx]), len(truths[0])).numpy()
+        hits.extend((out == np.stack([truths[i] for i in idx])).all(axis=1).tolist())
+    return float(np.mean(hits))
+
+
+def biod_run(preset, width: int, exposures: int, n_people: int | None = None, data_seed: int = 0,
+             init_seed: int = 0, **train_changes) -> KnowledgeRun:
+    """The bioD run a knowledge preset defines for one width and exposure count (chapters rebuild runs here)."""
+    N = n_people or preset["n_people"]
+    b = BioD(N=N, K=preset["K"], C=preset["C"], D=preset["D"], L=preset["L"], T=preset["T"],
+             N0=preset["T"] ** preset["name_len"])
+    para = 1 + preset["name_len"] + b.K * (1 + b.C * b.L)
+    lrs = dict(zip(preset["widths"], preset["lrs"]))
+    if width not in lrs:
+        raise ValueError(f"width={width} is not in the preset's widths {preset['widths']}")
+    return _run(preset, "bioD", width, lrs[width], exposures, N, para, b, data_seed, init_seed, dict(train_changes),
+                vocab_size=b.T + 1 + b.K, seq_len=preset["seq_len"])
+
+
+def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
+             init_seed: int = 0, **train_changes) -> KnowledgeRun:
+    """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run a knowledge preset defines (width ``bios_width``)."""
+    if kind not in ("bioS", "bioS_simple"):
+        raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
+    N = n_people or preset["bios_people"]
+    corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple")
+    return _run(preset, kind, preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"], N,
+                corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
+                seq_len=preset["bios_seq_len"])
+
+
+def _run(preset, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,
+         seq_len) -> KnowledgeRun:
+    cfg = GPTConfig(vocab_size=vocab_size, seq_len=seq_len, n_layer=preset["n_layer"], d_model=width,
+                    n_head=max(1, width // preset["head_dim"]), positions=preset["positions"])
+    batch = train_changes.pop("batch_size", preset["batch_size"])
+    steps = math.ceil(exposures * N * mean_len / (batch * seq_len))
+    settings = dict(max_steps=steps, batch_size=batch, lr=lr, schedule="cosine",
+                    warmup_steps=max(1, int(preset["warmup_frac"] * steps)), betas=tuple(preset["betas"]),
+                    eval_every=max(1, steps // preset["curve_points"]))
+    return KnowledgeRun(model=cfg, train=TrainConfig(**{**settings, **train_changes}), kind=kind, n_people=N,
+                        exposures=exposures, biod=b, data_seed=data_seed, init_seed=init_seed)

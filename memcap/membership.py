@@ -1,0 +1,198 @@
+"""Membership inference by loss threshold, its F1, and the sigmoid scaling law of Morris et al. (§5).
+
+The attack: a sample is called a **member** when the model's loss on it is **at most** a threshold τ. Members
+(training samples) and non-members (fresh samples from the same distribution) come in equal numbers, so F1 = 0.5
+is what a coin would score... almost: calling everything a member scores 2/3, which is why the threshold is
+*chosen* and F1 is reported on data the choice never saw.
+
+Rule used throughout (:func:`calibrated_attack`): both sets are split at random into two halves; τ maximizes F1
+on the calibration halves (ties: the smallest such τ); the reported F1 is that τ's F1 on the evaluation halves,
+with a bootstrap interval over the evaluation samples. The best threshold *on the evaluation halves* is
+reported beside it as the upper envelope (what an attacker who could tune on the answers would get).
+
+    >>> f1_at_threshold([1.0, 2.0], [3.0, 4.0], threshold=2.0)
+    1.0
+    >>> round(f1_at_threshold([1.0, 3.5], [3.0, 4.0], threshold=3.0), 4)   # TP 1, FP 1, FN 1
+    0.5
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _arrays(members, nonmembers) -> tuple[np.ndarray, np.ndarray]:
+    m = np.asarray(members, dtype=float).ravel()
+    n = np.asarray(nonmembers, dtype=float).ravel()
+    if m.size == 0 or n.size == 0:
+        raise ValueError(f"need at least one member and one non-member, got {m.size} and {n.size}")
+    if not (np.isfinite(m).all() and np.isfinite(n).all()):
+        raise ValueError("losses must be finite numbers")
+    return m, n
+
+
+def f1_at_threshold(members, nonmembers, threshold: float) -> float:
+    """F1 of calling every sample with loss <= ``threshold`` a member (0 when nothing is called a member)."""
+    m, n = _arrays(members, nonmembers)
+    tp = int((m <= threshold).sum())
+    fp = int((n <= threshold).sum())
+    fn = m.size - tp
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def best_threshold(members, nonmembers) -> tuple[float, float]:
+    """(τ, F1) maximizing F1 over every cut-off between observed losses; ties go to the smallest τ.
+
+        >>> best_threshold([1.0, 2.0, 5.0], [3.0, 4.0, 6.0])
+        (2.0, 0.8)
+    """
+    m, n = _arrays(members, nonmembers)
+    losses = np.concatenate([m, n])
+    is_member = np.concatenate([np.ones(m.size), np.zeros(n.size)])
+    order = np.argsort(losses, kind="stable")
+    losses, is_member = losses[order], is_member[order]
+    tp = np.cumsum(is_member)
+    fp = np.cumsum(1 - is_member)
+    last = np.r_[losses[1:] != losses[:-1], True]  # a cut-off can only sit after the last of equal losses
+    f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + (m.size - tp)), 0.0)
+    f1 = np.where(last, f1, -1.0)
+    i = int(np.argmax(f1))
+    return float(losses[i]), float(f1[i])
+
+
+@dataclass(frozen=True)
+class Attack:
+    """A calibrated loss-threshold attack."""
+
+    threshold: float
+    f1: float  # on the evaluation halves, at the calibrated threshold
+    f1_ci: tuple[float, float]  # bootstrap 95 % interval of f1
+    f1_best: float  # best threshold on the evaluation halves: the upper envelope
+    n_eval: int  # members (= non-members) in the evaluation halves
+
+
+def calibrated_attack(members, nonmembers, rng: np.random.Generator, n_boot: int = 1000) -> Attack:
+    """Choose τ on one random half of each set, report F1 on the other half (see the module docstring)."""
+    m, n = _arrays(members, nonmembers)
+    if m.size != n.size or m.size < 4:
+        raise ValueError(f"need equal numbers of members and non-members, at least 4 each; got {m.size} and {n.size}")
+    pm, pn = rng.permutation(m.size), rng.permutation(n.size)
+    half = m.size // 2
+    cal_m, eval_m = m[pm[:half]], m[pm[half:]]
+    cal_n, eval_n = n[pn[:half]], n[pn[half:]]
+    tau, _ = best_threshold(cal_m, cal_n)
+    f1 = f1_at_threshold(eval_m, eval_n, tau)
+    boots = np.empty(n_boot)
+    for b in range(n_boot):
+        bm = eval_m[rng.integers(eval_m.size, size=eval_m.size)]
+        bn = eval_n[rng.integers(eval_n.size, size=eval_n.size)]
+        boots[b] = f1_at_threshold(bm, bn, tau)
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return Attack(threshold=tau, f1=f1, f1_ci=(float(lo), float(hi)), f1_best=best_threshold(eval_m, eval_n)[1],
+                  n_eval=int(eval_m.size))
+
+
+# --- the law ----------------------------------------------------------------------------------------------------
+
+
+def sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z, dtype=float)))  # = 1 / (1 + e^-z), without overflow
+
+
+def law(x, c1: float, c2: float, c3: float):
+    """F1 = ½ (1 + c1 · σ(c2 · (x + c3)))."""
+    return 0.5 * (1 + c1 * sigmoid(c2 * (np.asarray(x, dtype=float) + c3)))
+
+
+def printed_law_limit(c1: float, c2: float, c3: float, x_limit: float) -> float:
+    """The law's value as its variable tends to ``x_limit`` (0 or ±inf).
+
+        >>> round(printed_law_limit(1.34, -0.034, -33.14, 0.0), 3)     # the paper's constants, x -> 0
+        1.006
+    """
+    if math.isinf(x_limit):
+        s = 1.0 if (c2 > 0) == (x_limit > 0) else 0.0
+        return 0.5 * (1 + c1 * s)
+    return float(law(x_limit, c1, c2, c3))
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """Non-linear least-squares fit of :func:`law`, with intervals from the linearized model (statsmodels OLS)."""
+
+    params: tuple[float, float, float]  # c1, c2, c3
+    ci: tuple[tuple[float, float], ...]  # 95 % interval of each
+    stderr: tuple[float, float, float]
+    residuals: np.ndarray
+    rmse: float
+
+    def predict(self, x):
+        return law(x, *self.params)
+
+
+def fit_law(x, f1, start: tuple[float, float, float] | None = None) -> LawFit:
+    """Fit F1 = ½(1 + c1·σ(c2·(x + c3))) by non-linear least squares (scipy), then take the standard errors of the
+    Gauss-Newton linearization at the optimum: regress y − f(θ̂) + J θ̂ on the Jacobian J with statsmodels OLS,
+    whose coefficients are θ̂ again and whose covariance is s²(JᵀJ)⁻¹, the usual asymptotic NLS covariance.
+    """
+    import statsmodels.api as sm
+    from scipy.optimize import least_squares
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(f1, dtype=float)
+    if x.shape != y.shape or x.size < 4:
+        raise ValueError(f"need matching x and F1 arrays with at least 4 points, got {x.size} and {y.size}")
+    if start is None:
+        mid = float(np.median(x))
+        spread = float(np.std(x)) or 1.0
+        slope = -1.0 if np.corrcoef(x, y)[0, 1] < 0 else 1.0
+        start = (1.0, slope * 2.0 / spread, -mid)
+
+    def resid(theta):
+        return law(x, *theta) - y
+
+    sol = least_squares(resid, start, method="lm", max_nfev=20000)
+    theta = sol.x
+    J = sol.jac
+    pseudo = y - law(x, *theta) + J @ theta
+    ols = sm.OLS(pseudo, J).fit()
+    ci = ols.conf_int(0.05)
+    r = y - law(x, *theta)
+    return LawFit(params=tuple(float(t) for t in theta), ci=tuple((float(a), float(b)) for a, b in ci),
+                  stderr=tuple(float(s) for s in ols.bse), residuals=r, rmse=float(np.sqrt(np.mean(r**2))))
+
+
+# --- what the attack and the extraction are measured on ----------------------------------------------------------
+
+
+def sequence_losses(model, sequences, pad: int = 0) -> np.ndarray:
+    """Total next-token loss (nats) of each token sequence after its first token: the attack's score."""
+    from .knowledge import span_loss_sums
+
+    seqs = [np.asarray(s) for s in sequences]
+    return span_loss_sums(model, seqs, [{"all": (1, len(s))} for s in seqs], pad=pad)["all"]
+
+
+def extraction_rate(model, sequences, prefix_len: int, n_tokens: int) -> float:
+    """Share of sequences whose next ``n_tokens`` tokens greedy decoding reproduces exactly from the first
+    ``prefix_len`` tokens (sequences shorter than prefix_len + n_tokens are an error)."""
+    import torch
+
+    from .knowledge import greedy_complete
+
+    seqs = [np.asarray(s) for s in sequences]
+    short = [len(s) for s in seqs if len(s) < prefix_len + n_tokens]
+    if short or prefix_len < 1 or n_tokens < 1:
+        raise ValueError(f"need prefix_len >= 1, n_tokens >= 1 and sequences of at least prefix_len + n_tokens = "
+                         f"{prefix_len + n_tokens} tokens; got prefix_len={prefix_len}, n_tokens={n_tokens}, "
+                         f"{len(short)} shorter sequences")
+    prompts = torch.as_tensor(np.stack([s[:prefix_len] for s in seqs]))
+    truth = np.stack([s[prefix_len:prefix_len + n_tokens] for s in seqs])
+    hits = []
+    for lo in range(0, len(seqs), 512):
+        out = greedy_complete(model, prompts[lo:lo + 512], n_tokens).numpy()
+        hits.append((out == truth[lo:lo + 512]).all(axis=1))
+    return float(np.concatenate(hits).mean())

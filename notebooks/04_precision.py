@@ -1,0 +1,239 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 4: Precision and quantization
+#
+# **Takeaway:** a weight stores a few bits, not 32. Training in bfloat16 (16 bits per weight) instead of float32
+# costs little capacity, and rounding a trained model's weights to 8 bits costs almost nothing; only near the
+# capacity itself (4 bits and below) does quantization destroy what was stored, because a weight cannot hold
+# more bits than it has.
+#
+# Two findings are reproduced: Morris et al.'s Table 1 (capacity per parameter in bf16 against fp32) and
+# Allen-Zhu & Li's Result 8 (int8 keeps the knowledge, int4 loses more than half), on the two set-ups of the
+# previous chapters. Models already trained by chapters 2 and 3 are read from the shared store.
+
+# %% tags=["parameters"]
+scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~30 min on 2 CPU cores), "paper" (a GPU)
+seed = 0  # data and initialisation seed of every run
+device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
+output_dir = ""  # where results.json goes; "" means build/<scale>/04_precision
+store_dir = ""  # the run store shared by the chapters; "" means build/store
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import torch
+
+import memcap.chapters
+from memcap import bioruns, capacity, quantize, sweep
+
+run = memcap.chapters.start("04_precision", scale=scale, seed=seed, device=device, output_dir=output_dir)
+store = memcap.chapters.open_store(store_dir)
+p = run.preset
+cap = memcap.chapters.get_chapter("02_capacity").presets[run.scale]  # chapter 2's set-up at this scale
+know = memcap.chapters.get_chapter("03_knowledge").presets[run.scale]  # chapter 3's
+sns.set_theme(style="whitegrid", context="notebook")
+results = {}
+print(run.chapter.title, "|", run.scale, "| device:", run.device, "| store:", store.root)
+dict(p)
+
+# %% [markdown]
+# ## 1. What a bfloat16 weight can hold
+#
+# bfloat16 keeps float32's 8 exponent bits but only 7 of its 23 mantissa bits: numbers near 1 are spaced
+# $2^{-7} \approx 0.008$ apart. Three ways to train with it:
+#
+# * **fp32**: weights, gradients and optimizer state in float32 (chapter 2's runs);
+# * **bf16-mixed**: float32 master weights, products computed in bf16 (`torch.autocast`);
+# * **bf16**: the weights themselves in bf16. An update smaller than half the spacing of its weight is lost.
+
+# %%
+w = torch.tensor(1.0, dtype=torch.bfloat16)
+spacing = (torch.nextafter(w.float(), torch.tensor(2.0)) - 1).item()
+lost = (w + torch.tensor(1e-3, dtype=torch.bfloat16)).item()
+print(f"float32 spacing at 1.0: {spacing:.2e}; bfloat16 spacing at 1.0: {2 ** -7:.2e}")
+print(f"bf16: 1.0 + 0.001 = {lost}  (a typical late-training Adam step vanishes)")
+assert lost == 1.0
+
+# %% [markdown]
+# ## 2. Capacity per training precision
+#
+# The models of chapter 2 (`precision_models`), on its largest datasets, trained three ways. The fp32 runs are
+# chapter 2's own, read from the store; the bf16 runs use the same data, seeds and schedule.
+
+# %%
+V, S = cap["vocab_size"], cap["seq_len"]
+prec_runs = [sweep.preset_run(cap, V, S, L, w_, ratio, data_seed=seed, init_seed=seed, precision=mode)
+             for mode in p.precisions for L, w_ in p.precision_models for ratio in p.precision_ratios]
+report = sweep.run_sweep(prec_runs, store, device=run.device)
+prec = sweep.to_frame(prec_runs, report.metrics)
+print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
+by_mode = prec.groupby(["precision", "model"], as_index=False).agg(n_params=("n_params", "first"),
+                                                                   capacity_bits=("memorized_bits", "max"),
+                                                                   seconds=("seconds", "sum"))
+by_mode["bits_per_param"] = by_mode.capacity_bits / by_mode.n_params
+fits = {mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits) for mode, g in by_mode.groupby("precision")}
+alpha = pd.DataFrame([dict(precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1])
+                      for m, f in fits.items()]).set_index("precision").loc[list(p.precisions)]
+display(by_mode.round(3))
+alpha.round(3)
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 4))
+sns.barplot(data=by_mode, x="model", y="bits_per_param", hue="precision", hue_order=list(p.precisions), ax=ax)
+ax.axhline(3.83, color="tab:red", ls=":", label="Morris et al. fp32 mean (3.83)")
+ax.axhline(3.51, color="tab:gray", ls="--", label="Morris et al. bf16 mean (3.51)")
+ax.set(ylabel="capacity (bits per parameter)", xlabel="")
+ax.legend(fontsize=8, loc="lower right")
+plt.show()
+
+# %% [markdown]
+# *Figure: capacity per parameter of each model in each training precision, with the paper's averages.*
+
+# %%
+ratio_bf16 = alpha.loc["bf16", "alpha"] / alpha.loc["fp32", "alpha"]
+ratio_mixed = alpha.loc["bf16-mixed", "alpha"] / alpha.loc["fp32", "alpha"]
+print(f"alpha bf16 / fp32 = {ratio_bf16:.3f} (Morris et al.: 3.51 / 3.83 = {3.51 / 3.83:.3f}); "
+      f"bf16-mixed / fp32 = {ratio_mixed:.3f}")
+print(f"doubling the bits per weight (16 -> 32) multiplies capacity by {1 / ratio_bf16:.2f}, not 2")
+assert 1 / ratio_bf16 < p.max_fp32_over_bf16, "32-bit weights should store far less than twice what 16-bit ones do"
+results.update(alpha_by_precision=alpha.alpha.round(4).to_dict(), bf16_over_fp32=ratio_bf16,
+               mixed_over_fp32=ratio_mixed)
+
+# %% [markdown]
+# ## 3. Quantizing a trained model
+#
+# After training in fp32, we round the weights to $b$ bits, $b \in$ `bits`, two ways:
+#
+# * **round to nearest** (RTN): per output channel, symmetric, scale = largest |weight| of the row / $(2^{b-1}-1)$;
+# * **GPTQ** (Frantar et al. 2023): the same grid, but columns are rounded one at a time and the remaining ones
+#   adjusted to cancel the error on the layer's inputs, calibrated on `calibration_sequences` training samples.
+#
+# Every matrix is quantized, embeddings included (the tied embedding is also the output head); LayerNorm weights
+# and biases stay fp32. The counts for the largest model:
+
+# %%
+largest = max(p.precision_models, key=lambda m: m[1])
+big_run = sweep.preset_run(cap, V, S, *largest, max(p.precision_ratios), data_seed=seed, init_seed=seed)
+counts = quantize.count_weights(sweep.load_model(store, big_run))
+print(f"{sweep.model_label(big_run.model)}: {counts['quantized']:,} weights quantized, {counts['kept_fp32']:,} kept "
+      f"in fp32 ({counts['kept_fp32'] / (counts['quantized'] + counts['kept_fp32']):.1%})")
+results["weight_counts"] = counts
+
+# %% [markdown]
+# ### On uniform random sequences (chapter 2's models)
+#
+# Retained = memorized bits after quantization / before. The absolute limit: a model whose quantized weights hold
+# $b$ bits each (and whose fp32 tensors hold 32) cannot code its data shorter than by that many bits.
+
+# %%
+rows = []
+for L, w_ in p.precision_models:
+    r = sweep.preset_run(cap, V, S, L, w_, max(p.precision_ratios), data_seed=seed, init_seed=seed)
+    model = sweep.load_model(store, r, run.device)
+    train_x = r.data()[0].to(run.device)
+    calibration = train_x[torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:p.calibration_sequences]]
+    measure = lambda m, x=train_x, V=V: dict(memorized_bits=capacity.memorized_bits(m, x, V).raw_bits,
+                                            clipped_bits=capacity.memorized_bits(m, x, V).clipped_bits)
+    for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
+        counts = quantize.count_weights(model)
+        rows.append(dict(model=sweep.model_label(r.model), n_params=r.model.n_params,
+                         storage_bits=row["bits"] * counts["quantized"] + 32 * counts["kept_fp32"], **row))
+uniform = pd.DataFrame(rows)
+base = uniform[uniform.method == "none"].set_index("model").memorized_bits
+uniform["retained"] = uniform.memorized_bits / uniform.model.map(base)
+uniform["bits_per_param"] = uniform.memorized_bits / uniform.n_params
+display(uniform.pivot_table(index=["model", "bits"], columns="method", values="retained").round(3))
+assert (uniform.memorized_bits <= uniform.storage_bits).all(), "no model stores more bits than its weights hold"
+
+# %% [markdown]
+# ### On knowledge (chapter 3's bioD models at the higher exposure count)
+
+# %%
+krows = []
+high = max(know["exposures"])
+for w_ in p.knowledge_widths:
+    r = bioruns.biod_run(know, w_, high, data_seed=seed, init_seed=seed)
+    sweep.run_sweep([r], store, device=run.device, progress=False)  # already there after chapter 3
+    model = sweep.load_model(store, r, run.device)
+    corpus = r.corpus()
+    evaluation = [corpus.render(i, np.random.default_rng([r.data_seed, 2, i])) for i in range(r.n_people)]
+    calibration = torch.as_tensor(np.stack([t for t, _ in evaluation[:p.calibration_sequences]]))
+    measure = lambda m, r=r, c=corpus, e=evaluation: dict(R=bioruns.measure(m, r, c, e)["R"])
+    for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
+        krows.append(dict(width=w_, n_params=r.model.n_params, **row))
+knowledge_q = pd.DataFrame(krows)
+kbase = knowledge_q[knowledge_q.method == "none"].set_index("width").R
+knowledge_q["retained"] = knowledge_q.R / knowledge_q.width.map(kbase)
+display(knowledge_q.pivot_table(index=["width", "bits"], columns="method", values=["R", "retained"]).round(3))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+for ax, data, y, title in ((axes[0], uniform, "bits_per_param", "uniform sequences: memorized bits / P"),
+                           (axes[1], knowledge_q, "R", "bioD: R(F)")):
+    q = data[data.method != "none"]
+    sns.lineplot(data=q, x="bits", y=y, hue=q.columns[0], style="method", markers=True, ax=ax)
+    xs = np.array(sorted(p.bits))
+    ax.plot(xs, xs, "k:", lw=1, label="limit: b bits per weight")
+    ax.set(title=title, xlabel="bits per weight", ylabel="bits per parameter",
+           ylim=(min(0, q[y].min() * 1.1), max(data[y].max() * 1.2, 1)))
+    ax.legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# *Figure: what the quantized models still store, against bits per weight, for round-to-nearest (RTN) and GPTQ; the
+# dotted line is the limit of $b$ bits per weight. Left: chapter 2's models on their training sequences; right:
+# chapter 3's bioD models.*
+
+# %%
+worst = pd.concat([uniform, knowledge_q]).pivot_table(index="bits", columns="method", values="retained", aggfunc="min")
+int8 = worst.loc[8, "RTN"]
+int4_uniform = uniform[(uniform.bits == 4) & (uniform.method == "RTN")].retained.mean()
+peak_width = int(kbase.idxmax())
+int4_knowledge = knowledge_q[(knowledge_q.bits == 4) & (knowledge_q.method == "RTN") & (knowledge_q.width == peak_width)].retained.item()
+gptq4 = knowledge_q[(knowledge_q.bits == 4) & (knowledge_q.method == "GPTQ") & (knowledge_q.width == peak_width)].retained.item()
+print(f"int8 (RTN) keeps at least {int8:.1%} of what was stored, in both set-ups")
+print(f"int4 (RTN) keeps {int4_uniform:.1%} of the random-sequence bits on average, and {int4_knowledge:.1%} of R(F) "
+      f"for the bioD model at the peak ratio (width {peak_width}); GPTQ at 4 bits keeps {gptq4:.1%} there")
+assert int8 >= p.min_int8_retained, "8-bit weights should keep nearly everything"
+assert int4_knowledge <= p.max_int4_retained, "4-bit weights should lose more than half of the knowledge at the peak"
+results.update(int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_uniform,
+               int4_rtn_knowledge_retained=int4_knowledge, int4_gptq_knowledge_retained=gptq4,
+               uniform=uniform.to_dict("records"), knowledge=knowledge_q.to_dict("records"))
+
+# %% [markdown]
+# ## Summary
+#
+# * bf16 training keeps most of fp32's capacity: doubling the bits of a weight adds far less than double the
+#   bits it stores.
+# * After training, 8-bit weights keep what was stored; at 4 bits and below the loss is large, and no model can
+#   store more than its weights hold.
+#
+# ## Exercises
+#
+# 1. *Definition check.* How many distinct values can a symmetric 4-bit per-channel grid represent in one row?
+#    Check with `memcap.quantize.levels`.
+# 2. *Limit.* A model of 20,000 parameters, all quantized to 3 bits, has memorized 70,000 bits before quantization.
+#    What is the most it can keep?
+# 3. *Experiment.* Quantize only the embedding (leave the blocks in fp32) at 4 bits. Is the embedding or the
+#    blocks where the stored bits live?
+
+# %%
+results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
+run.save_results(results)
+print(f"results written to {run.output_dir}")

@@ -1,0 +1,87 @@
+import itertools
+
+import numpy as np
+import pytest
+
+from memcap import membership as mi
+
+
+def test_f1_by_hand():
+    # members 1, 2, 6; non-members 3, 4, 5; tau = 3.5: TP 2 (1, 2), FP 1 (3), FN 1 (6) -> 2·2/(4 + 1 + 1)
+    assert mi.f1_at_threshold([1, 2, 6], [3, 4, 5], 3.5) == pytest.approx(4 / 6)
+    assert mi.f1_at_threshold([1, 2], [3, 4], 0.5) == 0.0  # nothing called a member
+    assert mi.f1_at_threshold([1, 2], [3, 4], 10) == pytest.approx(2 / 3)  # everything called a member
+    assert mi.f1_at_threshold([1, 2], [3, 4], 2.0) == 1.0  # "at most": the boundary is a member
+
+
+def test_best_threshold_matches_brute_force():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        m = rng.normal(0, 1, 9).round(1)
+        n = rng.normal(0.7, 1, 9).round(1)  # rounding makes ties
+        tau, f1 = mi.best_threshold(m, n)
+        cuts = sorted(set(np.concatenate([m, n])))
+        scores = [mi.f1_at_threshold(m, n, c) for c in cuts]
+        assert f1 == pytest.approx(max(scores))
+        assert tau == cuts[int(np.argmax(scores))]  # the smallest best cut-off
+
+
+def test_calibrated_attack_extremes_and_validation():
+    rng = np.random.default_rng(1)
+    sep = mi.calibrated_attack(np.arange(50.0), np.arange(100.0, 150.0), rng)
+    assert sep.f1 == 1.0 and sep.f1_best == 1.0 and sep.f1_ci == (1.0, 1.0) and sep.n_eval == 25
+    same = [mi.calibrated_attack(rng.normal(size=400), rng.normal(size=400), rng, n_boot=50).f1 for _ in range(20)]
+    assert 0.45 < np.mean(same) < 0.72  # chance: near 0.5 (up to 2/3 when the cut-off lands high)
+    with pytest.raises(ValueError, match="equal numbers"):
+        mi.calibrated_attack([1, 2, 3, 4], [1, 2, 3], rng)
+    with pytest.raises(ValueError, match="finite"):
+        mi.f1_at_threshold([np.nan], [1.0], 0.0)
+
+
+def test_printed_law_limits():
+    c = (1.34, -0.034, -33.14)
+    assert mi.printed_law_limit(*c, 0.0) == pytest.approx(0.5 * (1 + 1.34 / (1 + np.exp(-0.034 * 33.14))))
+    assert mi.printed_law_limit(*c, np.inf) == 0.5  # c2 < 0: the law falls to 0.5 only as x grows
+    assert mi.printed_law_limit(*c, -np.inf) == pytest.approx(0.5 * (1 + 1.34))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fit_recovers_known_constants(seed):
+    rng = np.random.default_rng(seed)
+    truth = (0.95, -1.6, -2.0)
+    x = np.repeat(np.linspace(-2, 6, 16), 2)
+    y = mi.law(x, *truth) + rng.normal(0, 0.01, x.size)
+    fit = mi.fit_law(x, y)
+    for value, se, est in zip(truth, fit.stderr, fit.params):
+        assert abs(est - value) <= 4 * se, (truth, fit.params, fit.stderr)  # the interval is honest...
+        assert est == pytest.approx(value, rel=0.2)  # ...and narrow enough to mean something
+    assert fit.rmse < 0.02 and fit.residuals.shape == x.shape
+    assert np.allclose(fit.predict(x), y - fit.residuals)
+
+
+def test_interval_coverage_is_near_nominal():
+    truth = (0.9, -2.0, -1.0)
+    x = np.linspace(-1, 4, 24)
+    hits = 0
+    for seed in range(40):
+        y = mi.law(x, *truth) + np.random.default_rng(100 + seed).normal(0, 0.015, x.size)
+        fit = mi.fit_law(x, y)
+        hits += all(lo <= v <= hi for v, (lo, hi) in zip(truth, fit.ci))
+    assert hits >= 30  # three 95 % intervals jointly: about 86 % expected
+
+
+def test_fit_rejects_bad_input():
+    with pytest.raises(ValueError, match="at least 4"):
+        mi.fit_law([1, 2, 3], [0.9, 0.8, 0.7])
+
+
+def test_sequence_losses_and_extraction_with_a_fixed_distribution(fixed_distribution):
+    probs = np.array([0.1, 0.2, 0.7])
+    model = fixed_distribution(probs)
+    seqs = [np.array([0, 2, 2, 1]), np.array([1, 0, 2])]
+    # the first token is not scored: -ln p of the rest
+    assert mi.sequence_losses(model, seqs) == pytest.approx([-np.log([0.7, 0.7, 0.2]).sum(), -np.log([0.1, 0.7]).sum()])
+    # greedy continuation of a fixed distribution is its mode (token 2) every time
+    assert mi.extraction_rate(model, [np.array([0, 2, 2]), np.array([1, 2, 0])], prefix_len=1, n_tokens=2) == 0.5
+    with pytest.raises(ValueError, match="prefix_len"):
+        mi.extraction_rate(model, [np.array([0, 1])], prefix_len=2, n_tokens=2)
