@@ -322,6 +322,7 @@ def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | No
         raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
     N = n_people or preset["bios_people"]
     corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple")
+    train_changes.setdefault("batch_size", preset["bios_batch_size"])
     return _run(preset, kind, preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"], N,
                 corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
                 seq_len=preset["bios_seq_len"])
