@@ -36,6 +36,7 @@ from .model import GPT, GPTConfig
 from .train import TrainConfig, train
 
 ENGINE = "knowledge-v1"  # part of every run's key
+BIOS_TEXT = 2  # version of the bioS rendering, part of bioS runs' keys (2: biographies open with the name)
 KINDS = ("bioD", "bioS", "bioS_simple")
 
 
@@ -225,6 +226,7 @@ class KnowledgeRun:
             "biod": asdict(self.biod) if self.biod else None,
             "data_seed": self.data_seed,
             "init_seed": self.init_seed,
+            **({"bios_text": BIOS_TEXT} if self.kind != "bioD" else {}),
         }
 
     def corpus(self):

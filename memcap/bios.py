@@ -7,7 +7,9 @@ vocabularies are package data written for this project (``tools/make_bios_vocabu
 places and firms, so the biographies describe no one.
 
 A biography is six sentences, one per attribute, each from one of 50 templates (10 phrasings × 5 frames). The
-first sentence names the person in full; the others use the pronoun. ``bioS`` draws the templates and the
+first sentence names the person in full and opens with the name (a frame that puts words before the subject is
+swapped for the plain one there), so the name's loss is conditioned on nothing but the start of the biography,
+as Definition 4.3's name term assumes; the other sentences use the pronoun. ``bioS`` draws the templates and the
 sentence order afresh at every exposure; ``bioS_simple`` fixes one biography per person.
 
 Tokenizer: one token per word, number or punctuation mark (``WordTokenizer``), over a closed vocabulary built from
@@ -228,7 +230,10 @@ class BioSWorld:
         pron = "She" if p.female else "He"
         sentences, spans, pos = [], {}, 0
         for k, attr in enumerate(order):
-            t = TEMPLATES[attr][templates[attr] if templates else int(rng.integers(len(TEMPLATES[attr])))]
+            index = templates[attr] if templates else int(rng.integers(len(TEMPLATES[attr])))
+            if k == 0 and not TEMPLATES[attr][index].startswith("{S}"):
+                index -= index % len(FRAMES)  # the same phrasing in the first frame: the biography opens with the name
+            t = TEMPLATES[attr][index]
             subject = (p.full_name, p.full_name) if k == 0 else (pron, pron.lower())
             text = ""
             for piece in re.split(r"(\{S\}|\{s\}|\{v\})", t):

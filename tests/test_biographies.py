@@ -234,3 +234,12 @@ def test_bios_nonmembers_are_new_people_in_the_corpus_vocabulary(world):
         assert len(set(texts)) == 25
         assert not any(p.full_name in text for p in corpus.people for text in texts)
         assert member_names  # members render too
+
+
+def test_every_biography_opens_with_the_full_name(world):
+    people = world.sample_people(50, np.random.default_rng(2))
+    rng = np.random.default_rng(3)
+    for p in people:
+        for templates in (None, {a: 1 for a in ATTRIBUTES}):  # frame 1 ("It is known that ...") is swapped first
+            bio = world.render(p, rng, templates=templates)
+            assert bio.text.startswith(p.full_name) and bio.spans["name"] == (0, len(p.full_name))
