@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .biod import BioDData
-from .bios import ATTRIBUTES, BioSWorld, token_span
+from .bios import ATTRIBUTES, BioSWorld, template_words, token_span
 from .knowledge import (
     BioD,
     biod_losses,
@@ -76,7 +76,7 @@ class BioSCorpus:
             for i in range(n_people):
                 used.update(self._raw(i, rng)[0])
         else:
-            for templates in self.world_templates():
+            for templates in template_words():
                 used.update(tok.encode(templates))
             for p in self.people:
                 used.update(tok.encode(p.full_name))
@@ -87,13 +87,6 @@ class BioSCorpus:
         self.remap[self.used] = np.arange(len(self.used))
         self.vocab_size = len(self.used)
         self.eot = 0
-
-    def world_templates(self):
-        import re
-
-        from .bios import TEMPLATES
-
-        return [re.sub(r"\{[Ssv]\}", " ", t) for ts in TEMPLATES.values() for t in ts]
 
     def _raw(self, person: int, rng: np.random.Generator):
         p = self.people[person]

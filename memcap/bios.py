@@ -64,6 +64,11 @@ PHRASINGS = {
 FRAMES = ("{S} {p} {v}.", "It is known that {s} {p} {v}.", "{S} {p} {v}, as the records show.",
           "By all accounts, {s} {p} {v}.", "Notably, {s} {p} {v}.")
 TEMPLATES = {a: tuple(f.replace("{p}", p) for p in PHRASINGS[a] for f in FRAMES) for a in ATTRIBUTES}
+def template_words() -> list[str]:
+    """Every template with its placeholders blanked: the words templates add to a vocabulary."""
+    return [re.sub(r"\{[Ssv]\}", " ", t) for ts in TEMPLATES.values() for t in ts]
+
+
 _TOKEN = re.compile(r"<eot>|[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 
@@ -190,7 +195,7 @@ class BioSWorld:
         pieces = [EOT, *self.first, *self.middle, *self.last, *self.cities, *self.universities, *self.majors,
                   *self.employers, *MONTHS, *(str(d) for d in range(1, DAYS + 1)),
                   *(str(FIRST_YEAR + y) for y in range(YEARS)), "He he She she"]
-        pieces += [re.sub(r"\{[Ssv]\}", " ", t) for ts in TEMPLATES.values() for t in ts]
+        pieces += template_words()
         return WordTokenizer(pieces)
 
     def sample_people(self, n: int, rng: np.random.Generator) -> list[Person]:

@@ -15,8 +15,8 @@
 # # Chapter 3: Knowledge capacity
 #
 # **Takeaway:** counted as *knowledge* (facts about people, learned from text that states them many times),
-# a GPT stores about 2 bits per parameter once it has seen each fact about a thousand times, and about half
-# that at a hundred exposures. This is fewer than the raw bits of chapter 2, and the chapter ends by explaining
+# a GPT stores about 2 bits per parameter once it has seen each fact about a thousand times, and far fewer at a
+# hundred exposures (section 4 prints both peaks). This is fewer than the raw bits of chapter 2, and the chapter ends by explaining
 # why.
 #
 # We reproduce Allen-Zhu & Li (2024), *Physics of Language Models 3.3*: synthetic biographies whose information

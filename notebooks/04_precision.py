@@ -148,8 +148,8 @@ for L, w_ in p.precision_models:
     model = sweep.load_model(store, r, run.device)
     train_x = r.data()[0].to(run.device)
     calibration = train_x[torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:p.calibration_sequences]]
-    measure = lambda m, x=train_x, V=V: dict(memorized_bits=capacity.memorized_bits(m, x, V).raw_bits,
-                                            clipped_bits=capacity.memorized_bits(m, x, V).clipped_bits)
+    measure = lambda m, x=train_x, V=V: (lambda mem: dict(memorized_bits=mem.raw_bits, clipped_bits=mem.clipped_bits))(
+        capacity.memorized_bits(m, x, V))
     for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
         counts = quantize.count_weights(model)
         rows.append(dict(model=sweep.model_label(r.model), n_params=r.model.n_params,
