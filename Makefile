@@ -1,6 +1,8 @@
 # memcap: two commands do all the set-up on a fresh machine.
 #   make book    create .venv if missing, execute every chapter (scale $(SCALE)), render the HTML book
 #   make test    create .venv if missing, run the test suite (unit tests, chapters at smoke scale, book build)
+#   make lab     JupyterLab in notebooks/, a chapter's .py opening as a notebook
+#   make assignments  student versions and autograder of every chapter's exercises (build/classroom)
 # conda users: `conda env create -f environment.yml`, then `make book VENV=$$CONDA_PREFIX` (the env is then kept).
 
 PYTHON     ?= python3
@@ -12,15 +14,25 @@ TORCH_SPEC ?= torch==2.13.0
 BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.memcap-installed
 
-.PHONY: book test env clean
+.PHONY: book test env lab assignments clean
 
+# the smoke run first (about 3 minutes) gives the instructor's guide its smoke-scale exercise times
 book: $(STAMP)
+ifneq ($(SCALE),smoke)
+	$(BIN)/memcap run --scale smoke --no-progress
+endif
 	$(BIN)/memcap book --scale $(SCALE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 env: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/memcap lab
+
+assignments: $(STAMP)
+	$(BIN)/memcap assign --course-dir build/classroom
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -31,6 +31,10 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
             f"no executed notebook for {missing} in {build}; run `memcap run --scale {scale}` first "
             "(or `memcap book` without --no-execute)"
         )
+    from .classroom import exercise_timings, timings_markdown
+
+    # the instructor's guide includes this table: chapter and exercise times of every scale built so far
+    (src / "exercise-timings.md").write_text(timings_markdown(exercise_timings(build_dir)))
     (src / "chapters").mkdir()
     for ch in CHAPTERS:
         shutil.copy2(build / f"{ch.name}.ipynb", src / "chapters" / f"{ch.name}.ipynb")

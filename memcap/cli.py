@@ -4,6 +4,13 @@
     memcap run [CHAPTER ...] [--scale S] [-p NAME VALUE ...]
                                                  execute chapters (all by default) through papermill
     memcap book [--scale S] [--no-execute]       execute every chapter, then build the HTML book
+    memcap batch CHAPTER --grid NAME=V1,V2 ... [--out DIR] [--workers K] [--table FILE]
+                                                 run a chapter over a parameter grid, collect one table
+    memcap assign [CHAPTER ...] [--course-dir DIR] [--scale S] [-p NAME VALUE ...]
+                                                 student and instructor versions of the exercises (nbgrader)
+    memcap grade CHAPTER NOTEBOOK [--student ID] [--course-dir DIR]
+                                                 autograde a handed-in notebook: a score per exercise
+    memcap lab [JUPYTERLAB ARGS ...]             JupyterLab in notebooks/, chapters' .py open as notebooks
 """
 
 from __future__ import annotations
@@ -36,6 +43,32 @@ def _parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("book", parents=[common], help="execute every chapter and build the HTML book")
     book.add_argument("--no-execute", action="store_true", help="reuse the executed notebooks already in the build folder")
+
+    batch = sub.add_parser("batch", help="run one chapter over a grid of parameter values and collect a table")
+    batch.add_argument("chapter", help="chapter name or number, e.g. 2")
+    batch.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                       help="a parameter and its values (repeat for more), e.g. --grid seed=0,1,2 --grid scale=smoke")
+    batch.add_argument("--out", default="build/batch", help="folder for the runs, their store and the table "
+                                                           "(default: build/batch)")
+    batch.add_argument("--workers", type=int, default=1, help="grid points run at once (default: 1)")
+    batch.add_argument("--table", default=None, help="the table's path, .csv or .parquet (default: OUT/CHAPTER.csv)")
+
+    assign = sub.add_parser("assign", help="make student versions and the autograder of chapters' exercises")
+    assign.add_argument("chapters", nargs="*", help="chapter names or numbers (default: all)")
+    assign.add_argument("--course-dir", default="build/classroom", help="nbgrader course folder (default: "
+                                                                      "build/classroom)")
+    assign.add_argument("--scale", default="smoke", help="the scale students run the chapter at (default: smoke)")
+    assign.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="set another chapter parameter in the assignment (e.g. -p store_dir /shared/store)")
+
+    grade = sub.add_parser("grade", help="autograde one handed-in notebook")
+    grade.add_argument("chapter", help="chapter name or number, e.g. 1")
+    grade.add_argument("notebook", help="the handed-in .ipynb")
+    grade.add_argument("--student", default="student", help="student id in the gradebook (default: student)")
+    grade.add_argument("--course-dir", default="build/classroom", help="nbgrader course folder made by memcap assign")
+
+    lab = sub.add_parser("lab", help="start JupyterLab with chapters opening as notebooks")
+    lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     return p
 
 
@@ -57,12 +90,36 @@ def main(argv: list[str] | None = None) -> int:
                 progress=not args.no_progress,
                 keep_going=args.keep_going,
             )
+        elif args.command == "batch":
+            from .batch import parse_grid, run_batch
+
+            report = run_batch(args.chapter, parse_grid(args.grid), args.out, max_workers=args.workers,
+                               table=args.table, log=lambda m: print(m, file=sys.stderr, flush=True))
+            if report.failed:
+                raise RuntimeError(f"{len(report.failed)} grid point(s) failed; the table holds the others")
+        elif args.command == "assign":
+            from .classroom import make_assignments
+
+            params = {name: parse_value(value) for name, value in args.parameter}
+            for path in make_assignments(args.chapters or None, args.course_dir, scale=args.scale, parameters=params):
+                print(f"student version: {path}", file=sys.stderr)
+            print(f"instructor versions and gradebook in {args.course_dir}", file=sys.stderr)
+        elif args.command == "grade":
+            from .classroom import grade
+
+            scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student)
+            print(scores.to_string(index=False))
+            print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}")
+        elif args.command == "lab":
+            from .lab import start
+
+            start(args.lab_args)
         else:
             from .book import build_book
 
             index = build_book(args.scale, args.build_dir, execute=not args.no_execute, progress=not args.no_progress)
             print(f"book built: {index}", file=sys.stderr)
-    except (ChapterFailed, ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ChapterFailed, ValueError, FileNotFoundError, RuntimeError) as err:  # AssignmentError is a RuntimeError
         print(f"memcap {args.command}: error: {err}", file=sys.stderr)
         return 1
     print(f"memcap {args.command}: finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

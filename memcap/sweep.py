@@ -164,9 +164,21 @@ def _init_worker() -> None:
     torch.set_num_threads(1)
 
 
+def default_workers() -> int:
+    """Worker processes for a sweep: $MEMCAP_WORKERS if set (batch runs share the cores out this way), else one per
+    core."""
+    env = os.environ.get("MEMCAP_WORKERS", "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"MEMCAP_WORKERS must be a positive integer, got MEMCAP_WORKERS={env!r}")
+        return int(env)
+    return os.cpu_count() or 1
+
+
 def default_executor(max_workers: int | None = None) -> Executor:
-    """Local worker processes (spawned, so no thread state is inherited), one per core by default."""
-    workers = max_workers or os.cpu_count() or 1
+    """Local worker processes (spawned, so no thread state is inherited), :func:`default_workers` of them unless
+    ``max_workers`` is given."""
+    workers = max_workers or default_workers()
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
 
 

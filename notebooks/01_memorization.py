@@ -346,16 +346,96 @@ results["mixture_max_extra_bits"] = float(np.max(mixture - joint))
 #   measures that plateau for GPT models.
 # * $-\log_2 p(x\mid\theta)$ is an achievable code length (the arithmetic coder gets within two bits), so unintended
 #   memorization can be estimated per sequence from a trained model's and a reference model's likelihoods.
-#
-# ## Exercises
-#
-# 1. *Definition check.* Compute $I(X;Y)$ by hand for the joint $p = [[0.4, 0.1], [0.1, 0.4]]$ and check it with
-#    `memcap.information.mutual_information`.
-# 2. *A leaky learner.* Write a learner that returns the MAP coin and the parity of the number of heads. How much
-#    unintended memorization does the parity add at large $n$? (Hint: about one bit. Why not exactly one?)
-# 3. *Reference matters.* Replace the oracle reference in §4 by an order-1 n-gram model fitted on 10× more fresh data.
-#    How do the train and held-out estimates of $\mathrm{mem}_U$ change?
 
 # %%
 run.save_results(results)
 print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
+# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (2 points): mutual information by hand
+#
+# For the joint distribution below, compute $I(X;Y) = \sum_{x,y} p(x,y)\log_2 \frac{p(x,y)}{p(x)p(y)}$ with numpy
+# only, as a float named `mi_by_hand`. The graded cell compares it with `memcap.information.mutual_information`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+joint = np.array([[0.4, 0.1], [0.1, 0.4]])  # rows X, columns Y
+### BEGIN SOLUTION
+p_x, p_y = joint.sum(axis=1), joint.sum(axis=0)
+mi_by_hand = float((joint * np.log2(joint / np.outer(p_x, p_y))).sum())
+### END SOLUTION
+print(f"I(X;Y) = {mi_by_hand:.4f} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+assert isinstance(mi_by_hand, float)
+assert math.isclose(mi_by_hand, information.mutual_information(joint), rel_tol=1e-9)
+### BEGIN HIDDEN TESTS
+# the joint is a binary symmetric channel flipping a fair bit with probability 0.2: I = 1 - h(0.2)
+assert math.isclose(mi_by_hand, 1 - information.entropy([0.2, 0.8]), rel_tol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (3 points): a leaky learner
+#
+# Build a learner that returns the MAP coin (use `learners["map_estimate"]`) *and* the parity of the number of heads
+# (`sum(x) % 2`), and compute its memorization at $n$ = `preset.n_max` with `shannon.shannon_memorization` as
+# `leaky`. How much unintended memorization does the parity add over the MAP learner (`parity_bits`)? Why is it
+# close to one bit but not exactly one?
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+map_learner = learners["map_estimate"]
+### BEGIN SOLUTION
+leaky = shannon.shannon_memorization(coins, prior, preset.n_max, lambda x: (map_learner(x), sum(x) % 2))
+# Not exactly one bit: for the biased coins the parity is predictable in part from the coin (and from the MAP
+# choice, which depends on the number of heads), so it carries a little less than a fair bit of new information.
+### END SOLUTION
+parity_bits = leaky.unintended_bits - map_row.mem_U
+print(f"the parity adds {parity_bits:.3f} bits of unintended memorization at n = {preset.n_max}")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert leaky.n == preset.n_max
+assert 0 < parity_bits <= 1 + 1e-9, "one parity bit can add at most one bit"
+assert leaky.total_bits >= map_row.mem - 1e-9, "keeping more cannot memorize less"
+### BEGIN HIDDEN TESTS
+check = shannon.shannon_memorization(coins, prior, preset.n_max, lambda x: (learners["map_estimate"](x), sum(x) % 2))
+assert math.isclose(leaky.unintended_bits, check.unintended_bits, rel_tol=1e-9)
+assert parity_bits < 1
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): the reference matters
+#
+# Section 4 used the true source as the reference model. Replace it by an order-0 n-gram model (symbol frequencies
+# only) fitted on the 10× larger fresh sample `fresh`, and recompute the order-4 model's mean unintended
+# memorization per sequence on the training sequences (`weak_train`) and on the held-out ones (`weak_held`). What
+# does a weaker reference count as memorization? (Try order 1 as well: why is it as good as the true source here?)
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+fresh = source.sample(10 * preset.train_sequences, preset.markov_length, run.rng(5))
+### BEGIN SOLUTION
+weak_reference = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
+weak_train, weak_held = (
+    float(memorization.unintended_memorization_bits(models[4].code_length_bits(x), weak_reference.code_length_bits(x)).mean())
+    for x in (train, held_out)
+)
+# A reference that knows less of the source lets the model's *generalization* pass for memorization: even held-out
+# sequences, which the model never saw, now show unintended memorization. An order-1 reference fitted on this much
+# data is nearly the true source, which is itself an order-1 Markov chain.
+### END SOLUTION
+print(f"order-0 reference: {weak_train:.1f} bits per training sequence, {weak_held:.1f} per held-out one "
+      f"(true-source reference: {mem4_train:.1f} and {mem4_held:.2f})")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert np.isfinite(weak_train) and np.isfinite(weak_held)
+assert weak_train > weak_held, "the model must still stand out on its own training data"
+### BEGIN HIDDEN TESTS
+ref0 = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
+held_check = memorization.unintended_memorization_bits(models[4].code_length_bits(held_out), ref0.code_length_bits(held_out))
+assert math.isclose(weak_held, float(held_check.mean()), rel_tol=1e-9)
+assert weak_held > mem4_held and weak_train > mem4_train, "a weaker reference counts generalization as memorization"
+### END HIDDEN TESTS

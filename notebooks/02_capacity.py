@@ -347,16 +347,84 @@ results["double_descent"] = dict(
 # * On uniform random sequences a GPT stores everything up to its capacity and then stops: memorized bits plateau.
 # * Capacity is linear in parameters; the fitted α is printed above beside the paper's values.
 # * $\min(H(X), \alpha P)$ predicts how much a new configuration memorizes.
-#
-# ## Exercises
-#
-# 1. *Definition check.* How many bits do 500 sequences of 32 tokens over 256 symbols hold? Compute it by hand and
-#    with `memcap.capacity.dataset_entropy_bits`.
-# 2. *Parameter count.* Derive the $13d$ in $12d^2 + 13d$ from the biases and LayerNorms of one block, and check with
-#    `GPTConfig(...).n_params`.
-# 3. *Experiment.* Re-run the sweep for one model with `weight_decay=0.1`. How much capacity does it lose?
 
 # %%
 results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
+# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (1 point): the bits in a dataset
+#
+# How many bits do 500 uniformly random sequences of 32 tokens over 256 symbols hold? Compute it by hand as
+# `bits_500` (the graded cell checks it with `memcap.capacity.dataset_entropy_bits`).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+bits_500 = 500 * 32 * math.log2(256)  # N·S·log2 V: every token is an independent uniform draw
+### END SOLUTION
+print(f"{bits_500:,.0f} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+assert math.isclose(bits_500, capacity.dataset_entropy_bits(500, 32, 256))
+### BEGIN HIDDEN TESTS
+assert bits_500 == 128_000
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (2 points): counting parameters
+#
+# Derive the $13d$ in $12d^2 + 13d$ from the biases and LayerNorms of one block, then write the closed form
+# $P = L(12d^2 + 13d) + Vd + Sd + 2d$ out for $L = 2$, $d = 20$, $V = 256$, $S = 32$ as `n_params_by_hand`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+L_, d_, V_, S_ = 2, 20, 256, 32
+### BEGIN SOLUTION
+# per block: q, k, v (3d² + 3d), output projection (d² + d), MLP up (4d² + 4d) and down (4d² + d),
+# two LayerNorms (2·2d): 12d² + 13d. Then tied embeddings V·d, learned positions S·d, the final LayerNorm 2d.
+n_params_by_hand = L_ * (12 * d_**2 + 13 * d_) + V_ * d_ + S_ * d_ + 2 * d_
+### END SOLUTION
+print(f"P = {n_params_by_hand:,}")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+cfg_ = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L_, d_model=d_, n_head=5)
+assert n_params_by_hand == cfg_.n_params
+### BEGIN HIDDEN TESTS
+assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())  # the tied embedding counted once
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): a little of everything, or everything of a few?
+#
+# Past capacity a model cannot store every sequence. Does it store a little of each, or all of some? Load the
+# smallest model trained on the largest dataset (cell below), compute the memorized bits of every training sequence
+# (`per_sequence`, an array, with `capacity.memorized_bits`), and the share of all memorized bits held by the
+# better-memorized half of the sequences (`top_half_share`). A share near 0.5 means "a little of each".
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+past = sweep.preset_run(p, V, S, *p.models[0], max(p.dataset_bits_per_param), data_seed=seed, init_seed=seed)
+past_model = sweep.load_model(store, past, run.device)
+past_x = past.data()[0].to(run.device)
+### BEGIN SOLUTION
+per_sequence = capacity.memorized_bits(past_model, past_x, V).per_sequence_bits
+ranked = np.sort(per_sequence)[::-1]
+top_half_share = float(ranked[: len(ranked) // 2].sum() / ranked.sum())
+### END SOLUTION
+print(f"{len(per_sequence)} sequences of {S * math.log2(V):.0f} bits; the better half holds {top_half_share:.0%} of "
+      f"the memorized bits; median {np.median(per_sequence):.1f} bits per sequence")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert len(per_sequence) == past.n_sequences
+stored = store.load(past.to_dict())["metrics"]["memorized_bits"]
+assert math.isclose(float(np.sum(per_sequence)), stored, rel_tol=1e-3), "the per-sequence bits must add up to the run's"
+assert 0.5 <= top_half_share <= 1.5
+### BEGIN HIDDEN TESTS
+ranked_check = np.sort(np.asarray(per_sequence))[::-1]
+assert math.isclose(top_half_share, ranked_check[: len(ranked_check) // 2].sum() / ranked_check.sum(), rel_tol=1e-9)
+### END HIDDEN TESTS

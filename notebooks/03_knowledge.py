@@ -337,17 +337,91 @@ results["bios"] = bios[["kind", "n_params", "vocab", "embedding_share", "R", "R_
 #   into a lower bound on the bits stored, and $R(F)$ divides that by the parameters.
 # * At 1000 exposures our peak $R(F)$ is printed in section 4 beside the paper's ≈2; at 100 exposures it is lower.
 # * Models whose data hold fewer bits than they can store reach $R \approx R^{\max}$.
-#
-# ## Exercises
-#
-# 1. *Definition check.* For bioD(N=1000, K=4, C=1, D=64, L=2, T=64) with $N_0 = 64^3$, compute the three terms of
-#    Proposition 2.3 by hand and with `memcap.knowledge.knowledge_bits_approx`.
-# 2. *The bound.* A model has $p_1 = \ln N$, $p_2 = p_3 = \ln 2$ on that dataset. How many bits does Theorem 3.2 say it
-#    stores? Check with `memcap.knowledge.stored_bits_lower_bound`.
-# 3. *Experiment.* Train the width-32 model at 300 exposures (`biod_run(p, 32, 300)` with `sweep.run_sweep`). Where
-#    does its $R(F)$ fall between the two curves of section 4?
 
 # %%
 results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
+# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (2 points): Proposition 2.3 by hand
+#
+# For bioD(N = 1000, K = 4, C = 1, D = 64, L = 2, T = 64) with $N_0 = 64^3$ names, compute the three terms of
+# Proposition 2.3's approximation (names, values, diversity sets) by hand as the tuple `prop23_terms`, in bits.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+N_, K_, C_, D_, L_, T_ = 1000, 4, 1, 64, 2, 64
+N0_ = 64**3
+### BEGIN SOLUTION
+prop23_terms = (
+    N_ * math.log2(N0_ / N_),  # which N of the N0 names
+    N_ * K_ * C_ * math.log2(D_),  # each person's K values, C chunks each, from D choices
+    K_ * D_ * math.log2(T_**L_ / D_),  # the diversity sets: D chunks of T^L per attribute
+)
+### END SOLUTION
+print(f"names {prop23_terms[0]:,.0f} + values {prop23_terms[1]:,.0f} + diversity {prop23_terms[2]:,.0f} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+example = knowledge.BioD(N=N_, K=K_, C=C_, D=D_, L=L_, T=T_, N0=N0_)
+assert len(prop23_terms) == 3
+assert math.isclose(sum(prop23_terms), knowledge.knowledge_bits_approx(example), rel_tol=1e-9)
+### BEGIN HIDDEN TESTS
+assert math.isclose(prop23_terms[1], 24_000)
+assert math.isclose(prop23_terms[0], 1000 * (18 - math.log2(1000)))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (2 points): reading the bound
+#
+# On the same dataset a model has $p_1 = \ln N$ (it cannot tell the names apart at all) and $p_2 = p_3 = \ln 2$
+# (one bit of doubt per value and per first chunk). How many bits does Theorem 3.2 say it stores? Write the
+# bound $N\log_2\frac{N_0-N}{e^{p_1}} + NK\log_2\frac{D^C}{e^{p_2}} + KD\log_2\frac{T^L-D}{D e^{p_3}}$ out by hand as
+# `bound_bits`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+p1_, p2_, p3_ = math.log(N_), math.log(2), math.log(2)
+### BEGIN SOLUTION
+bound_bits = (N_ * math.log2((N0_ - N_) / math.exp(p1_))  # the names not yet used, less the name loss
+              + N_ * K_ * math.log2(D_**C_ / math.exp(p2_))  # the value choices, less the value loss
+              + K_ * D_ * math.log2((T_**L_ - D_) / (D_ * math.exp(p3_))))  # the diversity sets, less p3
+### END SOLUTION
+print(f"Theorem 3.2: at least {bound_bits:,.0f} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+assert math.isclose(bound_bits, knowledge.stored_bits_lower_bound(example, p1_, p2_, p3_), rel_tol=1e-9)
+### BEGIN HIDDEN TESTS
+assert bound_bits < knowledge.knowledge_bits_exact(example)
+# Definition 4.1's numerator differs only by N0 - N against N0 and T^L - D against T^L
+assert math.isclose(bound_bits, knowledge.capacity_ratio(example, p1_, p2_, p3_, 1), rel_tol=1e-3)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): where do the bits live?
+#
+# Take the model with the largest $R(F)$ at the higher number of exposures (`frame`, section 3) and split its bound
+# into the three terms of Theorem 3.2, using its measured $p_1, p_2, p_3$ and the chapter's `spec`. What share of
+# the bits it provably stores are the attribute values (`value_share`)?
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+best = frame[frame.exposures == high].sort_values("R").iloc[-1]
+### BEGIN SOLUTION
+name_term = spec.N * math.log2(spec.N0 / math.exp(best.p1))
+value_term = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))
+diversity_term = spec.K * spec.D * math.log2(spec.T**spec.L / (spec.D * math.exp(best.p3)))
+value_share = value_term / (name_term + value_term + diversity_term)
+### END SOLUTION
+print(f"width {best.width:.0f}: values hold {value_share:.0%} of its {best.R * best.n_params:,.0f} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert math.isclose(name_term + value_term + diversity_term, best.R * best.n_params, rel_tol=1e-6)
+assert value_share <= 1.5
+### BEGIN HIDDEN TESTS
+check = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))
+assert math.isclose(value_share * best.R * best.n_params, check, rel_tol=1e-6)
+### END HIDDEN TESTS

@@ -31,6 +31,7 @@ output_dir = ""  # where results.json goes; "" means build/<scale>/04_precision
 store_dir = ""  # the run store shared by the chapters; "" means build/store
 
 # %%
+import copy
 import math
 
 import matplotlib.pyplot as plt
@@ -223,17 +224,86 @@ results.update(int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_unifo
 #   bits it stores.
 # * After training, 8-bit weights keep what was stored; at 4 bits and below the loss is large, and no model can
 #   store more than its weights hold.
-#
-# ## Exercises
-#
-# 1. *Definition check.* How many distinct values can a symmetric 4-bit per-channel grid represent in one row?
-#    Check with `memcap.quantize.levels`.
-# 2. *Limit.* A model of 20,000 parameters, all quantized to 3 bits, has memorized 70,000 bits before quantization.
-#    What is the most it can keep?
-# 3. *Experiment.* Quantize only the embedding (leave the blocks in fp32) at 4 bits. Is the embedding or the
-#    blocks where the stored bits live?
 
 # %%
 results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
+# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (1 point): the grid
+#
+# How many distinct values can one row of a weight matrix take after symmetric per-channel rounding to 4 bits
+# (`grid_values_4bit`)? Use `memcap.quantize.levels` or count by hand.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+grid_values_4bit = 2 * quantize.levels(4) + 1  # the integers -7 .. 7 times the row's scale: 15 of the 16 codes
+### END SOLUTION
+print(grid_values_4bit, "values")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+row = quantize.rtn(torch.randn(1, 4096, generator=torch.Generator().manual_seed(0)), 4)
+assert len(torch.unique(row)) <= grid_values_4bit
+### BEGIN HIDDEN TESTS
+assert grid_values_4bit == 15 == len(torch.unique(row))
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (2 points): the limit
+#
+# A model of 20,000 parameters, all quantized to 3 bits, had memorized 70,000 bits before quantization. What is the
+# most it can keep (`max_kept_bits`)?
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+max_kept_bits = min(70_000, 3 * 20_000)  # it cannot keep more than it had, nor more than its weights can hold
+### END SOLUTION
+print(f"at most {max_kept_bits:,} bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+assert max_kept_bits <= 70_000
+### BEGIN HIDDEN TESTS
+assert max_kept_bits == 60_000
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): which weights hold the bits?
+#
+# Round only the token embedding `wte` (which is also the output head) to 4 bits and leave everything else in fp32;
+# then the opposite: round every matrix of the blocks (`blocks.*`) and keep `wte` and the positions in fp32. Report
+# the fraction of memorized bits kept in each case as `kept_embedding_rounded` and `kept_blocks_rounded`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+probe_model = sweep.load_model(store, big_run, run.device)
+probe_x = big_run.data()[0].to(run.device)
+before_bits = capacity.memorized_bits(probe_model, probe_x, V).raw_bits
+### BEGIN SOLUTION
+kept = {}
+for case, names in (("embedding", ["wte.weight"]),
+                    ("blocks", [n for n in quantize.quantized_tensors(probe_model) if n.startswith("blocks.")])):
+    rounded = copy.deepcopy(probe_model)
+    with torch.no_grad():
+        for name in names:
+            rounded.get_parameter(name).copy_(quantize.rtn(rounded.get_parameter(name), 4))
+    kept[case] = capacity.memorized_bits(rounded, probe_x, V).raw_bits / before_bits
+kept_embedding_rounded, kept_blocks_rounded = kept["embedding"], kept["blocks"]
+### END SOLUTION
+print(f"{before_bits:,.0f} bits before; kept {kept_embedding_rounded:.1%} with only the embedding at 4 bits, "
+      f"{kept_blocks_rounded:.1%} with only the blocks at 4 bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert kept_embedding_rounded <= 1.05 and kept_blocks_rounded <= 1.05
+### BEGIN HIDDEN TESTS
+check_model = copy.deepcopy(probe_model)
+with torch.no_grad():
+    check_model.wte.weight.copy_(quantize.rtn(check_model.wte.weight, 4))
+assert math.isclose(kept_embedding_rounded, capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
+                    rel_tol=1e-6)
+### END HIDDEN TESTS

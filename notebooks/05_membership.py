@@ -279,17 +279,98 @@ results["bios"] = bios.to_dict("records")
 # * As printed, the paper's law tends to F1 ≈ 1 as the dataset grows; its variable must be read as dataset size over
 #   capacity.
 # * Extraction reads zero long before membership inference stops working.
-#
-# ## Exercises
-#
-# 1. *Definition check.* Members have losses 1, 2, 4; non-members 3, 5, 6. Which threshold maximizes F1, and what is
-#    it? Check with `memcap.membership.best_threshold`.
-# 2. *The law.* With our fitted constants, at what $x$ does the law predict F1 = 0.75? How many sequences is that for
-#    the smallest model?
-# 3. *Experiment.* Use the mean per-token loss instead of the summed loss as the score. Does anything change for
-#    uniform sequences? For biographies of different lengths?
 
 # %%
 results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained + bios_report.trained)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
+# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (2 points): the best threshold by hand
+#
+# Members have losses 1, 2, 4; non-members 3, 5, 6. A sample is called a member when its loss is at most $\tau$.
+# Try every cut-off by hand: which $\tau$ maximizes F1, and what is that F1? Answer with `best_tau` and `best_f1`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+member_losses, nonmember_losses = [1, 2, 4], [3, 5, 6]
+### BEGIN SOLUTION
+# tau = 1: TP 1, FP 0, FN 2 -> 2/5; tau = 2: 2, 0, 1 -> 4/5; tau = 3: 2, 1, 1 -> 4/6; tau = 4: 3, 1, 0 -> 6/7;
+# tau = 5: 3, 2, 0 -> 6/8; tau = 6: 3, 3, 0 -> 6/9.  F1 = 2TP / (2TP + FP + FN).
+best_tau, best_f1 = 4, 6 / 7
+### END SOLUTION
+print(f"tau = {best_tau}, F1 = {best_f1:.3f}")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+assert math.isclose(best_f1, membership.f1_at_threshold(member_losses, nonmember_losses, best_tau))
+### BEGIN HIDDEN TESTS
+assert best_tau == 4 and math.isclose(best_f1, 6 / 7)
+assert membership.best_threshold(member_losses, nonmember_losses) == (4.0, 6 / 7)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (2 points): reading the fitted law
+#
+# With our fitted constants (`law.params`), at which $x$ does the law predict F1 = 0.75 (`x_f1_75`)? How many
+# training sequences is that for the smallest model of the chapter (`n_f1_75`)? Recall $x = \log_2(H(X)/(\alpha P))$.
+# If the fitted law never reaches 0.75 (when $c_1 \le 0.5$), answer `math.nan` for both.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+smallest_params = min(r.model.n_params for r in main_runs)
+### BEGIN SOLUTION
+c1, c2, c3 = law.params
+q = 0.5 / c1  # F1 = 0.75 needs sigma(c2 (x + c3)) = 0.5 / c1
+if 0 < q < 1:
+    x_f1_75 = math.log(q / (1 - q)) / c2 - c3
+    n_f1_75 = alpha * smallest_params * 2**x_f1_75 / (S * math.log2(V))
+else:
+    x_f1_75 = n_f1_75 = math.nan
+### END SOLUTION
+print(f"F1 = 0.75 at x = {x_f1_75:.2f}, i.e. about {n_f1_75:,.0f} sequences for a model of {smallest_params:,} parameters")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+if law.params[0] > 0.5:
+    assert math.isclose(float(law.predict(x_f1_75)), 0.75, abs_tol=1e-6)
+    assert n_f1_75 > 0
+else:
+    assert math.isnan(x_f1_75) and math.isnan(n_f1_75)
+### BEGIN HIDDEN TESTS
+if law.params[0] > 0.5:
+    h_bits = capacity.dataset_entropy_bits(n_f1_75, S, V)
+    assert math.isclose(math.log2(h_bits / (alpha * smallest_params)), x_f1_75, rel_tol=1e-6, abs_tol=1e-9)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): summed or mean loss?
+#
+# The attack scores a sample by its summed loss (its code length in bits). Re-run the calibrated attack on the first
+# run of `all_runs` with the *mean* per-token loss instead (same samples, same random generator `run.rng(100)`), as
+# `f1_mean_loss`. Does anything change for uniform sequences, and why? What would change for biographies, whose
+# lengths differ?
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+first = all_runs[0]
+first_model = sweep.load_model(store, first, run.device)
+n_first = min(first.n_sequences, p.max_attack_samples)
+pick_first = torch.randperm(first.n_sequences, generator=torch.Generator().manual_seed(seed))[:n_first]
+members_first, nonmembers_first = first.data()[0][pick_first], first.fresh_sequences(n_first)
+### BEGIN SOLUTION
+# Every uniform sequence has S tokens, so the mean loss is the summed loss divided by S: the same ranking, the same
+# calibrated threshold (scaled), the same F1. With biographies of different lengths the two scores rank differently.
+attack_mean = membership.calibrated_attack(capacity.sequence_code_length_bits(first_model, members_first) / S,
+                                           capacity.sequence_code_length_bits(first_model, nonmembers_first) / S,
+                                           run.rng(100), n_boot=p.n_boot)
+f1_mean_loss = attack_mean.f1
+### END SOLUTION
+print(f"F1 with the mean per-token loss: {f1_mean_loss:.4f}; with the summed loss (section 2): {rows[0]['f1']:.4f}")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+assert 0 <= f1_mean_loss <= 1
+### BEGIN HIDDEN TESTS
+assert math.isclose(f1_mean_loss, rows[0]["f1"], rel_tol=1e-9)
+### END HIDDEN TESTS

@@ -129,3 +129,23 @@ def test_chapter_3_results(smoke_build):
     assert r["peak_R_high_exposures"] == max(v["R"] for k, v in r["R_by_width"].items()
                                                if k.endswith(f"@{max(preset['exposures'])}"))
     assert {b["kind"] for b in r["bios"]} == {"bioS", "bioS_simple"}
+
+
+def test_instructors_guide_gives_exercise_times(smoke_html):
+    page = (smoke_html / "instructors.html").read_text()
+    assert "instructors.html" in (smoke_html / "index.html").read_text()
+    assert "smoke: chapter, of which exercises" in page
+    for ch in chapters.CHAPTERS:
+        assert ch.name in page
+    assert "memcap assign" in page and "memcap grade" in page
+
+
+def test_exercises_ran_with_the_chapters(smoke_build):
+    """The book's run executes every reference solution and its graded checks (hidden ones included)."""
+    import nbformat
+
+    for ch in chapters.CHAPTERS:
+        nb = nbformat.read(smoke_build / "smoke" / f"{ch.name}.ipynb", as_version=4)
+        graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        assert len(graded) >= 3 and all(c.get("execution_count") for c in graded), ch.name
+        assert all("BEGIN HIDDEN TESTS" in c.source for c in graded), ch.name
