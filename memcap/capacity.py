@@ -149,6 +149,20 @@ def capacity_by_model(frame, tolerance: float = 0.05):
     return pd.DataFrame(rows)
 
 
+def memorizable_bits(n: int, seq_len: int, vocab_size: int) -> float:
+    """The most any model can memorize of N uniform sequences under this module's code lengths: N·(S−1)·log2 V.
+
+    The first token of every sequence is charged log2 V whatever the model (see the module docstring), so a
+    perfect memorizer saves every bit but those: 1/S of H(X).
+
+        >>> memorizable_bits(1000, 32, 256) / dataset_entropy_bits(1000, 32, 256)
+        0.96875
+    """
+    if seq_len < 1:
+        raise ValueError(f"seq_len must be >= 1, got seq_len={seq_len}")
+    return n * (seq_len - 1) * math.log2(vocab_size)
+
+
 def predicted_memorization_bits(dataset_bits, n_params, alpha: float):
     """Morris et al.'s prediction: a model stores everything until its capacity, then α·P bits.
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,7 +252,9 @@ def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path =
     target.parent.mkdir(parents=True, exist_ok=True)
     if notebook.resolve() != target.resolve():
         shutil.copyfile(notebook, target)
-    result = _api(course).autograde(ch.name, student, force=True, create=True)
+    with warnings.catch_warnings():  # nbgrader's gradebook session emits SQLAlchemy warnings on every new student
+        warnings.simplefilter("ignore", category=Warning)
+        result = _api(course).autograde(ch.name, student, force=True, create=True)
     if not result["success"]:
         raise AssignmentError(f"nbgrader could not grade {notebook} for {ch.name}:\n{result.get('log', '')}"
                               f"{result.get('error', '')}")

@@ -63,6 +63,11 @@ def test_batch_runs_grid_collects_table_and_resumes(tmp_path):
     assert again.ran == [{"seed": 1, "scale": "smoke"}] and again.reused == [{"seed": 0, "scale": "smoke"}]
     assert len(pd.read_csv(out / "01_memorization.csv")) == 2
 
+    # the same table as Parquet, from the finished batch (nothing runs again)
+    pytest.importorskip("pyarrow")
+    parquet = batch.run_batch("01", grid, out, table=tmp_path / "t.parquet", log=lambda m: None)
+    assert not parquet.ran and pd.read_parquet(tmp_path / "t.parquet").equals(parquet.table)
+
     # the command line, resuming a finished batch, runs nothing
     proc = subprocess.run([Path(sys.executable).parent / "memcap", "batch", "1", "--grid", "seed=0,1", "--grid",
                            "scale=smoke", "--out", str(out)], capture_output=True, text=True)
