@@ -24,6 +24,7 @@ instructor has pointed ``store_dir`` at a store that already holds the chapter's
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chapters import CHAPTERS, Chapter, get_chapter
+from .chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
 
 COURSE_ID = "memcap"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -290,14 +291,20 @@ def exercise_timings(build_dir: str | Path = "build", scales: Iterable[str] | No
             durations = [float(c.metadata.get("papermill", {}).get("duration") or 0.0) for c in nb.cells]
             graded = [i for i, c in enumerate(nb.cells) if _nbgrader(c)]
             start = min(graded) if graded else len(nb.cells)
-            rows.append(dict(scale=scale, chapter=ch.name, exercises=len(exercises(nb, ch.name)),
-                             points=sum(e.points for e in exercises(nb, ch.name)),
-                             chapter_seconds=sum(durations), exercise_seconds=sum(durations[start:])))
-    return pd.DataFrame(rows, columns=["scale", "chapter", "exercises", "points", "chapter_seconds", "exercise_seconds"])
+            found = exercises(nb, ch.name)
+            results = Path(build_dir) / scale / ch.name / RESULTS_FILE
+            counts = json.loads(results.read_text()).get("results", {}) if results.exists() else {}
+            rows.append(dict(scale=scale, chapter=ch.name, exercises=len(found), points=sum(e.points for e in found),
+                             chapter_seconds=sum(durations), exercise_seconds=sum(durations[start:]),
+                             trained=counts.get("trained_this_run"), runs=counts.get("runs_in_chapter")))
+    return pd.DataFrame(rows, columns=["scale", "chapter", "exercises", "points", "chapter_seconds", "exercise_seconds",
+                                       "trained", "runs"])
 
 
 def timings_markdown(timings, cores: int | None = None, gpu: bool | None = None) -> str:
     """The instructor's guide table: one row per chapter, whole-chapter and exercise minutes per scale."""
+    import pandas as pd
+
     cores = cores or os.cpu_count() or 1
     if timings.empty:
         return "*No executed chapters were found in this build, so no times can be given.*\n"
@@ -309,8 +316,12 @@ def timings_markdown(timings, cores: int | None = None, gpu: bool | None = None)
         cells = [name, f"{first.exercises} ({first.points:g})"]
         for s in scales:
             r = rows[rows.scale == s]
-            cells.append("not run in this build" if r.empty else
-                         f"{_minutes(r.chapter_seconds.item())}, {_minutes(r.exercise_seconds.item())}")
+            if r.empty:
+                cells.append("not run in this build")
+                continue
+            r = r.iloc[0]
+            trained = "" if pd.isna(r.runs) else f" ({r.trained:.0f} of {r.runs:.0f} models trained)"
+            cells.append(f"{_minutes(r.chapter_seconds)}{trained}, {_minutes(r.exercise_seconds)}")
         lines.append("| " + " | ".join(cells) + " |")
     if gpu is None:
         import torch
@@ -318,7 +329,9 @@ def timings_markdown(timings, cores: int | None = None, gpu: bool | None = None)
         gpu = torch.cuda.is_available()
     machine = f"{cores} CPU cores and " + ("a CUDA GPU" if gpu else "no GPU")
     note = (f"\nMeasured while this book was built, on a machine with {machine}; a student's run of a chapter "
-            f"includes everything before its exercises, since they use its results.\n")
+            f"includes everything before its exercises, since they use its results. Where fewer models were trained "
+            f"than the chapter uses, the others came from the run store; a student who starts with an empty store "
+            f"trains them all, which is what the chapter's first run costs.\n")
     return "\n".join(lines) + "\n" + note
 
 

@@ -159,6 +159,12 @@ def test_exercise_timings_read_papermill_durations(tmp_path):
     nbformat.write(nb, tmp_path / "smoke" / f"{chapters.CHAPTERS[0].name}.ipynb")
     t = classroom.exercise_timings(tmp_path)
     assert t.to_dict("records") == [dict(scale="smoke", chapter=chapters.CHAPTERS[0].name, exercises=1, points=2.0,
-                                         chapter_seconds=13.0, exercise_seconds=3.0)]
+                                         chapter_seconds=13.0, exercise_seconds=3.0, trained=None, runs=None)]
     table = classroom.timings_markdown(t, cores=2, gpu=False)
     assert "| 01_memorization | 1 (2) | 13 s, 3.0 s |" in table and "2 CPU cores and no GPU" in table
+    # with the chapter's results beside it, the table says how many of its models this run trained
+    (tmp_path / "smoke" / chapters.CHAPTERS[0].name).mkdir()
+    (tmp_path / "smoke" / chapters.CHAPTERS[0].name / "results.json").write_text(
+        json.dumps({"results": {"trained_this_run": 2, "runs_in_chapter": 5}}))
+    table = classroom.timings_markdown(classroom.exercise_timings(tmp_path), cores=2, gpu=False)
+    assert "| 13 s (2 of 5 models trained), 3.0 s |" in table
