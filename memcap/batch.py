@@ -55,7 +55,10 @@ def expand_grid(chapter: str | Chapter, grid: Mapping[str, Sequence[Any]]) -> li
     from .execute import parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    known = parameter_names(read_chapter(ch))
+    return _expand(ch, parameter_names(read_chapter(ch)), grid)
+
+
+def _expand(ch: Chapter, known: Mapping[str, Any], grid: Mapping[str, Sequence[Any]]) -> list[dict]:
     if not grid:
         raise ValueError("the grid is empty: give at least one parameter with values, e.g. seed=0,1")
     for name, values in grid.items():
@@ -76,8 +79,7 @@ def expand_grid(chapter: str | Chapter, grid: Mapping[str, Sequence[Any]]) -> li
 
 def _check_value(ch: Chapter, name: str, value: Any, default: Any) -> None:
     if name == "scale":
-        if value not in ch.presets:
-            raise ValueError(f"unknown scale {value!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+        ch.check_scale(value)
     elif name == "seed":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"seed must be a non-negative integer, got seed={value!r}")
@@ -167,8 +169,11 @@ def run_batch(
 
     ``table`` defaults to ``<out>/<chapter>.csv``; a ``.parquet`` name writes Parquet (needs pyarrow).
     """
+    from .execute import parameter_names, read_chapter
+
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    points = expand_grid(ch, grid)  # every value checked before anything runs
+    known = parameter_names(read_chapter(ch))
+    points = _expand(ch, known, grid)  # every value checked before anything runs
     if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
         raise ValueError(f"max_workers must be a positive integer, got max_workers={max_workers!r}")
     out = Path(out).resolve()
@@ -187,9 +192,7 @@ def run_batch(
         (report.reused if (output_dir / RESULTS_FILE).exists() else todo).append(point)
     log(f"{ch.name}: {len(points)} grid points, {len(report.reused)} already complete, {len(todo)} to run")
     if todo:
-        from .execute import parameter_names, read_chapter
-
-        store = str(out / "store") if "store_dir" in parameter_names(read_chapter(ch)) else None
+        store = str(out / "store") if "store_dir" in known else None
         workers = max(1, (os.cpu_count() or 1) // min(max_workers, len(todo)))
         own = executor is None
         pool = executor or ProcessPoolExecutor(min(max_workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))

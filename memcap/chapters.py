@@ -73,6 +73,11 @@ class Chapter:
     def scales(self) -> tuple[str, ...]:
         return tuple(self.presets)
 
+    def check_scale(self, scale: str) -> None:
+        """Raise ValueError naming ``scale`` and the allowed ones unless this chapter has a preset for it."""
+        if scale not in self.presets:
+            raise ValueError(f"unknown scale {scale!r} for chapter {self.name}; allowed: {list(self.presets)}")
+
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
@@ -297,8 +302,7 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
     ``output_dir=""`` means :func:`default_output_dir`.
     """
     ch = get_chapter(chapter)
-    if scale not in ch.presets:
-        raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+    ch.check_scale(scale)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
     out = Path(output_dir) if output_dir else default_output_dir(ch.name, scale)

@@ -154,17 +154,13 @@ def instructor_notebook(chapter: str | Chapter, scale: str = "smoke", parameters
     papermill-style after the ``parameters`` cell, its exercises checked by :func:`exercises`."""
     from papermill.parameterize import parameterize_notebook
 
-    from .execute import parameter_names, read_chapter
+    from .execute import check_parameters, parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    if scale not in ch.presets:
-        raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+    ch.check_scale(scale)
     nb = read_chapter(ch)
-    known = parameter_names(nb)
     params = {"scale": scale, **dict(parameters or {})}
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for chapter {ch.name}; its parameters are {sorted(known)}")
+    check_parameters(ch, parameter_names(nb), params)
     found = exercises(nb, ch.name)
     if len(found) < MIN_EXERCISES:
         raise AssignmentError(f"chapter {ch.name} has {len(found)} graded exercises; at least {MIN_EXERCISES} expected")

@@ -93,6 +93,13 @@ def parameter_names(nb) -> dict[str, Any]:
     return names
 
 
+def check_parameters(ch: Chapter, known: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """Raise ValueError naming any of ``params`` that the chapter's ``parameters`` cell (``known``) lacks."""
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for chapter {ch.name}; its parameters are {sorted(known)}")
+
+
 def parse_value(text: str) -> Any:
     """Read a ``-p name value`` value as papermill does: int, float, bool, None, else a string.
 
@@ -120,14 +127,11 @@ def run_chapter(
     from papermill.exceptions import PapermillExecutionError
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    if scale not in ch.presets:
-        raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+    ch.check_scale(scale)
     nb = read_chapter(ch, root)
     known = parameter_names(nb)
     params = dict(parameters or {})
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise ValueError(f"unknown parameter(s) {unknown} for chapter {ch.name}; its parameters are {sorted(known)}")
+    check_parameters(ch, known, params)
     if "scale" in params and params["scale"] != scale:
         raise ValueError(f"scale given twice: scale={scale!r} and -p scale {params['scale']!r}")
     cwd = (root or project_root()).resolve()
@@ -189,8 +193,7 @@ def run_chapters(
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     selected = list(CHAPTERS) if chapters is None else [get_chapter(c) for c in chapters]
     for ch in selected:  # validate everything before the first (possibly long) run starts
-        if scale not in ch.presets:
-            raise ValueError(f"unknown scale {scale!r} for chapter {ch.name}; allowed: {list(ch.presets)}")
+        ch.check_scale(scale)
     results, failures = [], []
     for i, ch in enumerate(selected, 1):
         log(f"[{i}/{len(selected)}] {ch.name} ({ch.title}) at scale={scale}")

@@ -84,9 +84,9 @@ def median_threshold(members, nonmembers) -> float:
         3.5
     """
     m, n = _arrays(members, nonmembers)
-    pooled = np.sort(np.concatenate([m, n]))
+    pooled = np.sort(np.concatenate([m, n]))  # both non-empty, so pooled[k] exists
     k = m.size
-    return float(pooled[k - 1] + pooled[k]) / 2 if k < pooled.size else float(pooled[-1])
+    return float(pooled[k - 1] + pooled[k]) / 2
 
 
 def calibrated_attack(members, nonmembers, rng: np.random.Generator, n_boot: int = 1000) -> Attack:
