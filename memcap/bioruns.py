@@ -15,7 +15,7 @@ people and the templates use), so P is :attr:`GPTConfig.n_params`.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -189,6 +189,7 @@ class KnowledgeRun:
     biod: BioD | None = None  # bioD's parameters (its N is n_people)
     data_seed: int = 0
     init_seed: int = 0
+    measure_people: int = 0  # measure on the first this many people (a random sample); 0: on everyone
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -197,12 +198,19 @@ class KnowledgeRun:
             raise ValueError(f"exposures and n_people must be >= 1, got exposures={self.exposures}, n_people={self.n_people}")
         if (self.kind == "bioD") != (self.biod is not None):
             raise ValueError("a bioD run needs its BioD parameters, and only a bioD run takes them")
+        if self.measure_people < 0:
+            raise ValueError(f"measure_people must be >= 0 (0: everyone), got measure_people={self.measure_people}")
         if self.biod is not None and self.biod.N != self.n_people:
             raise ValueError(f"biod.N={self.biod.N} differs from n_people={self.n_people}")
 
     @property
     def cost(self) -> float:
         return self.model.n_params * self.train.max_steps
+
+    @property
+    def measured_people(self) -> int:
+        """How many people the learning curve and the final metrics are measured on (the first ones drawn)."""
+        return min(self.n_people, self.measure_people) if self.measure_people else self.n_people
 
     @property
     def label(self) -> str:
@@ -220,6 +228,7 @@ class KnowledgeRun:
             "data_seed": self.data_seed,
             "init_seed": self.init_seed,
             **({"bios_text": BIOS_TEXT} if self.kind != "bioD" else {}),
+            **({"measure_people": self.measure_people} if self.measure_people else {}),  # older keys stay valid
         }
 
     def corpus(self):
@@ -232,7 +241,8 @@ class KnowledgeRun:
         if corpus.vocab_size != self.model.vocab_size:
             raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the corpus's {corpus.vocab_size}")
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
-        evaluation = [corpus.render(i, np.random.default_rng([self.data_seed, 2, i])) for i in range(self.n_people)]
+        evaluation = [corpus.render(i, np.random.default_rng([self.data_seed, 2, i]))
+                      for i in range(self.measured_people)]
         result = train(
             model, window_stream(corpus, self.train.batch_size, self.model.seq_len), self.train, seed=self.init_seed,
             metric=lambda m: measure(m, self, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
@@ -250,7 +260,7 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
     spans = [s for _, s in evaluation]
     sums = span_loss_sums(model, tokens, spans, pad=corpus.eot)
     P = run.model.n_params
-    N = run.n_people
+    N = run.n_people  # the mean losses below are over the measured people: with a sample, R is an estimate
     if run.kind == "bioD":
         b = run.biod
         losses = biod_losses(sums)
@@ -265,7 +275,8 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
         R = N * (math.log2(n0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / P
         out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=N * (math.log2(n0 / N) + s0) / P,
                    lower_bound_bits=None)  # Theorem 3.2 is stated for bioD
-    out.update(n_params=P, bits_per_param=R, knowledge_bits=R * P, vocab_size=corpus.vocab_size)
+    out.update(n_params=P, bits_per_param=R, knowledge_bits=R * P, vocab_size=corpus.vocab_size,
+               measured_people=len(evaluation))
     if recall:
         out["recall_accuracy"] = recall_accuracy(model, run, corpus)
     return out
@@ -273,19 +284,20 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
 
 def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float:
     """Share of exact greedy completions: bioD ``<eot> name marker_k`` → value k (every k); bioS
-    ``<eot> <full name> was born on`` → the birth date."""
+    ``<eot> <full name> was born on`` → the birth date. Over the run's measured people."""
+    m = run.measured_people
     if run.kind == "bioD":
         d = corpus.data
         hits = []
         for k in range(run.biod.K):
-            prompts = np.stack([d.prompt(i, k) for i in range(run.n_people)])
+            prompts = np.stack([d.prompt(i, k) for i in range(m)])
             out = greedy_complete(model, prompts, d.value_len).numpy()
-            truth = np.stack([d.value_tokens(i, k) for i in range(run.n_people)])
+            truth = np.stack([d.value_tokens(i, k) for i in range(m)])
             hits.append((out == truth).all(axis=1))
         return float(np.mean(hits))
     tok, world = corpus.world.tokenizer, corpus.world
     prompts, truths = [], []
-    for p in corpus.people:
+    for p in corpus.people[:m]:
         prompts.append(corpus.remap[[0, *tok.encode(f"{p.full_name} was born on")]])
         truths.append(corpus.remap[tok.encode(world.values(p)["birth_date"])])
     hits = []
@@ -311,16 +323,22 @@ def biod_run(preset, width: int, exposures: int, n_people: int | None = None, da
 
 
 def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
-             init_seed: int = 0, **train_changes) -> KnowledgeRun:
-    """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run a knowledge preset defines (width ``bios_width``)."""
+             init_seed: int = 0, width: int | None = None, measure_people: int = 0, **train_changes) -> KnowledgeRun:
+    """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run a knowledge preset defines (width ``bios_width``
+    unless ``width`` is given; measured on ``measure_people`` of the people, 0 or at least N meaning all)."""
     if kind not in ("bioS", "bioS_simple"):
         raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
     N = n_people or preset["bios_people"]
+    if measure_people < 0:
+        raise ValueError(f"measure_people must be >= 0 (0: everyone), got measure_people={measure_people}")
     corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple")
     train_changes.setdefault("batch_size", preset["bios_batch_size"])
-    return _run(preset, kind, preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"], N,
-                corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
-                seq_len=preset["bios_seq_len"])
+    run = _run(preset, kind, width or preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"],
+               N, corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
+               seq_len=preset["bios_seq_len"])
+    if 0 < measure_people < N:
+        run = replace(run, measure_people=measure_people)
+    return run
 
 
 def _run(preset, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,

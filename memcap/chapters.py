@@ -99,7 +99,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             # heads stored more bits per parameter in our CPU trials). Datasets: sizes set in dataset bits per
             # parameter, H(X)/P. prediction_configs: [V, S, layers, width, H(X)/P] held out of the fit.
             # schedule_probe: [layers, width, H(X)/P] of the schedule comparison.
-            # Steps: max(min_steps, max_epochs * N / batch), capped at max_steps; the plateau rule stops earlier.
+            # Steps: max(min_steps, max_epochs * N / batch), capped at max_steps; the plateau rule stops earlier,
+            # and so does reaching target_fraction of the memorizable bits N(S-1)log2 V (the small sets get there
+            # in a few hundred steps and then only creep: waiting for their plateau cost 1,000-3,000 steps each).
             # stack / stack_max_params: train up to `stack` runs of one shape together in one process when the
             # model has at most stack_max_params parameters (benchmarks/throughput.py: it paid up to ~7K on 2 cores).
             # smoke exercises every code path in seconds; its runs are far from saturated, so its claim
@@ -110,16 +112,16 @@ CHAPTERS: tuple[Chapter, ...] = (
                 warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3,
                 min_decay_steps=100, plateau_tolerance=0.6, min_stored_fraction_small=0.3, min_r2=0.5,
                 max_prediction_error_percent=80, schedule_probe=[1, 8, 3], stack=4, stack_max_params=4000,
-                prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
+                target_fraction=0.97, prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
             ),
             "default": dict(
                 vocab_size=256, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 32]], head_dim=4,  # 7.2K-35K params
                 lrs=[3e-2, 3e-2, 2e-2, 1.2e-2],  # the best rate falls as width grows
                 dataset_bits_per_param=[2, 8, 14], batch_size=128, min_steps=4000, max_epochs=3000, max_steps=20000,
                 warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
-                min_decay_steps=1000, plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
-                max_prediction_error_percent=10, schedule_probe=[2, 12, 8], stack=2, stack_max_params=8000,
-                prediction_configs=[[256, 24, 2, 20, 1.0], [128, 48, 2, 16, 6], [512, 16, 2, 20, 7]],
+                min_decay_steps=500, target_fraction=0.97, plateau_tolerance=0.05, min_stored_fraction_small=0.9,
+                min_r2=0.98, max_prediction_error_percent=5, schedule_probe=[2, 12, 8], stack=2, stack_max_params=8000,
+                prediction_configs=[[256, 64, 2, 20, 1.0], [128, 48, 2, 16, 14], [512, 16, 2, 20, 14]],
             ),
             "paper": dict(
                 # Morris et al. Table 1: layers 1, 2, 4, 8 x widths 32 to 256; rates are ours (the paper gives none)
@@ -127,7 +129,7 @@ CHAPTERS: tuple[Chapter, ...] = (
                 head_dim=16, lrs=[3e-3 if d <= 64 else 1e-3 for L in (1, 2, 4, 8) for d in (32, 64, 128, 256)],
                 dataset_bits_per_param=[1, 2, 4, 6, 8], batch_size=2048,
                 min_steps=20000, max_epochs=4000, max_steps=1_000_000, warmup_steps=1000, eval_every=1000,
-                plateau_window=5, plateau_rel_tol=0.002, decay_frac=0.3, min_decay_steps=5000,
+                plateau_window=5, plateau_rel_tol=0.002, decay_frac=0.3, min_decay_steps=5000, target_fraction=0.97,
                 plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
                 max_prediction_error_percent=10, schedule_probe=[2, 32, 8], stack=1, stack_max_params=0,
                 prediction_configs=[[1024, 64, 2, 64, 1.0], [4096, 32, 2, 64, 6]],
@@ -208,23 +210,31 @@ CHAPTERS: tuple[Chapter, ...] = (
             # max_attack_samples: members (and as many non-members) per run. Claim thresholds: max_spearman (F1
             # against x), max_law_rmse, max_heldout_error (F1 points), max_heldout_extraction,
             # min_informative_f1 (lower CI bound where extraction reads zero).
+            # bios_widths x bios_people: bioS runs at chapter 3's training budget (its bios_people x bios_exposures
+            # biography presentations), measured on bios_measure_people people; claims bios_min_top_f1 (largest
+            # F1 at least) and bios_max_bottom_f1 (smallest F1 at most).
             "smoke": dict(
                 extra_models=[[1, 8]], extra_ratios=[6, 12], extra_max_steps=400, heldout_runs=[[1, 12, 6], [1, 8, 24]],
                 prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=1.0,
                 max_law_rmse=1.0, max_heldout_error=1.0, max_heldout_extraction=1.0, min_informative_f1=0.0,
-                require_informative_without_extraction=False,
+                require_informative_without_extraction=False, bios_widths=[8, 16], bios_people=[20, 100],
+                bios_measure_people=50, bios_min_top_f1=0.0, bios_max_bottom_f1=1.0,
             ),
             "default": dict(
                 extra_models=[[2, 12], [2, 16]], extra_ratios=[40, 160], extra_max_steps=6000,
                 heldout_runs=[[2, 32, 40], [2, 12, 640]], prefix_lens=[4, 8, 16], extract_tokens=8,
                 max_attack_samples=2000, n_boot=500, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
                 max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
+                bios_widths=[16, 32, 64], bios_people=[300, 3000, 30000], bios_measure_people=1000,
+                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6,
             ),
             "paper": dict(
                 extra_models=[[2, 64], [4, 128]], extra_ratios=[32, 128, 512], extra_max_steps=200_000,
                 heldout_runs=[[8, 256, 64], [2, 64, 2048]], prefix_lens=[8, 16, 32], extract_tokens=16,
                 max_attack_samples=5000, n_boot=1000, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
                 max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
+                bios_widths=[128, 256, 512], bios_people=[100_000, 300_000, 1_000_000], bios_measure_people=10_000,
+                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6,
             ),
         },
     ),

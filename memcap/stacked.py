@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state, vmap
 
 from .model import GPT
-from .train import Schedule, TrainConfig, TrainResult, epoch_batches, plateaued
+from .train import Schedule, TrainConfig, TrainResult, decay_trigger, epoch_batches
 
 
 class StackedAdamW:
@@ -75,11 +75,13 @@ def train_stacked(
     cfgs: Sequence[TrainConfig],
     seeds: Sequence[int],
     metrics: Sequence[Callable[[GPT], float]] | None = None,
+    ceilings: Sequence[float | None] | None = None,
 ) -> list[TrainResult]:
     """Train ``models`` (same shape) in place, member k on ``datas[k]`` with ``cfgs[k]`` and ``seeds[k]``.
 
     Members must share batch size (after capping at their dataset size), betas, gradient clipping and fp32
-    precision; everything else (rates, weight decay, schedules, step caps, plateau rules) is per member.
+    precision; everything else (rates, weight decay, schedules, step caps, plateau and target rules, with
+    ``ceilings[k]`` as member k's metric ceiling) is per member.
     """
     K = len(models)
     if not (K == len(datas) == len(cfgs) == len(seeds)) or K == 0:
@@ -140,9 +142,11 @@ def train_stacked(
                 res.curve.append(dict(step=step, lr=c.lr * sched(step - 1), loss=float(running[k]) / c.eval_every,
                                       metric=value, seconds=time.perf_counter() - t0))
                 running[k] = 0.0
-                if sched.decay_start is None and plateaued(histories[k], c.plateau_window, c.plateau_rel_tol):
+                reason = (decay_trigger(histories[k], c, ceilings[k] if ceilings else None)
+                          if sched.decay_start is None else None)
+                if reason:
                     sched.start_decay(step)
-                    res.stop_reason = "plateau"
+                    res.stop_reason = reason
             if sched.decay_start is None and step >= c.max_steps - max(c.min_decay_steps, int(c.decay_frac * step)):
                 sched.start_decay(step)
             if step >= sched.end:

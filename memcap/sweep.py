@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .capacity import dataset_entropy_bits, memorized_bits, sequence_code_length_bits, uniform_sequences
+from .capacity import (dataset_entropy_bits, memorizable_bits, memorized_bits, sequence_code_length_bits,
+                       uniform_sequences)
 from .model import GPT, GPTConfig
 from .store import RunStore
 from .train import TrainConfig, train
@@ -69,6 +70,11 @@ class CapacityRun:
     def dataset_bits(self) -> float:
         return dataset_entropy_bits(self.n_sequences, self.model.seq_len, self.model.vocab_size)
 
+    @property
+    def memorizable_bits(self) -> float:
+        """The most a model can memorize of this run's sequences (the first token of each is not memorizable)."""
+        return memorizable_bits(self.n_sequences, self.model.seq_len, self.model.vocab_size)
+
     def fresh_sequences(self, n: int) -> torch.Tensor:
         """``n`` sequences from the same distribution, independent of the training and held-out ones
         (membership inference's non-members)."""
@@ -96,6 +102,7 @@ def execute_run(run: CapacityRun, device: str = "cpu", progress: bool = False) -
         seed=run.init_seed,
         metric=lambda m: memorized_bits(m, train_x, V).raw_bits,
         metric_name="memorized bits",
+        metric_ceiling=run.memorizable_bits,
         progress=progress,
         description=f"L{run.model.n_layer} d{run.model.d_model} N={run.n_sequences}",
     )
@@ -143,7 +150,8 @@ def execute_stacked(runs: Sequence[CapacityRun], device: str = "cpu") -> list[tu
     train_xs = [d[0].to(device) for d in data]
     models = [GPT(r.model, generator=torch.Generator().manual_seed(r.init_seed)).to(device) for r in runs]
     metrics = [(lambda m, x=x, V=r.model.vocab_size: memorized_bits(m, x, V).raw_bits) for r, x in zip(runs, train_xs)]
-    results = train_stacked(models, train_xs, [r.train for r in runs], [r.init_seed for r in runs], metrics)
+    results = train_stacked(models, train_xs, [r.train for r in runs], [r.init_seed for r in runs], metrics,
+                            ceilings=[r.memorizable_bits for r in runs])
     out = []
     for r, m, res, x, (_, held) in zip(runs, models, results, train_xs, data):
         metrics_, curve, state = _measure(r, m, res, x, held, device)
@@ -350,7 +358,7 @@ def preset_run(preset, vocab_size: int, seq_len: int, n_layer: int, width: int, 
         max_steps=steps, batch_size=preset["batch_size"], lr=lr, warmup_steps=preset["warmup_steps"],
         eval_every=preset["eval_every"], plateau_window=preset["plateau_window"],
         plateau_rel_tol=preset["plateau_rel_tol"], decay_frac=preset["decay_frac"],
-        min_decay_steps=preset["min_decay_steps"],
+        min_decay_steps=preset["min_decay_steps"], target_fraction=preset.get("target_fraction", 1.0),
     )
     tc = TrainConfig(**{**settings, **train_changes})
     return CapacityRun(model=cfg, train=tc, n_sequences=n, data_seed=data_seed, init_seed=init_seed)

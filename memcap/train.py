@@ -47,6 +47,7 @@ class TrainConfig:
     eval_every: int = 250  # steps between metric evaluations (plateau checks, learning curve points)
     plateau_window: int = 4  # evaluations compared by the plateau rule
     plateau_rel_tol: float = 0.01  # "plateau": less than 1 % relative gain over the window
+    target_fraction: float = 1.0  # decay also starts once the metric reaches this fraction of its ceiling (1: never)
     precision: str = "fp32"  # "fp32", "bf16-mixed" (fp32 weights, bf16 compute), "bf16" (bf16 weights)
     grad_clip: float = 1.0
 
@@ -60,11 +61,18 @@ class TrainConfig:
             raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {list(SCHEDULES)}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; allowed: {list(PRECISIONS)}")
+        if not 0 < self.target_fraction <= 1:
+            raise ValueError(f"target_fraction must lie in (0, 1], got target_fraction={self.target_fraction!r}")
         if not 0 < self.final_lr_ratio <= 1 or not 0 < self.decay_frac <= 1:
             raise ValueError(f"final_lr_ratio and decay_frac must lie in (0, 1], got {self.final_lr_ratio}, {self.decay_frac}")
 
     def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """The fields as plain JSON values. Fields added after runs were first stored are left out while they
+        hold their default (``target_fraction=1``), so the runs stored before them keep their keys."""
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if d["target_fraction"] == 1.0:
+            del d["target_fraction"]
+        return d
 
 
 @dataclass
@@ -72,7 +80,7 @@ class TrainResult:
     steps: int
     seconds: float
     tokens: int
-    stop_reason: str  # "plateau" or "max_steps"
+    stop_reason: str  # "plateau", "target" (see decay_trigger) or "max_steps"
     curve: list[dict] = field(default_factory=list)  # {"step", "lr", "loss", "metric", "seconds"}
 
 
@@ -108,6 +116,25 @@ class Schedule:
         return warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def decay_trigger(values: list[float], cfg: TrainConfig, ceiling: float | None) -> str | None:
+    """Why the stable phase should end after these metric values, or None to go on.
+
+    ``"target"``: the last value reached ``cfg.target_fraction`` of ``ceiling`` (a model that has stored nearly
+    all it can store has nothing left to wait for); ``"plateau"``: the plateau rule fired.
+
+        >>> cfg = TrainConfig(plateau_window=2, plateau_rel_tol=0.01, target_fraction=0.97)
+        >>> decay_trigger([50, 97.5], cfg, ceiling=100), decay_trigger([50, 90], cfg, ceiling=100)
+        ('target', None)
+        >>> decay_trigger([10, 50, 90, 90.1, 90.2], cfg, ceiling=None)
+        'plateau'
+    """
+    if ceiling is not None and cfg.target_fraction < 1 and values and values[-1] >= cfg.target_fraction * ceiling:
+        return "target"
+    if plateaued(values, cfg.plateau_window, cfg.plateau_rel_tol):
+        return "plateau"
+    return None
+
+
 def plateaued(values: list[float], window: int, rel_tol: float) -> bool:
     """True when the last value exceeds the one ``window`` evaluations earlier by less than ``rel_tol``.
 
@@ -140,6 +167,7 @@ def train(
     seed: int = 0,
     metric: Callable[[GPT], float] | None = None,
     metric_name: str = "metric",
+    metric_ceiling: float | None = None,
     progress: bool = False,
     description: str = "",
 ) -> TrainResult:
@@ -149,7 +177,9 @@ def train(
     forever: text that is re-rendered at every exposure (the biographies) trains this way.
 
     ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
-    rule; without one, the negative training loss does. The same seed gives the same run.
+    rule; without one, the negative training loss does. ``metric_ceiling`` is the most the metric can reach
+    (for memorized bits, :func:`memcap.capacity.memorizable_bits`): with ``cfg.target_fraction < 1`` the decay
+    also starts once the metric reaches that fraction of it. The same seed gives the same run.
     """
     device = next(model.parameters()).device
     if callable(data):
@@ -202,9 +232,10 @@ def train(
             if bar is not None:
                 bar.update(step - bar.n)
                 bar.set_postfix({metric_name: f"{value:,.0f}", "loss": f"{point['loss']:.3f}"})
-            if schedule.decay_start is None and plateaued(history, cfg.plateau_window, cfg.plateau_rel_tol):
+            reason = decay_trigger(history, cfg, metric_ceiling) if schedule.decay_start is None else None
+            if reason:
                 schedule.start_decay(step)
-                result.stop_reason = "plateau"
+                result.stop_reason = reason
         if schedule.decay_start is None and step >= cfg.max_steps - max(cfg.min_decay_steps, int(cfg.decay_frac * step)):
             schedule.start_decay(step)  # the cap leaves just room for the decay
     if bar is not None:

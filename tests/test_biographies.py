@@ -7,7 +7,7 @@ import torch
 
 from memcap import knowledge as kn
 from memcap.biod import BioDData
-from memcap.bioruns import BioDCorpus, BioSCorpus, KnowledgeRun, biod_run, window_stream
+from memcap.bioruns import BioDCorpus, BioSCorpus, KnowledgeRun, biod_run, bios_run, window_stream
 from memcap.bios import ATTRIBUTES, FRAMES, TEMPLATES, BioSWorld, WordTokenizer, token_span
 from memcap.model import GPTConfig
 from memcap.train import TrainConfig
@@ -222,6 +222,20 @@ def test_biod_run_trains_and_measures_within_the_bounds():
     assert curve and "wte.weight" in state
     first = curve[0]["metric"]
     assert metrics["knowledge_bits"] > first  # training stored something
+
+
+def test_a_run_measured_on_a_sample_of_people():
+    bios = dict(PRESET, bios_people=12, bios_seq_len=96, bios_batch_size=4, bios_width=16, bios_lr=1e-2,
+                bios_exposures=2)
+    everyone = bios_run(bios, "bioS")
+    assert bios_run(bios, "bioS", measure_people=12).to_dict() == everyone.to_dict()  # all of them: same run
+    assert "measure_people" not in everyone.to_dict()  # runs stored before the option keep their keys
+    sample = bios_run(bios, "bioS", measure_people=5, width=8)
+    assert sample.measured_people == 5 and sample.model.d_model == 8 and sample.to_dict()["measure_people"] == 5
+    metrics, curve, _ = sample.execute()
+    assert metrics["measured_people"] == 5 and 0 <= metrics["recall_accuracy"] <= 1 and curve
+    with pytest.raises(ValueError, match="measure_people=-1"):
+        bios_run(bios, "bioS", measure_people=-1)
 
 
 def test_bios_nonmembers_are_new_people_in_the_corpus_vocabulary(world):

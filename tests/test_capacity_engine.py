@@ -14,7 +14,7 @@ from memcap import capacity
 from memcap.model import GPT, GPTConfig
 from memcap.store import RunStore
 from memcap.sweep import CapacityRun, execute_run, grid, run_sweep
-from memcap.train import Schedule, TrainConfig, plateaued, train
+from memcap.train import Schedule, TrainConfig, decay_trigger, plateaued, train
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
 FAST = TrainConfig(max_steps=300, batch_size=16, lr=2e-2, warmup_steps=20, eval_every=50, min_decay_steps=50)
@@ -86,6 +86,40 @@ def test_plateau_rule():
     assert not plateaued([1, 2, 3], window=3, rel_tol=0.01)
     assert plateaued([1, 100, 100.2, 100.4, 100.5], window=3, rel_tol=0.01)
     assert not plateaued([1, 50, 80, 100, 130], window=3, rel_tol=0.01)
+
+
+def test_target_rule_starts_the_decay_before_the_plateau():
+    cfg = TrainConfig(plateau_window=2, plateau_rel_tol=0.01, target_fraction=0.9)
+    assert decay_trigger([10, 60, 91], cfg, ceiling=100) == "target"
+    assert decay_trigger([10, 60, 89], cfg, ceiling=100) is None
+    assert decay_trigger([10, 60, 91], cfg, ceiling=None) is None  # no ceiling: only the plateau rule
+    off = TrainConfig(plateau_window=2, plateau_rel_tol=0.01)
+    assert decay_trigger([10, 60, 99.9], off, ceiling=100) is None
+    with pytest.raises(ValueError, match="target_fraction=1.5"):
+        TrainConfig(target_fraction=1.5)
+
+
+def test_target_fraction_at_its_default_keeps_stored_keys():
+    assert "target_fraction" not in TrainConfig().to_dict()
+    assert TrainConfig(target_fraction=0.97).to_dict()["target_fraction"] == 0.97
+
+
+def test_a_run_that_reaches_its_target_stops_early():
+    V = TINY.vocab_size
+    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    ceiling = capacity.memorizable_bits(8, TINY.seq_len, V)
+    steps = {}
+    for frac in (1.0, 0.3):
+        cfg = TrainConfig(max_steps=400, batch_size=8, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=20,
+                          plateau_rel_tol=1e-9, target_fraction=frac)
+        model = GPT(TINY, generator=torch.Generator().manual_seed(3))
+        res = train(model, data, cfg, seed=5, metric=lambda m: capacity.memorized_bits(m, data, V).raw_bits,
+                    metric_ceiling=ceiling)
+        steps[frac] = res.steps, res.stop_reason
+        if frac < 1:
+            first = next(p for p in res.curve if p["metric"] >= frac * ceiling)
+            assert res.steps == first["step"] + max(20, int(0.25 * first["step"]))  # decay from the first hit
+    assert steps[0.3][1] == "target" and steps[0.3][0] < steps[1.0][0]
 
 
 def test_train_config_validation():

@@ -61,6 +61,25 @@ def test_stacked_training_matches_single_runs():
             assert torch.allclose(a_, b_, atol=1e-3), name
 
 
+def test_stacked_members_keep_their_own_target_rule():
+    from memcap.capacity import memorized_bits, memorizable_bits
+
+    tcs = [TrainConfig(max_steps=120, batch_size=16, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=10,
+                       plateau_rel_tol=1e-9, target_fraction=frac) for frac in (0.2, 1.0)]
+    datas = [_data(0), _data(1)]
+    ceilings = [memorizable_bits(40, 8, 16)] * 2
+    metric = [lambda m, x=x: memorized_bits(m, x, 16).raw_bits for x in datas]
+    singles = []
+    for k, tc in enumerate(tcs):
+        m = GPT(CFG, generator=torch.Generator().manual_seed(k))
+        singles.append(train(m, datas[k], tc, seed=k, metric=metric[k], metric_ceiling=ceilings[k]))
+    models = [GPT(CFG, generator=torch.Generator().manual_seed(k)) for k in range(2)]
+    results = train_stacked(models, datas, tcs, [0, 1], metric, ceilings=ceilings)
+    assert [r.stop_reason for r in results] == [r.stop_reason for r in singles] == ["target", "max_steps"]
+    assert [r.steps for r in results] == [r.steps for r in singles]
+    assert results[0].steps < results[1].steps
+
+
 def test_stacked_training_rejects_mixed_shapes_and_batches():
     models = [GPT(CFG), GPT(CFG.with_(d_model=8, n_head=2))]
     with pytest.raises(ValueError, match="one shape"):
