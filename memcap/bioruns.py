@@ -329,16 +329,12 @@ def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | No
     if kind not in ("bioS", "bioS_simple"):
         raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
     N = n_people or preset["bios_people"]
-    if measure_people < 0:
-        raise ValueError(f"measure_people must be >= 0 (0: everyone), got measure_people={measure_people}")
     corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple")
     train_changes.setdefault("batch_size", preset["bios_batch_size"])
     run = _run(preset, kind, width or preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"],
                N, corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
                seq_len=preset["bios_seq_len"])
-    if 0 < measure_people < N:
-        run = replace(run, measure_people=measure_people)
-    return run
+    return replace(run, measure_people=measure_people if measure_people < N else 0)  # all of them: the same run
 
 
 def _run(preset, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,

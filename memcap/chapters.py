@@ -212,13 +212,14 @@ CHAPTERS: tuple[Chapter, ...] = (
             # min_informative_f1 (lower CI bound where extraction reads zero).
             # bios_widths x bios_people: bioS runs at chapter 3's training budget (its bios_people x bios_exposures
             # biography presentations), measured on bios_measure_people people; claims bios_min_top_f1 (largest
-            # F1 at least) and bios_max_bottom_f1 (smallest F1 at most).
+            # F1 at least), bios_max_bottom_f1 (smallest F1 at most) and min_bios_heldout_extraction (the largest
+            # extraction rate on held-out people's prefixes at least: template words are predictable for anyone).
             "smoke": dict(
                 extra_models=[[1, 8]], extra_ratios=[6, 12], extra_max_steps=400, heldout_runs=[[1, 12, 6], [1, 8, 24]],
                 prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=1.0,
                 max_law_rmse=1.0, max_heldout_error=1.0, max_heldout_extraction=1.0, min_informative_f1=0.0,
                 require_informative_without_extraction=False, bios_widths=[8, 16], bios_people=[20, 100],
-                bios_measure_people=50, bios_min_top_f1=0.0, bios_max_bottom_f1=1.0,
+                bios_measure_people=50, bios_min_top_f1=0.0, bios_max_bottom_f1=1.0, min_bios_heldout_extraction=0.0,
             ),
             "default": dict(
                 extra_models=[[2, 12], [2, 16]], extra_ratios=[40, 160], extra_max_steps=6000,
@@ -226,7 +227,7 @@ CHAPTERS: tuple[Chapter, ...] = (
                 max_attack_samples=2000, n_boot=500, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
                 max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[16, 32, 64], bios_people=[300, 3000, 30000], bios_measure_people=1000,
-                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6,
+                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
             ),
             "paper": dict(
                 extra_models=[[2, 64], [4, 128]], extra_ratios=[32, 128, 512], extra_max_steps=200_000,
@@ -234,7 +235,7 @@ CHAPTERS: tuple[Chapter, ...] = (
                 max_attack_samples=5000, n_boot=1000, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
                 max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[128, 256, 512], bios_people=[100_000, 300_000, 1_000_000], bios_measure_people=10_000,
-                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6,
+                bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
             ),
         },
     ),

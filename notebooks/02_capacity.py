@@ -289,8 +289,7 @@ results["schedule_probe"] = probe_frame[["schedule", "memorized_bits", "steps", 
 # %%
 held_report = sweep.run_sweep(held_runs, store, device=run.device)
 held = sweep.to_frame(held_runs, held_report.metrics)
-held["memorizable_bits"] = [capacity.memorizable_bits(r.n_sequences, r.model.seq_len, r.model.vocab_size)
-                            for r in held_runs]
+held["memorizable_bits"] = [r.memorizable_bits for r in held_runs]
 held["predicted_H"] = capacity.predicted_memorization_bits(held.dataset_bits, held.n_params, fit.alpha)
 held["predicted_bits"] = capacity.predicted_memorization_bits(held.memorizable_bits, held.n_params, fit.alpha)
 held["error_H_percent"] = 100 * (held.memorized_bits - held.predicted_H) / held.predicted_H

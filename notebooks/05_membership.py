@@ -309,7 +309,13 @@ for w, g_ in grid_.groupby("width"):
 assert grid_.f1.max() >= p.bios_min_top_f1, "the smallest bioS data set per parameter should be told apart"
 assert grid_.f1.min() <= p.bios_max_bottom_f1, "the largest bioS data set per parameter should approach chance"
 assert rho_bios < p.max_spearman, "bioS F1 should fall as the data grow per parameter"
-results.update(bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios)
+bios_heldout_extraction = bios[[f"extract_{k}_heldout" for k in p.prefix_lens]].max(axis=1)
+print(f"extraction on held-out people's prefixes: up to {bios_heldout_extraction.max():.3f}, above zero in "
+      f"{int((bios_heldout_extraction > 0).sum())} of {len(bios)} runs")
+assert bios_heldout_extraction.max() >= p.min_bios_heldout_extraction, \
+    "template words should be extractable for people never trained on"
+results.update(bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios,
+               bios_max_heldout_extraction=float(bios_heldout_extraction.max()))
 
 # %% [markdown]
 # Extraction on biographies is not zero for held-out people: template words are predictable from the prefix for
