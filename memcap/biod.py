@@ -17,7 +17,9 @@ uniform from its attribute's set. One paragraph per person, with one fixed templ
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -101,6 +103,25 @@ class BioDData:
             chunk_ids = self.values[people, k]  # (N, C)
             out[:, base + 1:base + 1 + self.value_len] = self.chunks[k[:, None], chunk_ids].reshape(N, -1)
         return out
+
+    def fresh_people(self, n: int, rng: np.random.Generator) -> "BioDData":
+        """The same world (alphabet, diversity sets) with ``n`` new people: names drawn from the N0 - N names not
+        taken, values drawn as for the originals. For measuring what a model knows of people it never saw."""
+        s = self.spec
+        if n > s.N0 - s.N:
+            raise ValueError(f"only N0 - N = {s.N0 - s.N} names are left for n={n} fresh people")
+        taken = set((self.names @ (s.T ** np.arange(self.name_len)[::-1])).tolist())
+        codes: list[int] = []
+        while len(codes) < n:
+            for c in rng.integers(s.N0, size=2 * n).tolist():
+                if c not in taken and len(codes) < n:
+                    taken.add(c)
+                    codes.append(c)
+        fresh = copy.copy(self)
+        fresh.names = _digits(np.asarray(codes), s.T, self.name_len)
+        fresh.values = rng.integers(s.D, size=(n, s.K, s.C))
+        fresh.spec = replace(s, N=n)
+        return fresh
 
     def describe(self, tokens) -> str:
         """Tokens as text: alphabet symbols as letters (``a``, ``b``, ... then ``s26``...), markers as ``<attr k>``.

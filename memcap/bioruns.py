@@ -7,9 +7,10 @@ step count follows from the exposures: steps = ceil(exposures · N · mean biogr
 Training uses the ordinary next-token loss on every token; measurement uses the knowledge tokens only
 (Remark 3.1) on one rendering of each person's biography, with the losses summed over each field's tokens.
 
-Parameters are counted as Allen-Zhu & Li count them: embedding rows the data never uses do not count. Our
-models are built with exactly the used vocabulary (bioD uses every row; bioS is re-indexed to the tokens its N
-people and the templates use), so P is :attr:`GPTConfig.n_params`.
+Parameters: P is every parameter, :attr:`GPTConfig.n_params`. bioD uses every embedding row. A bioS model has
+the whole world's vocabulary (see :class:`BioSCorpus`), so rows of name words that none of its N people has are
+parameters too: as output rows they are trained to give those names low probability, which is what the name term
+counts. Allen-Zhu & Li count only the rows the data uses; ``R_used_rows`` is R per that count, shown beside.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from .knowledge import (
     span_loss_sums,
     stored_bits_lower_bound,
 )
+from .engine import ENGINE_VERSION
 from .information import nats_to_bits
 from .model import GPT, GPTConfig
 from .train import TrainConfig, train
 
-ENGINE = "knowledge-v1"  # part of every run's key
-BIOS_TEXT = 2  # version of the bioS rendering, part of bioS runs' keys (2: biographies open with the name)
 KINDS = ("bioD", "bioS", "bioS_simple")
 
 
@@ -60,11 +60,30 @@ class BioDCorpus:
     def mean_length(self) -> float:
         return float(self.data.paragraph_len)
 
+    def fresh_evaluation(self, n: int, seed: int) -> list:
+        """One rendering each of ``n`` people who are not in the corpus: new names, values from the same
+        diversity sets (what the world makes, but no one the model was trained on)."""
+        fresh = self.data.fresh_people(n, np.random.default_rng([seed, 4]))
+        return [fresh.render(i, np.random.default_rng([seed, 5, i])) for i in range(n)]
+
+
+VOCABULARIES = ("pool", "used")
+
 
 class BioSCorpus:
-    """bioS (or bioS_simple) biographies of N people, tokenized and re-indexed to the tokens they use."""
+    """bioS (or bioS_simple) biographies of N people, tokenized.
 
-    def __init__(self, n_people: int, seed: int, simple: bool, world: BioSWorld | None = None):
+    ``vocabulary="pool"`` (the default) gives the model every word of the world: all 1,800 name words of the name
+    pool, every value, every template word. Then log2 N0 really is the price of a name for a model that knows
+    none, as Definition 4.3 assumes. ``vocabulary="used"`` re-indexes to the words the N people and the templates
+    use (this book's first construction): the output layer itself then says which name words exist, and the name
+    term gets bits for free. Kept to show that difference.
+    """
+
+    def __init__(self, n_people: int, seed: int, simple: bool, world: BioSWorld | None = None,
+                 vocabulary: str = "pool"):
+        if vocabulary not in VOCABULARIES:
+            raise ValueError(f"unknown vocabulary {vocabulary!r}; allowed: {list(VOCABULARIES)}")
         self.world = world or BioSWorld.load()
         rng = np.random.default_rng([seed, 1])
         self.people = self.world.sample_people(n_people, rng)
@@ -82,10 +101,11 @@ class BioSCorpus:
                 used.update(tok.encode(p.full_name))
                 for v in self.world.values(p).values():
                     used.update(tok.encode(v))
-        self.used = sorted(used)  # the eot (id 0) stays first
+        self.used_words = len(used)  # rows of the embedding the training data can touch
+        kept = sorted(used) if vocabulary == "used" else list(range(len(tok)))  # the eot (id 0) stays first
         self.remap = np.full(len(tok), -1, dtype=np.int64)
-        self.remap[self.used] = np.arange(len(self.used))
-        self.vocab_size = len(self.used)
+        self.remap[kept] = np.arange(len(kept))
+        self.vocab_size = len(kept)
         self.eot = 0
 
     def _raw(self, person: int, rng: np.random.Generator):
@@ -190,6 +210,7 @@ class KnowledgeRun:
     data_seed: int = 0
     init_seed: int = 0
     measure_people: int = 0  # measure on the first this many people (a random sample); 0: on everyone
+    vocabulary: str = "pool"  # bioS: the model's words, "pool" (the whole world's) or "used" (see BioSCorpus)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -218,7 +239,7 @@ class KnowledgeRun:
 
     def to_dict(self) -> dict:
         return {
-            "engine": ENGINE,
+            "engine": ENGINE_VERSION,
             "model": asdict(self.model),
             "train": self.train.to_dict(),
             "kind": self.kind,
@@ -227,14 +248,14 @@ class KnowledgeRun:
             "biod": asdict(self.biod) if self.biod else None,
             "data_seed": self.data_seed,
             "init_seed": self.init_seed,
-            **({"bios_text": BIOS_TEXT} if self.kind != "bioD" else {}),
-            **({"measure_people": self.measure_people} if self.measure_people else {}),  # older keys stay valid
+            "measure_people": self.measure_people,
+            "vocabulary": self.vocabulary,
         }
 
     def corpus(self):
         if self.kind == "bioD":
             return BioDCorpus(self.biod, self.data_seed)
-        return BioSCorpus(self.n_people, self.data_seed, simple=self.kind == "bioS_simple")
+        return BioSCorpus(self.n_people, self.data_seed, simple=self.kind == "bioS_simple", vocabulary=self.vocabulary)
 
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         corpus = self.corpus()
@@ -243,15 +264,31 @@ class KnowledgeRun:
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         evaluation = [corpus.render(i, np.random.default_rng([self.data_seed, 2, i]))
                       for i in range(self.measured_people)]
+        untrained = untrained_bits_per_token(model, evaluation, corpus.eot)
         result = train(
             model, window_stream(corpus, self.train.batch_size, self.model.seq_len), self.train, seed=self.init_seed,
             metric=lambda m: measure(m, self, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
             progress=progress, description=self.label,
         )
         metrics = measure(model, self, corpus, evaluation, recall=True)
+        fresh = corpus.fresh_evaluation(self.measured_people, self.data_seed) if self.kind == "bioD" else None
+        if fresh is not None:  # the same model on people it never saw, from the same world: the generalization
+            baseline = measure(model, self, corpus, fresh)
+            metrics.update(fresh_R=baseline["R"], fresh_p1=baseline["p1"], fresh_p2=baseline["p2"],
+                           fresh_p3=baseline["p3"])
         metrics.update(steps=result.steps, seconds=result.seconds, tokens=result.tokens, device=device,
-                       exposures_done=result.tokens / (corpus.mean_length() * self.n_people) * self.model.seq_len / (self.model.seq_len - 1))
+                       exposures_done=result.tokens / (corpus.mean_length() * self.n_people) * self.model.seq_len / (self.model.seq_len - 1),
+                       untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
+                       torch_version=torch.__version__, stacked_with=1)
         return metrics, result.curve, dict(model.state_dict())
+
+
+def untrained_bits_per_token(model: GPT, evaluation, pad: int) -> float:
+    """Mean loss per predicted token (bits) of the evaluation texts under ``model``, measured before training:
+    the calibration baseline, log2 V for a model that knows nothing."""
+    tokens = [t for t, _ in evaluation]
+    sums = span_loss_sums(model, tokens, [{"all": (1, len(t))} for t in tokens], pad=pad)["all"]
+    return float(nats_to_bits(sums.sum()) / sum(len(t) - 1 for t in tokens))
 
 
 def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = False) -> dict:
@@ -274,17 +311,27 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
         n0, s0 = world.n0, world.log2_s0()
         R = N * (math.log2(n0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / P
         out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=N * (math.log2(n0 / N) + s0) / P,
-                   lower_bound_bits=None)  # Theorem 3.2 is stated for bioD
+                   lower_bound_bits=None,  # Theorem 3.2 is stated for bioD
+                   value_bits={a: float(nats_to_bits(np.mean(sums[a]))) for a in ATTRIBUTES},
+                   # what the losses imply for exact recall: the mean probability of the whole true value
+                   implied_recall={a: float(np.mean(np.exp(-np.asarray(sums[a])))) for a in ATTRIBUTES},
+                   used_words=corpus.used_words,
+                   R_used_rows=R * P / (P - (corpus.vocab_size - corpus.used_words) * run.model.d_model))
     out.update(n_params=P, bits_per_param=R, knowledge_bits=R * P, vocab_size=corpus.vocab_size,
                measured_people=len(evaluation))
     if recall:
-        out["recall_accuracy"] = recall_accuracy(model, run, corpus)
+        hits = recall_accuracy(model, run, corpus)
+        if isinstance(hits, dict):
+            out["recall_by_attribute"] = hits
+            hits = float(np.mean(list(hits.values())))
+        out["recall_accuracy"] = hits
     return out
 
 
-def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float:
-    """Share of exact greedy completions: bioD ``<eot> name marker_k`` → value k (every k); bioS
-    ``<eot> <full name> was born on`` → the birth date. Over the run's measured people."""
+def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float | dict[str, float]:
+    """Share of exact greedy completions, over the run's measured people. bioD: ``<eot> name marker_k`` → value k,
+    over every k (one number). bioS: for each attribute, ``<eot> <full name> <its first phrasing>`` (e.g. "... was
+    born on") → the value (a dict, attribute → share)."""
     m = run.measured_people
     if run.kind == "bioD":
         d = corpus.data
@@ -295,17 +342,22 @@ def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float:
             truth = np.stack([d.value_tokens(i, k) for i in range(m)])
             hits.append((out == truth).all(axis=1))
         return float(np.mean(hits))
+    from .bios import PHRASINGS
+
     tok, world = corpus.world.tokenizer, corpus.world
-    prompts, truths = [], []
-    for p in corpus.people[:m]:
-        prompts.append(corpus.remap[[0, *tok.encode(f"{p.full_name} was born on")]])
-        truths.append(corpus.remap[tok.encode(world.values(p)["birth_date"])])
-    hits = []
-    for length in sorted({len(x) for x in prompts}):  # names differ in token count only if words do; batch by length
-        idx = [i for i, x in enumerate(prompts) if len(x) == length]
-        out = greedy_complete(model, np.stack([prompts[i] for i in idx]), len(truths[0])).numpy()
-        hits.extend((out == np.stack([truths[i] for i in idx])).all(axis=1).tolist())
-    return float(np.mean(hits))
+    by_attribute = {}
+    for a in ATTRIBUTES:
+        groups: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+        for p in corpus.people[:m]:
+            prompt = corpus.remap[[0, *tok.encode(f"{p.full_name} {PHRASINGS[a][0]}")]]
+            truth = corpus.remap[tok.encode(world.values(p)[a])]
+            groups.setdefault((len(prompt), len(truth)), []).append((prompt, truth))
+        hits = []
+        for (_, n_tokens), pairs in groups.items():  # batch prompts and values of one length together
+            out = greedy_complete(model, np.stack([q for q, _ in pairs]), n_tokens).numpy()
+            hits.extend((out == np.stack([t for _, t in pairs])).all(axis=1).tolist())
+        by_attribute[a] = float(np.mean(hits))
+    return by_attribute
 
 
 def biod_run(preset, width: int, exposures: int, n_people: int | None = None, data_seed: int = 0,
@@ -323,18 +375,20 @@ def biod_run(preset, width: int, exposures: int, n_people: int | None = None, da
 
 
 def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
-             init_seed: int = 0, width: int | None = None, measure_people: int = 0, **train_changes) -> KnowledgeRun:
+             init_seed: int = 0, width: int | None = None, measure_people: int = 0, vocabulary: str = "pool",
+             **train_changes) -> KnowledgeRun:
     """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run a knowledge preset defines (width ``bios_width``
     unless ``width`` is given; measured on ``measure_people`` of the people, 0 or at least N meaning all)."""
     if kind not in ("bioS", "bioS_simple"):
         raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
     N = n_people or preset["bios_people"]
-    corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple")
+    corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple", vocabulary=vocabulary)
     train_changes.setdefault("batch_size", preset["bios_batch_size"])
     run = _run(preset, kind, width or preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"],
                N, corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
                seq_len=preset["bios_seq_len"])
-    return replace(run, measure_people=measure_people if measure_people < N else 0)  # all of them: the same run
+    # all of them: the same run
+    return replace(run, measure_people=measure_people if measure_people < N else 0, vocabulary=vocabulary)
 
 
 def _run(preset, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,

@@ -124,29 +124,74 @@ def capacity_by_model(frame, tolerance: float = 0.05):
     """Capacity of each model = max memorized bits over dataset sizes, and whether the plateau is shown.
 
     ``frame`` has one row per run with columns model, n_params, n_sequences, dataset_bits, memorized_bits.
-    A dataset size is *past capacity* when its bits exceed the model's capacity; the plateau is
-    established when at least two such sizes memorize within ``tolerance`` of the capacity.
+    Only dataset sizes *larger* than the one where the maximum is reached can show a plateau (the maximum
+    itself proves nothing): the plateau is established when at least one of them memorizes within ``tolerance``
+    of the capacity. A model whose largest dataset holds the maximum has not shown that it stopped growing.
+
+        >>> import pandas as pd
+        >>> f = pd.DataFrame(dict(model="m", n_params=10, n_sequences=[1, 2, 4], dataset_bits=[10, 20, 40],
+        ...                       memorized_bits=[10, 30, 29]))
+        >>> capacity_by_model(f).plateau_established.tolist(), capacity_by_model(f.iloc[:2]).plateau_established.tolist()
+        ([True], [False])
     """
     import pandas as pd
 
     rows = []
     for model, g in frame.groupby("model", sort=False):
         cap = float(g.memorized_bits.max())
-        past = g[g.dataset_bits > cap]
-        near = past[past.memorized_bits >= (1 - tolerance) * cap]
+        n_max = int(g.n_sequences[g.memorized_bits.idxmax()])
+        larger = g[g.n_sequences > n_max]
+        near = larger[larger.memorized_bits >= (1 - tolerance) * cap]
         rows.append(
             dict(
                 model=model,
                 n_params=int(g.n_params.iloc[0]),
                 capacity_bits=cap,
                 bits_per_param=cap / g.n_params.iloc[0],
-                n_at_capacity=int(g.n_sequences[g.memorized_bits.idxmax()]),
-                sizes_past_capacity=len(past),
-                sizes_past_capacity_within_tolerance=len(near),
-                plateau_established=len(near) >= 2,
+                n_at_capacity=n_max,
+                sizes_larger_than_maximum=len(larger),
+                sizes_larger_within_tolerance=len(near),
+                plateau_established=len(near) >= 1,
             )
         )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class ExponentFit:
+    """capacity = c · P^β, fitted as log capacity = log c + β log P (OLS), with a 95 % interval for β."""
+
+    exponent: float
+    exponent_ci: tuple[float, float]
+    n_models: int
+    param_span: float  # largest / smallest P
+
+    def is_linear(self, exclude: tuple[float, float] = (0.8, 1.2)) -> bool:
+        """True when the interval contains 1 and lies strictly inside ``exclude``: the data can tell a linear law
+        from the exponents at its ends, and a linear law fits."""
+        lo, hi = self.exponent_ci
+        return lo <= 1 <= hi and exclude[0] < lo and hi < exclude[1]
+
+
+def fit_capacity_exponent(params, capacity_bits) -> ExponentFit:
+    """Fit log2 capacity = a + β log2 P with statsmodels OLS; β = 1 is a linear law.
+
+        >>> f = fit_capacity_exponent([1000, 2000, 4000, 8000], [3500, 7000, 14100, 27900])
+        >>> round(f.exponent, 2), f.is_linear()
+        (1.0, True)
+    """
+    import statsmodels.api as sm
+
+    p = np.asarray(params, dtype=float)
+    c = np.asarray(capacity_bits, dtype=float)
+    if p.shape != c.shape or p.ndim != 1 or p.size < 3:
+        raise ValueError(f"need two vectors of one length, at least 3 models; got shapes {p.shape} and {c.shape}")
+    if (p <= 0).any() or (c <= 0).any():
+        raise ValueError(f"a power law needs positive parameters and capacities; got capacities {c.tolist()}")
+    fit = sm.OLS(np.log2(c), sm.add_constant(np.log2(p))).fit()
+    lo, hi = fit.conf_int(0.05)[1]
+    return ExponentFit(exponent=float(fit.params[1]), exponent_ci=(float(lo), float(hi)), n_models=int(p.size),
+                       param_span=float(p.max() / p.min()))
 
 
 def memorizable_bits(n: int, seq_len: int, vocab_size: int) -> float:

@@ -104,24 +104,31 @@ CHAPTERS: tuple[Chapter, ...] = (
             # in a few hundred steps and then only creep: waiting for their plateau cost 1,000-3,000 steps each).
             # stack / stack_max_params: train up to `stack` runs of one shape together in one process when the
             # model has at most stack_max_params parameters (benchmarks/throughput.py: it paid up to ~7K on 2 cores).
-            # smoke exercises every code path in seconds; its runs are far from saturated, so its claim
-            # thresholds (plateau_tolerance, min_r2, max_prediction_error_percent) are loose on purpose
+            # Claims, each against a baseline measured in the same runs (memcap.claims): max_calibration_error (an
+            # untrained model codes at log2 V per token, relative error), min_stored_fraction_small (on its smallest
+            # dataset every model stores this share of the memorizable bits beyond what it stores of fresh data),
+            # require_plateau (every model shows a plateau: a dataset larger than its maximum's stays within
+            # plateau_tolerance; smoke runs are too short for one), max_prediction_error_percent (mean over all
+            # prediction_configs).
             "smoke": dict(
                 vocab_size=8, seq_len=8, models=[[1, 8], [1, 12], [1, 16]], head_dim=4, lrs=[3e-2, 3e-2, 3e-2],
                 dataset_bits_per_param=[1, 2, 3], batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
                 warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3,
-                min_decay_steps=100, plateau_tolerance=0.6, min_stored_fraction_small=0.3, min_r2=0.5,
-                max_prediction_error_percent=80, schedule_probe=[1, 8, 3], stack=4, stack_max_params=4000,
-                target_fraction=0.97, prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
+                min_decay_steps=100, plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
+                min_stored_fraction_small=0.5, max_prediction_error_percent=80, schedule_probe=[1, 8, 3], stack=4,
+                stack_max_params=4000, target_fraction=0.97, prediction_configs=[[16, 8, 1, 12, 0.5], [4, 12, 1, 12, 2]],
             ),
             "default": dict(
-                vocab_size=256, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 32]], head_dim=4,  # 7.2K-35K params
-                lrs=[3e-2, 3e-2, 2e-2, 1.2e-2],  # the best rate falls as width grows
+                # 7.2K-35K params (4.9x) at two depths
+                vocab_size=256, seq_len=32, models=[[2, 12], [2, 16], [2, 20], [2, 32], [1, 24]], head_dim=4,
+                lrs=[3e-2, 3e-2, 2e-2, 1.2e-2, 2e-2],  # the best rate falls as width grows
                 dataset_bits_per_param=[2, 8, 14], batch_size=128, min_steps=4000, max_epochs=3000, max_steps=20000,
                 warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
-                min_decay_steps=500, target_fraction=0.97, plateau_tolerance=0.05, min_stored_fraction_small=0.9,
-                min_r2=0.98, max_prediction_error_percent=5, schedule_probe=[2, 12, 8], stack=2, stack_max_params=8000,
-                prediction_configs=[[256, 64, 2, 20, 1.0], [128, 48, 2, 16, 14], [512, 16, 2, 20, 14]],
+                min_decay_steps=500, target_fraction=0.97, plateau_tolerance=0.05, require_plateau=True,
+                max_calibration_error=0.02, min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+                schedule_probe=[2, 12, 8], stack=2, stack_max_params=8000,
+                prediction_configs=[[256, 64, 2, 20, 1.0], [128, 48, 2, 16, 14], [512, 16, 2, 20, 14],
+                                    [128, 48, 2, 16, 6]],
             ),
             "paper": dict(
                 # Morris et al. Table 1: layers 1, 2, 4, 8 x widths 32 to 256; rates are ours (the paper gives none)
@@ -130,9 +137,9 @@ CHAPTERS: tuple[Chapter, ...] = (
                 dataset_bits_per_param=[1, 2, 4, 6, 8], batch_size=2048,
                 min_steps=20000, max_epochs=4000, max_steps=1_000_000, warmup_steps=1000, eval_every=1000,
                 plateau_window=5, plateau_rel_tol=0.002, decay_frac=0.3, min_decay_steps=5000, target_fraction=0.97,
-                plateau_tolerance=0.05, min_stored_fraction_small=0.9, min_r2=0.98,
-                max_prediction_error_percent=10, schedule_probe=[2, 32, 8], stack=1, stack_max_params=0,
-                prediction_configs=[[1024, 64, 2, 64, 1.0], [4096, 32, 2, 64, 6]],
+                plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
+                min_stored_fraction_small=0.9, max_prediction_error_percent=10, schedule_probe=[2, 32, 8], stack=1,
+                stack_max_params=0, prediction_configs=[[1024, 64, 2, 64, 1.0], [4096, 32, 2, 64, 6]],
             ),
         },
     ),
@@ -149,20 +156,24 @@ CHAPTERS: tuple[Chapter, ...] = (
             # (more, smaller steps, as the paper's small batches give). bios_*: the bioS demonstration (its word
             # vocabulary makes the output layer the cost: 1000 people at 100 exposures took over 25 CPU-minutes per
             # run on our 2 cores, so the default shows 300).
-            # Claim thresholds: min_peak_R (1000 exposures), rmax_match (R >= rmax_match * R^max for models with
-            # R^max <= rmax_limit), checked by the chapter.
+            # Claims: max_calibration_error (untrained models code at log2 V a token), min_R_beyond_fresh (at the
+            # higher exposure count every model's R exceeds its R on fresh people of the same world by this many
+            # bits/param), min_peak_R (1000 exposures), rmax_match (R >= rmax_match * R^max for the models with
+            # R^max <= rmax_limit; at least one must exist). None: not claimed at this scale (smoke runs are short).
             "smoke": dict(
                 K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=100, seq_len=10, n_layer=1, head_dim=8, positions="learned",
                 widths=[8, 16], lrs=[3e-2, 3e-2], batch_size=32, low_exposure_batch_size=8, warmup_frac=0.02,
-                betas=[0.9, 0.98], curve_points=5, exposures=[30, 10], bios_people=20, bios_seq_len=96, bios_batch_size=8,
-                bios_width=16, bios_lr=1e-2, bios_exposures=5, min_peak_R=-10.0, rmax_match=0.9, rmax_limit=0.0,
+                betas=[0.9, 0.98], curve_points=5, exposures=[100, 30], bios_people=20, bios_seq_len=96, bios_batch_size=8,
+                bios_width=16, bios_lr=1e-2, bios_exposures=5, max_calibration_error=0.02, min_R_beyond_fresh=0.1,
+                min_peak_R=None, rmax_match=0.9, rmax_limit=None,
             ),
             "default": dict(
                 K=4, C=1, D=64, L=2, T=64, name_len=3, n_people=2000, seq_len=16, n_layer=2, head_dim=8, positions="learned",
                 widths=[16, 24, 32, 40, 48], lrs=[2e-2, 2e-2, 2e-2, 2e-2, 2e-2], batch_size=256,
                 low_exposure_batch_size=32, warmup_frac=0.02, betas=[0.9, 0.98], curve_points=20,
                 exposures=[1000, 100], bios_people=300, bios_seq_len=128, bios_batch_size=16, bios_width=64,
-                bios_lr=1e-2, bios_exposures=100, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8,
+                bios_lr=1e-2, bios_exposures=100, max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_peak_R=1.7,
+                rmax_match=0.9, rmax_limit=1.8,
             ),
             "paper": dict(
                 # Allen-Zhu & Li's bioD scale (K, C, D, L, T as in their Figure 2 family) and GPT2-l-h widths
@@ -170,8 +181,8 @@ CHAPTERS: tuple[Chapter, ...] = (
                 positions="rotary",
                 widths=[128, 256, 384, 512], lrs=[1e-3, 1e-3, 1e-3, 1e-3], batch_size=96, low_exposure_batch_size=24,
                 warmup_frac=0.01, betas=[0.9, 0.98], curve_points=50, exposures=[1000, 100], bios_people=100_000,
-                bios_seq_len=512, bios_batch_size=96, bios_width=512, bios_lr=1e-3, bios_exposures=1000, min_peak_R=1.7,
-                rmax_match=0.9, rmax_limit=1.8,
+                bios_seq_len=512, bios_batch_size=96, bios_width=512, bios_lr=1e-3, bios_exposures=1000,
+                max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8,
             ),
         },
     ),
@@ -181,22 +192,26 @@ CHAPTERS: tuple[Chapter, ...] = (
         presets={
             # precision_models / precision_ratios: chapter 2's models and dataset sizes (H(X)/P) trained in each of
             # `precisions` (the fp32 runs are chapter 2's own). bits: post-training bit widths. knowledge_widths:
-            # chapter 3's bioD models quantized. Claim thresholds: max_fp32_over_bf16, min_int8_retained,
-            # max_int4_retained (RTN, for the bioD model at the peak ratio).
+            # chapter 3's bioD models quantized. Claims: min_stored_beyond_fresh (every precision's runs store this
+            # share of the memorizable bits per sequence beyond fresh data; chapter 2's baselines), max_fp32_over_bf16,
+            # min_int8_retained (the smallest share RTN int8 keeps, both set-ups), max_int4_retained (RTN int4 keeps at
+            # most this share of what int8 keeps of the bioD model at the peak ratio).
             "smoke": dict(
                 precision_models=[[1, 8], [1, 12], [1, 16]], precision_ratios=[3], precisions=["fp32", "bf16-mixed", "bf16"],
-                bits=[8, 4, 3], calibration_sequences=32, knowledge_widths=[16], max_fp32_over_bf16=100.0,
-                min_int8_retained=-100.0, max_int4_retained=100.0,
+                bits=[8, 4, 3], calibration_sequences=32, knowledge_widths=[16], min_stored_beyond_fresh=0.1,
+                max_fp32_over_bf16=2.0, min_int8_retained=0.8, max_int4_retained=0.9,
             ),
             "default": dict(
                 precision_models=[[2, 12], [2, 16], [2, 20]], precision_ratios=[8],
                 precisions=["fp32", "bf16-mixed", "bf16"], bits=[8, 6, 5, 4, 3], calibration_sequences=128,
-                knowledge_widths=[24, 32, 40], max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+                knowledge_widths=[24, 32, 40], min_stored_beyond_fresh=0.2, max_fp32_over_bf16=1.5,
+                min_int8_retained=0.95, max_int4_retained=0.5,
             ),
             "paper": dict(
                 precision_models=[[1, 32], [2, 64], [4, 128], [8, 256]], precision_ratios=[8],
                 precisions=["fp32", "bf16-mixed", "bf16"], bits=[8, 6, 5, 4, 3], calibration_sequences=512,
-                knowledge_widths=[256, 384, 512], max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+                knowledge_widths=[256, 384, 512], min_stored_beyond_fresh=0.2, max_fp32_over_bf16=1.5,
+                min_int8_retained=0.95, max_int4_retained=0.5,
             ),
         },
     ),
@@ -207,25 +222,27 @@ CHAPTERS: tuple[Chapter, ...] = (
             # extra_models x extra_ratios: chapter 2 models on larger datasets (H(X)/P), capped at extra_max_steps.
             # heldout_runs: [layers, width, H(X)/P] predicted by the law, not fitted. prefix_lens / extract_tokens:
             # greedy extraction from prefixes of these lengths, judged on the next extract_tokens tokens.
-            # max_attack_samples: members (and as many non-members) per run. Claim thresholds: max_spearman (F1
-            # against x), max_law_rmse, max_heldout_error (F1 points), max_heldout_extraction,
-            # min_informative_f1 (lower CI bound where extraction reads zero).
+            # max_attack_samples: members (and as many non-members) per run. Claims, besides those against baselines
+            # measured in the same run (calibration; the attack on the smallest dataset beats the same attack on two
+            # fresh sets; training sequences are extracted more than fresh ones): max_spearman (F1 against x),
+            # max_law_rmse, max_heldout_error (F1 points), min_informative_f1 (lower CI bound where extraction reads
+            # zero); the bioS claims (bios_min_top_f1 ...) with None are not made at this scale.
             # bios_widths x bios_people: bioS runs at chapter 3's training budget (its bios_people x bios_exposures
             # biography presentations), measured on bios_measure_people people; claims bios_min_top_f1 (largest
             # F1 at least), bios_max_bottom_f1 (smallest F1 at most) and min_bios_heldout_extraction (the largest
             # extraction rate on held-out people's prefixes at least: template words are predictable for anyone).
             "smoke": dict(
                 extra_models=[[1, 8]], extra_ratios=[6, 12], extra_max_steps=400, heldout_runs=[[1, 12, 6], [1, 8, 24]],
-                prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=1.0,
-                max_law_rmse=1.0, max_heldout_error=1.0, max_heldout_extraction=1.0, min_informative_f1=0.0,
+                prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=0.0,
+                max_law_rmse=1.0, max_heldout_error=1.0, min_informative_f1=0.0,
                 require_informative_without_extraction=False, bios_widths=[8, 16], bios_people=[20, 100],
-                bios_measure_people=50, bios_min_top_f1=0.0, bios_max_bottom_f1=1.0, min_bios_heldout_extraction=0.0,
+                bios_measure_people=50, bios_min_top_f1=None, bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
             ),
             "default": dict(
                 extra_models=[[2, 12], [2, 16]], extra_ratios=[40, 160], extra_max_steps=6000,
                 heldout_runs=[[2, 32, 40], [2, 12, 640]], prefix_lens=[4, 8, 16], extract_tokens=8,
                 max_attack_samples=2000, n_boot=500, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
-                max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
+                min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[16, 32, 64], bios_people=[300, 3000, 30000], bios_measure_people=1000,
                 bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
             ),
@@ -233,7 +250,7 @@ CHAPTERS: tuple[Chapter, ...] = (
                 extra_models=[[2, 64], [4, 128]], extra_ratios=[32, 128, 512], extra_max_steps=200_000,
                 heldout_runs=[[8, 256, 64], [2, 64, 2048]], prefix_lens=[8, 16, 32], extract_tokens=16,
                 max_attack_samples=5000, n_boot=1000, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
-                max_heldout_extraction=0.0, min_informative_f1=0.55, require_informative_without_extraction=True,
+                min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[128, 256, 512], bios_people=[100_000, 300_000, 1_000_000], bios_measure_people=10_000,
                 bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
             ),

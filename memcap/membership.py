@@ -137,48 +137,65 @@ def printed_law_limit(c1: float, c2: float, c3: float, x_limit: float) -> float:
 
 @dataclass(frozen=True)
 class LawFit:
-    """Non-linear least-squares fit of :func:`law`, with intervals from the linearized model (statsmodels OLS)."""
+    """Non-linear least-squares fit of :func:`law`, with bootstrap-t intervals."""
 
     params: tuple[float, float, float]  # c1, c2, c3
-    ci: tuple[tuple[float, float], ...]  # 95 % interval of each
-    stderr: tuple[float, float, float]
+    ci: tuple[tuple[float, float], ...]  # 95 % interval of each (studentized parametric bootstrap)
+    stderr: tuple[float, float, float]  # linearized standard errors
     residuals: np.ndarray
     rmse: float
+    n_boot: int
 
     def predict(self, x):
         return law(x, *self.params)
 
 
-def fit_law(x, f1, start: tuple[float, float, float] | None = None) -> LawFit:
-    """Fit F1 = ½(1 + c1·σ(c2·(x + c3))) by non-linear least squares (scipy), then take the standard errors of the
-    Gauss-Newton linearization at the optimum: regress y − f(θ̂) + J θ̂ on the Jacobian J with statsmodels OLS,
-    whose coefficients are θ̂ again and whose covariance is s²(JᵀJ)⁻¹, the usual asymptotic NLS covariance.
-    """
-    import statsmodels.api as sm
+def _fit_once(x, y, start):
+    """Least-squares estimate, its linearized standard errors s²(JᵀJ)⁻¹, and the residual s (n − 3 df)."""
     from scipy.optimize import least_squares
 
+    sol = least_squares(lambda theta: law(x, *theta) - y, start, method="lm", max_nfev=20000)
+    s2 = float(np.sum(sol.fun**2)) / max(1, x.size - 3)
+    cov = s2 * np.linalg.pinv(sol.jac.T @ sol.jac)
+    return sol.x, np.sqrt(np.clip(np.diag(cov), 0, None)), math.sqrt(s2)
+
+
+def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int = 1000,
+            rng: np.random.Generator | None = None) -> LawFit:
+    """Fit F1 = ½(1 + c1·σ(c2·(x + c3))) by non-linear least squares (scipy), with 95 % intervals from a
+    studentized parametric bootstrap (bootstrap-t): ``n_boot`` data sets are simulated from the fitted law with
+    Gaussian noise of the residuals' standard deviation; each is refitted, and its t = (c* − ĉ) / se* (se* the
+    refit's linearized standard error) is recorded; the interval is [ĉ − t97.5·se, ĉ − t2.5·se].
+
+    Why not a simpler interval: on simulated data at the book's size (16 runs, noise 0.02 F1, 200 sets) the
+    linearized and the percentile-bootstrap intervals of c1 or c3 covered the truth in 88-92 % of the sets in some
+    set-ups; the bootstrap-t stayed within a binomial tolerance of 95 % in every one we tried.
+    ``tests/test_membership.py`` measures its coverage.
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(f1, dtype=float)
     if x.shape != y.shape or x.size < 4:
         raise ValueError(f"need matching x and F1 arrays with at least 4 points, got {x.size} and {y.size}")
+    if n_boot < 100:
+        raise ValueError(f"n_boot must be at least 100 for a 95 % interval, got n_boot={n_boot}")
     if start is None:
         mid = float(np.median(x))
         spread = float(np.std(x)) or 1.0
         slope = -1.0 if np.corrcoef(x, y)[0, 1] < 0 else 1.0
         start = (1.0, slope * 2.0 / spread, -mid)
-
-    def resid(theta):
-        return law(x, *theta) - y
-
-    sol = least_squares(resid, start, method="lm", max_nfev=20000)
-    theta = sol.x
-    J = sol.jac
-    pseudo = y - law(x, *theta) + J @ theta
-    ols = sm.OLS(pseudo, J).fit()
-    ci = ols.conf_int(0.05)
-    r = y - law(x, *theta)
-    return LawFit(params=tuple(float(t) for t in theta), ci=tuple((float(a), float(b)) for a, b in ci),
-                  stderr=tuple(float(s) for s in ols.bse), residuals=r, rmse=float(np.sqrt(np.mean(r**2))))
+    theta, se, sigma = _fit_once(x, y, start)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    fitted = law(x, *theta)
+    boots, ts = [], []
+    for _ in range(n_boot):
+        theta_b, se_b, _ = _fit_once(x, fitted + rng.normal(0, sigma, x.size), theta)
+        boots.append(theta_b)
+        ts.append((theta_b - theta) / np.where(se_b > 0, se_b, np.inf))
+    t_lo, t_hi = np.percentile(np.array(ts), [2.5, 97.5], axis=0)
+    ci = tuple((float(t - h * e), float(t - l * e)) for t, e, l, h in zip(theta, se, t_lo, t_hi))
+    r = y - fitted
+    return LawFit(params=tuple(float(t) for t in theta), ci=ci, stderr=tuple(float(v) for v in se),
+                  residuals=r, rmse=float(np.sqrt(np.mean(r**2))), n_boot=n_boot)
 
 
 # --- what the attack and the extraction are measured on ----------------------------------------------------------

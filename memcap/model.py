@@ -80,16 +80,6 @@ class GPTConfig:
         return replace(self, **changes)
 
 
-# Named shapes: the paper's grid corner and the CPU sizes the book uses.
-PRESETS = {
-    "morris-1x32": GPTConfig(vocab_size=2048, seq_len=64, n_layer=1, d_model=32),
-    "morris-2x128": GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=128),
-    "morris-8x256": GPTConfig(vocab_size=2048, seq_len=64, n_layer=8, d_model=256),
-    "cpu-2x16": GPTConfig(vocab_size=256, seq_len=32, n_layer=2, d_model=16),
-    "cpu-2x32": GPTConfig(vocab_size=256, seq_len=32, n_layer=2, d_model=32),
-}
-
-
 def rotary_tables(seq_len: int, head_dim: int, base: float = 10000.0, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin tables for rotary embeddings, each (seq_len, head_dim / 2)."""
     inv_freq = 1.0 / base ** (torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)

@@ -6,15 +6,14 @@ learning rates) turns K small products into one batched product. Whether that pa
 throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.sweep.run_sweep` stacks runs
 only when asked (``stack=K``), for runs at most ``stack_max_params`` parameters.
 
-Each member keeps its own everything: data, batch order (the same epoch stream as :func:`memcap.train.train`
-with its seed), learning-rate schedule with its own plateau rule, gradient clipping and AdamW state. The maths
-is that of :func:`memcap.train.train`; only the floating-point summation order differs, so a stacked run's numbers
-agree with a single run's to rounding at first and statistically after many steps.
+Each member keeps its own everything: data, batch order, learning-rate schedule with its own plateau rule,
+gradient clipping and AdamW state. The loop is :func:`memcap.train.train_models`, the same for one model and for
+K; this module supplies only its batched step. Only the floating-point summation order differs from a single
+run, so a stacked run's numbers agree with a single run's to rounding at first and statistically after many steps.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import torch
@@ -22,7 +21,7 @@ import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state, vmap
 
 from .model import GPT
-from .train import Schedule, TrainConfig, TrainResult, decay_trigger, epoch_batches
+from .train import TrainConfig, TrainResult, train_models
 
 
 class StackedAdamW:
@@ -69,95 +68,66 @@ def clip_per_member_(params: Sequence[torch.Tensor], max_norm: float) -> torch.T
     return norms
 
 
-def train_stacked(
-    models: Sequence[GPT],
-    datas: Sequence[torch.Tensor],
-    cfgs: Sequence[TrainConfig],
-    seeds: Sequence[int],
-    metrics: Sequence[Callable[[GPT], float]] | None = None,
-    ceilings: Sequence[float | None] | None = None,
-) -> list[TrainResult]:
-    """Train ``models`` (same shape) in place, member k on ``datas[k]`` with ``cfgs[k]`` and ``seeds[k]``.
+class StackedStep:
+    """The training step of :func:`memcap.train.train_models` for K > 1 models of one shape: one vmapped forward and
+    backward pass, per-member gradient clipping and :class:`StackedAdamW`. A finished member is frozen (its
+    parameters and optimizer state stop changing) while the others go on."""
 
-    Members must share batch size (after capping at their dataset size), betas, gradient clipping and fp32
-    precision; everything else (rates, weight decay, schedules, step caps, plateau and target rules, with
-    ``ceilings[k]`` as member k's metric ceiling) is per member.
-    """
-    K = len(models)
-    if not (K == len(datas) == len(cfgs) == len(seeds)) or K == 0:
-        raise ValueError(f"need one data tensor, config and seed per model; got {K} models, {len(datas)} datas, "
-                         f"{len(cfgs)} configs, {len(seeds)} seeds")
-    shapes = {m.cfg.with_(attention="sdpa") for m in models}
-    if len(shapes) != 1:
-        raise ValueError(f"stacked models must share one shape; got {sorted(map(str, shapes))}")
-    batch = {min(c.batch_size, d.shape[0]) for c, d in zip(cfgs, datas)}
-    shared = {(c.betas, c.grad_clip, c.precision) for c in cfgs}
-    if len(batch) != 1 or len(shared) != 1 or cfgs[0].precision != "fp32":
-        raise ValueError(f"stacked members must share batch size, betas, clipping and fp32 precision; "
-                         f"got batch sizes {sorted(batch)} and settings {sorted(map(str, shared))}")
-    B = batch.pop()
-    device = next(models[0].parameters()).device
-    base = GPT(models[0].cfg.with_(attention="manual")).to("meta")  # plain matmuls: vmap batches them
-    params, buffers = stack_module_state(list(models))
-    names = list(params)
-    opt = StackedAdamW([params[n] for n in names], cfgs[0].betas, torch.tensor([c.weight_decay for c in cfgs]))
+    def __init__(self, models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig]):
+        shapes = {m.cfg.with_(attention="sdpa") for m in models}
+        if len(shapes) != 1:
+            raise ValueError(f"stacked models must share one shape; got {sorted(map(str, shapes))}")
+        batch = {min(c.batch_size, d.shape[0]) if isinstance(d, torch.Tensor) else c.batch_size
+                 for c, d in zip(cfgs, datas)}
+        shared = {(c.betas, c.grad_clip, c.precision) for c in cfgs}
+        if len(batch) != 1 or len(shared) != 1 or cfgs[0].precision != "fp32":
+            raise ValueError(f"stacked members must share batch size, betas, clipping and fp32 precision; "
+                             f"got batch sizes {sorted(batch)} and settings {sorted(map(str, shared))}")
+        self.models, self.grad_clip = list(models), cfgs[0].grad_clip
+        self.device = next(models[0].parameters()).device
+        base = GPT(models[0].cfg.with_(attention="manual")).to("meta")  # plain matmuls: vmap batches them
+        self.params, self.buffers = stack_module_state(self.models)
+        self.names = list(self.params)
+        self.opt = StackedAdamW([self.params[n] for n in self.names], cfgs[0].betas,
+                                torch.tensor([c.weight_decay for c in cfgs]))
 
-    def member_loss(p, b, x, y):
-        logits = functional_call(base, (p, b), (x,))
-        return F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        def member_loss(p, b, x, y):
+            logits = functional_call(base, (p, b), (x,))
+            return F.cross_entropy(logits.flatten(0, 1), y.flatten())
 
-    batched_loss = vmap(member_loss)
-    streams = [epoch_batches(d.shape[0], B, torch.Generator().manual_seed(s)) for d, s in zip(datas, seeds)]
-    datas = [d.to(device) for d in datas]
-    schedules = [Schedule(c) for c in cfgs]
-    results = [TrainResult(steps=0, seconds=0.0, tokens=0, stop_reason="max_steps") for _ in range(K)]
-    histories: list[list[float]] = [[] for _ in range(K)]
-    running = torch.zeros(K, dtype=torch.float64)
-    active = torch.ones(K, dtype=torch.bool)
-    t0 = time.perf_counter()
-    step = 0
-    while bool(active.any()):
-        lr = torch.tensor([c.lr * s(step) for c, s in zip(cfgs, schedules)], dtype=torch.float32)
-        X = torch.stack([d[next(st).to(device)] for d, st in zip(datas, streams)])  # (K, B, S)
-        losses = batched_loss(params, buffers, X[:, :, :-1], X[:, :, 1:])
-        for p in params.values():
+        self.batched_loss = vmap(member_loss)
+        self.loaded = [False] * len(self.models)
+
+    def __call__(self, batches: list[torch.Tensor], lrs: list[float], active: list[bool]) -> list[float]:
+        X = torch.stack(batches)  # (K, B, S)
+        losses = self.batched_loss(self.params, self.buffers, X[:, :, :-1], X[:, :, 1:])
+        for p in self.params.values():
             p.grad = None
         losses.sum().backward()
-        if cfgs[0].grad_clip:
-            clip_per_member_([params[n] for n in names], cfgs[0].grad_clip)
-        opt.step(lr.to(device), active.to(device))
-        running += losses.detach().double().cpu() * active
-        step += 1
-        for k in range(K):
-            if not active[k]:
-                continue
-            c, sched, res = cfgs[k], schedules[k], results[k]
-            if step % c.eval_every == 0 or step == sched.end:
-                with torch.no_grad():
-                    models[k].load_state_dict({n: params[n][k].detach() for n in names}, strict=True)
-                models[k].eval()
-                with torch.no_grad():
-                    value = metrics[k](models[k]) if metrics else -float(running[k]) / c.eval_every
-                histories[k].append(value)
-                res.curve.append(dict(step=step, lr=c.lr * sched(step - 1), loss=float(running[k]) / c.eval_every,
-                                      metric=value, seconds=time.perf_counter() - t0))
-                running[k] = 0.0
-                reason = (decay_trigger(histories[k], c, ceilings[k] if ceilings else None)
-                          if sched.decay_start is None else None)
-                if reason:
-                    sched.start_decay(step)
-                    res.stop_reason = reason
-            if sched.decay_start is None and step >= c.max_steps - max(c.min_decay_steps, int(c.decay_frac * step)):
-                sched.start_decay(step)
-            if step >= sched.end:
-                active[k] = False
-                res.steps, res.seconds = step, time.perf_counter() - t0
-                res.tokens = step * B * (datas[k].shape[1] - 1)
-    with torch.no_grad():
-        for k, m in enumerate(models):
-            m.load_state_dict({n: params[n][k].detach() for n in names}, strict=True)
-            m.eval()
-    return results
+        if self.grad_clip:
+            clip_per_member_([self.params[n] for n in self.names], self.grad_clip)
+        on = torch.tensor(active, device=self.device)
+        self.opt.step(torch.tensor(lrs, dtype=torch.float32, device=self.device), on)
+        return losses.detach().double().cpu().tolist()
+
+    def member(self, k: int) -> GPT:
+        """Model k with the current stacked parameters loaded (for evaluation)."""
+        with torch.no_grad():
+            self.models[k].load_state_dict({n: self.params[n][k].detach() for n in self.names}, strict=True)
+        return self.models[k]
+
+    def finish(self) -> None:
+        for k in range(len(self.models)):
+            self.member(k)
+
+
+def train_stacked(models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig], seeds: Sequence[int],
+                  metrics: Sequence[Callable[[GPT], float]] | None = None,
+                  ceilings: Sequence[float | None] | None = None) -> list[TrainResult]:
+    """Train ``models`` (same shape) together: :func:`memcap.train.train_models` with K = len(models)."""
+    if len(models) < 2:
+        raise ValueError(f"stacking needs at least 2 models, got {len(models)}; use memcap.train.train for one")
+    return train_models(models, datas, cfgs, seeds, metrics=metrics, ceilings=ceilings)
 
 
 def stack_key(run) -> tuple:

@@ -17,15 +17,16 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import torch
 
 from .capacity import (dataset_entropy_bits, memorizable_bits, memorized_bits, sequence_code_length_bits,
                        uniform_sequences)
+from .engine import ENGINE_VERSION
 from .model import GPT, GPTConfig
 from .store import RunStore
-from .train import TrainConfig, train
+from .train import TrainConfig, train_models
 
-ENGINE = "capacity-v1"  # part of every run's key: change it when training or measurement changes meaning
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class CapacityRun:
 
     def to_dict(self) -> dict:
         return {
-            "engine": ENGINE,
+            "engine": ENGINE_VERSION,
+            "kind": "capacity",
             "model": asdict(self.model),
             "train": self.train.to_dict(),
             "n_sequences": self.n_sequences,
@@ -91,22 +93,35 @@ class CapacityRun:
 
 def execute_run(run: CapacityRun, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
     """Train and measure one run: (metrics, learning curve, weights)."""
-    train_x, held_x = run.data()
-    train_x = train_x.to(device)
-    model = GPT(run.model, generator=torch.Generator().manual_seed(run.init_seed)).to(device)
-    V = run.model.vocab_size
-    result = train(
-        model,
-        train_x,
-        run.train,
-        seed=run.init_seed,
-        metric=lambda m: memorized_bits(m, train_x, V).raw_bits,
-        metric_name="memorized bits",
-        metric_ceiling=run.memorizable_bits,
-        progress=progress,
-        description=f"L{run.model.n_layer} d{run.model.d_model} N={run.n_sequences}",
-    )
-    return _measure(run, model, result, train_x, held_x, device)
+    return execute_runs([run], device, progress)[0]
+
+
+def execute_runs(runs: Sequence[CapacityRun], device: str = "cpu", progress: bool = False
+                 ) -> list[tuple[dict, list[dict], dict]]:
+    """Train runs together (one of any kind, or several of one shape, :mod:`memcap.stacked`) and measure each:
+    (metrics, learning curve, weights) per run."""
+    data = [r.data() for r in runs]
+    train_xs = [d[0].to(device) for d in data]
+    models = [GPT(r.model, generator=torch.Generator().manual_seed(r.init_seed)).to(device) for r in runs]
+    untrained = [untrained_bits_per_token(m, x) for m, x in zip(models, train_xs)]
+    metrics = [(lambda m, x=x, V=r.model.vocab_size: memorized_bits(m, x, V).raw_bits) for r, x in zip(runs, train_xs)]
+    first = runs[0].model
+    results = train_models(models, train_xs, [r.train for r in runs], [r.init_seed for r in runs], metrics=metrics,
+                           ceilings=[r.memorizable_bits for r in runs], progress=progress, metric_name="memorized bits",
+                           description=f"L{first.n_layer} d{first.d_model} N={runs[0].n_sequences}"
+                                       + (f" (+{len(runs) - 1} stacked)" if len(runs) > 1 else ""))
+    out = []
+    for r, m, res, x, (_, held), u in zip(runs, models, results, train_xs, data, untrained):
+        metrics_, curve, state = _measure(r, m, res, x, held, device)
+        metrics_.update(untrained_bits_per_token=u, stacked_with=len(runs))
+        out.append((metrics_, curve, state))
+    return out
+
+
+def untrained_bits_per_token(model: GPT, data: torch.Tensor) -> float:
+    """Mean code length per token (bits, first tokens included) of ``data`` under ``model``: the calibration
+    baseline, measured before training, where it is log2 V for a model that knows nothing."""
+    return float(sequence_code_length_bits(model, data).sum()) / data.numel()
 
 
 def _measure(run: CapacityRun, model: GPT, result, train_x, held_x, device: str) -> tuple[dict, list[dict], dict]:
@@ -114,6 +129,7 @@ def _measure(run: CapacityRun, model: GPT, result, train_x, held_x, device: str)
     mem = memorized_bits(model, train_x, V)
     held_bits = sequence_code_length_bits(model, held_x.to(device))
     per_token = run.model.seq_len - 1
+    per_sequence_entropy = run.model.seq_len * math.log2(V)
     metrics = dict(
         n_params=run.model.n_params,
         n_sequences=run.n_sequences,
@@ -121,6 +137,9 @@ def _measure(run: CapacityRun, model: GPT, result, train_x, held_x, device: str)
         memorized_bits=mem.raw_bits,
         memorized_bits_clipped=mem.clipped_bits,
         bits_per_param=mem.raw_bits / run.model.n_params,
+        memorized_bits_per_sequence=mem.raw_bits / run.n_sequences,
+        # the same model on fresh sequences of the same source: what it "memorizes" of data it never saw
+        fresh_memorized_bits_per_sequence=float(np.mean(per_sequence_entropy - held_bits)),
         train_loss_bits_per_token=(mem.code_length_bits / run.n_sequences - math.log2(V)) / per_token,
         test_loss_bits_per_token=float((held_bits - math.log2(V)).mean()) / per_token,
         steps=result.steps,
@@ -128,6 +147,8 @@ def _measure(run: CapacityRun, model: GPT, result, train_x, held_x, device: str)
         tokens=result.tokens,
         stop_reason=result.stop_reason,
         device=device,
+        engine_version=ENGINE_VERSION,
+        torch_version=torch.__version__,
     )
     state = {k: v for k, v in model.state_dict().items()}
     return metrics, result.curve, state
@@ -142,28 +163,10 @@ def _worker(run, store_root: str, device: str, progress: bool = False) -> dict:
     return metrics
 
 
-def execute_stacked(runs: Sequence[CapacityRun], device: str = "cpu") -> list[tuple[dict, list[dict], dict]]:
-    """Train runs of one shape together (:mod:`memcap.stacked`) and measure each as :func:`execute_run` does."""
-    from .stacked import train_stacked
-
-    data = [r.data() for r in runs]
-    train_xs = [d[0].to(device) for d in data]
-    models = [GPT(r.model, generator=torch.Generator().manual_seed(r.init_seed)).to(device) for r in runs]
-    metrics = [(lambda m, x=x, V=r.model.vocab_size: memorized_bits(m, x, V).raw_bits) for r, x in zip(runs, train_xs)]
-    results = train_stacked(models, train_xs, [r.train for r in runs], [r.init_seed for r in runs], metrics,
-                            ceilings=[r.memorizable_bits for r in runs])
-    out = []
-    for r, m, res, x, (_, held) in zip(runs, models, results, train_xs, data):
-        metrics_, curve, state = _measure(r, m, res, x, held, device)
-        metrics_["stacked_with"] = len(runs)
-        out.append((metrics_, curve, state))
-    return out
-
-
 def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str) -> list[dict]:
     store = RunStore(store_root)
     todo = [r for r in runs if not store.has(r.to_dict())]
-    for r, (metrics, curve, state) in zip(todo, execute_stacked(todo, device) if todo else []):
+    for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device) if todo else []):
         store.save(r.to_dict(), metrics, curve, state)
     return [store.load(r.to_dict())["metrics"] for r in runs]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -67,12 +67,8 @@ class TrainConfig:
             raise ValueError(f"final_lr_ratio and decay_frac must lie in (0, 1], got {self.final_lr_ratio}, {self.decay_frac}")
 
     def to_dict(self) -> dict:
-        """The fields as plain JSON values. Fields added after runs were first stored are left out while they
-        hold their default (``target_fraction=1``), so the runs stored before them keep their keys."""
-        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-        if d["target_fraction"] == 1.0:
-            del d["target_fraction"]
-        return d
+        """Every field as a plain JSON value (a run's key holds them all)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 @dataclass
@@ -159,9 +155,55 @@ def epoch_batches(n: int, batch_size: int, generator: torch.Generator):
         pending = pending[batch_size:]
 
 
+Data = torch.Tensor | Callable[[torch.Generator], Iterator[torch.Tensor]]
+
+
+def batch_stream(data: Data, batch_size: int, seed: int, device: torch.device) -> Iterator[torch.Tensor]:
+    """(B, S) training batches forever: epochs of the rows of a tensor, or what a stream function yields for the
+    run's generator (text re-rendered at every exposure trains this way)."""
+    if callable(data):
+        return (b.to(device) for b in data(torch.Generator().manual_seed(seed)))
+    data = data.to(device)
+    rows = epoch_batches(data.shape[0], min(batch_size, data.shape[0]), torch.Generator().manual_seed(seed))
+    return (data[i.to(device)] for i in rows)
+
+
+class _SingleStep:
+    """One model, torch's AdamW; every precision (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
+
+    def __init__(self, model: GPT, cfg: TrainConfig):
+        self.model, self.cfg = model, cfg
+        device = next(model.parameters()).device
+        if cfg.precision == "bf16":
+            model.to(torch.bfloat16)
+        self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay,
+                                     fused=False, foreach=True)
+        self.autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16-mixed")
+
+    def __call__(self, batches: list[torch.Tensor], lrs: list[float], active: list[bool]) -> list[float]:
+        (batch,), (lr,) = batches, lrs
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        with self.autocast:
+            loss = self.model.loss(batch[:, :-1], batch[:, 1:])
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.opt.step()
+        return [loss.item()]
+
+    def member(self, k: int) -> GPT:
+        return self.model
+
+    def finish(self) -> None:
+        if self.cfg.precision == "bf16":
+            self.model.float()  # measure the bf16 weights exactly, in fp32 arithmetic
+
+
 def train(
     model: GPT,
-    data: torch.Tensor | Callable[[torch.Generator], Iterator[torch.Tensor]],
+    data: Data,
     cfg: TrainConfig,
     *,
     seed: int = 0,
@@ -179,74 +221,105 @@ def train(
     ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
     rule; without one, the negative training loss does. ``metric_ceiling`` is the most the metric can reach
     (for memorized bits, :func:`memcap.capacity.memorizable_bits`): with ``cfg.target_fraction < 1`` the decay
-    also starts once the metric reaches that fraction of it. The same seed gives the same run.
+    also starts once the metric reaches that fraction of it. The same seed gives the same run. This is
+    :func:`train_models` with one model.
     """
-    device = next(model.parameters()).device
-    if callable(data):
-        stream = (b.to(device) for b in data(torch.Generator().manual_seed(seed)))
+    return train_models([model], [data], [cfg], [seed], metrics=None if metric is None else [metric],
+                        ceilings=[metric_ceiling], progress=progress, metric_name=metric_name,
+                        description=description)[0]
+
+
+def train_models(
+    models: Sequence[GPT],
+    datas: Sequence[Data],
+    cfgs: Sequence[TrainConfig],
+    seeds: Sequence[int],
+    *,
+    metrics: Sequence[Callable[[GPT], float]] | None = None,
+    ceilings: Sequence[float | None] | None = None,
+    progress: bool = False,
+    metric_name: str = "metric",
+    description: str = "",
+) -> list[TrainResult]:
+    """The training loop: train K >= 1 models in place, model k on ``datas[k]`` with ``cfgs[k]`` and ``seeds[k]``.
+
+    One model trains with torch's AdamW in any precision. Several train *stacked* (:mod:`memcap.stacked`): one
+    batched forward and backward pass for all of them, which needs one shape, one batch size, shared betas and
+    clipping, and fp32. Everything else is per model and handled here, once, for both: the schedule with its
+    plateau, target and step-cap rules (:class:`Schedule`, :func:`decay_trigger`), evaluation of the metric every
+    ``eval_every`` steps, and the learning curve, whose loss is the mean over the steps since the previous point.
+    A stacked model follows the same arithmetic as when trained alone, up to the order of floating-point sums.
+    """
+    K = len(models)
+    if K == 0 or not (K == len(datas) == len(cfgs) == len(seeds)):
+        raise ValueError(f"need one data set, config and seed per model; got {K} models, {len(datas)} data sets, "
+                         f"{len(cfgs)} configs, {len(seeds)} seeds")
+    for name, seq in (("metrics", metrics), ("ceilings", ceilings)):
+        if seq is not None and len(seq) != K:
+            raise ValueError(f"need one entry of {name} per model; got {len(seq)} for {K} models")
+    device = next(models[0].parameters()).device
+    if K == 1:
+        stepper = _SingleStep(models[0], cfgs[0])
     else:
-        data = data.to(device)
-        rows = epoch_batches(data.shape[0], min(cfg.batch_size, data.shape[0]), torch.Generator().manual_seed(seed))
-        stream = (data[i.to(device)] for i in rows)
-    if cfg.precision == "bf16":
-        model.to(torch.bfloat16)
-    opt = torch.optim.AdamW(
-        model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay, fused=False, foreach=True
-    )
-    schedule = Schedule(cfg)
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16-mixed")
+        from .stacked import StackedStep
+
+        stepper = StackedStep(models, datas, cfgs)
+    streams = [batch_stream(d, c.batch_size, s, device) for d, c, s in zip(datas, cfgs, seeds)]
+    schedules = [Schedule(c) for c in cfgs]
+    results = [TrainResult(steps=0, seconds=0.0, tokens=0, stop_reason="max_steps") for _ in range(K)]
+    histories: list[list[float]] = [[] for _ in range(K)]
+    running = [0.0] * K  # summed loss since the last curve point
+    since = [0] * K  # steps since the last curve point
+    active = [True] * K
     bar = None
     if progress:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
 
-        bar = tqdm(total=cfg.max_steps, desc=description or "train", leave=False, mininterval=1.0)
-    history: list[float] = []
-    result = TrainResult(steps=0, seconds=0.0, tokens=0, stop_reason="max_steps")
+        bar = tqdm(total=max(c.max_steps for c in cfgs), desc=description or "train", leave=False, mininterval=1.0)
     t0 = time.perf_counter()
-    running = 0.0
-    step = tokens = 0
-    while step < schedule.end:
-        for group in opt.param_groups:
-            group["lr"] = cfg.lr * schedule(step)
-        batch = next(stream)  # (B, S)
-        tokens += batch.shape[0] * (batch.shape[1] - 1)
-        with autocast:
-            loss = model.loss(batch[:, :-1], batch[:, 1:])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        running += loss.item()
+    step = 0
+    while any(active):
+        lrs = [c.lr * s(step) for c, s in zip(cfgs, schedules)]
+        batches = [next(st) for st in streams]  # (B, S) each; a finished member's stream still advances
+        losses = stepper(batches, lrs, active)
         step += 1
-        if step % cfg.eval_every == 0 or step == schedule.end:
-            model.eval()
-            with torch.no_grad():
-                value = metric(model) if metric else -running / cfg.eval_every
-            model.train()
-            history.append(value)
-            point = dict(step=step, lr=cfg.lr * schedule(step - 1), loss=running / cfg.eval_every, metric=value,
-                         seconds=time.perf_counter() - t0)
-            result.curve.append(point)
-            running = 0.0
-            if bar is not None:
-                bar.update(step - bar.n)
-                bar.set_postfix({metric_name: f"{value:,.0f}", "loss": f"{point['loss']:.3f}"})
-            reason = decay_trigger(history, cfg, metric_ceiling) if schedule.decay_start is None else None
-            if reason:
-                schedule.start_decay(step)
-                result.stop_reason = reason
-        if schedule.decay_start is None and step >= cfg.max_steps - max(cfg.min_decay_steps, int(cfg.decay_frac * step)):
-            schedule.start_decay(step)  # the cap leaves just room for the decay
+        for k in range(K):
+            if not active[k]:
+                continue
+            c, sched, res = cfgs[k], schedules[k], results[k]
+            running[k] += losses[k]
+            since[k] += 1
+            res.tokens += batches[k].shape[0] * (batches[k].shape[1] - 1)
+            if step % c.eval_every == 0 or step == sched.end:
+                model = stepper.member(k)
+                model.eval()
+                with torch.no_grad():
+                    value = metrics[k](model) if metrics else -running[k] / since[k]
+                model.train()
+                histories[k].append(value)
+                point = dict(step=step, lr=c.lr * sched(step - 1), loss=running[k] / since[k], metric=value,
+                             seconds=time.perf_counter() - t0)
+                res.curve.append(point)
+                running[k], since[k] = 0.0, 0
+                if bar is not None and k == 0:
+                    bar.update(step - bar.n)
+                    bar.set_postfix({metric_name: f"{value:,.0f}", "loss": f"{point['loss']:.3f}"})
+                reason = (decay_trigger(histories[k], c, ceilings[k] if ceilings else None)
+                          if sched.decay_start is None else None)
+                if reason:
+                    sched.start_decay(step)
+                    res.stop_reason = reason
+            if sched.decay_start is None and step >= c.max_steps - max(c.min_decay_steps, int(c.decay_frac * step)):
+                sched.start_decay(step)  # the cap leaves just room for the decay
+            if step >= sched.end:
+                active[k] = False
+                res.steps, res.seconds = step, time.perf_counter() - t0
     if bar is not None:
         bar.close()
-    result.steps = step
-    result.seconds = time.perf_counter() - t0
-    result.tokens = tokens
-    if cfg.precision == "bf16":
-        model.float()  # measure the bf16 weights exactly, in fp32 arithmetic
-    model.eval()
-    return result
+    stepper.finish()
+    for m in models:
+        m.eval()
+    return results
 
 
 def gain_during_decay(curve: list[dict]) -> float:

@@ -14,9 +14,10 @@
 # %% [markdown]
 # # Chapter 2: How many bits fit in a GPT?
 #
-# **Takeaway:** trained on uniformly random sequences, where nothing can be generalized, a GPT stores a fixed
+# **Takeaway:** trained on uniformly random sequences, where nothing can be generalized, a GPT stores a bounded
 # number of bits per parameter: memorized bits grow with the dataset until they hit a plateau, the model's
-# capacity, and capacity grows linearly with the parameter count.
+# capacity, and capacity grows with the parameter count, close to linearly (section 5 measures the exponent and
+# says whether the data can call it linear).
 #
 # This chapter reproduces §3 of Morris et al. (2025) at the scale of two CPU cores. Every model is trained by
 # `memcap.sweep` and stored under a key of its full configuration, so a second run of this chapter only reads
@@ -39,7 +40,7 @@ import seaborn as sns
 import torch
 
 import memcap.chapters
-from memcap import capacity, sweep
+from memcap import capacity, claims, sweep
 from memcap.model import GPT, GPTConfig
 from memcap.train import gain_during_decay as train_gain_during_decay
 
@@ -135,6 +136,34 @@ frame[["model", "n_params", "n_sequences", "dataset_bits", "memorized_bits", "bi
 
 # %% [markdown]
 # ## 4. Memorization plateaus at capacity
+#
+# First the baselines every claim below is measured against, taken in the same runs. Before training, each model
+# codes its training data at $\log_2 V$ bits per token (it knows nothing): this *calibration* fails if code lengths
+# are mis-scaled. After training, the same model is also measured on fresh sequences from the same source: what it
+# stores of its own sequences beyond what it "stores" of sequences it never saw is what it memorized. On the
+# smallest datasets that gap should be nearly everything a sequence can give, $(S-1)\log_2 V$ bits.
+
+# %%
+base = claims.calibration(frame, tolerance=p.max_calibration_error)
+base["stored_beyond_fresh"] = claims.stored_beyond_fresh(frame)
+display(base[["model", "n_sequences", "untrained_bits_per_token", "log2_vocab", "calibration_error",
+              "memorized_bits_per_sequence", "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
+smallest = base.loc[base.groupby("model").dataset_bits.idxmin()]
+learned = smallest.stored_beyond_fresh.min()
+print(f"calibration: untrained models code at log2 V within {base.calibration_error.abs().max():.2%}")
+print(f"smallest datasets: each model stores at least {learned:.1%} of the memorizable bits per sequence beyond what "
+      f"it stores of a fresh sequence (at most nothing: fresh uniform data cannot be coded below log2 V a token)")
+assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
+assert learned >= p.min_stored_fraction_small, "claim: a model stores its small dataset, not fresh data"
+# sanity check, not a finding (it holds for any model): no model stores more bits than the data hold
+assert (frame.memorized_bits <= frame.dataset_bits + 1e-6).all()
+
+# %% [markdown]
+# Memorized bits are reported **raw**: $H(X) - \sum_x \text{code length}(x)$, the saving of the whole dataset's code,
+# which is what a capacity is. Morris et al.'s $\text{mem}_U$ clips each sample at zero,
+# $\sum_x \max(0, \log_2 V^S - \text{code length}(x))$: a sequence the model codes worse than the uniform reference
+# counts 0 instead of a negative number, so the clipped sum is never smaller. The table shows both; they differ
+# where a model is past capacity and codes some sequences worse than chance.
 
 # %%
 caps = capacity.capacity_by_model(frame, tolerance=p.plateau_tolerance)
@@ -152,27 +181,53 @@ plt.show()
 # *Figure: memorized bits against dataset size for each model. Small datasets are stored almost completely (on the
 # dashed line); past a size that grows with the model, memorized bits stop growing (dotted lines: each model's
 # capacity, the maximum over dataset sizes).*
+#
+# A plateau is shown only by a dataset *larger* than the one where a model's maximum is reached that still stores
+# within `plateau_tolerance` of it; a model whose largest dataset holds its maximum has not shown that it stopped.
 
 # %%
+raw_clipped = frame[["model", "n_sequences", "dataset_bits", "memorized_bits", "memorized_bits_clipped"]].copy()
+raw_clipped["clipped_minus_raw_percent"] = 100 * (raw_clipped.memorized_bits_clipped / raw_clipped.memorized_bits - 1)
+display(raw_clipped.round(2))
 display(caps.round(3))
-assert (frame.memorized_bits <= frame.dataset_bits + 1e-6).all(), "no model can store more bits than the data hold"
-smallest = frame.loc[frame.groupby("model").dataset_bits.idxmin()]
-stored_fraction = (smallest.memorized_bits / smallest.dataset_bits).min()
-print(f"smallest datasets: at least {stored_fraction:.1%} of H(X) stored")
-print(f"plateau established (>= 2 sizes past capacity within {p.plateau_tolerance:.0%} of it): "
-      f"{int(caps.plateau_established.sum())} of {len(caps)} models")
-assert stored_fraction >= p.min_stored_fraction_small
-assert caps.plateau_established.all(), caps[~caps.plateau_established]
+plateau_models = int(caps.plateau_established.sum())
+print(f"plateau established (a larger dataset within {p.plateau_tolerance:.0%} of the maximum): "
+      f"{plateau_models} of {len(caps)} models")
+if p.require_plateau:
+    assert caps.plateau_established.all(), caps[~caps.plateau_established]
 
 # %% [markdown]
-# ## 5. Capacity is linear in parameters
+# ## 5. Capacity against parameters: how close to linear?
 #
-# We fit capacity $= \alpha P$ (through the origin) and capacity $= a + bP$ by ordinary least squares
-# (`statsmodels`), with 95 % intervals, and show Morris et al.'s published values beside ours: 3.51 bits per
+# An $R^2$ cannot tell a linear law from a sublinear one: a $P^{0.8}$ law passes a straight-line fit through the
+# origin with $R^2 > 0.99$ on models like ours. So we fit the exponent: $\log_2 \text{capacity} = a + \beta \log_2 P$
+# (`statsmodels` OLS, 95 % interval). The chapter calls capacity *linear* in parameters only if the interval contains
+# 1 and is narrow enough to exclude 0.8 and 1.2; otherwise it states the exponent it measured. Then, as Morris et al.
+# do, we fit capacity $= \alpha P$ (through the origin) and show their published values beside ours: 3.51 bits per
 # parameter on average in bf16 and 3.83 in fp32 (their Table 1), ≈3.6 from their fitted slope.
 
 # %%
+exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits)
 fit = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits)
+depths = sorted({L for L, _ in p.models})
+print(f"exponent beta = {exponent.exponent:.3f}, 95 % CI [{exponent.exponent_ci[0]:.3f}, {exponent.exponent_ci[1]:.3f}] "
+      f"from {exponent.n_models} models spanning {exponent.param_span:.1f}x in parameters, depths {depths}")
+if exponent.is_linear():
+    verdict = "linear: the interval contains 1 and excludes 0.8 and 1.2"
+elif exponent.exponent_ci[0] > 1:
+    verdict = ("faster than linear at these sizes: bits per parameter still rise with the model "
+               "(the smallest models spend a larger share of their parameters on embeddings that store less)")
+elif exponent.exponent_ci[1] < 1:
+    verdict = "slower than linear at these sizes"
+else:
+    verdict = "not decided: the interval contains 1 but is too wide to exclude 0.8 or 1.2 with these models"
+print("capacity against parameters is", verdict)
+by_size = caps.sort_values("n_params")
+assert by_size.capacity_bits.iloc[-1] > by_size.capacity_bits.iloc[0], "claim: capacity grows with the parameter count"
+if exponent.n_models >= 4:  # with three models the interval has one degree of freedom and says little
+    assert exponent.exponent_ci[0] > 0, "claim: capacity grows with the parameter count (exponent above 0)"
+
+# %%
 fig, ax = plt.subplots(figsize=(6.5, 4.5))
 sns.scatterplot(data=caps, x="n_params", y="capacity_bits", hue="model", s=70, ax=ax, zorder=3)
 xs = np.linspace(0, caps.n_params.max() * 1.1, 50)
@@ -191,6 +246,8 @@ plt.show()
 # %%
 comparison = pd.DataFrame(
     [
+        ("exponent β (capacity ∝ P^β)", exponent.exponent,
+         f"[{exponent.exponent_ci[0]:.2f}, {exponent.exponent_ci[1]:.2f}]", "linear (β = 1) assumed"),
         ("α, through the origin", fit.alpha, f"[{fit.alpha_ci[0]:.2f}, {fit.alpha_ci[1]:.2f}]", "3.83 (fp32 mean), 3.51 (bf16 mean)"),
         ("slope with intercept", fit.slope, f"[{fit.slope_ci[0]:.2f}, {fit.slope_ci[1]:.2f}]", "3.64 (fitted, bf16)"),
         ("intercept (bits)", fit.intercept, f"[{fit.intercept_ci[0]:.0f}, {fit.intercept_ci[1]:.0f}]", "—"),
@@ -200,14 +257,14 @@ comparison = pd.DataFrame(
 display(comparison.round(3))
 print(f"alpha = {fit.alpha:.3f} bits/param (95 % CI {fit.alpha_ci[0]:.3f}-{fit.alpha_ci[1]:.3f}), "
       f"R² through the origin = {fit.r2_through_origin:.4f}, from {fit.n_models} models")
-assert fit.r2_through_origin > p.min_r2, "capacity should be close to linear in parameters"
-assert fit.alpha_ci[0] > 0, "capacity must grow with parameters"
 results.update(
     alpha_bits_per_param=fit.alpha, alpha_ci=fit.alpha_ci, slope_bits_per_param=fit.slope, slope_ci=fit.slope_ci,
     intercept_bits=fit.intercept, r2_through_origin=fit.r2_through_origin,
+    exponent=exponent.exponent, exponent_ci=exponent.exponent_ci, exponent_verdict=verdict,
     capacities={r.model: dict(n_params=r.n_params, capacity_bits=r.capacity_bits, bits_per_param=r.bits_per_param)
                 for r in caps.itertuples()},
-    plateau_established_models=int(caps.plateau_established.sum()),
+    plateau_established_models=plateau_models, calibration_max_error=float(base.calibration_error.abs().max()),
+    smallest_stored_beyond_fresh=float(learned),
 )
 
 # %% [markdown]
@@ -276,10 +333,12 @@ results["schedule_probe"] = probe_frame[["schedule", "memorized_bits", "steps", 
 # ## 8. Predicting memorization of new configurations
 #
 # If capacity is $\alpha P$, a model trained on a dataset of $H(X)$ bits should store $\min(H(X), \alpha P)$. We test
-# that on configurations the fit never saw: other vocabularies, sequence lengths and dataset sizes, one below capacity
-# and the others well past it, at the largest dataset size of the fit (`prediction_configs`). The rule has two
-# regimes and a bend between them: near capacity a model stores somewhat less than either branch (the fit's middle
-# dataset sizes show by how much, printed below), so the test sits in the regimes the rule is about.
+# that on configurations the fit never saw: other vocabularies, sequence lengths and dataset sizes
+# (`prediction_configs`): one below capacity, two well past it, and one in the bend between the rule's two branches
+# (about 6 dataset bits per parameter), where a model stores somewhat less than either branch says (the fit's
+# middle dataset sizes show by how much, printed below). Every configuration's error is reported, and the claim is
+# about the mean over all of them. (An earlier edition held out only the first three, chosen after a run in the bend
+# had missed by 9 %; the bend configuration is back, so the table shows the rule where it is weakest too.)
 #
 # One correction is exact. Every token is charged, the first at $\log_2 V$ bits whatever the model (nothing
 # precedes it; see `memcap.capacity`), so no model can store the first token of a sequence: the most it can memorize
@@ -308,7 +367,7 @@ print("near the bend: the fit's middle dataset size stored "
 worst = held.loc[held.error_percent.abs().idxmax()]
 print(f"largest miss: {worst.error_percent:+.1f} % for V = {worst.vocab_size}, S = {worst.seq_len}, {worst.model}; "
       f"it stored {worst.memorized_bits / worst.n_params:.2f} bits per parameter against alpha = {fit.alpha:.2f}")
-assert mean_abs_error < p.max_prediction_error_percent
+assert mean_abs_error < p.max_prediction_error_percent, "claim: min(H(X)(S-1)/S, alpha P) predicts held-out runs"
 results.update(prediction_mean_abs_error_percent=mean_abs_error, bend_fraction_of_capacity=bend.round(4).to_dict(),
                prediction_mean_abs_error_percent_with_H=mean_abs_error_H,
                prediction=held[["model", "vocab_size", "seq_len", "n_sequences", "predicted_H", "predicted_bits",

@@ -41,7 +41,7 @@ import seaborn as sns
 import torch
 
 import memcap.chapters
-from memcap import bioruns, capacity, quantize, sweep
+from memcap import bioruns, capacity, claims, quantize, sweep
 
 run = memcap.chapters.start("04_precision", scale=scale, seed=seed, device=device, output_dir=output_dir)
 store = memcap.chapters.open_store(store_dir)
@@ -92,7 +92,15 @@ fits = {mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits) for m
 alpha = pd.DataFrame([dict(precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1])
                       for m, f in fits.items()]).set_index("precision").loc[list(p.precisions)]
 display(by_mode.round(3))
-alpha.round(3)
+display(alpha.round(3))
+# baselines measured in the same runs (chapter 2 explains them): calibration, and bits stored beyond fresh data
+base = claims.calibration(prec, tolerance=cap["max_calibration_error"])
+base["stored_beyond_fresh"] = claims.stored_beyond_fresh(base)
+display(base[["model", "precision", "calibration_error", "memorized_bits_per_sequence",
+              "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
+assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
+assert (base.stored_beyond_fresh >= p.min_stored_beyond_fresh).all(), \
+    "claim: in every precision the models store their training data beyond what they store of fresh data"
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -112,7 +120,7 @@ ratio_mixed = alpha.loc["bf16-mixed", "alpha"] / alpha.loc["fp32", "alpha"]
 print(f"alpha bf16 / fp32 = {ratio_bf16:.3f} (Morris et al.: 3.51 / 3.83 = {3.51 / 3.83:.3f}); "
       f"bf16-mixed / fp32 = {ratio_mixed:.3f}")
 print(f"doubling the bits per weight (16 -> 32) multiplies capacity by {1 / ratio_bf16:.2f}, not 2")
-assert 1 / ratio_bf16 < p.max_fp32_over_bf16, "32-bit weights should store far less than twice what 16-bit ones do"
+assert 1 / ratio_bf16 < p.max_fp32_over_bf16, "claim: 32-bit weights store far less than twice what 16-bit ones do"
 results.update(alpha_by_precision=alpha.alpha.round(4).to_dict(), bf16_over_fp32=ratio_bf16,
                mixed_over_fp32=ratio_mixed)
 
@@ -160,7 +168,8 @@ base = uniform[uniform.method == "none"].set_index("model").memorized_bits
 uniform["retained"] = uniform.memorized_bits / uniform.model.map(base)
 uniform["bits_per_param"] = uniform.memorized_bits / uniform.n_params
 display(uniform.pivot_table(index=["model", "bits"], columns="method", values="retained").round(3))
-assert (uniform.memorized_bits <= uniform.storage_bits).all(), "no model stores more bits than its weights hold"
+# sanity check, not a finding: no model stores more bits than its weights hold
+assert (uniform.memorized_bits <= uniform.storage_bits).all()
 
 # %% [markdown]
 # ### On knowledge (chapter 3's bioD models at the higher exposure count)
@@ -211,8 +220,15 @@ gptq4 = knowledge_q[(knowledge_q.bits == 4) & (knowledge_q.method == "GPTQ") & (
 print(f"int8 (RTN) keeps at least {int8:.1%} of what was stored, in both set-ups")
 print(f"int4 (RTN) keeps {int4_uniform:.1%} of the random-sequence bits on average, and {int4_knowledge:.1%} of R(F) "
       f"for the bioD model at the peak ratio (width {peak_width}); GPTQ at 4 bits keeps {gptq4:.1%} there")
-assert int8 >= p.min_int8_retained, "8-bit weights should keep nearly everything"
-assert int4_knowledge <= p.max_int4_retained, "4-bit weights should lose more than half of the knowledge at the peak"
+int8_knowledge = knowledge_q[(knowledge_q.bits == 8) & (knowledge_q.method == "RTN") & (knowledge_q.width == peak_width)].retained.item()
+kfresh = pd.DataFrame([sweep.run_sweep([bioruns.biod_run(know, w_, high, data_seed=seed, init_seed=seed)], store,
+                                       device=run.device, progress=False).metrics[0] for w_ in p.knowledge_widths])
+print(f"bioD models before quantization: R - R on fresh people = {(kfresh.R - kfresh.fresh_R).round(3).tolist()}")
+assert ((kfresh.R - kfresh.fresh_R) >= know["min_R_beyond_fresh"]).all(), \
+    "claim: the bioD models store knowledge of their own people (chapter 3's baseline)"
+assert int8 >= p.min_int8_retained, "claim: 8-bit weights keep nearly everything"
+assert int4_knowledge <= p.max_int4_retained * int8_knowledge, \
+    "claim: 4-bit weights lose more than half of what 8-bit ones keep of the knowledge at the peak"
 results.update(int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_uniform,
                int4_rtn_knowledge_retained=int4_knowledge, int4_gptq_knowledge_retained=gptq4,
                uniform=uniform.to_dict("records"), knowledge=knowledge_q.to_dict("records"))

@@ -39,7 +39,7 @@ import seaborn as sns
 import torch
 
 import memcap.chapters
-from memcap import bioruns, capacity, membership, sweep
+from memcap import bioruns, capacity, claims, membership, sweep
 
 run = memcap.chapters.start("05_membership", scale=scale, seed=seed, device=device, output_dir=output_dir)
 store = memcap.chapters.open_store(store_dir)
@@ -71,7 +71,7 @@ toy_m, toy_n = rng.normal(0, 1, 500), rng.normal(1, 1, 500)
 toy = membership.calibrated_attack(toy_m, toy_n, run.rng(2), n_boot=p.n_boot)
 print(f"calibrated F1 = {toy.f1:.3f} (95 % CI {toy.f1_ci[0]:.3f}-{toy.f1_ci[1]:.3f}); best threshold on the "
       f"evaluation halves: {toy.f1_best:.3f}; everyone a member: {membership.f1_at_threshold(toy_m, toy_n, np.inf):.3f}")
-assert toy.f1 <= toy.f1_best + 1e-12  # the envelope is an upper bound by construction
+assert toy.f1 <= toy.f1_best + 1e-12  # sanity check (the envelope is an upper bound by construction)
 
 # %% [markdown]
 # ## 2. Uniform random sequences: F1 against the dataset's size
@@ -96,6 +96,12 @@ print(f"{report.trained} runs trained, {report.reused} read from the store, in {
 caps = capacity.capacity_by_model(sweep.to_frame(main_runs, report.metrics[:len(main_runs)]), tolerance=cap["plateau_tolerance"])
 alpha = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits).alpha
 print(f"alpha = {alpha:.3f} bits/param (chapter 2's fit)")
+# chapter 2's baselines, measured in these runs: calibration, and what the smallest datasets store beyond fresh data
+base = claims.calibration(sweep.to_frame(all_runs, report.metrics), tolerance=cap["max_calibration_error"])
+base["stored_beyond_fresh"] = claims.stored_beyond_fresh(base)
+assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
+assert base.loc[base.groupby("model").dataset_bits.idxmin()].stored_beyond_fresh.min() >= cap["min_stored_fraction_small"], \
+    "claim: a model stores its small dataset, not fresh data"
 
 # %%
 rows = []
@@ -104,14 +110,17 @@ for i, (r, m) in enumerate(zip(all_runs, report.metrics)):
     n = min(r.n_sequences, p.max_attack_samples)
     pick = torch.randperm(r.n_sequences, generator=torch.Generator().manual_seed(seed))[:n]
     members = r.data()[0][pick]
-    nonmembers = r.fresh_sequences(n)
-    attack = membership.calibrated_attack(capacity.sequence_code_length_bits(model, members),
-                                          capacity.sequence_code_length_bits(model, nonmembers), run.rng(100 + i),
-                                          n_boot=p.n_boot)
+    fresh = r.fresh_sequences(2 * n)
+    nonmembers, other_nonmembers = fresh[:n], fresh[n:]
+    losses = {name: capacity.sequence_code_length_bits(model, x)
+              for name, x in (("members", members), ("non", nonmembers), ("other", other_nonmembers))}
+    attack = membership.calibrated_attack(losses["members"], losses["non"], run.rng(100 + i), n_boot=p.n_boot)
+    # the baseline: the same attack on two sets of fresh sequences, which nothing tells apart
+    null = membership.calibrated_attack(losses["other"], losses["non"], run.rng(300 + i), n_boot=p.n_boot)
     row = dict(model=sweep.model_label(r.model), n_params=r.model.n_params, n_sequences=r.n_sequences,
                dataset_bits=m["dataset_bits"], x=math.log2(m["dataset_bits"] / (alpha * r.model.n_params)),
                f1=attack.f1, f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best,
-               role="held out" if r in held_runs else "fit")
+               null_f1=null.f1, null_f1_high=null.f1_ci[1], role="held out" if r in held_runs else "fit")
     for k in p.prefix_lens:
         row[f"extract_{k}"] = membership.extraction_rate(model, members, k, p.extract_tokens)
         row[f"extract_{k}_heldout"] = membership.extraction_rate(model, nonmembers, k, p.extract_tokens)
@@ -160,8 +169,17 @@ if len(silent):
 heldout_extraction = uniform[[f"extract_{k}_heldout" for k in p.prefix_lens]].to_numpy().max()
 print(f"largest extraction rate on held-out prefixes: {heldout_extraction:.4f} (a random continuation of "
       f"{p.extract_tokens} tokens is guessed with probability {V ** -p.extract_tokens:.1e})")
-assert rho < p.max_spearman, "F1 should fall as the data grow past capacity"
-assert heldout_extraction <= p.max_heldout_extraction, "fresh random sequences cannot be extracted"
+first = uniform.loc[uniform.x.idxmin()]
+k_max = max(p.prefix_lens)
+print(f"smallest dataset per capacity ({first.model}, x = {first.x:.2f}): F1 {first.f1:.3f} "
+      f"[{first.f1_low:.3f}, {first.f1_high:.3f}] against {first.null_f1:.3f} (upper bound {first.null_f1_high:.3f}) "
+      f"for the same attack on two fresh sets; extraction {first[f'extract_{k_max}']:.3f} against "
+      f"{first[f'extract_{k_max}_heldout']:.3f} on fresh prefixes")
+assert first.f1_low > first.null_f1_high, \
+    "claim: members of the smallest dataset are told apart from fresh sequences, beyond two fresh sets"
+assert first[f"extract_{k_max}"] > first[f"extract_{k_max}_heldout"], \
+    "claim: training sequences are extracted where fresh ones are not"
+assert rho < p.max_spearman, "claim: F1 falls as the data grow past capacity"
 if p.require_informative_without_extraction:
     assert len(silent) and (silent.f1_low > p.min_informative_f1).any(), \
         "somewhere extraction should read zero while F1 is still clearly above chance"
@@ -181,7 +199,6 @@ at_zero = membership.printed_law_limit(*printed, 0.0)
 at_inf = membership.printed_law_limit(*printed, math.inf)
 print(f"printed law, x = capacity/|D| -> 0 (data grow): F1 -> {at_zero:.3f}")
 print(f"printed law, x -> infinity: F1 -> {at_inf:.3f}")
-assert at_zero > 0.99 and at_inf == 0.5
 xs = np.linspace(0, 200, 400)
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(xs, membership.law(xs, *printed))
@@ -197,11 +214,14 @@ plt.show()
 # flipped. This is why we state our own variable and fit our own constants.
 #
 # Our fit uses the `fit` runs; the `held out` runs (a larger model and a larger dataset, listed in `heldout_runs`)
-# are predicted, not fitted.
+# are predicted, not fitted. The constants' 95 % intervals come from a studentized parametric bootstrap
+# (`membership.fit_law`): with about 16 runs, the usual linearized intervals covered the true constants in as few as
+# 88 % of simulated data sets, while these stayed within a binomial tolerance of 95 % (measured by the test suite on
+# 200 simulated sets of this size).
 
 # %%
 fit_rows = uniform[uniform.role == "fit"]
-law = membership.fit_law(fit_rows.x, fit_rows.f1)
+law = membership.fit_law(fit_rows.x, fit_rows.f1, n_boot=p.n_boot, rng=run.rng(500))
 constants = pd.DataFrame([dict(constant=n, estimate=v, ci_low=lo, ci_high=hi, stderr=se)
                           for n, v, (lo, hi), se in zip(("c1", "c2", "c3"), law.params, law.ci, law.stderr)])
 display(constants.round(4))
@@ -212,8 +232,8 @@ held["error"] = held.predicted - held.f1
 display(held[["model", "n_sequences", "x", "f1", "predicted", "error"]].round(3))
 heldout_error = held.error.abs().mean()
 print(f"held-out mean absolute error: {heldout_error:.3f} F1")
-assert law.rmse < p.max_law_rmse
-assert heldout_error < p.max_heldout_error
+assert law.rmse < p.max_law_rmse, "claim: the law fits the runs"
+assert heldout_error < p.max_heldout_error, "claim: the law predicts the held-out runs"
 limit = membership.printed_law_limit(*law.params, math.inf)
 print(f"our law as the dataset grows (x -> infinity): F1 -> {limit:.3f}")
 results.update(law=dict(zip(("c1", "c2", "c3"), law.params)), law_ci=dict(zip(("c1", "c2", "c3"), law.ci)),
@@ -269,13 +289,18 @@ for i, (r, m) in enumerate(zip(bios_runs, bios_report.metrics)):
     corpus = r.corpus()
     n = min(r.n_people, p.max_attack_samples)
     members = [corpus.render(j, np.random.default_rng([seed, 4, j]))[0] for j in range(n)]
-    nonmembers = corpus.nonmembers(n, seed)
-    attack = membership.calibrated_attack(membership.sequence_losses(model, members),
-                                          membership.sequence_losses(model, nonmembers), run.rng(200 + i),
+    fresh = corpus.nonmembers(2 * n, seed)
+    nonmembers = fresh[:n]
+    non_losses = membership.sequence_losses(model, nonmembers)
+    attack = membership.calibrated_attack(membership.sequence_losses(model, members), non_losses, run.rng(200 + i),
                                           n_boot=p.n_boot)
+    null = membership.calibrated_attack(membership.sequence_losses(model, fresh[n:]), non_losses, run.rng(400 + i),
+                                        n_boot=p.n_boot)
     row = dict(kind=r.kind, width=r.model.d_model, n_params=r.model.n_params, people=r.n_people,
                exposures=r.exposures, knowledge_bits_per_param=m["R_max"], f1=attack.f1,
-               f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best)
+               f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best, null_f1=null.f1,
+               null_f1_high=null.f1_ci[1], untrained_bits_per_token=m["untrained_bits_per_token"],
+               vocab_size=m["vocab_size"])
     for k in p.prefix_lens:
         row[f"extract_{k}"] = membership.extraction_rate(model, members, k, p.extract_tokens)
         row[f"extract_{k}_heldout"] = membership.extraction_rate(model, nonmembers, k, p.extract_tokens)
@@ -306,14 +331,24 @@ print(f"bioS: F1 spans {grid_.f1.min():.3f}-{grid_.f1.max():.3f} over {len(grid_
       f"Spearman correlation with knowledge bits per parameter: {rho_bios:.3f}")
 for w, g_ in grid_.groupby("width"):
     print(f"  width {w}: F1 " + ", ".join(f"{f:.3f} ({n:,} people)" for f, n in zip(g_.f1, g_.people)))
-assert grid_.f1.max() >= p.bios_min_top_f1, "the smallest bioS data set per parameter should be told apart"
-assert grid_.f1.min() <= p.bios_max_bottom_f1, "the largest bioS data set per parameter should approach chance"
-assert rho_bios < p.max_spearman, "bioS F1 should fall as the data grow per parameter"
+top = grid_.loc[grid_.knowledge_bits_per_param.idxmin()]
+print(f"smallest bioS data set per parameter: F1 {top.f1:.3f} [{top.f1_low:.3f}, {top.f1_high:.3f}] against "
+      f"{top.null_f1:.3f} (upper bound {top.null_f1_high:.3f}) for two sets of fresh people")
+assert claims.calibration(bios, tolerance=cap["max_calibration_error"]).calibrated.all(), \
+    "claim: an untrained model codes at log2 V bits per token"
+if p.bios_min_top_f1 is not None:  # smoke's bioS runs (a few exposures of a few people) store next to nothing
+    assert top.f1_low > top.null_f1_high, "claim: the smallest bioS data set per parameter is told apart, beyond chance"
+    assert grid_.f1.max() >= p.bios_min_top_f1, "claim: the smallest bioS data set per parameter is told apart"
+if p.bios_max_bottom_f1 is not None:
+    assert grid_.f1.min() <= p.bios_max_bottom_f1, "claim: the largest bioS data set per parameter approaches chance"
+if p.bios_min_top_f1 is not None:
+    assert rho_bios < p.max_spearman, "claim: bioS F1 falls as the data grow per parameter"
 bios_heldout_extraction = bios[[f"extract_{k}_heldout" for k in p.prefix_lens]].max(axis=1)
 print(f"extraction on held-out people's prefixes: up to {bios_heldout_extraction.max():.3f}, above zero in "
       f"{int((bios_heldout_extraction > 0).sum())} of {len(bios)} runs")
-assert bios_heldout_extraction.max() >= p.min_bios_heldout_extraction, \
-    "template words should be extractable for people never trained on"
+if p.min_bios_heldout_extraction is not None:
+    assert bios_heldout_extraction.max() >= p.min_bios_heldout_extraction, \
+        "claim: template words are extractable for people never trained on"
 results.update(bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios,
                bios_max_heldout_extraction=float(bios_heldout_extraction.max()))
 

@@ -1,0 +1,59 @@
+"""The engine's version: part of every stored run's key, so a store never serves a run the current code would not
+produce.
+
+Training and measurement live in the modules listed in :data:`ENGINE_MODULES` (and the data files that bioS is
+made of). Whenever their code changes, what a stored run means may change with it, so the version goes up and
+every run is trained again under new keys. A test enforces it: :func:`fingerprint` hashes those modules' syntax
+trees (comments, docstrings and formatting do not count) with the data files, and the test fails unless the
+fingerprint is the one :data:`ENGINE_HISTORY` records for :data:`ENGINE_VERSION`. After changing the engine, add
+a new line to the history (never edit an old one):
+
+    python -m memcap.engine      # prints the current fingerprint
+
+    >>> ENGINE_VERSION == max(ENGINE_HISTORY)
+    True
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+ENGINE_MODULES = ("model", "train", "stacked", "capacity", "sweep", "biod", "bios", "bioruns", "knowledge",
+                  "information")
+
+# version -> fingerprint of the engine's code; append a line for every change, with the reason
+ENGINE_HISTORY = {
+    # 1: capacity-v1 / knowledge-v1 keys, two training loops (before the fingerprint existed)
+    2: "af30f222dca425c4",  # one training loop for K >= 1 models; baselines in every run's metrics; bioS pool vocabulary
+}
+ENGINE_VERSION = max(ENGINE_HISTORY)
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def fingerprint() -> str:
+    """16 hex digits of sha256 over the engine modules' syntax trees (without docstrings) and the data files."""
+    h = hashlib.sha256()
+    package = Path(__file__).parent
+    for name in ENGINE_MODULES:
+        tree = _strip_docstrings(ast.parse((package / f"{name}.py").read_text()))
+        h.update(name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
+    data = resources.files("memcap") / "data"
+    for f in sorted(data.iterdir(), key=lambda p: p.name):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+if __name__ == "__main__":
+    print(fingerprint())

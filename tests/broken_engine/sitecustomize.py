@@ -1,0 +1,61 @@
+"""Breaks the memcap engine on purpose, in every Python process started with this folder on PYTHONPATH (the
+papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_TEST_BREAK:
+
+* ``lr0``: the learning rate is 0 at every step (the models never change);
+* ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn; the tokens of
+  every knowledge span redrawn from those seen at that position);
+* ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2).
+
+Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
+"""
+
+import os
+
+_BREAK = os.environ.get("MEMCAP_TEST_BREAK", "")
+
+if _BREAK == "lr0":
+    import memcap.train
+
+    memcap.train.Schedule.__call__ = lambda self, step: 0.0
+
+elif _BREAK == "nats":
+    import math
+
+    import memcap.information
+
+    memcap.information.nats_to_bits = lambda nats: nats * math.log(2)
+
+elif _BREAK == "fresh":
+    import numpy as np
+    import torch
+
+    import memcap.capacity
+    import memcap.knowledge
+
+    _codes = memcap.capacity.sequence_code_length_bits
+    _spans = memcap.knowledge.span_loss_sums
+
+    def _fresh_codes(model, data, batch_size=1024):
+        g = torch.Generator().manual_seed(987_654_321)
+        return _codes(model, torch.randint(model.cfg.vocab_size, tuple(data.shape), generator=g), batch_size)
+
+    def _fresh_spans(model, sequences, spans, *, pad=0, batch_size=256):
+        rng = np.random.default_rng(987_654_321)
+        seqs = [np.array(s, copy=True) for s in sequences]
+        for key in spans[0]:
+            groups = {}
+            for i, sp in enumerate(spans):
+                a, b = sp[key]
+                groups.setdefault(b - a, []).append(i)
+            for length, members in groups.items():
+                block = np.stack([sequences[i][spans[i][key][0]:spans[i][key][1]] for i in members])  # (n, length)
+                for i in members:
+                    a, b = spans[i][key]
+                    seqs[i][a:b] = block[rng.integers(len(members), size=length), np.arange(length)]
+        return _spans(model, seqs, spans, pad=pad, batch_size=batch_size)
+
+    memcap.capacity.sequence_code_length_bits = _fresh_codes
+    memcap.knowledge.span_loss_sums = _fresh_spans
+
+elif _BREAK:
+    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats")
