@@ -26,6 +26,7 @@ from .bios import ATTRIBUTES, BioSWorld, template_words, token_span
 from .knowledge import (
     BioD,
     biod_losses,
+    bios_capacity_ratio,
     capacity_ratio,
     greedy_complete,
     knowledge_bits_approx,
@@ -309,7 +310,7 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
         p1 = float(np.mean(sums["name"]))
         p2 = float(np.mean(sum(sums[k] for k in (*ATTRIBUTES, "pronoun"))))
         n0, s0 = world.n0, world.log2_s0()
-        R = N * (math.log2(n0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / P
+        R = bios_capacity_ratio(N, n0, p1, p2, P, log2_s0=s0)
         out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=N * (math.log2(n0 / N) + s0) / P,
                    lower_bound_bits=None,  # Theorem 3.2 is stated for bioD
                    value_bits={a: float(nats_to_bits(np.mean(sums[a]))) for a in ATTRIBUTES},

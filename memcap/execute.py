@@ -136,7 +136,8 @@ def run_chapter(
         raise ValueError(f"scale given twice: scale={scale!r} and -p scale {params['scale']!r}")
     cwd = (root or project_root()).resolve()
     build = Path(build_dir).resolve() / scale
-    output_dir = build / ch.name
+    # -p output_dir X is honoured (relative to the project); by default results go beside the executed notebook
+    output_dir = (cwd / params["output_dir"]).resolve() if params.get("output_dir") else build / ch.name
     shown = os.path.relpath(output_dir, cwd)  # the injected cell reads better relative to the project
     params.update(scale=scale, output_dir=str(output_dir) if shown.startswith("..") else shown)
     if "store_dir" in known and "store_dir" not in params:  # one store per build folder, shared by its scales
@@ -144,6 +145,7 @@ def run_chapter(
         shown = os.path.relpath(store, cwd)
         params["store_dir"] = str(store) if shown.startswith("..") else shown
     output_dir.mkdir(parents=True, exist_ok=True)
+    build.mkdir(parents=True, exist_ok=True)  # the executed notebook's folder, when results go elsewhere
     (output_dir / RESULTS_FILE).unlink(missing_ok=True)  # a stale result must not pass for this run's
 
     final, partial, failed = (build / f"{ch.name}{suffix}.ipynb" for suffix in ("", ".partial", ".failed"))

@@ -103,10 +103,11 @@ def log2_bios_s0() -> float:
     return math.log2(2 * (12 * 28 * 200) * 200 * 300 * 100 * 263)
 
 
-def bios_capacity_ratio(N: int, N0: int, p1: float, p2: float, n_params: int) -> float:
+def bios_capacity_ratio(N: int, N0: int, p1: float, p2: float, n_params: int, log2_s0: float | None = None) -> float:
     """Definition 4.3: R(F) = [N·log2(N0/e^{p1}) + N·log2(S0/e^{p2})] / P, p2 the six attributes' value losses
-    summed per person (nats)."""
-    return N * (math.log2(N0) - nats_to_bits(p1) + log2_bios_s0() - nats_to_bits(p2)) / _check_params(n_params)
+    summed per person (nats); log2 S0 is :func:`log2_bios_s0` unless a world gives its own."""
+    s0 = log2_bios_s0() if log2_s0 is None else log2_s0
+    return N * (math.log2(N0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / _check_params(n_params)
 
 
 def _check_params(n_params: int) -> int:

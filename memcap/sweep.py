@@ -171,8 +171,27 @@ def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str) -
     return [store.load(r.to_dict())["metrics"] for r in runs]
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int | None = None) -> None:
     torch.set_num_threads(1)
+    exit_with_parent(parent)
+
+
+def exit_with_parent(parent: int | None = None, poll_seconds: float = 1.0) -> None:
+    """Make this process exit when ``parent`` (default: the process that started it) goes away: a kernel killed by
+    ``timeout``, a cancelled batch job, a closed terminal. A worker left without its parent would otherwise train on
+    for minutes with no one to read its result. A daemon thread watches the parent's pid (it changes when the parent
+    dies). Pass the parent's pid from the parent itself: a worker still starting up when its parent died would
+    otherwise take its new parent for the old one."""
+    import threading
+
+    parent = os.getppid() if parent is None else parent
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="memcap-exit-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -190,7 +209,8 @@ def default_executor(max_workers: int | None = None) -> Executor:
     """Local worker processes (spawned, so no thread state is inherited), :func:`default_workers` of them unless
     ``max_workers`` is given."""
     workers = max_workers or default_workers()
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
+                               initargs=(os.getpid(),))
 
 
 @dataclass
