@@ -6,7 +6,7 @@ import torch
 from memcap.model import GPT, GPTConfig
 from memcap.stacked import StackedAdamW, train_stacked
 from memcap.sweep import CapacityRun, run_sweep
-from memcap.train import TrainConfig, train
+from memcap.train import TrainConfig, train, train_models
 
 CFG = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=4)
 
@@ -86,8 +86,10 @@ def test_stacked_training_rejects_mixed_shapes_and_batches():
         train_stacked(models, [_data(0), _data(1)], [TrainConfig()] * 2, [0, 1])
     with pytest.raises(ValueError, match="batch sizes"):
         train_stacked([GPT(CFG), GPT(CFG)], [_data(0, 40), _data(1, 20)], [TrainConfig(batch_size=32)] * 2, [0, 1])
-    with pytest.raises(ValueError, match="one data tensor"):
-        train_stacked([GPT(CFG)], [], [], [])
+    with pytest.raises(ValueError, match="at least 2 models, got 1"):
+        train_stacked([GPT(CFG)], [_data(0)], [TrainConfig()], [0])
+    with pytest.raises(ValueError, match="one data set, config and seed per model"):
+        train_models([GPT(CFG), GPT(CFG)], [_data(0)], [TrainConfig()] * 2, [0, 1])
 
 
 def test_sweep_stacks_small_runs_and_stores_each(tmp_path):
