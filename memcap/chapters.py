@@ -164,7 +164,7 @@ CHAPTERS: tuple[Chapter, ...] = (
                 K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=100, seq_len=10, n_layer=1, head_dim=8, positions="learned",
                 widths=[8, 16], lrs=[3e-2, 3e-2], batch_size=32, low_exposure_batch_size=8, warmup_frac=0.02,
                 betas=[0.9, 0.98], curve_points=5, exposures=[100, 30], bios_people=20, bios_seq_len=96, bios_batch_size=8,
-                bios_width=16, bios_lr=1e-2, bios_exposures=5, max_calibration_error=0.02, min_R_beyond_fresh=0.1,
+                bios_width=16, bios_lr=1e-2, bios_exposures=5, max_calibration_error=0.02, min_R_beyond_fresh=0.05,
                 min_peak_R=None, rmax_match=0.9, rmax_limit=None,
             ),
             "default": dict(

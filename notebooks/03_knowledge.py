@@ -194,11 +194,13 @@ frame[["width", "n_params", "exposures", "p1", "p2", "p3", "R", "R_max", "recall
 # bits per token (it knows nothing): this *calibration* fails if losses are mis-scaled. After training, each model
 # is also measured on people it never saw, drawn from the same world (new names, values from the same diversity
 # sets): $R$ computed from their losses, `fresh_R`, counts what the model knows about the world (the diversity sets,
-# the format) but nothing about individuals. What a model stores of *its* people is $R - R_\text{fresh}$.
+# the format) but nothing about individuals. What a model stores of *its* people is at least
+# $R - \max(0, R_\text{fresh})$: a model that knows its people well is *over*-confident about strangers, so
+# `fresh_R` is often below zero, and nothing below zero is knowledge to subtract.
 
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
-base["R_beyond_fresh"] = base.R - base.fresh_R
+base["R_beyond_fresh"] = base.R - base.fresh_R.clip(lower=0)
 display(base[["width", "exposures", "untrained_bits_per_token", "log2_vocab", "calibration_error", "R", "fresh_R",
               "R_beyond_fresh"]].round(3))
 learned_high = base[base.exposures == max(p.exposures)].R_beyond_fresh.min()
@@ -339,9 +341,12 @@ results["bios"] = bios[["kind", "n_params", "vocab", "used_words", "embedding_sh
 # %% [markdown]
 # **Which names exist must not come for free.** The model's vocabulary is the whole world's: every name word of
 # the pool of $N_0$ names, not only those of its $N$ people. A first edition of this chapter re-indexed the
-# vocabulary to the words its people use (the last row above); then the output layer alone says which name words
-# exist, the name loss $p_1$ drops without the model storing anything, and the name term of $R$ gets bits for free.
-# `R_used_rows` counts parameters as Allen-Zhu & Li do (embedding rows the data uses); `R` counts them all.
+# vocabulary to the words its people use (the last row above). Then the output layer alone says which name words
+# exist: a model could code a name in fewer than $\log_2 N_0$ bits without having stored anything, and the name term
+# of $R$, which charges every name against $\log_2 N_0$, would count that as knowledge. With the pool's vocabulary,
+# $\log_2 N_0$ really is the price of a name for a model that knows none. Below: how much the re-indexing actually
+# gave away here (the name loss of each model), and what it did to $R$. `R_used_rows` counts parameters as
+# Allen-Zhu & Li do (embedding rows the data uses); `R` counts them all, the unused name rows included.
 
 # %%
 pool, used = bios.set_index("kind").loc["bioS"], bios.set_index("kind").loc["bioS, used words only"]
