@@ -224,7 +224,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             # greedy extraction from prefixes of these lengths, judged on the next extract_tokens tokens.
             # max_attack_samples: members (and as many non-members) per run. Claims, besides those against baselines
             # measured in the same run (calibration; the attack on the smallest dataset beats the same attack on two
-            # fresh sets; training sequences are extracted more than fresh ones): max_spearman (F1 against x),
+            # fresh sets; training sequences are extracted more than fresh ones): spearman_level (one-sided Spearman
+            # test that F1 falls with x, and bioS F1 with knowledge per parameter, at this level),
             # max_law_rmse, max_heldout_error (F1 points), min_informative_f1 (lower CI bound where extraction reads
             # zero); the bioS claims (bios_min_top_f1 ...) with None are not made at this scale.
             # bios_widths x bios_people: bioS runs at chapter 3's training budget (its bios_people x bios_exposures
@@ -233,7 +234,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             # extraction rate on held-out people's prefixes at least: template words are predictable for anyone).
             "smoke": dict(
                 extra_models=[[1, 8]], extra_ratios=[6, 12], extra_max_steps=400, heldout_runs=[[1, 12, 6], [1, 8, 24]],
-                prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, max_spearman=0.0,
+                prefix_lens=[2, 4], extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01,
                 max_law_rmse=1.0, max_heldout_error=1.0, min_informative_f1=0.0,
                 require_informative_without_extraction=False, bios_widths=[8, 16], bios_people=[20, 100],
                 bios_measure_people=50, bios_min_top_f1=None, bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
@@ -241,7 +242,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "default": dict(
                 extra_models=[[2, 12], [2, 16]], extra_ratios=[40, 160], extra_max_steps=6000,
                 heldout_runs=[[2, 32, 40], [2, 12, 640]], prefix_lens=[4, 8, 16], extract_tokens=8,
-                max_attack_samples=2000, n_boot=500, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
+                max_attack_samples=2000, n_boot=500, spearman_level=0.01, max_law_rmse=0.05, max_heldout_error=0.08,
                 min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[16, 32, 64], bios_people=[300, 3000, 30000], bios_measure_people=1000,
                 bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
@@ -249,7 +250,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "paper": dict(
                 extra_models=[[2, 64], [4, 128]], extra_ratios=[32, 128, 512], extra_max_steps=200_000,
                 heldout_runs=[[8, 256, 64], [2, 64, 2048]], prefix_lens=[8, 16, 32], extract_tokens=16,
-                max_attack_samples=5000, n_boot=1000, max_spearman=-0.8, max_law_rmse=0.05, max_heldout_error=0.08,
+                max_attack_samples=5000, n_boot=1000, spearman_level=0.01, max_law_rmse=0.05, max_heldout_error=0.08,
                 min_informative_f1=0.55, require_informative_without_extraction=True,
                 bios_widths=[128, 256, 512], bios_people=[100_000, 300_000, 1_000_000], bios_measure_people=10_000,
                 bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,

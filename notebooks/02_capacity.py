@@ -24,7 +24,7 @@
 # the store and takes seconds.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~27 min on 2 CPU cores), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book, 49 min on 2 busy CPU cores), "paper" (a GPU)
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "" means build/<scale>/02_capacity

@@ -24,7 +24,7 @@
 # previous chapters. Models already trained by chapters 2 and 3 are read from the shared store.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~12 min after chapters 2-3), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~14 min after chapters 2-3), "paper" (a GPU)
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "" means build/<scale>/04_precision
