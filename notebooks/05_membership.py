@@ -23,7 +23,7 @@
 # We reproduce §5 of Morris et al. (2025) on the models of chapters 2 and 3, adding the runs it needs.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~16 min after chapters 2-3), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~31 min after chapters 2-3, on a busy machine), "paper" (a GPU)
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "" means build/<scale>/05_membership
