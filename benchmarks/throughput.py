@@ -9,7 +9,7 @@ FLOPs of a training step are counted as 6 · (non-embedding parameters + V·d fo
 token, plus the attention scores (6 · 2 · L · T · d per token for forward and backward of QKᵀ and AV),
 the usual transformer estimate (Kaplan et al. 2020), with T the mean context length.
 
-Stacking (memcap.stacked): tokens per second of K models trained at once in one process against one model
+Stacking (memcap.engine.stacked): tokens per second of K models trained at once in one process against one model
 alone, both on one thread; a ratio above 1 means stacking pays per CPU-second at that size, and the last line
 prints the largest size where it did (the value to pass as ``run_sweep(..., stack_max_params=...)``).
 """
@@ -23,11 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from memcap.capacity import uniform_sequences
+from memcap.data.uniform import uniform_sequences
 from memcap.model import GPT, GPTConfig
-from memcap.stacked import train_stacked
-from memcap.sweep import CapacityRun, execute_run, run_sweep
-from memcap.train import TrainConfig, train
+from memcap.engine.stacked import train_stacked
+from memcap.engine.measure import execute_run
+from memcap.engine.runs import CapacityRun
+from memcap.engine.sweep import run_sweep
+from memcap.engine.train import TrainConfig, train
 
 
 def matmul_flops_per_second(n: int = 1024, repeats: int = 20) -> float:

@@ -24,10 +24,10 @@
 # off two models' code lengths.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper" (larger enumerations)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper" (larger)
 seed = 0  # every random draw in the chapter derives from it
-device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"; this chapter computes on the CPU with numpy
-output_dir = ""  # where results.json goes; "" means build/<scale>/01_memorization
+device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps" (this chapter uses numpy)
+output_dir = ""  # where results.json goes; "": build/<scale>/01_memorization
 
 # %%
 import math
@@ -37,28 +37,32 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-import memcap.chapters
-from memcap import coding, information, markov, memorization, shannon
+from memcap.book import start
+from memcap.data import markov
+from memcap.measures import memorization
+from memcap.theory import coding, information, shannon
 
-run = memcap.chapters.start("01_memorization", scale=scale, seed=seed, device=device, output_dir=output_dir)
-preset = run.preset
-sns.set_theme(style="whitegrid", context="notebook")
-results = {}
-print(run.chapter.title, "|", run.scale, dict(preset), "| device:", run.device)
+run = start("01_memorization", scale=scale, seed=seed, device=device,
+            output_dir=output_dir)
+preset, results = run.preset, run.results
+run.settings()
 
 # %% [markdown]
 # ## 1. Entropy, by hand and by the package
 #
 # The entropy of a distribution $p$ is $H(p) = -\sum_x p(x)\log_2 p(x)$ bits: the average length of the best code
 # for a draw from $p$. For a uniform distribution over $V$ symbols every code word needs $\log_2 V$ bits.
-# We compute it by hand with numpy, then with `memcap.information.entropy`, and check they agree.
+# We compute it by hand with numpy, then with `memcap.theory.information.entropy`, and check they agree.
 
 # %%
 V = 2048  # Morris et al.'s vocabulary size
 p_uniform = np.full(V, 1 / V)
 by_hand = -(p_uniform * np.log2(p_uniform)).sum()
 by_package = information.entropy(p_uniform)
-print(f"H(uniform over {V}) by hand = {by_hand:.6f} bits, by memcap = {by_package:.6f} bits, log2 V = {math.log2(V):.6f}")
+print(
+    f"H(uniform over {V}) by hand = {by_hand:.6f} bits, by memcap = {by_package:.6f} "
+    f"bits, log2 V = {math.log2(V):.6f}"
+)
 assert abs(by_hand - math.log2(V)) < 1e-9 and abs(by_package - math.log2(V)) < 1e-9
 
 # %% [markdown]
@@ -68,10 +72,14 @@ assert abs(by_hand - math.log2(V)) < 1e-9 and abs(by_package - math.log2(V)) < 1
 
 # %%
 eps = 0.1
-p_xy = np.array([[0.5 * (1 - eps), 0.5 * eps], [0.5 * eps, 0.5 * (1 - eps)]])  # rows X, columns Y
+# rows X, columns Y
+p_xy = np.array([[0.5 * (1 - eps), 0.5 * eps], [0.5 * eps, 0.5 * (1 - eps)]])
 h_eps = -(eps * math.log2(eps) + (1 - eps) * math.log2(1 - eps))
 mi = information.mutual_information(p_xy)
-print(f"I(X;Y) for a channel with flip probability {eps}: {mi:.4f} bits (closed form 1 - h(eps) = {1 - h_eps:.4f})")
+print(
+    f"I(X;Y) for a channel with flip probability {eps}: {mi:.4f} bits (closed form 1 - "
+    f"h(eps) = {1 - h_eps:.4f})"
+)
 assert abs(mi - (1 - h_eps)) < 1e-12
 results["bsc_mutual_information_bits"] = mi
 
@@ -106,8 +114,7 @@ coins = ((0.9, 0.1), (0.5, 0.5), (0.1, 0.9))  # P(tails), P(heads) for each coin
 prior = (1 / 3, 1 / 3, 1 / 3)
 memory = 3  # tosses kept verbatim by memorize_first
 learners = {
-    "memorize_all": shannon.memorize_all,
-    "count_symbols": shannon.count_symbols,
+    "memorize_all": shannon.memorize_all, "count_symbols": shannon.count_symbols,
     "map_estimate": shannon.map_estimate(coins, prior),
     f"memorize_first({memory})": shannon.memorize_first(memory, coins, prior),
 }
@@ -117,15 +124,10 @@ for name, learner in learners.items():
         m = shannon.shannon_memorization(coins, prior, n, learner)
         rows.append(
             dict(
-                learner=name,
-                n=n,
-                H_X=m.entropy_x_bits,
-                mem=m.total_bits,
-                mem_U=m.unintended_bits,
-                mem_I=m.generalization_bits,
+                learner=name, n=n, H_X=m.entropy_x_bits, mem=m.total_bits,
+                mem_U=m.unintended_bits, mem_I=m.generalization_bits,
                 I_theta_model=m.theta_model_information_bits,
-                sum_mem_U_i=m.per_sample_sum_bits,
-                H_model=m.entropy_model_bits,
+                sum_mem_U_i=m.per_sample_sum_bits, H_model=m.entropy_model_bits,
             )
         )
 toy = pd.DataFrame(rows)
@@ -140,17 +142,26 @@ toy[toy.n == preset.n_max].round(3)
 tol = 1e-9
 assert (toy.sum_mem_U_i <= toy.mem_U + tol).all(), "super-additivity lower side broken"
 assert (toy.mem_U <= toy.H_model + tol).all(), "super-additivity upper side broken"
-assert np.allclose(toy.mem_I, toy.I_theta_model, atol=1e-9), "mem_I must equal I(Theta; model)"
+assert np.allclose(toy.mem_I, toy.I_theta_model, atol=1e-9), (
+    "mem_I must equal I(Theta; model)"
+)
 verbatim = toy[toy.learner == "memorize_all"]
 assert np.allclose(verbatim.mem, verbatim.H_X), "storing X verbatim must memorize H(X)"
 gap = (toy.mem_U - toy.sum_mem_U_i)[toy.n > 1]
-print(f"Proposition 1 holds on all {len(toy)} (learner, n) pairs; "
-      f"the per-sample sum falls short of mem_U by up to {gap.max():.2f} bits")
+print(
+    f"Proposition 1 holds on all {len(toy)} (learner, n) pairs; "
+    f"the per-sample sum falls short of mem_U by up to {gap.max():.2f} bits"
+)
 
 # %%
-long = toy.melt(id_vars=["learner", "n"], value_vars=["mem", "mem_U", "mem_I"], var_name="quantity", value_name="bits")
-g = sns.relplot(data=long, x="n", y="bits", hue="quantity", col="learner", kind="line", marker="o",
-                col_wrap=2, height=3.2, aspect=1.3, facet_kws=dict(sharey=False))
+long = toy.melt(
+    id_vars=["learner", "n"], value_vars=["mem", "mem_U", "mem_I"], var_name="quantity",
+    value_name="bits",
+)
+g = sns.relplot(
+    data=long, x="n", y="bits", hue="quantity", col="learner", kind="line", marker="o",
+    col_wrap=2, height=3.2, aspect=1.3, facet_kws=dict(sharey=False),
+)
 for ax, name in zip(g.axes.flat, learners):
     sub = toy[toy.learner == name]
     ax.plot(sub.n, sub.H_X, "k--", lw=1, label="H(X)")
@@ -174,25 +185,41 @@ h_theta = math.log2(3)
 last = toy[toy.n == preset.n_max].set_index("learner")
 map_row = last.loc["map_estimate"]
 first_row = last.loc[f"memorize_first({memory})"]
-h_toss_given_theta = float(np.mean([information.entropy(c) for c in coins]))  # H(X_1 | Theta)
+# H(X_1 | Theta)
+h_toss_given_theta = float(np.mean([information.entropy(c) for c in coins]))
 plateau_low = memory * h_toss_given_theta
-print(f"n = {preset.n_max}: MAP learner mem_I = {map_row.mem_I:.3f} bits of H(Theta) = {h_theta:.3f}; "
-      f"mem_U = {map_row.mem_U:.3f} bits")
-print(f"fixed memory of {memory} tosses: mem_U = {first_row.mem_U:.3f} bits, "
-      f"between {plateau_low:.3f} (the tosses) and {plateau_low + h_theta:.3f} (plus the coin)")
+print(
+    f"n = {preset.n_max}: MAP learner mem_I = {map_row.mem_I:.3f} bits of H(Theta) = "
+    f"{h_theta:.3f}; "
+    f"mem_U = {map_row.mem_U:.3f} bits"
+)
+print(
+    f"fixed memory of {memory} tosses: mem_U = {first_row.mem_U:.3f} bits, "
+    f"between {plateau_low:.3f} (the tosses) and {plateau_low + h_theta:.3f} (plus "
+    "the coin)"
+)
 map_curve = toy[toy.learner == "map_estimate"]
-print(f"MAP learner: mem_U peaks at {map_curve.mem_U.max():.3f} bits (n = {int(map_curve.n[map_curve.mem_U.idxmax()])})")
-assert (np.diff(map_curve.mem_I) > 0).all(), "the MAP learner's generalization must grow with n"
-assert map_row.mem_I > 0.5 * h_theta, "at n_max the MAP learner should know more than half of H(Theta)"
-assert map_row.mem_U < 0.75 * map_curve.mem_U.max(), "the MAP learner's unintended memorization must fall"
+print(
+    f"MAP learner: mem_U peaks at {map_curve.mem_U.max():.3f} bits (n = "
+    f"{int(map_curve.n[map_curve.mem_U.idxmax()])})"
+)
+assert (np.diff(map_curve.mem_I) > 0).all(), (
+    "the MAP learner's generalization must grow with n"
+)
+assert map_row.mem_I > 0.5 * h_theta, (
+    "at n_max the MAP learner should know more than half of H(Theta)"
+)
+assert map_row.mem_U < 0.75 * map_curve.mem_U.max(), (
+    "the MAP learner's unintended memorization must fall"
+)
 assert plateau_low - tol <= first_row.mem_U <= plateau_low + h_theta + tol
 verbatim_growth = np.diff(verbatim.mem_U)
-assert (verbatim_growth > 0).all(), "verbatim unintended memorization must grow with every toss"
+assert (verbatim_growth > 0).all(), (
+    "verbatim unintended memorization must grow with every toss"
+)
 results.update(
-    toy_n_max=preset.n_max,
-    toy_map_peak_unintended_bits=map_curve.mem_U.max(),
-    toy_map_generalization_bits=map_row.mem_I,
-    toy_map_unintended_bits=map_row.mem_U,
+    toy_n_max=preset.n_max, toy_map_peak_unintended_bits=map_curve.mem_U.max(),
+    toy_map_generalization_bits=map_row.mem_I, toy_map_unintended_bits=map_row.mem_U,
     toy_fixed_memory_unintended_bits=first_row.mem_U,
     toy_verbatim_unintended_bits=last.loc["memorize_all"].mem_U,
     toy_max_superadditivity_gap_bits=gap.max(),
@@ -211,7 +238,9 @@ results.update(
 # under the chain's uniform start distribution, like every other symbol (memcap's convention everywhere).
 
 # %%
-source = markov.MarkovSource.random(preset.markov_vocab, concentration=0.3, rng=run.rng(1))
+source = markov.MarkovSource.random(
+    preset.markov_vocab, concentration=0.3, rng=run.rng(1)
+)
 coded = source.sample(preset.coded_sequences, preset.markov_length, run.rng(2))
 ideal_bits = source.code_length_bits(coded)
 code_bits, round_trips = [], 0
@@ -221,8 +250,12 @@ for x in coded.tolist():
     code_bits.append(code.n_bits)
 code_bits = np.array(code_bits)
 overhead = code_bits - ideal_bits
-print(f"{len(coded)} sequences of {preset.markov_length} symbols: exact round trips {round_trips}/{len(coded)}; "
-      f"arithmetic code minus -log2 p(x): mean {overhead.mean():+.2f}, max {overhead.max():+.2f} bits")
+print(
+    f"{len(coded)} sequences of {preset.markov_length} symbols: exact round trips "
+    f"{round_trips}/{len(coded)}; "
+    f"arithmetic code minus -log2 p(x): mean {overhead.mean():+.2f}, max "
+    f"{overhead.max():+.2f} bits"
+)
 assert round_trips == len(coded)
 assert overhead.max() <= 2 + 1e-3 and overhead.min() >= 0 - 1e-3
 
@@ -234,13 +267,23 @@ assert overhead.max() <= 2 + 1e-3 and overhead.min() >= 0 - 1e-3
 # %%
 stream = coded.ravel()
 L = preset.markov_length
-within_sequence = lambda prefix: source(prefix[len(prefix) - len(prefix) % L :])  # restart at each sequence
+# restart at each sequence
+within_sequence = lambda prefix: source(prefix[len(prefix) - len(prefix) % L :])
 compare = pd.DataFrame(
     [
-        ("arithmetic coder, true model", coding.encode(stream.tolist(), within_sequence).n_bits),
+        (
+            "arithmetic coder, true model",
+            coding.encode(stream.tolist(), within_sequence).n_bits,
+        ),
         ("-log2 p(x), true model", float(ideal_bits.sum())),
-        ("uniform code, log2 V per symbol", stream.size * math.log2(preset.markov_vocab)),
-        *[(name, coding.compressed_bits(stream, name)) for name in ("gzip", "bz2", "lzma")],
+        (
+            "uniform code, log2 V per symbol",
+            stream.size * math.log2(preset.markov_vocab),
+        ),
+        *[
+            (name, coding.compressed_bits(stream, name))
+            for name in ("gzip", "bz2", "lzma")
+        ],
     ],
     columns=["code", "bits"],
 )
@@ -248,11 +291,13 @@ compare["bits per symbol"] = compare.bits / stream.size
 display(compare.round(3))
 ac_bits = compare.bits.iloc[0]
 best_general = compare.bits.iloc[3:].min()
-print(f"the model-driven code is {best_general / ac_bits:.2f}x shorter than the best general-purpose compressor")
+print(
+    f"the model-driven code is {best_general / ac_bits:.2f}x shorter than the best "
+    "general-purpose compressor"
+)
 assert ac_bits < best_general and ac_bits < compare.bits.iloc[2]
 results.update(
-    arithmetic_round_trips=round_trips,
-    arithmetic_max_overhead_bits=overhead.max(),
+    arithmetic_round_trips=round_trips, arithmetic_max_overhead_bits=overhead.max(),
     arithmetic_bits_per_symbol=ac_bits / stream.size,
     best_general_compressor_bits_per_symbol=best_general / stream.size,
 )
@@ -276,22 +321,35 @@ held_out = source.sample(preset.train_sequences, preset.markov_length, run.rng(4
 ref_train, ref_held = source.code_length_bits(train), source.code_length_bits(held_out)
 rows, models = [], {}
 for order in (1, 2, 4):
-    model = markov.NGramModel(order=order, vocab_size=preset.markov_vocab, alpha=0.01).fit(train)
+    model = markov.NGramModel(
+        order=order, vocab_size=preset.markov_vocab, alpha=0.01
+    ).fit(train)
     models[order] = model
-    for split, data, ref in (("train", train, ref_train), ("held-out", held_out, ref_held)):
+    for split, data, ref in (
+        ("train", train, ref_train), ("held-out", held_out, ref_held),
+    ):
         bits = model.code_length_bits(data)
         mem_u = memorization.unintended_memorization_bits(bits, ref)
-        rows.append(dict(order=order, split=split, code_bits_per_seq=bits.mean(), ref_bits_per_seq=ref.mean(),
-                         mem_U_per_seq=mem_u.mean(), mem_U_total=mem_u.sum()))
+        rows.append(
+            dict(
+                order=order, split=split, code_bits_per_seq=bits.mean(),
+                ref_bits_per_seq=ref.mean(), mem_U_per_seq=mem_u.mean(),
+                mem_U_total=mem_u.sum(),
+            )
+        )
 mem_table = pd.DataFrame(rows)
 mem_table.round(2)
 
 # %%
 per_seq = []
 for split, data, ref in (("train", train, ref_train), ("held-out", held_out, ref_held)):
-    mem_u = memorization.unintended_memorization_bits(models[4].code_length_bits(data), ref)
+    mem_u = memorization.unintended_memorization_bits(
+        models[4].code_length_bits(data), ref
+    )
     per_seq += [dict(split=split, mem_U_bits=v) for v in mem_u]
-ax = sns.histplot(data=pd.DataFrame(per_seq), x="mem_U_bits", hue="split", bins=30, element="step")
+ax = sns.histplot(
+    data=pd.DataFrame(per_seq), x="mem_U_bits", hue="split", bins=30, element="step"
+)
 ax.set_xlabel("unintended memorization per sequence (bits)")
 ax.set_ylabel("sequences")
 plt.show()
@@ -303,11 +361,18 @@ plt.show()
 
 # %%
 mt = mem_table.set_index(["order", "split"])
-mem4_train, mem4_held = mt.loc[(4, "train"), "mem_U_per_seq"], mt.loc[(4, "held-out"), "mem_U_per_seq"]
+mem4_train, mem4_held = (
+    mt.loc[(4, "train"), "mem_U_per_seq"], mt.loc[(4, "held-out"), "mem_U_per_seq"],
+)
 mem1_train = mt.loc[(1, "train"), "mem_U_per_seq"]
-print(f"order 4: {mem4_train:.1f} bits per training sequence vs {mem4_held:.2f} per held-out sequence; "
-      f"order 1: {mem1_train:.2f} bits per training sequence")
-assert mem4_train > 10 * max(mem4_held, 0.1), "the memorizing model must stand out on its training data"
+print(
+    f"order 4: {mem4_train:.1f} bits per training sequence vs {mem4_held:.2f} per "
+    "held-out sequence; "
+    f"order 1: {mem1_train:.2f} bits per training sequence"
+)
+assert mem4_train > 10 * max(mem4_held, 0.1), (
+    "the memorizing model must stand out on its training data"
+)
 assert mem1_train < mem4_train / 5, "the order-1 model can only generalize"
 results.update(
     mem_u_order4_train_bits_per_seq=mem4_train,
@@ -330,10 +395,17 @@ mixture = memorization.mixture_code_length_bits(model_bits, ref_train)
 assert np.all(mixture >= joint - 1e-9) and np.all(mixture <= joint + 1 + 1e-9)
 x0 = train[0].tolist()
 code0 = coding.encode(x0, models[4])
-print(f"mixture minus pointwise-max code length: at most {np.max(mixture - joint):.3f} bits; "
-      f"first training sequence: -log2 p = {model_bits[0]:.1f} bits, arithmetic code {code0.n_bits} bits "
-      f"(the oracle needs {ref_train[0]:.1f})")
-assert coding.decode(code0, len(x0), models[4]) == x0 and code0.n_bits <= model_bits[0] + 2 + 1e-3
+print(
+    f"mixture minus pointwise-max code length: at most {np.max(mixture - joint):.3f} "
+    "bits; "
+    f"first training sequence: -log2 p = {model_bits[0]:.1f} bits, arithmetic code "
+    f"{code0.n_bits} bits "
+    f"(the oracle needs {ref_train[0]:.1f})"
+)
+assert (
+    coding.decode(code0, len(x0), models[4]) == x0
+    and code0.n_bits <= model_bits[0] + 2 + 1e-3
+)
 results["mixture_max_extra_bits"] = float(np.max(mixture - joint))
 
 # %% [markdown]
@@ -361,7 +433,7 @@ print(f"results written to {run.output_dir}")
 # ### Exercise 1 (2 points): mutual information by hand
 #
 # For the joint distribution below, compute $I(X;Y) = \sum_{x,y} p(x,y)\log_2 \frac{p(x,y)}{p(x)p(y)}$ with numpy
-# only, as a float named `mi_by_hand`. The graded cell compares it with `memcap.information.mutual_information`.
+# only, as a float named `mi_by_hand`. The graded cell compares it with `memcap.theory.information.mutual_information`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 joint = np.array([[0.4, 0.1], [0.1, 0.4]])  # rows X, columns Y
@@ -375,7 +447,8 @@ print(f"I(X;Y) = {mi_by_hand:.4f} bits")
 assert isinstance(mi_by_hand, float)
 assert math.isclose(mi_by_hand, information.mutual_information(joint), rel_tol=1e-9)
 ### BEGIN HIDDEN TESTS
-# the joint is a binary symmetric channel flipping a fair bit with probability 0.2: I = 1 - h(0.2)
+# the joint is a binary symmetric channel flipping a fair bit with probability 0.2: I =
+# 1 - h(0.2)
 assert math.isclose(mi_by_hand, 1 - information.entropy([0.2, 0.8]), rel_tol=1e-9)
 ### END HIDDEN TESTS
 
@@ -390,19 +463,27 @@ assert math.isclose(mi_by_hand, 1 - information.entropy([0.2, 0.8]), rel_tol=1e-
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 map_learner = learners["map_estimate"]
 ### BEGIN SOLUTION
-leaky = shannon.shannon_memorization(coins, prior, preset.n_max, lambda x: (map_learner(x), sum(x) % 2))
-# Not exactly one bit: for the biased coins the parity is predictable in part from the coin (and from the MAP
-# choice, which depends on the number of heads), so it carries a little less than a fair bit of new information.
+leaky = shannon.shannon_memorization(
+    coins, prior, preset.n_max, lambda x: (map_learner(x), sum(x) % 2)
+)
+# Not exactly one bit: for the biased coins the parity is predictable in part from the
+# coin (and from the MAP choice, which depends on the number of heads), so it carries a
+# little less than a fair bit of new information.
 ### END SOLUTION
 parity_bits = leaky.unintended_bits - map_row.mem_U
-print(f"the parity adds {parity_bits:.3f} bits of unintended memorization at n = {preset.n_max}")
+print(
+    f"the parity adds {parity_bits:.3f} bits of unintended memorization at n = "
+    f"{preset.n_max}"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 assert leaky.n == preset.n_max
 assert 0 < parity_bits <= 1 + 1e-9, "one parity bit can add at most one bit"
 assert leaky.total_bits >= map_row.mem - 1e-9, "keeping more cannot memorize less"
 ### BEGIN HIDDEN TESTS
-check = shannon.shannon_memorization(coins, prior, preset.n_max, lambda x: (learners["map_estimate"](x), sum(x) % 2))
+check = shannon.shannon_memorization(
+    coins, prior, preset.n_max, lambda x: (learners["map_estimate"](x), sum(x) % 2)
+)
 assert math.isclose(leaky.unintended_bits, check.unintended_bits, rel_tol=1e-9)
 assert parity_bits < 1
 ### END HIDDEN TESTS
@@ -418,24 +499,38 @@ assert parity_bits < 1
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 fresh = source.sample(10 * preset.train_sequences, preset.markov_length, run.rng(5))
 ### BEGIN SOLUTION
-weak_reference = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
+weak_reference = markov.NGramModel(
+    order=0, vocab_size=preset.markov_vocab, alpha=0.01
+).fit(fresh)
 weak_train, weak_held = (
-    float(memorization.unintended_memorization_bits(models[4].code_length_bits(x), weak_reference.code_length_bits(x)).mean())
+    float(
+        memorization.unintended_memorization_bits(
+            models[4].code_length_bits(x), weak_reference.code_length_bits(x)
+        ).mean()
+    )
     for x in (train, held_out)
 )
-# A reference that knows less of the source lets the model's *generalization* pass for memorization: even held-out
-# sequences, which the model never saw, now show unintended memorization. An order-1 reference fitted on this much
-# data is nearly the true source, which is itself an order-1 Markov chain.
+# A reference that knows less of the source lets the model's *generalization* pass for
+# memorization: even held-out sequences, which the model never saw, now show unintended
+# memorization. An order-1 reference fitted on this much data is nearly the true source,
+# which is itself an order-1 Markov chain.
 ### END SOLUTION
-print(f"order-0 reference: {weak_train:.1f} bits per training sequence, {weak_held:.1f} per held-out one "
-      f"(true-source reference: {mem4_train:.1f} and {mem4_held:.2f})")
+print(
+    f"order-0 reference: {weak_train:.1f} bits per training sequence, {weak_held:.1f} "
+    "per held-out one "
+    f"(true-source reference: {mem4_train:.1f} and {mem4_held:.2f})"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 assert np.isfinite(weak_train) and np.isfinite(weak_held)
 assert weak_train > weak_held, "the model must still stand out on its own training data"
 ### BEGIN HIDDEN TESTS
 ref0 = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
-held_check = memorization.unintended_memorization_bits(models[4].code_length_bits(held_out), ref0.code_length_bits(held_out))
+held_check = memorization.unintended_memorization_bits(
+    models[4].code_length_bits(held_out), ref0.code_length_bits(held_out)
+)
 assert math.isclose(weak_held, float(held_check.mean()), rel_tol=1e-9)
-assert weak_held > mem4_held and weak_train > mem4_train, "a weaker reference counts generalization as memorization"
+assert weak_held > mem4_held and weak_train > mem4_train, (
+    "a weaker reference counts generalization as memorization"
+)
 ### END HIDDEN TESTS

@@ -20,15 +20,15 @@
 # says whether the data can call it linear).
 #
 # This chapter reproduces §3 of Morris et al. (2025) at the scale of two CPU cores. Every model is trained by
-# `memcap.sweep` and stored under a key of its full configuration, so a second run of this chapter only reads
+# `memcap.engine.sweep` and stored under a key of its full configuration, so a second run of this chapter only reads
 # the store and takes seconds.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, 49 min on 2 busy CPU cores), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
-output_dir = ""  # where results.json goes; "" means build/<scale>/02_capacity
-store_dir = ""  # the run store shared by the chapters; "" means build/store
+output_dir = ""  # where results.json goes; "": build/<scale>/02_capacity
+store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import math
@@ -39,18 +39,18 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-import memcap.chapters
-from memcap import capacity, claims, sweep
+from memcap import papers
+from memcap.book import start
+from memcap.data import uniform
+from memcap.engine import frames, sweep
+from memcap.engine.train import gain_during_decay
+from memcap.measures import capacity, claims
 from memcap.model import GPT, GPTConfig
-from memcap.train import gain_during_decay as train_gain_during_decay
 
-run = memcap.chapters.start("02_capacity", scale=scale, seed=seed, device=device, output_dir=output_dir)
-store = memcap.chapters.open_store(store_dir)
-p = run.preset
-sns.set_theme(style="whitegrid", context="notebook")
-results = {}
-print(run.chapter.title, "|", run.scale, "| device:", run.device, "| store:", store.root)
-dict(p)
+run = start("02_capacity", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
+p, sw, store, results = run.preset, run.preset.sweep, run.store, run.results
+run.settings()
 
 # %% [markdown]
 # ## 1. Data with a known number of bits
@@ -65,13 +65,20 @@ dict(p)
 # $\log_2 V$ for it, exactly as the uniform reference does.
 
 # %%
-V, S = p.vocab_size, p.seq_len
-sample = capacity.uniform_sequences(2000, S, V, torch.Generator().manual_seed(seed))
+V, S = sw.vocab_size, sw.seq_len
+sample = uniform.uniform_sequences(2000, S, V, torch.Generator().manual_seed(seed))
 counts = np.bincount(sample.numpy().ravel(), minlength=V)
-empirical = -(counts / counts.sum() * np.log2(np.where(counts > 0, counts / counts.sum(), 1))).sum()
-print(f"V = {V}: empirical entropy of {counts.sum():,} tokens = {empirical:.3f} bits/token; log2 V = {math.log2(V):.3f}")
-print(f"one sequence of S = {S} tokens holds {S * math.log2(V):.0f} bits; "
-      f"1000 sequences hold {capacity.dataset_entropy_bits(1000, S, V):,.0f} bits")
+empirical = -(
+    counts / counts.sum() * np.log2(np.where(counts > 0, counts / counts.sum(), 1))
+).sum()
+print(
+    f"V = {V}: empirical entropy of {counts.sum():,} tokens = {empirical:.3f} "
+    f"bits/token; log2 V = {math.log2(V):.3f}"
+)
+print(
+    f"one sequence of S = {S} tokens holds {S * math.log2(V):.0f} bits; "
+    f"1000 sequences hold {uniform.dataset_entropy_bits(1000, S, V):,.0f} bits"
+)
 assert abs(empirical - math.log2(V)) < 0.02 * math.log2(V)
 
 # %% [markdown]
@@ -83,18 +90,28 @@ assert abs(empirical - math.log2(V)) < 0.02 * math.log2(V)
 # two LayerNorms; then the token and position tables and the final LayerNorm. We check the formula against the
 # model's own count and against the paper's Table 1.
 
+
 # %%
 def formula(L, d, V, S):
     return L * (12 * d * d + 13 * d) + V * d + S * d + 2 * d
 
 
 checks = []
-for L, d, V_, S_ in [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)] + [(L, w, V, S) for L, w in p.models]:
+for L, d, V_, S_ in [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)] + [
+    (m.n_layer, m.width, V, S) for m in sw.models
+]:
     cfg = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L, d_model=d)
     counted = sum(t.numel() for t in GPT(cfg).parameters())
-    checks.append(dict(L=L, d=d, V=V_, S=S_, formula=formula(L, d, V_, S_), model=counted, config=cfg.n_params))
+    checks.append(
+        dict(
+            L=L, d=d, V=V_, S=S_, formula=formula(L, d, V_, S_), model=counted,
+            config=cfg.n_params,
+        )
+    )
 checks = pd.DataFrame(checks)
-assert (checks.formula == checks.model).all() and (checks.formula == checks.config).all()
+assert (checks.formula == checks.model).all() and (
+    checks.formula == checks.config
+).all()
 checks
 
 # %% [markdown]
@@ -110,29 +127,58 @@ checks
 # rule ended each run.
 
 # %%
-runs = [sweep.preset_run(p, V, S, L, w, ratio, data_seed=seed, init_seed=seed)
-        for L, w in p.models for ratio in p.dataset_bits_per_param]
-pd.DataFrame([dict(model=sweep.model_label(r.model), params=r.model.n_params, heads=r.model.n_head, N=r.n_sequences,
-                   dataset_bits=r.dataset_bits, lr=r.train.lr) for r in runs])
+runs = sw.grid(data_seed=seed, init_seed=seed)  # every model on every dataset size
+pd.DataFrame(
+    [
+        dict(
+            model=frames.model_label(r.model), params=r.model.n_params,
+            heads=r.model.n_head, N=r.n_sequences, dataset_bits=r.dataset_bits,
+            lr=r.train.lr,
+        )
+        for r in runs
+    ]
+)
 
 # %%
-# Sections 7 and 8 need a few more runs: a schedule comparison and configurations held out of the fit.
-# One sweep trains them all at once, so both cores stay busy; later sections read them from the store.
+# Sections 7 and 8 need a few more runs: a schedule comparison and configurations held
+# out of the fit.
+# One sweep trains them all at once, so both cores stay busy; later sections read them
+# from the store.
 probe_runs = {
-    "warm-up, constant, decay at plateau": sweep.preset_run(p, V, S, *p.schedule_probe, seed, seed),
-    "cosine over the step cap": sweep.preset_run(p, V, S, *p.schedule_probe, seed, seed, schedule="cosine"),
+    "warm-up, constant, decay at plateau": sw.run(
+        *p.schedule_probe, data_seed=seed, init_seed=seed
+    ),
+    "cosine over the step cap": sw.run(
+        *p.schedule_probe, data_seed=seed, init_seed=seed, schedule="cosine"
+    ),
 }
-# Held-out runs stop only by the plateau rule (step cap max_steps): a run cut short by an epoch-based cap would read
-# as a capacity shortfall and blame the prediction for the trainer's budget.
-held_runs = [sweep.preset_run(p, V_, S_, L, w, ratio, data_seed=seed + 1, init_seed=seed, max_steps=p.max_steps)
-             for V_, S_, L, w, ratio in p.prediction_configs]
-# the smallest models train `stack` at a time in one process, where the throughput benchmark found it pays
-report = sweep.run_sweep(runs + list(probe_runs.values()) + held_runs, store, device=run.device, stack=p.stack,
-                         stack_max_params=p.stack_max_params)
-frame = sweep.to_frame(runs, report.metrics[: len(runs)])
-print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
-frame[["model", "n_params", "n_sequences", "dataset_bits", "memorized_bits", "bits_per_param", "steps", "seconds",
-       "stop_reason"]].round(2)
+# Held-out runs stop only by the plateau rule (step cap max_steps): a run cut short by
+# an epoch-based cap would read as a capacity shortfall and blame the prediction for the
+# trainer's budget.
+held_runs = [
+    sw.run(
+        c.n_layer, c.width, c.bits_per_param, vocab_size=c.vocab_size,
+        seq_len=c.seq_len, data_seed=seed + 1, init_seed=seed, max_steps=sw.max_steps,
+    )
+    for c in p.prediction_configs
+]
+# the smallest models train `stack` at a time in one process, where the throughput
+# benchmark found it pays
+report = sweep.run_sweep(
+    runs + list(probe_runs.values()) + held_runs, store, device=run.device,
+    stack=sw.stack, stack_max_params=sw.stack_max_params,
+)
+frame = frames.to_frame(runs, report.metrics[: len(runs)])
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
+frame[
+    [
+        "model", "n_params", "n_sequences", "dataset_bits", "memorized_bits",
+        "bits_per_param", "steps", "seconds", "stop_reason",
+    ]
+].round(2)
 
 # %% [markdown]
 # ## 4. Memorization plateaus at capacity
@@ -146,16 +192,33 @@ frame[["model", "n_params", "n_sequences", "dataset_bits", "memorized_bits", "bi
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
 base["stored_beyond_fresh"] = claims.stored_beyond_fresh(frame)
-display(base[["model", "n_sequences", "untrained_bits_per_token", "log2_vocab", "calibration_error",
-              "memorized_bits_per_sequence", "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
+display(
+    base[
+        [
+            "model", "n_sequences", "untrained_bits_per_token", "log2_vocab",
+            "calibration_error", "memorized_bits_per_sequence",
+            "fresh_memorized_bits_per_sequence", "stored_beyond_fresh",
+        ]
+    ].round(3)
+)
 smallest = base.loc[base.groupby("model").dataset_bits.idxmin()]
 learned = smallest.stored_beyond_fresh.min()
-print(f"calibration: untrained models code at log2 V within {base.calibration_error.abs().max():.2%}")
-print(f"smallest datasets: each model stores at least {learned:.1%} of the memorizable bits per sequence beyond what "
-      f"it stores of a fresh sequence (at most nothing: fresh uniform data cannot be coded below log2 V a token)")
+print(
+    "calibration: untrained models code at log2 V within "
+    f"{base.calibration_error.abs().max():.2%}"
+)
+print(
+    f"smallest datasets: each model stores at least {learned:.1%} of the memorizable "
+    "bits per sequence beyond what "
+    "it stores of a fresh sequence (at most nothing: fresh uniform data cannot be "
+    "coded below log2 V a token)"
+)
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert learned >= p.min_stored_fraction_small, "claim: a model stores its small dataset, not fresh data"
-# sanity check, not a finding (it holds for any model): no model stores more bits than the data hold
+assert learned >= p.min_stored_fraction_small, (
+    "claim: a model stores its small dataset, not fresh data"
+)
+# sanity check, not a finding (it holds for any model): no model stores more bits than
+# the data hold
 assert (frame.memorized_bits <= frame.dataset_bits + 1e-6).all()
 
 # %% [markdown]
@@ -168,12 +231,17 @@ assert (frame.memorized_bits <= frame.dataset_bits + 1e-6).all()
 # %%
 caps = capacity.capacity_by_model(frame, tolerance=p.plateau_tolerance)
 fig, ax = plt.subplots(figsize=(7, 4.5))
-sns.lineplot(data=frame, x="dataset_bits", y="memorized_bits", hue="model", marker="o", ax=ax)
+sns.lineplot(
+    data=frame, x="dataset_bits", y="memorized_bits", hue="model", marker="o", ax=ax
+)
 lim = np.array([frame.dataset_bits.min(), frame.dataset_bits.max()])
 ax.plot(lim, lim, "k--", lw=1, label="H(X): everything stored")
 for c, color in zip(caps.itertuples(), sns.color_palette()):
     ax.axhline(c.capacity_bits, color=color, lw=0.8, ls=":")
-ax.set(xscale="log", yscale="log", xlabel="dataset size H(X) (bits)", ylabel="memorized bits")
+ax.set(
+    xscale="log", yscale="log", xlabel="dataset size H(X) (bits)",
+    ylabel="memorized bits",
+)
 ax.legend(fontsize=8)
 plt.show()
 
@@ -192,18 +260,30 @@ plt.show()
 # percent are slow growth or noise of training length, more dataset sizes and longer runs would tell.
 
 # %%
-raw_clipped = frame[["model", "n_sequences", "dataset_bits", "memorized_bits", "memorized_bits_clipped"]].copy()
-raw_clipped["clipped_minus_raw_percent"] = 100 * (raw_clipped.memorized_bits_clipped / raw_clipped.memorized_bits - 1)
+raw_clipped = frame[
+    ["model", "n_sequences", "dataset_bits", "memorized_bits", "memorized_bits_clipped"]
+].copy()
+raw_clipped["clipped_minus_raw_percent"] = 100 * (
+    raw_clipped.memorized_bits_clipped / raw_clipped.memorized_bits - 1
+)
 display(raw_clipped.round(2))
 display(caps.round(3))
 plateau_models = int(caps.plateau_established.sum())
-print(f"plateau established (a larger dataset within {p.plateau_tolerance:.0%} of the maximum): "
-      f"{plateau_models} of {len(caps)} models")
-print(f"curve flattened (the largest dataset past capacity gains less than {p.plateau_tolerance:.0%} over the next): "
-      f"{int(caps.flattened.sum())} of {len(caps)} models; gains "
-      + ", ".join(f"{r.model} {100 * r.last_step_gain:+.1f} %" for r in caps.itertuples()))
+print(
+    f"plateau established (a larger dataset within {p.plateau_tolerance:.0%} of the "
+    "maximum): "
+    f"{plateau_models} of {len(caps)} models"
+)
+print(
+    "curve flattened (the largest dataset past capacity gains less than "
+    f"{p.plateau_tolerance:.0%} over the next): "
+    f"{int(caps.flattened.sum())} of {len(caps)} models; gains "
+    + ", ".join(f"{r.model} {100 * r.last_step_gain:+.1f} %" for r in caps.itertuples())
+)
 if p.require_plateau:
-    assert caps.flattened.all(), ("claim: past capacity, memorization stops growing with the data", caps)
+    assert caps.flattened.all(), (
+        "claim: past capacity, memorization stops growing with the data", caps,
+    )
 
 # %% [markdown]
 # ## 5. Capacity against parameters: how close to linear?
@@ -218,32 +298,63 @@ if p.require_plateau:
 # %%
 exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits)
 fit = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits)
-depths = sorted({L for L, _ in p.models})
-print(f"exponent beta = {exponent.exponent:.3f}, 95 % CI [{exponent.exponent_ci[0]:.3f}, {exponent.exponent_ci[1]:.3f}] "
-      f"from {exponent.n_models} models spanning {exponent.param_span:.1f}x in parameters, depths {depths}")
+depths = sorted({m.n_layer for m in sw.models})
+print(
+    f"exponent beta = {exponent.exponent:.3f}, 95 % CI [{exponent.exponent_ci[0]:.3f}, "
+    f"{exponent.exponent_ci[1]:.3f}] "
+    f"from {exponent.n_models} models spanning {exponent.param_span:.1f}x in "
+    f"parameters, depths {depths}"
+)
 if exponent.is_linear():
     verdict = "linear: the interval contains 1 and excludes 0.8 and 1.2"
 elif exponent.exponent_ci[0] > 1:
-    verdict = ("faster than linear at these sizes: bits per parameter still rise with the model "
-               "(the smallest models spend a larger share of their parameters on embeddings that store less)")
+    verdict = (
+        "faster than linear at these sizes: bits per parameter still rise with the "
+        "model "
+        "(the smallest models spend a larger share of their parameters on "
+        "embeddings that store less)"
+    )
 elif exponent.exponent_ci[1] < 1:
     verdict = "slower than linear at these sizes"
 else:
-    verdict = "not decided: the interval contains 1 but is too wide to exclude 0.8 or 1.2 with these models"
+    verdict = (
+        "not decided: the interval contains 1 but is too wide to exclude 0.8 or 1.2 "
+        "with these models"
+    )
 print("capacity against parameters is", verdict)
 by_size = caps.sort_values("n_params")
-assert by_size.capacity_bits.iloc[-1] > by_size.capacity_bits.iloc[0], "claim: capacity grows with the parameter count"
-if exponent.n_models >= 4:  # with three models the interval has one degree of freedom and says little
-    assert exponent.exponent_ci[0] > 0, "claim: capacity grows with the parameter count (exponent above 0)"
+assert by_size.capacity_bits.iloc[-1] > by_size.capacity_bits.iloc[0], (
+    "claim: capacity grows with the parameter count"
+)
+# with three models the interval has one degree of freedom and says little
+if exponent.n_models >= 4:
+    assert exponent.exponent_ci[0] > 0, (
+        "claim: capacity grows with the parameter count (exponent above 0)"
+    )
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4.5))
-sns.scatterplot(data=caps, x="n_params", y="capacity_bits", hue="model", s=70, ax=ax, zorder=3)
+sns.scatterplot(
+    data=caps, x="n_params", y="capacity_bits", hue="model", s=70, ax=ax, zorder=3
+)
 xs = np.linspace(0, caps.n_params.max() * 1.1, 50)
-ax.plot(xs, fit.alpha * xs, "k-", label=f"this book, fp32: α = {fit.alpha:.2f} bits/param")
-ax.fill_between(xs, fit.alpha_ci[0] * xs, fit.alpha_ci[1] * xs, color="k", alpha=0.12, label="95 % interval")
-ax.plot(xs, 3.83 * xs, ":", color="tab:red", label="Morris et al. fp32 mean (3.83)")
-ax.plot(xs, 3.6 * xs, "--", color="tab:gray", label="Morris et al. bf16 (≈3.6)")
+ax.plot(
+    xs, fit.alpha * xs, "k-", label=f"this book, fp32: α = {fit.alpha:.2f} bits/param"
+)
+ax.fill_between(
+    xs, fit.alpha_ci[0] * xs, fit.alpha_ci[1] * xs, color="k", alpha=0.12,
+    label="95 % interval",
+)
+fp32_mean, headline = (
+    papers.MORRIS["alpha_fp32_mean"].value, papers.MORRIS["alpha_approx"].value,
+)
+ax.plot(
+    xs, fp32_mean * xs, ":", color="tab:red",
+    label=f"Morris et al. fp32 mean ({fp32_mean})",
+)
+ax.plot(
+    xs, headline * xs, "--", color="tab:gray", label=f"Morris et al. bf16 (≈{headline})"
+)
 ax.set(xlabel="parameters P", ylabel="capacity (bits)")
 ax.legend(fontsize=8)
 plt.show()
@@ -253,27 +364,54 @@ plt.show()
 # 95 % interval; the paper's values for comparison.*
 
 # %%
+M = {k: v.value for k, v in papers.MORRIS.items()}
 comparison = pd.DataFrame(
     [
-        ("exponent β (capacity ∝ P^β)", exponent.exponent,
-         f"[{exponent.exponent_ci[0]:.2f}, {exponent.exponent_ci[1]:.2f}]", "linear (β = 1) assumed"),
-        ("α, through the origin", fit.alpha, f"[{fit.alpha_ci[0]:.2f}, {fit.alpha_ci[1]:.2f}]", "3.83 (fp32 mean), 3.51 (bf16 mean)"),
-        ("slope with intercept", fit.slope, f"[{fit.slope_ci[0]:.2f}, {fit.slope_ci[1]:.2f}]", "3.64 (fitted, bf16)"),
-        ("intercept (bits)", fit.intercept, f"[{fit.intercept_ci[0]:.0f}, {fit.intercept_ci[1]:.0f}]", "—"),
+        (
+            "exponent β (capacity ∝ P^β)", exponent.exponent,
+            f"[{exponent.exponent_ci[0]:.2f}, {exponent.exponent_ci[1]:.2f}]",
+            "linear (β = 1) assumed",
+        ),
+        (
+            "α, through the origin", fit.alpha,
+            f"[{fit.alpha_ci[0]:.2f}, {fit.alpha_ci[1]:.2f}]",
+            f"{M['alpha_fp32_mean']} (fp32 mean), {M['alpha_bf16_mean']} (bf16 mean)",
+        ),
+        (
+            "slope with intercept", fit.slope,
+            f"[{fit.slope_ci[0]:.2f}, {fit.slope_ci[1]:.2f}]",
+            f"{M['alpha_fitted_bf16']} (fitted, bf16)",
+        ),
+        (
+            "intercept (bits)", fit.intercept,
+            f"[{fit.intercept_ci[0]:.0f}, {fit.intercept_ci[1]:.0f}]", "—",
+        ),
     ],
     columns=["quantity", "this book", "95 % interval", "Morris et al."],
 )
 display(comparison.round(3))
-print(f"alpha = {fit.alpha:.3f} bits/param (95 % CI {fit.alpha_ci[0]:.3f}-{fit.alpha_ci[1]:.3f}), "
-      f"R² through the origin = {fit.r2_through_origin:.4f}, from {fit.n_models} models")
+print(
+    f"alpha = {fit.alpha:.3f} bits/param (95 % CI "
+    f"{fit.alpha_ci[0]:.3f}-{fit.alpha_ci[1]:.3f}), "
+    f"R² through the origin = {fit.r2_through_origin:.4f}, from {fit.n_models} "
+    "models"
+)
 results.update(
-    alpha_bits_per_param=fit.alpha, alpha_ci=fit.alpha_ci, slope_bits_per_param=fit.slope, slope_ci=fit.slope_ci,
-    intercept_bits=fit.intercept, r2_through_origin=fit.r2_through_origin,
-    exponent=exponent.exponent, exponent_ci=exponent.exponent_ci, exponent_verdict=verdict,
-    capacities={r.model: dict(n_params=r.n_params, capacity_bits=r.capacity_bits, bits_per_param=r.bits_per_param)
-                for r in caps.itertuples()},
-    plateau_established_models=plateau_models, flattened_models=int(caps.flattened.sum()),
-    last_step_gain={r.model: r.last_step_gain for r in caps.itertuples()}, calibration_max_error=float(base.calibration_error.abs().max()),
+    alpha_bits_per_param=fit.alpha, alpha_ci=fit.alpha_ci,
+    slope_bits_per_param=fit.slope, slope_ci=fit.slope_ci, intercept_bits=fit.intercept,
+    r2_through_origin=fit.r2_through_origin, exponent=exponent.exponent,
+    exponent_ci=exponent.exponent_ci, exponent_verdict=verdict,
+    capacities={
+        r.model: dict(
+            n_params=r.n_params, capacity_bits=r.capacity_bits,
+            bits_per_param=r.bits_per_param,
+        )
+        for r in caps.itertuples()
+    },
+    plateau_established_models=plateau_models,
+    flattened_models=int(caps.flattened.sum()),
+    last_step_gain={r.model: r.last_step_gain for r in caps.itertuples()},
+    calibration_max_error=float(base.calibration_error.abs().max()),
     smallest_stored_beyond_fresh=float(learned),
 )
 
@@ -289,12 +427,14 @@ for r in runs:
     if r.n_sequences != max(q.n_sequences for q in runs if q.model == r.model):
         continue
     for point in store.load(r.to_dict())["curve"]:
-        curves.append(dict(model=sweep.model_label(r.model), **point))
+        curves.append(dict(model=frames.model_label(r.model), **point))
 curves = pd.DataFrame(curves)
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 sns.lineplot(data=curves, x="step", y="metric", hue="model", ax=axes[0])
 axes[0].set(xlabel="training step", ylabel="memorized bits")
-sns.lineplot(data=curves, x="seconds", y="metric", hue="model", ax=axes[1], legend=False)
+sns.lineplot(
+    data=curves, x="seconds", y="metric", hue="model", ax=axes[1], legend=False
+)
 axes[1].set(xlabel="wall-clock seconds (one CPU thread)", ylabel="memorized bits")
 plt.show()
 
@@ -302,12 +442,21 @@ plt.show()
 # *Figure: memorized bits against training steps (left) and seconds (right), each model on its largest dataset.*
 
 # %%
-shares = curves.groupby("model").apply(lambda g: train_gain_during_decay(g.to_dict("records")), include_groups=False)
-print("share of the final memorized bits gained during the decay:", shares.round(3).to_dict())
+shares = curves.groupby("model").apply(
+    lambda g: gain_during_decay(g.to_dict("records")), include_groups=False
+)
+print(
+    "share of the final memorized bits gained during the decay:",
+    shares.round(3).to_dict(),
+)
 assert (shares > 0).all(), "the decay should add bits"
 results["decay_share_of_final_bits"] = shares.round(4).to_dict()
-time_to_capacity = frame.loc[frame.groupby("model").memorized_bits.idxmax(), ["model", "seconds", "steps"]]
-results["time_to_capacity_seconds"] = dict(zip(time_to_capacity.model, time_to_capacity.seconds.round(1)))
+time_to_capacity = frame.loc[
+    frame.groupby("model").memorized_bits.idxmax(), ["model", "seconds", "steps"]
+]
+results["time_to_capacity_seconds"] = dict(
+    zip(time_to_capacity.model, time_to_capacity.seconds.round(1))
+)
 time_to_capacity
 
 # %% [markdown]
@@ -320,8 +469,14 @@ time_to_capacity
 
 # %%
 probe_report = sweep.run_sweep(list(probe_runs.values()), store, device=run.device)
-probe_frame = pd.DataFrame([dict(schedule=k, **m) for k, m in zip(probe_runs, probe_report.metrics)])
-display(probe_frame[["schedule", "memorized_bits", "bits_per_param", "steps", "seconds"]].round(2))
+probe_frame = pd.DataFrame(
+    [dict(schedule=k, **m) for k, m in zip(probe_runs, probe_report.metrics)]
+)
+display(
+    probe_frame[
+        ["schedule", "memorized_bits", "bits_per_param", "steps", "seconds"]
+    ].round(2)
+)
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for name, r in probe_runs.items():
     c = pd.DataFrame(store.load(r.to_dict())["curve"])
@@ -335,9 +490,14 @@ plt.show()
 
 # %%
 ours, cosine = probe_frame.iloc[0], probe_frame.iloc[1]
-print(f"ours: {ours.memorized_bits:,.0f} bits in {ours.seconds:.0f} s; cosine: {cosine.memorized_bits:,.0f} bits "
-      f"in {cosine.seconds:.0f} s")
-results["schedule_probe"] = probe_frame[["schedule", "memorized_bits", "steps", "seconds"]].to_dict("records")
+print(
+    f"ours: {ours.memorized_bits:,.0f} bits in {ours.seconds:.0f} s; cosine: "
+    f"{cosine.memorized_bits:,.0f} bits "
+    f"in {cosine.seconds:.0f} s"
+)
+results["schedule_probe"] = probe_frame[
+    ["schedule", "memorized_bits", "steps", "seconds"]
+].to_dict("records")
 
 # %% [markdown]
 # ## 8. Predicting memorization of new configurations
@@ -352,37 +512,71 @@ results["schedule_probe"] = probe_frame[["schedule", "memorized_bits", "steps", 
 # claimed bound on the mean error was 5 % over those three; over all four it is 10 %, set before this edition's runs.)
 #
 # One correction is exact. Every token is charged, the first at $\log_2 V$ bits whatever the model (nothing
-# precedes it; see `memcap.capacity`), so no model can store the first token of a sequence: the most it can memorize
+# precedes it; see `memcap.measures.capacity`), so no model can store the first token of a sequence: the most it can memorize
 # is $N(S-1)\log_2 V = H(X)\,(S-1)/S$. We predict both ways: $\min(H(X), \alpha P)$ as Morris et al. state it, and
 # $\min(H(X)(S-1)/S, \alpha P)$, which differs only below capacity. The chapter's claim is about the second.
 
 # %%
 held_report = sweep.run_sweep(held_runs, store, device=run.device)
-held = sweep.to_frame(held_runs, held_report.metrics)
+held = frames.to_frame(held_runs, held_report.metrics)
 held["memorizable_bits"] = [r.memorizable_bits for r in held_runs]
-held["predicted_H"] = capacity.predicted_memorization_bits(held.dataset_bits, held.n_params, fit.alpha)
-held["predicted_bits"] = capacity.predicted_memorization_bits(held.memorizable_bits, held.n_params, fit.alpha)
-held["error_H_percent"] = 100 * (held.memorized_bits - held.predicted_H) / held.predicted_H
-held["error_percent"] = 100 * (held.memorized_bits - held.predicted_bits) / held.predicted_bits
-display(held[["model", "vocab_size", "seq_len", "n_params", "n_sequences", "dataset_bits", "predicted_H",
-              "predicted_bits", "memorized_bits", "error_H_percent", "error_percent", "steps", "stop_reason"]].round(1))
+held["predicted_H"] = capacity.predicted_memorization_bits(
+    held.dataset_bits, held.n_params, fit.alpha
+)
+held["predicted_bits"] = capacity.predicted_memorization_bits(
+    held.memorizable_bits, held.n_params, fit.alpha
+)
+held["error_H_percent"] = (
+    100 * (held.memorized_bits - held.predicted_H) / held.predicted_H
+)
+held["error_percent"] = (
+    100 * (held.memorized_bits - held.predicted_bits) / held.predicted_bits
+)
+display(
+    held[
+        [
+            "model", "vocab_size", "seq_len", "n_params", "n_sequences", "dataset_bits",
+            "predicted_H", "predicted_bits", "memorized_bits", "error_H_percent",
+            "error_percent", "steps", "stop_reason",
+        ]
+    ].round(1)
+)
 mean_abs_error_H = held.error_H_percent.abs().mean()
 mean_abs_error = held.error_percent.abs().mean()
-print(f"mean absolute prediction error over {len(held)} held-out configurations: {mean_abs_error:.1f} % "
-      f"(with H(X) as the ceiling: {mean_abs_error_H:.1f} %)")
-sizes = frame.assign(size=[ratio for _ in p.models for ratio in p.dataset_bits_per_param])  # runs' H(X)/P settings
-middle = sizes[sizes["size"] == sorted(p.dataset_bits_per_param)[-2]].set_index("model")
+print(
+    f"mean absolute prediction error over {len(held)} held-out configurations: "
+    f"{mean_abs_error:.1f} % "
+    f"(with H(X) as the ceiling: {mean_abs_error_H:.1f} %)"
+)
+middle_size = sorted(sw.dataset_bits_per_param)[-2]
+middle = frame[frame.dataset_bits_per_param.round() == middle_size].set_index("model")
 bend = middle.memorized_bits / frame.groupby("model").memorized_bits.max()
-print("near the bend: the fit's middle dataset size stored "
-      + ", ".join(f"{m} {100 * b:.1f} %" for m, b in bend.items()) + " of each model's capacity")
+print(
+    "near the bend: the fit's middle dataset size stored "
+    + ", ".join(f"{m} {100 * b:.1f} %" for m, b in bend.items())
+    + " of each model's capacity"
+)
 worst = held.loc[held.error_percent.abs().idxmax()]
-print(f"largest miss: {worst.error_percent:+.1f} % for V = {worst.vocab_size}, S = {worst.seq_len}, {worst.model}; "
-      f"it stored {worst.memorized_bits / worst.n_params:.2f} bits per parameter against alpha = {fit.alpha:.2f}")
-assert mean_abs_error < p.max_prediction_error_percent, "claim: min(H(X)(S-1)/S, alpha P) predicts held-out runs"
-results.update(prediction_mean_abs_error_percent=mean_abs_error, bend_fraction_of_capacity=bend.round(4).to_dict(),
-               prediction_mean_abs_error_percent_with_H=mean_abs_error_H,
-               prediction=held[["model", "vocab_size", "seq_len", "n_sequences", "predicted_H", "predicted_bits",
-                                "memorized_bits", "error_H_percent", "error_percent"]].to_dict("records"))
+print(
+    f"largest miss: {worst.error_percent:+.1f} % for V = {worst.vocab_size}, S = "
+    f"{worst.seq_len}, {worst.model}; "
+    f"it stored {worst.memorized_bits / worst.n_params:.2f} bits per parameter "
+    f"against alpha = {fit.alpha:.2f}"
+)
+assert mean_abs_error < p.max_prediction_error_percent, (
+    "claim: min(H(X)(S-1)/S, alpha P) predicts held-out runs"
+)
+results.update(
+    prediction_mean_abs_error_percent=mean_abs_error,
+    bend_fraction_of_capacity=bend.round(4).to_dict(),
+    prediction_mean_abs_error_percent_with_H=mean_abs_error_H,
+    prediction=held[
+        [
+            "model", "vocab_size", "seq_len", "n_sequences", "predicted_H",
+            "predicted_bits", "memorized_bits", "error_H_percent", "error_percent",
+        ]
+    ].to_dict("records"),
+)
 
 # %% [markdown]
 # ## 9. Double descent
@@ -396,10 +590,14 @@ results.update(prediction_mean_abs_error_percent=mean_abs_error, bend_fraction_o
 frame["capacity_ratio"] = frame.dataset_bits / (fit.alpha * frame.n_params)
 frame["train_loss"] = frame.train_loss_bits_per_token
 frame["excess_test_loss"] = frame.test_loss_bits_per_token - math.log2(V)
-long = frame.melt(id_vars=["model", "capacity_ratio"], value_vars=["train_loss", "excess_test_loss"],
-                  var_name="loss", value_name="bits_per_token")
-g = sns.relplot(data=long, x="capacity_ratio", y="bits_per_token", hue="model", col="loss", kind="line", marker="o",
-                height=3.6, aspect=1.2, facet_kws=dict(sharey=False))
+long = frame.melt(
+    id_vars=["model", "capacity_ratio"], value_vars=["train_loss", "excess_test_loss"],
+    var_name="loss", value_name="bits_per_token",
+)
+g = sns.relplot(
+    data=long, x="capacity_ratio", y="bits_per_token", hue="model", col="loss",
+    kind="line", marker="o", height=3.6, aspect=1.2, facet_kws=dict(sharey=False),
+)
 for ax in g.axes.flat:
     ax.axvline(1, color="k", lw=0.8, ls="--")
     ax.set(xscale="log", xlabel="dataset bits / capacity  (N·S·log2 V / αP)")
@@ -413,17 +611,30 @@ plt.show()
 
 # %%
 below, above = frame[frame.capacity_ratio < 0.9], frame[frame.capacity_ratio > 1.2]
-print(f"below the threshold: train loss at most {below.train_loss.max():.3f} bits/token (the data are stored); "
-      f"above it: at least {above.train_loss.min():.2f} bits/token")
-peaks = frame.loc[frame.groupby("model").excess_test_loss.idxmax(), ["model", "capacity_ratio", "excess_test_loss"]]
+print(
+    f"below the threshold: train loss at most {below.train_loss.max():.3f} bits/token "
+    "(the data are stored); "
+    f"above it: at least {above.train_loss.min():.2f} bits/token"
+)
+peaks = frame.loc[
+    frame.groupby("model").excess_test_loss.idxmax(),
+    ["model", "capacity_ratio", "excess_test_loss"],
+]
 display(peaks.round(3))
-print(f"excess test loss is largest at capacity ratios {peaks.capacity_ratio.min():.2f}-{peaks.capacity_ratio.max():.2f} "
-      f"and falls as the dataset grows past capacity")
+print(
+    "excess test loss is largest at capacity ratios "
+    f"{peaks.capacity_ratio.min():.2f}-{peaks.capacity_ratio.max():.2f} "
+    f"and falls as the dataset grows past capacity"
+)
 if len(below) and len(above):
-    assert below.train_loss.max() < 0.25 * above.train_loss.min(), "the interpolation threshold should sit near ratio 1"
+    assert below.train_loss.max() < 0.25 * above.train_loss.min(), (
+        "the interpolation threshold should sit near ratio 1"
+    )
 for model, g_ in frame.sort_values("capacity_ratio").groupby("model"):
     past = g_[g_.capacity_ratio > 1]
-    assert past.excess_test_loss.is_monotonic_decreasing, f"{model}: test loss should fall past capacity"
+    assert past.excess_test_loss.is_monotonic_decreasing, (
+        f"{model}: test loss should fall past capacity"
+    )
 results["double_descent"] = dict(
     peak_ratios=dict(zip(peaks.model, peaks.capacity_ratio.round(3))),
     max_train_loss_below=float(below.train_loss.max()) if len(below) else None,
@@ -443,7 +654,9 @@ results["double_descent"] = dict(
 #   section 8; bits per parameter still vary somewhat with $V$ and $S$ at these sizes, which is where it misses most.
 
 # %%
-results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
+results.update(
+    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained
+)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 
@@ -457,16 +670,17 @@ print(f"results written to {run.output_dir}")
 # ### Exercise 1 (1 point): the bits in a dataset
 #
 # How many bits do 500 uniformly random sequences of 32 tokens over 256 symbols hold? Compute it by hand as
-# `bits_500` (the graded cell checks it with `memcap.capacity.dataset_entropy_bits`).
+# `bits_500` (the graded cell checks it with `memcap.data.uniform.dataset_entropy_bits`).
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-bits_500 = 500 * 32 * math.log2(256)  # N·S·log2 V: every token is an independent uniform draw
+# N·S·log2 V: every token is an independent uniform draw
+bits_500 = 500 * 32 * math.log2(256)
 ### END SOLUTION
 print(f"{bits_500:,.0f} bits")
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(bits_500, capacity.dataset_entropy_bits(500, 32, 256))
+assert math.isclose(bits_500, uniform.dataset_entropy_bits(500, 32, 256))
 ### BEGIN HIDDEN TESTS
 assert bits_500 == 128_000
 ### END HIDDEN TESTS
@@ -480,8 +694,9 @@ assert bits_500 == 128_000
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 L_, d_, V_, S_ = 2, 20, 256, 32
 ### BEGIN SOLUTION
-# per block: q, k, v (3d² + 3d), output projection (d² + d), MLP up (4d² + 4d) and down (4d² + d),
-# two LayerNorms (2·2d): 12d² + 13d. Then tied embeddings V·d, learned positions S·d, the final LayerNorm 2d.
+# per block: q, k, v (3d² + 3d), output projection (d² + d), MLP up (4d² + 4d) and down
+# (4d² + d), two LayerNorms (2·2d): 12d² + 13d. Then tied embeddings V·d, learned
+# positions S·d, the final LayerNorm 2d.
 n_params_by_hand = L_ * (12 * d_**2 + 13 * d_) + V_ * d_ + S_ * d_ + 2 * d_
 ### END SOLUTION
 print(f"P = {n_params_by_hand:,}")
@@ -490,7 +705,8 @@ print(f"P = {n_params_by_hand:,}")
 cfg_ = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L_, d_model=d_, n_head=5)
 assert n_params_by_hand == cfg_.n_params
 ### BEGIN HIDDEN TESTS
-assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())  # the tied embedding counted once
+# the tied embedding counted once
+assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -502,7 +718,11 @@ assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())  # the
 # better-memorized half of the sequences (`top_half_share`). A share near 0.5 means "a little of each".
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-past = sweep.preset_run(p, V, S, *p.models[0], max(p.dataset_bits_per_param), data_seed=seed, init_seed=seed)
+small = sw.models[0]
+past = sw.run(
+    small.n_layer, small.width, max(sw.dataset_bits_per_param), data_seed=seed,
+    init_seed=seed,
+)
 past_model = sweep.load_model(store, past, run.device)
 past_x = past.data()[0].to(run.device)
 ### BEGIN SOLUTION
@@ -510,15 +730,23 @@ per_sequence = capacity.memorized_bits(past_model, past_x, V).per_sequence_bits
 ranked = np.sort(per_sequence)[::-1]
 top_half_share = float(ranked[: len(ranked) // 2].sum() / ranked.sum())
 ### END SOLUTION
-print(f"{len(per_sequence)} sequences of {S * math.log2(V):.0f} bits; the better half holds {top_half_share:.0%} of "
-      f"the memorized bits; median {np.median(per_sequence):.1f} bits per sequence")
+print(
+    f"{len(per_sequence)} sequences of {S * math.log2(V):.0f} bits; the better half "
+    f"holds {top_half_share:.0%} of "
+    f"the memorized bits; median {np.median(per_sequence):.1f} bits per sequence"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 assert len(per_sequence) == past.n_sequences
 stored = store.load(past.to_dict())["metrics"]["memorized_bits"]
-assert math.isclose(float(np.sum(per_sequence)), stored, rel_tol=1e-3), "the per-sequence bits must add up to the run's"
+assert math.isclose(float(np.sum(per_sequence)), stored, rel_tol=1e-3), (
+    "the per-sequence bits must add up to the run's"
+)
 assert 0.5 <= top_half_share <= 1.5
 ### BEGIN HIDDEN TESTS
 ranked_check = np.sort(np.asarray(per_sequence))[::-1]
-assert math.isclose(top_half_share, ranked_check[: len(ranked_check) // 2].sum() / ranked_check.sum(), rel_tol=1e-9)
+assert math.isclose(
+    top_half_share, ranked_check[: len(ranked_check) // 2].sum() / ranked_check.sum(),
+    rel_tol=1e-9,
+)
 ### END HIDDEN TESTS

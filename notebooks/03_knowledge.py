@@ -24,11 +24,11 @@
 # its losses on the knowledge tokens only, and the capacity ratio $R(F)$ = stored bits / parameters.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~16 min on 2 CPU cores), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
-output_dir = ""  # where results.json goes; "" means build/<scale>/03_knowledge
-store_dir = ""  # the run store shared by the chapters; "" means build/store
+output_dir = ""  # where results.json goes; "": build/<scale>/03_knowledge
+store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import math
@@ -38,19 +38,18 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-import memcap.chapters
-from memcap import claims, knowledge, sweep
-from memcap.biod import BioDData
-from memcap.bioruns import BioSCorpus, biod_run, bios_run
-from memcap.bios import ATTRIBUTES, TEMPLATES, BioSWorld, token_span
+from memcap import papers
+from memcap.book import start
+from memcap.data.biod import BioD, BioDData
+from memcap.data.bios import TEMPLATES, BioSWorld
+from memcap.engine import sweep
+from memcap.measures import claims, knowledge
+from memcap.theory.information import nats_to_bits
 
-run = memcap.chapters.start("03_knowledge", scale=scale, seed=seed, device=device, output_dir=output_dir)
-store = memcap.chapters.open_store(store_dir)
-p = run.preset
-sns.set_theme(style="whitegrid", context="notebook")
-results = {}
-print(run.chapter.title, "|", run.scale, "| device:", run.device, "| store:", store.root)
-dict(p)
+run = start("03_knowledge", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
+p, setup, store, results = run.preset, run.preset.setup, run.store, run.results
+run.settings()
 
 # %% [markdown]
 # ## 1. bioD: biographies with a known number of bits
@@ -63,12 +62,14 @@ dict(p)
 # every time the paragraph is shown. A tiny example (letters are alphabet symbols):
 
 # %%
-tiny = knowledge.BioD(N=4, K=2, C=1, D=4, L=2, T=8, N0=8**3)
+tiny = BioD(N=4, K=2, C=1, D=4, L=2, T=8, N0=8**3)
 tiny_data = BioDData(tiny, run.rng(1))
 for i in range(tiny.N):
     print(tiny_data.describe(tiny_data.render(i, run.rng(10 + i))[0]))
-print("the same person twice:", tiny_data.describe(tiny_data.render(0, run.rng(20))[0]), "|",
-      tiny_data.describe(tiny_data.render(0, run.rng(21))[0]))
+print(
+    "the same person twice:", tiny_data.describe(tiny_data.render(0, run.rng(20))[0]),
+    "|", tiny_data.describe(tiny_data.render(0, run.rng(21))[0]),
+)
 
 # %% [markdown]
 # ### How many bits is that?
@@ -80,23 +81,39 @@ print("the same person twice:", tiny_data.describe(tiny_data.render(0, run.rng(2
 # $$N\log_2\frac{N_0}{N} + N K C \log_2 D + K D \log_2\frac{T^L}{D}.$$
 
 # %%
-spec = knowledge.BioD(N=p.n_people, K=p.K, C=p.C, D=p.D, L=p.L, T=p.T, N0=p.T**p.name_len)
+spec = setup.spec()  # the chapter's bioD world
 terms = pd.DataFrame(
     [
-        ("names", knowledge.log2_binomial(spec.N0, spec.N), spec.N * math.log2(spec.N0 / spec.N)),
-        ("values", spec.N * spec.K * spec.C * math.log2(spec.D), spec.N * spec.K * spec.C * math.log2(spec.D)),
-        ("diversity sets", spec.K * knowledge.log2_binomial(spec.T**spec.L, spec.D),
-         spec.K * spec.D * math.log2(spec.T**spec.L / spec.D)),
+        (
+            "names", knowledge.log2_binomial(spec.N0, spec.N),
+            spec.N * math.log2(spec.N0 / spec.N),
+        ),
+        (
+            "values", spec.N * spec.K * spec.C * math.log2(spec.D),
+            spec.N * spec.K * spec.C * math.log2(spec.D),
+        ),
+        (
+            "diversity sets", spec.K * knowledge.log2_binomial(spec.T**spec.L, spec.D),
+            spec.K * spec.D * math.log2(spec.T**spec.L / spec.D),
+        ),
     ],
     columns=["term", "exact (bits)", "approximation (bits)"],
 ).set_index("term")
 terms.loc["total"] = terms.sum()
-assert math.isclose(terms.loc["total", "exact (bits)"], knowledge.knowledge_bits_exact(spec))
-assert math.isclose(terms.loc["total", "approximation (bits)"], knowledge.knowledge_bits_approx(spec))
+assert math.isclose(
+    terms.loc["total", "exact (bits)"], knowledge.knowledge_bits_exact(spec)
+)
+assert math.isclose(
+    terms.loc["total", "approximation (bits)"], knowledge.knowledge_bits_approx(spec)
+)
 print(spec)
-approx_gap = 1 - terms.loc["total", "approximation (bits)"] / terms.loc["total", "exact (bits)"]
+approx_gap = (
+    1 - terms.loc["total", "approximation (bits)"] / terms.loc["total", "exact (bits)"]
+)
 print(f"the approximation is {approx_gap:.2%} below the exact count")
-assert (terms["approximation (bits)"] <= terms["exact (bits)"]).all(), "C(n, k) >= (n/k)^k: the approximation is a lower count"
+assert (terms["approximation (bits)"] <= terms["exact (bits)"]).all(), (
+    "C(n, k) >= (n/k)^k: the approximation is a lower count"
+)
 results["knowledge_bits"] = terms.round(1).to_dict()
 terms.round(1)
 
@@ -134,19 +151,27 @@ terms.round(1)
 P_example = 1000  # a hypothetical parameter count, only to show the ratio
 T, L_, C, D = tiny.T, tiny.L, tiny.C, tiny.D
 hypothetical = {
-    "uniform over the alphabet": (3 * math.log(T), C * L_ * math.log(T), L_ * math.log(T)),
+    "uniform over the alphabet": (
+        3 * math.log(T), C * L_ * math.log(T), L_ * math.log(T),
+    ),
     "knows the diversity sets only": (3 * math.log(T), C * math.log(D), math.log(D)),
     "perfect": (math.log(tiny.N), 0.0, 0.0),
 }
 rows = []
 for name, (p1, p2, p3) in hypothetical.items():
-    rows.append(dict(model=name, p1=p1, p2=p2, p3=p3,
-                     stored_bits_lower_bound=knowledge.stored_bits_lower_bound(tiny, p1, p2, p3),
-                     R=knowledge.capacity_ratio(tiny, p1, p2, p3, P_example)))
+    rows.append(
+        dict(
+            model=name, p1=p1, p2=p2, p3=p3,
+            stored_bits_lower_bound=knowledge.stored_bits_lower_bound(tiny, p1, p2, p3),
+            R=knowledge.capacity_ratio(tiny, p1, p2, p3, P_example),
+        )
+    )
 steps = pd.DataFrame(rows).set_index("model")
 R_max_example = knowledge.max_capacity_ratio(tiny, P_example)
 print(f"R^max of the tiny example at P = {P_example}: {R_max_example:.4f} bits/param")
-assert math.isclose(steps.loc["perfect", "R"], R_max_example), "claim: a perfect model reaches R^max"
+assert math.isclose(steps.loc["perfect", "R"], R_max_example), (
+    "claim: a perfect model reaches R^max"
+)
 assert steps.R.is_monotonic_increasing, "claim: more knowledge, more bits"
 steps.round(3)
 
@@ -162,32 +187,60 @@ steps.round(3)
 # Every model is a GPT-2 with `n_layer` layers, trained with AdamW, a short warm-up and a cosine decay to 0.1× for a
 # fixed number of **exposures**: each person's paragraph is shown that many times (re-rendered with a fresh
 # sentence order each time), paragraphs joined and cut into windows of `seq_len` tokens. The paper's GPT-2 uses
-# rotary positions; at our sizes learned positions stored clearly more (the preset's note gives the numbers), so
-# `positions` is a preset setting: learned on CPU, rotary at `paper` scale.
+# rotary positions; `positions` is a preset setting, learned on the CPU presets and rotary at `paper` scale. (An
+# earlier edition said learned positions stored more at our sizes, from trials it did not reproduce; this book makes
+# no such claim.)
 # Training minimizes the ordinary next-token loss on every token; only the measurement looks at the knowledge
 # tokens. Parameters: all of them, since the data use every embedding row (the paper counts used rows only).
 
 # %%
-high, low = max(p.exposures), min(p.exposures)
+high, low = max(setup.exposures), min(setup.exposures)
 runs = []
-for exposures in p.exposures:
-    batch = {} if exposures == high else dict(batch_size=p.low_exposure_batch_size)
-    for w in p.widths:
-        runs.append(biod_run(p, w, exposures, data_seed=seed, init_seed=seed, **batch))
-bios_runs = {kind: bios_run(p, kind, data_seed=seed, init_seed=seed) for kind in ("bioS", "bioS_simple")}
-# this book's first bioS construction, kept to show what it cost: the vocabulary re-indexed to the words used
-bios_runs["bioS, used words only"] = bios_run(p, "bioS", data_seed=seed, init_seed=seed, vocabulary="used")
-plan = pd.DataFrame([dict(width=r.model.d_model, params=r.model.n_params, exposures=r.exposures,
-                          batch_windows=r.train.batch_size, steps=r.train.max_steps, lr=r.train.lr) for r in runs])
+for exposures in setup.exposures:
+    batch = {} if exposures == high else dict(batch_size=setup.low_exposure_batch_size)
+    for w in setup.widths:
+        runs.append(
+            setup.biod_run(w.width, exposures, data_seed=seed, init_seed=seed, **batch)
+        )
+bios_runs = {
+    kind: setup.bios_run(kind, data_seed=seed, init_seed=seed)
+    for kind in ("bioS", "bioS_simple")
+}
+# this book's first bioS construction, kept to show what it cost: the vocabulary
+# re-indexed to the words used
+bios_runs["bioS, used words only"] = setup.bios_run(
+    "bioS", data_seed=seed, init_seed=seed, vocabulary="used"
+)
+plan = pd.DataFrame(
+    [
+        dict(
+            width=r.model.d_model, params=r.model.n_params, exposures=r.exposures,
+            batch_windows=r.train.batch_size, steps=r.train.max_steps, lr=r.train.lr,
+        )
+        for r in runs
+    ]
+)
 plan
 
 # %%
 # one sweep trains the bioD runs and the bioS runs of section 6, so both cores stay busy
 report = sweep.run_sweep(runs + list(bios_runs.values()), store, device=run.device)
-print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
-frame = pd.DataFrame([dict(width=r.model.d_model, exposures=r.exposures, **m)
-                      for r, m in zip(runs, report.metrics[:len(runs)])])
-frame[["width", "n_params", "exposures", "p1", "p2", "p3", "R", "R_max", "recall_accuracy", "steps", "seconds"]].round(3)
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
+frame = pd.DataFrame(
+    [
+        dict(width=r.model.d_model, exposures=r.exposures, **m)
+        for r, m in zip(runs, report.metrics[: len(runs)])
+    ]
+)
+frame[
+    [
+        "width", "n_params", "exposures", "p1", "p2", "p3", "R", "R_max",
+        "recall_accuracy", "steps", "seconds",
+    ]
+].round(3)
 
 # %% [markdown]
 # Two baselines from the same runs come first. Before training, each model codes the biographies at $\log_2 V$
@@ -201,28 +254,54 @@ frame[["width", "n_params", "exposures", "p1", "p2", "p3", "R", "R_max", "recall
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
 base["R_beyond_fresh"] = base.R - base.fresh_R.clip(lower=0)
-display(base[["width", "exposures", "untrained_bits_per_token", "log2_vocab", "calibration_error", "R", "fresh_R",
-              "R_beyond_fresh"]].round(3))
-learned_high = base[base.exposures == max(p.exposures)].R_beyond_fresh.min()
-print(f"calibration: untrained models code at log2 V within {base.calibration_error.abs().max():.2%}; at "
-      f"{max(p.exposures)} exposures every model stores at least {learned_high:.3f} bits/param about its own people "
-      f"beyond what it knows of fresh ones")
+display(
+    base[
+        [
+            "width", "exposures", "untrained_bits_per_token", "log2_vocab",
+            "calibration_error", "R", "fresh_R", "R_beyond_fresh",
+        ]
+    ].round(3)
+)
+learned_high = base[base.exposures == high].R_beyond_fresh.min()
+print(
+    "calibration: untrained models code at log2 V within "
+    f"{base.calibration_error.abs().max():.2%}; at "
+    f"{high} exposures every model stores at least {learned_high:.3f} bits/param "
+    "about its own people "
+    f"beyond what it knows of fresh ones"
+)
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert learned_high >= p.min_R_beyond_fresh, "claim: trained models store knowledge of their own people"
-results.update(calibration_max_error=float(base.calibration_error.abs().max()), min_R_beyond_fresh=float(learned_high))
+assert learned_high >= p.min_R_beyond_fresh, (
+    "claim: trained models store knowledge of their own people"
+)
+results.update(
+    calibration_max_error=float(base.calibration_error.abs().max()),
+    min_R_beyond_fresh=float(learned_high),
+)
 
 # %% [markdown]
 # ## 4. Capacity ratio against parameters
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.5))
-for exposures, marker in zip(sorted(p.exposures, reverse=True), "os"):
+for exposures, marker in zip(sorted(setup.exposures, reverse=True), "os"):
     g = frame[frame.exposures == exposures]
     ax.plot(g.n_params, g.R, marker=marker, label=f"R(F), {exposures} exposures")
 Ps = np.geomspace(frame.n_params.min() * 0.8, frame.n_params.max() * 1.2, 100)
-ax.plot(Ps, knowledge.knowledge_bits_approx(spec) / Ps, "k--", lw=1, label="R^max: all the knowledge there is / P")
-ax.axhline(2.0, color="tab:green", ls=":", label="Allen-Zhu & Li: ≈2 bits/param at 1000 exposures")
-ax.axhline(3.6, color="tab:gray", ls="-.", label="Morris et al.: ≈3.6 bits/param, random strings")
+ax.plot(
+    Ps, knowledge.knowledge_bits_approx(spec) / Ps, "k--", lw=1,
+    label="R^max: all the knowledge there is / P",
+)
+peak_paper = papers.ALLEN_ZHU_LI["peak_R_1000_exposures"].value
+random_strings = papers.MORRIS["alpha_approx"].value
+ax.axhline(
+    peak_paper, color="tab:green", ls=":",
+    label=f"Allen-Zhu & Li: ≈{peak_paper:g} bits/param at 1000 exposures",
+)
+ax.axhline(
+    random_strings, color="tab:gray", ls="-.",
+    label=f"Morris et al.: ≈{random_strings:g} bits/param, random strings",
+)
 ax.set(xscale="log", xlabel="parameters P", ylabel="bits per parameter", ylim=(0, 4))
 ax.legend(fontsize=8)
 plt.show()
@@ -236,22 +315,41 @@ plt.show()
 at_high, at_low = frame[frame.exposures == high], frame[frame.exposures == low]
 peak_high, peak_low = at_high.R.max(), at_low.R.max()
 saturated = at_high[at_high.R_max <= p.rmax_limit]
-print(f"peak R(F) at {high} exposures: {peak_high:.2f} bits/param "
-      f"(width {int(at_high.loc[at_high.R.idxmax(), 'width'])}); at {low} exposures: {peak_low:.2f}")
-print(f"models whose data hold at most {p.rmax_limit} bits/param: R / R^max = "
-      + ", ".join(f"{r.R / r.R_max:.3f} (width {r.width})" for r in saturated.itertuples()))
+print(
+    f"peak R(F) at {high} exposures: {peak_high:.2f} bits/param "
+    f"(width {int(at_high.loc[at_high.R.idxmax(), 'width'])}); at {low} exposures: "
+    f"{peak_low:.2f}"
+)
+print(
+    f"models whose data hold at most {p.rmax_limit} bits/param: R / R^max = "
+    + ", ".join(
+        f"{r.R / r.R_max:.3f} (width {r.width})" for r in saturated.itertuples()
+    )
+)
 # sanity check, not a finding (Gibbs' inequality: it holds for any model)
 assert (frame.R <= frame.R_max + 1e-9).all()
 assert peak_low < peak_high, "claim: fewer exposures store fewer bits per parameter"
 if p.min_peak_R is not None:
-    assert peak_high >= p.min_peak_R, f"claim: peak R(F) {peak_high:.2f} at least {p.min_peak_R}"
+    assert peak_high >= p.min_peak_R, (
+        f"claim: peak R(F) {peak_high:.2f} at least {p.min_peak_R}"
+    )
 if p.rmax_limit is not None:
-    assert len(saturated), f"no model's data hold at most {p.rmax_limit} bits/param: the R ≈ R^max claim needs one"
-    assert (saturated.R >= p.rmax_match * saturated.R_max).all(), saturated[["width", "R", "R_max"]]
+    assert len(saturated), (
+        f"no model's data hold at most {p.rmax_limit} bits/param: the R ≈ R^max claim "
+        "needs one"
+    )
+    assert (saturated.R >= p.rmax_match * saturated.R_max).all(), saturated[
+        ["width", "R", "R_max"]
+    ]
 results.update(
-    peak_R_high_exposures=peak_high, peak_R_low_exposures=peak_low, exposures=[high, low],
-    R_by_width={f"{r.width}@{r.exposures}": dict(n_params=r.n_params, R=r.R, R_max=r.R_max,
-                                                  recall=r.recall_accuracy) for r in frame.itertuples()},
+    peak_R_high_exposures=peak_high, peak_R_low_exposures=peak_low,
+    exposures=[high, low],
+    R_by_width={
+        f"{r.width}@{r.exposures}": dict(
+            n_params=r.n_params, R=r.R, R_max=r.R_max, recall=r.recall_accuracy
+        )
+        for r in frame.itertuples()
+    },
 )
 
 # %% [markdown]
@@ -260,13 +358,23 @@ results.update(
 # %%
 curves = []
 for r in runs:
-    per_exposure = r.train.batch_size * r.model.seq_len / (r.n_people * (1 + p.name_len + p.K * (1 + p.C * p.L)))
+    per_exposure = (
+        r.train.batch_size * r.model.seq_len / (r.n_people * r.biod.paragraph_len)
+    )
     for point in store.load(r.to_dict())["curve"]:
-        curves.append(dict(width=r.model.d_model, exposures_planned=r.exposures,
-                           exposures=point["step"] * per_exposure, R=point["metric"] / r.model.n_params))
+        curves.append(
+            dict(
+                width=r.model.d_model, exposures_planned=r.exposures,
+                exposures=point["step"] * per_exposure,
+                R=point["metric"] / r.model.n_params,
+            )
+        )
 curves = pd.DataFrame(curves)
-g = sns.relplot(data=curves, x="exposures", y="R", hue="width", col="exposures_planned", kind="line",
-                height=3.4, aspect=1.3, palette="viridis", facet_kws=dict(sharex=False))
+g = sns.relplot(
+    data=curves, x="exposures", y="R", hue="width", col="exposures_planned",
+    kind="line", height=3.4, aspect=1.3, palette="viridis",
+    facet_kws=dict(sharex=False),
+)
 g.set_axis_labels("exposures so far", "R(F) (bits/param)")
 plt.show()
 
@@ -283,11 +391,16 @@ plt.show()
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
-for exposures, marker in zip(sorted(p.exposures, reverse=True), "os"):
+for exposures, marker in zip(sorted(setup.exposures, reverse=True), "os"):
     g_ = frame[frame.exposures == exposures]
-    ax.plot(g_.R / g_.R_max, g_.recall_accuracy, marker=marker, ls="", label=f"{exposures} exposures")
+    ax.plot(
+        g_.R / g_.R_max, g_.recall_accuracy, marker=marker, ls="",
+        label=f"{exposures} exposures",
+    )
 ax.plot([0, 1], [0, 1], "k:", lw=1)
-ax.set(xlabel="share of the knowledge stored, R / R^max", ylabel="greedy recall accuracy")
+ax.set(
+    xlabel="share of the knowledge stored, R / R^max", ylabel="greedy recall accuracy"
+)
 ax.legend(fontsize=8)
 plt.show()
 recall_gap = (frame.recall_accuracy - frame.R / frame.R_max).abs().max()
@@ -313,10 +426,17 @@ world = BioSWorld.load()
 people = world.sample_people(2, run.rng(3))
 for i in range(2):
     print(world.render(people[0], run.rng(30 + i)).text, "\n")
-print(f"N0 = {world.n0:,} names; log2 S0 = {world.log2_s0():.1f} bits of attributes per person "
-      f"(the paper: {knowledge.log2_bios_s0():.1f})")
-print(f"{sum(len(t) for t in TEMPLATES.values())} templates; tokenizer vocabulary {len(world.tokenizer):,} words")
-assert math.isclose(world.log2_s0(), knowledge.log2_bios_s0())
+print(
+    f"N0 = {world.n0:,} names; log2 S0 = {world.log2_s0():.1f} bits of attributes per "
+    "person "
+    f"(the paper: {papers.ALLEN_ZHU_LI['log2_s0'].value})"
+)
+print(
+    f"{sum(len(t) for t in TEMPLATES.values())} templates; tokenizer vocabulary "
+    f"{len(world.tokenizer):,} words"
+)
+# the shipped lists are the paper's
+assert round(world.log2_s0(), 1) == papers.ALLEN_ZHU_LI["log2_s0"].value
 
 # %% [markdown]
 # The tokenizer splits words, numbers and punctuation, one token each, so every value is the same tokens in every
@@ -329,14 +449,32 @@ assert math.isclose(world.log2_s0(), knowledge.log2_bios_s0())
 
 # %%
 bios_report = sweep.run_sweep(list(bios_runs.values()), store, device=run.device)
-bios = pd.DataFrame([dict(kind=k, width=r.model.d_model, vocab=r.model.vocab_size,
-                          embedding_share=r.model.vocab_size * r.model.d_model / r.model.n_params, **m)
-                     for (k, r), m in zip(bios_runs.items(), bios_report.metrics)])
-display(bios[["kind", "n_params", "vocab", "used_words", "embedding_share", "p1", "p2", "R", "R_used_rows", "R_max",
-              "recall_accuracy", "seconds"]].round(3))
-assert (bios.R <= bios.R_max + 1e-9).all()  # sanity check (Gibbs' inequality), not a finding
-results["bios"] = bios[["kind", "n_params", "vocab", "used_words", "embedding_share", "p1", "R", "R_used_rows", "R_max",
-                        "recall_accuracy"]].to_dict("records")
+bios = pd.DataFrame(
+    [
+        dict(
+            kind=kind, width=r.model.d_model, vocab=r.model.vocab_size,
+            embedding_share=r.model.vocab_size * r.model.d_model / r.model.n_params,
+            **m,
+        )
+        for (kind, r), m in zip(bios_runs.items(), bios_report.metrics)
+    ]
+)
+display(
+    bios[
+        [
+            "kind", "n_params", "vocab", "used_words", "embedding_share", "p1", "p2",
+            "R", "R_used_rows", "R_max", "recall_accuracy", "seconds",
+        ]
+    ].round(3)
+)
+# sanity check (Gibbs' inequality), not a finding
+assert (bios.R <= bios.R_max + 1e-9).all()
+results["bios"] = bios[
+    [
+        "kind", "n_params", "vocab", "used_words", "embedding_share", "p1", "R",
+        "R_used_rows", "R_max", "recall_accuracy",
+    ]
+].to_dict("records")
 
 # %% [markdown]
 # **Which names exist must not come for free.** The model's vocabulary is the whole world's: every name word of
@@ -349,13 +487,23 @@ results["bios"] = bios[["kind", "n_params", "vocab", "used_words", "embedding_sh
 # Allen-Zhu & Li do (embedding rows the data uses); `R` counts them all, the unused name rows included.
 
 # %%
-pool, used = bios.set_index("kind").loc["bioS"], bios.set_index("kind").loc["bioS, used words only"]
-name_bits = lambda row: knowledge.nats_to_bits(row.p1)
-print(f"name loss p1: {name_bits(pool):.2f} bits with the pool's vocabulary, {name_bits(used):.2f} bits with the used "
-      f"words only (log2 N0 = {math.log2(world.n0):.1f}); R {pool.R:.3f} vs {used.R:.3f} bits/param "
-      f"(per used rows: {pool.R_used_rows:.3f} vs {used.R_used_rows:.3f}); R^max {pool.R_max:.3f} vs {used.R_max:.3f}")
-results["bios_vocabulary"] = dict(p1_bits_pool=name_bits(pool), p1_bits_used=name_bits(used), R_pool=pool.R,
-                                  R_used=used.R, R_used_rows_pool=pool.R_used_rows, R_used_rows_used=used.R_used_rows)
+pool, used = (
+    bios.set_index("kind").loc["bioS"],
+    bios.set_index("kind").loc["bioS, used words only"],
+)
+p1_pool, p1_used = nats_to_bits(pool.p1), nats_to_bits(used.p1)
+print(
+    f"name loss p1: {p1_pool:.2f} bits with the pool's vocabulary, {p1_used:.2f} bits "
+    "with the used "
+    f"words only (log2 N0 = {math.log2(world.n0):.1f}); R {pool.R:.3f} vs "
+    f"{used.R:.3f} bits/param "
+    f"(per used rows: {pool.R_used_rows:.3f} vs {used.R_used_rows:.3f}); R^max "
+    f"{pool.R_max:.3f} vs {used.R_max:.3f}"
+)
+results["bios_vocabulary"] = dict(
+    p1_bits_pool=p1_pool, p1_bits_used=p1_used, R_pool=pool.R, R_used=used.R,
+    R_used_rows_pool=pool.R_used_rows, R_used_rows_used=used.R_used_rows,
+)
 
 # %% [markdown]
 # **R against recall.** $R$ counts bits, and a model can hold many bits about a value without producing it exactly:
@@ -365,9 +513,13 @@ results["bios_vocabulary"] = dict(p1_bits_pool=name_bits(pool), p1_bits_used=nam
 # biographies (random templates and order), and the bits those losses leave of each value.
 
 # %%
-recall = pd.DataFrame({"recall (greedy, fixed prompt)": pool.recall_by_attribute,
-                       "implied by the losses (mean p of the value)": pool.implied_recall,
-                       "value loss (bits)": pool.value_bits})
+recall = pd.DataFrame(
+    {
+        "recall (greedy, fixed prompt)": pool.recall_by_attribute,
+        "implied by the losses (mean p of the value)": pool.implied_recall,
+        "value loss (bits)": pool.value_bits,
+    }
+)
 display(recall.round(3))
 results["bios_recall"] = recall.to_dict()
 
@@ -401,7 +553,9 @@ results["bios_recall"] = recall.to_dict()
 # * Models whose data hold fewer bits than they can store reach $R \approx R^{\max}$.
 
 # %%
-results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
+results.update(
+    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained
+)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 
@@ -423,16 +577,23 @@ N0_ = 64**3
 ### BEGIN SOLUTION
 prop23_terms = (
     N_ * math.log2(N0_ / N_),  # which N of the N0 names
-    N_ * K_ * C_ * math.log2(D_),  # each person's K values, C chunks each, from D choices
-    K_ * D_ * math.log2(T_**L_ / D_),  # the diversity sets: D chunks of T^L per attribute
+    # each person's K values, C chunks each, from D choices
+    N_ * K_ * C_ * math.log2(D_),
+    # the diversity sets: D chunks of T^L per attribute
+    K_ * D_ * math.log2(T_**L_ / D_),
 )
 ### END SOLUTION
-print(f"names {prop23_terms[0]:,.0f} + values {prop23_terms[1]:,.0f} + diversity {prop23_terms[2]:,.0f} bits")
+print(
+    f"names {prop23_terms[0]:,.0f} + values {prop23_terms[1]:,.0f} + diversity "
+    f"{prop23_terms[2]:,.0f} bits"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-example = knowledge.BioD(N=N_, K=K_, C=C_, D=D_, L=L_, T=T_, N0=N0_)
+example = BioD(N=N_, K=K_, C=C_, D=D_, L=L_, T=T_, N0=N0_)
 assert len(prop23_terms) == 3
-assert math.isclose(sum(prop23_terms), knowledge.knowledge_bits_approx(example), rel_tol=1e-9)
+assert math.isclose(
+    sum(prop23_terms), knowledge.knowledge_bits_approx(example), rel_tol=1e-9
+)
 ### BEGIN HIDDEN TESTS
 assert math.isclose(prop23_terms[1], 24_000)
 assert math.isclose(prop23_terms[0], 1000 * (18 - math.log2(1000)))
@@ -449,18 +610,28 @@ assert math.isclose(prop23_terms[0], 1000 * (18 - math.log2(1000)))
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 p1_, p2_, p3_ = math.log(N_), math.log(2), math.log(2)
 ### BEGIN SOLUTION
-bound_bits = (N_ * math.log2((N0_ - N_) / math.exp(p1_))  # the names not yet used, less the name loss
-              + N_ * K_ * math.log2(D_**C_ / math.exp(p2_))  # the value choices, less the value loss
-              + K_ * D_ * math.log2((T_**L_ - D_) / (D_ * math.exp(p3_))))  # the diversity sets, less p3
+bound_bits = (
+    N_
+    * math.log2(
+        (N0_ - N_) / math.exp(p1_)
+    )  # the names not yet used, less the name loss
+    # the value choices, less the value loss
+    + N_ * K_ * math.log2(D_**C_ / math.exp(p2_))
+    + K_ * D_ * math.log2((T_**L_ - D_) / (D_ * math.exp(p3_)))
+)  # the diversity sets, less p3
 ### END SOLUTION
 print(f"Theorem 3.2: at least {bound_bits:,.0f} bits")
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(bound_bits, knowledge.stored_bits_lower_bound(example, p1_, p2_, p3_), rel_tol=1e-9)
+assert math.isclose(
+    bound_bits, knowledge.stored_bits_lower_bound(example, p1_, p2_, p3_), rel_tol=1e-9
+)
 ### BEGIN HIDDEN TESTS
 assert bound_bits < knowledge.knowledge_bits_exact(example)
 # Definition 4.1's numerator differs only by N0 - N against N0 and T^L - D against T^L
-assert math.isclose(bound_bits, knowledge.capacity_ratio(example, p1_, p2_, p3_, 1), rel_tol=1e-3)
+assert math.isclose(
+    bound_bits, knowledge.capacity_ratio(example, p1_, p2_, p3_, 1), rel_tol=1e-3
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -475,13 +646,20 @@ best = frame[frame.exposures == high].sort_values("R").iloc[-1]
 ### BEGIN SOLUTION
 name_term = spec.N * math.log2(spec.N0 / math.exp(best.p1))
 value_term = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))
-diversity_term = spec.K * spec.D * math.log2(spec.T**spec.L / (spec.D * math.exp(best.p3)))
+diversity_term = (
+    spec.K * spec.D * math.log2(spec.T**spec.L / (spec.D * math.exp(best.p3)))
+)
 value_share = value_term / (name_term + value_term + diversity_term)
 ### END SOLUTION
-print(f"width {best.width:.0f}: values hold {value_share:.0%} of its {best.R * best.n_params:,.0f} bits")
+print(
+    f"width {best.width:.0f}: values hold {value_share:.0%} of its "
+    f"{best.R * best.n_params:,.0f} bits"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(name_term + value_term + diversity_term, best.R * best.n_params, rel_tol=1e-6)
+assert math.isclose(
+    name_term + value_term + diversity_term, best.R * best.n_params, rel_tol=1e-6
+)
 assert value_share <= 1.5
 ### BEGIN HIDDEN TESTS
 check = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))

@@ -24,11 +24,11 @@
 # previous chapters. Models already trained by chapters 2 and 3 are read from the shared store.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~14 min after chapters 2-3), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
-output_dir = ""  # where results.json goes; "" means build/<scale>/04_precision
-store_dir = ""  # the run store shared by the chapters; "" means build/store
+output_dir = ""  # where results.json goes; "": build/<scale>/04_precision
+store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import copy
@@ -40,18 +40,17 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-import memcap.chapters
-from memcap import bioruns, capacity, claims, quantize, sweep
+from memcap import papers
+from memcap.book import start
+from memcap.engine import bioruns, frames, sweep
+from memcap.measures import capacity, claims, quantize
 
-run = memcap.chapters.start("04_precision", scale=scale, seed=seed, device=device, output_dir=output_dir)
-store = memcap.chapters.open_store(store_dir)
-p = run.preset
-cap = memcap.chapters.get_chapter("02_capacity").presets[run.scale]  # chapter 2's set-up at this scale
-know = memcap.chapters.get_chapter("03_knowledge").presets[run.scale]  # chapter 3's
-sns.set_theme(style="whitegrid", context="notebook")
-results = {}
-print(run.chapter.title, "|", run.scale, "| device:", run.device, "| store:", store.root)
-dict(p)
+run = start("04_precision", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
+p, store, results = run.preset, run.store, run.results
+# shared with chapters 2 and 3: their runs are read from the store
+sw, setup = p.sweep, p.knowledge
+run.settings()
 
 # %% [markdown]
 # ## 1. What a bfloat16 weight can hold
@@ -67,7 +66,7 @@ dict(p)
 w = torch.tensor(1.0, dtype=torch.bfloat16)
 spacing = (torch.nextafter(w.float(), torch.tensor(2.0)) - 1).item()
 lost = (w + torch.tensor(1e-3, dtype=torch.bfloat16)).item()
-print(f"float32 spacing at 1.0: {spacing:.2e}; bfloat16 spacing at 1.0: {2 ** -7:.2e}")
+print(f"float32 spacing at 1.0: {spacing:.2e}; bfloat16 spacing at 1.0: {2**-7:.2e}")
 print(f"bf16: 1.0 + 0.001 = {lost}  (a typical late-training Adam step vanishes)")
 assert lost == 1.0
 
@@ -78,35 +77,74 @@ assert lost == 1.0
 # chapter 2's own, read from the store; the bf16 runs use the same data, seeds and schedule.
 
 # %%
-V, S = cap["vocab_size"], cap["seq_len"]
-prec_runs = [sweep.preset_run(cap, V, S, L, w_, ratio, data_seed=seed, init_seed=seed, precision=mode)
-             for mode in p.precisions for L, w_ in p.precision_models for ratio in p.precision_ratios]
+V = sw.vocab_size
+prec_runs = [
+    sw.run(L, w_, ratio, data_seed=seed, init_seed=seed, precision=mode)
+    for mode in p.precisions
+    for L, w_ in p.precision_models
+    for ratio in p.precision_ratios
+]
 report = sweep.run_sweep(prec_runs, store, device=run.device)
-prec = sweep.to_frame(prec_runs, report.metrics)
-print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
-by_mode = prec.groupby(["precision", "model"], as_index=False).agg(n_params=("n_params", "first"),
-                                                                   capacity_bits=("memorized_bits", "max"),
-                                                                   seconds=("seconds", "sum"))
+prec = frames.to_frame(prec_runs, report.metrics)
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
+by_mode = prec.groupby(["precision", "model"], as_index=False).agg(
+    n_params=("n_params", "first"), capacity_bits=("memorized_bits", "max"),
+    seconds=("seconds", "sum"),
+)
 by_mode["bits_per_param"] = by_mode.capacity_bits / by_mode.n_params
-fits = {mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits) for mode, g in by_mode.groupby("precision")}
-alpha = pd.DataFrame([dict(precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1])
-                      for m, f in fits.items()]).set_index("precision").loc[list(p.precisions)]
+fits = {
+    mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits)
+    for mode, g in by_mode.groupby("precision")
+}
+alpha = (
+    pd.DataFrame(
+        [
+            dict(
+                precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1]
+            )
+            for m, f in fits.items()
+        ]
+    )
+    .set_index("precision")
+    .loc[list(p.precisions)]
+)
 display(by_mode.round(3))
 display(alpha.round(3))
-# baselines measured in the same runs (chapter 2 explains them): calibration, and bits stored beyond fresh data
-base = claims.calibration(prec, tolerance=cap["max_calibration_error"])
+# baselines measured in the same runs (chapter 2 explains them): calibration, and bits
+# stored beyond fresh data
+base = claims.calibration(prec, tolerance=p.max_calibration_error)
 base["stored_beyond_fresh"] = claims.stored_beyond_fresh(base)
-display(base[["model", "precision", "calibration_error", "memorized_bits_per_sequence",
-              "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
+display(
+    base[
+        [
+            "model", "precision", "calibration_error", "memorized_bits_per_sequence",
+            "fresh_memorized_bits_per_sequence", "stored_beyond_fresh",
+        ]
+    ].round(3)
+)
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert (base.stored_beyond_fresh >= p.min_stored_beyond_fresh).all(), \
-    "claim: in every precision the models store their training data beyond what they store of fresh data"
+assert (base.stored_beyond_fresh >= p.min_stored_beyond_fresh).all(), (
+    "claim: in every precision the models store their training data beyond what they "
+    "store of fresh data"
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
-sns.barplot(data=by_mode, x="model", y="bits_per_param", hue="precision", hue_order=list(p.precisions), ax=ax)
-ax.axhline(3.83, color="tab:red", ls=":", label="Morris et al. fp32 mean (3.83)")
-ax.axhline(3.51, color="tab:gray", ls="--", label="Morris et al. bf16 mean (3.51)")
+sns.barplot(
+    data=by_mode, x="model", y="bits_per_param", hue="precision",
+    hue_order=list(p.precisions), ax=ax,
+)
+fp32_mean = papers.MORRIS["alpha_fp32_mean"].value
+bf16_mean = papers.MORRIS["alpha_bf16_mean"].value
+ax.axhline(
+    fp32_mean, color="tab:red", ls=":", label=f"Morris et al. fp32 mean ({fp32_mean})"
+)
+ax.axhline(
+    bf16_mean, color="tab:gray", ls="--", label=f"Morris et al. bf16 mean ({bf16_mean})"
+)
 ax.set(ylabel="capacity (bits per parameter)", xlabel="")
 ax.legend(fontsize=8, loc="lower right")
 plt.show()
@@ -117,12 +155,22 @@ plt.show()
 # %%
 ratio_bf16 = alpha.loc["bf16", "alpha"] / alpha.loc["fp32", "alpha"]
 ratio_mixed = alpha.loc["bf16-mixed", "alpha"] / alpha.loc["fp32", "alpha"]
-print(f"alpha bf16 / fp32 = {ratio_bf16:.3f} (Morris et al.: 3.51 / 3.83 = {3.51 / 3.83:.3f}); "
-      f"bf16-mixed / fp32 = {ratio_mixed:.3f}")
-print(f"doubling the bits per weight (16 -> 32) multiplies capacity by {1 / ratio_bf16:.2f}, not 2")
-assert 1 / ratio_bf16 < p.max_fp32_over_bf16, "claim: 32-bit weights store far less than twice what 16-bit ones do"
-results.update(alpha_by_precision=alpha.alpha.round(4).to_dict(), bf16_over_fp32=ratio_bf16,
-               mixed_over_fp32=ratio_mixed)
+print(
+    f"alpha bf16 / fp32 = {ratio_bf16:.3f} (Morris et al.: {bf16_mean} / {fp32_mean} = "
+    f"{bf16_mean / fp32_mean:.3f}); "
+    f"bf16-mixed / fp32 = {ratio_mixed:.3f}"
+)
+print(
+    "doubling the bits per weight (16 -> 32) multiplies capacity by "
+    f"{1 / ratio_bf16:.2f}, not 2"
+)
+assert 1 / ratio_bf16 < p.max_fp32_over_bf16, (
+    "claim: 32-bit weights store far less than twice what 16-bit ones do"
+)
+results.update(
+    alpha_by_precision=alpha.alpha.round(4).to_dict(), bf16_over_fp32=ratio_bf16,
+    mixed_over_fp32=ratio_mixed,
+)
 
 # %% [markdown]
 # ## 3. Quantizing a trained model
@@ -137,11 +185,14 @@ results.update(alpha_by_precision=alpha.alpha.round(4).to_dict(), bf16_over_fp32
 # and biases stay fp32. The counts for the largest model:
 
 # %%
-largest = max(p.precision_models, key=lambda m: m[1])
-big_run = sweep.preset_run(cap, V, S, *largest, max(p.precision_ratios), data_seed=seed, init_seed=seed)
+largest = max(p.precision_models, key=lambda m: m.width)
+big_run = sw.run(*largest, max(p.precision_ratios), data_seed=seed, init_seed=seed)
 counts = quantize.count_weights(sweep.load_model(store, big_run))
-print(f"{sweep.model_label(big_run.model)}: {counts['quantized']:,} weights quantized, {counts['kept_fp32']:,} kept "
-      f"in fp32 ({counts['kept_fp32'] / (counts['quantized'] + counts['kept_fp32']):.1%})")
+print(
+    f"{frames.model_label(big_run.model)}: {counts['quantized']:,} weights quantized, "
+    f"{counts['kept_fp32']:,} kept "
+    f"in fp32 ({counts['kept_fp32'] / (counts['quantized'] + counts['kept_fp32']):.1%})"
+)
 results["weight_counts"] = counts
 
 # %% [markdown]
@@ -156,22 +207,36 @@ results["weight_counts"] = counts
 # %%
 rows = []
 for L, w_ in p.precision_models:
-    r = sweep.preset_run(cap, V, S, L, w_, max(p.precision_ratios), data_seed=seed, init_seed=seed)
+    r = sw.run(L, w_, max(p.precision_ratios), data_seed=seed, init_seed=seed)
     model = sweep.load_model(store, r, run.device)
     train_x = r.data()[0].to(run.device)
-    calibration = train_x[torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[:p.calibration_sequences]]
-    measure = lambda m, x=train_x, V=V: (lambda mem: dict(memorized_bits=mem.raw_bits, clipped_bits=mem.clipped_bits))(
-        capacity.memorized_bits(m, x, V))
+    calibration = train_x[
+        torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[
+            : p.calibration_sequences
+        ]
+    ]
+    measure = lambda m, x=train_x, V=V: (
+        lambda mem: dict(memorized_bits=mem.raw_bits, clipped_bits=mem.clipped_bits)
+    )(capacity.memorized_bits(m, x, V))
     for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
         counts = quantize.count_weights(model)
-        rows.append(dict(model=sweep.model_label(r.model), n_params=r.model.n_params,
-                         storage_bits=row["bits"] * counts["quantized"] + 32 * counts["kept_fp32"], **row))
+        rows.append(
+            dict(
+                model=frames.model_label(r.model), n_params=r.model.n_params,
+                storage_bits=row["bits"] * counts["quantized"]
+                + 32 * counts["kept_fp32"], **row,
+            )
+        )
 uniform = pd.DataFrame(rows)
 base = uniform[uniform.method == "none"].set_index("model").memorized_bits
 uniform["retained"] = uniform.memorized_bits / uniform.model.map(base)
 uniform["bits_per_param"] = uniform.memorized_bits / uniform.n_params
-display(uniform.pivot_table(index=["model", "bits"], columns="method",
-                            values=["retained", "memorized_bits", "clipped_bits"]).round(3))
+display(
+    uniform.pivot_table(
+        index=["model", "bits"], columns="method",
+        values=["retained", "memorized_bits", "clipped_bits"],
+    ).round(3)
+)
 # sanity check, not a finding: no model stores more bits than its weights hold
 assert (uniform.memorized_bits <= uniform.storage_bits).all()
 
@@ -180,32 +245,47 @@ assert (uniform.memorized_bits <= uniform.storage_bits).all()
 
 # %%
 krows = []
-high = max(know["exposures"])
+high = max(setup.exposures)
 for w_ in p.knowledge_widths:
-    r = bioruns.biod_run(know, w_, high, data_seed=seed, init_seed=seed)
-    sweep.run_sweep([r], store, device=run.device, progress=False)  # already there after chapter 3
+    r = setup.biod_run(w_, high, data_seed=seed, init_seed=seed)
+    # already there after chapter 3
+    sweep.run_sweep([r], store, device=run.device, progress=False)
     model = sweep.load_model(store, r, run.device)
     corpus = r.corpus()
-    evaluation = [corpus.render(i, np.random.default_rng([r.data_seed, 2, i])) for i in range(r.n_people)]
-    calibration = torch.as_tensor(np.stack([t for t, _ in evaluation[:p.calibration_sequences]]))
-    measure = lambda m, r=r, c=corpus, e=evaluation: dict(R=bioruns.measure(m, r, c, e)["R"])
+    evaluation = r.evaluation(corpus)  # what chapter 3 measured the run on
+    calibration = torch.as_tensor(
+        np.stack([t for t, _ in evaluation[: p.calibration_sequences]])
+    )
+    measure = lambda m, r=r, c=corpus, e=evaluation: dict(
+        R=bioruns.measure(m, r, c, e)["R"]
+    )
     for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
         krows.append(dict(width=w_, n_params=r.model.n_params, **row))
 knowledge_q = pd.DataFrame(krows)
 kbase = knowledge_q[knowledge_q.method == "none"].set_index("width").R
 knowledge_q["retained"] = knowledge_q.R / knowledge_q.width.map(kbase)
-display(knowledge_q.pivot_table(index=["width", "bits"], columns="method", values=["R", "retained"]).round(3))
+display(
+    knowledge_q.pivot_table(
+        index=["width", "bits"], columns="method", values=["R", "retained"]
+    ).round(3)
+)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-for ax, data, y, title in ((axes[0], uniform, "bits_per_param", "uniform sequences: memorized bits / P"),
-                           (axes[1], knowledge_q, "R", "bioD: R(F)")):
+for ax, data, y, title in (
+    (axes[0], uniform, "bits_per_param", "uniform sequences: memorized bits / P"),
+    (axes[1], knowledge_q, "R", "bioD: R(F)"),
+):
     q = data[data.method != "none"]
-    sns.lineplot(data=q, x="bits", y=y, hue=q.columns[0], style="method", markers=True, ax=ax)
+    sns.lineplot(
+        data=q, x="bits", y=y, hue=q.columns[0], style="method", markers=True, ax=ax
+    )
     xs = np.array(sorted(p.bits))
     ax.plot(xs, xs, "k:", lw=1, label="limit: b bits per weight")
-    ax.set(title=title, xlabel="bits per weight", ylabel="bits per parameter",
-           ylim=(min(0, q[y].min() * 1.1), max(data[y].max() * 1.2, 1)))
+    ax.set(
+        title=title, xlabel="bits per weight", ylabel="bits per parameter",
+        ylim=(min(0, q[y].min() * 1.1), max(data[y].max() * 1.2, 1)),
+    )
     ax.legend(fontsize=7)
 plt.show()
 
@@ -215,28 +295,61 @@ plt.show()
 # chapter 3's bioD models.*
 
 # %%
-worst = pd.concat([uniform, knowledge_q]).pivot_table(index="bits", columns="method", values="retained", aggfunc="min")
+worst = pd.concat([uniform, knowledge_q]).pivot_table(
+    index="bits", columns="method", values="retained", aggfunc="min"
+)
 int8 = worst.loc[8, "RTN"]
 int4_uniform = uniform[(uniform.bits == 4) & (uniform.method == "RTN")].retained.mean()
 peak_width = int(kbase.idxmax())
-int4_knowledge = knowledge_q[(knowledge_q.bits == 4) & (knowledge_q.method == "RTN") & (knowledge_q.width == peak_width)].retained.item()
-gptq4 = knowledge_q[(knowledge_q.bits == 4) & (knowledge_q.method == "GPTQ") & (knowledge_q.width == peak_width)].retained.item()
+int4_knowledge = knowledge_q[
+    (knowledge_q.bits == 4)
+    & (knowledge_q.method == "RTN")
+    & (knowledge_q.width == peak_width)
+].retained.item()
+gptq4 = knowledge_q[
+    (knowledge_q.bits == 4)
+    & (knowledge_q.method == "GPTQ")
+    & (knowledge_q.width == peak_width)
+].retained.item()
 print(f"int8 (RTN) keeps at least {int8:.1%} of what was stored, in both set-ups")
-print(f"int4 (RTN) keeps {int4_uniform:.1%} of the random-sequence bits on average, and {int4_knowledge:.1%} of R(F) "
-      f"for the bioD model at the peak ratio (width {peak_width}); GPTQ at 4 bits keeps {gptq4:.1%} there")
-int8_knowledge = knowledge_q[(knowledge_q.bits == 8) & (knowledge_q.method == "RTN") & (knowledge_q.width == peak_width)].retained.item()
-kfresh = pd.DataFrame([sweep.run_sweep([bioruns.biod_run(know, w_, high, data_seed=seed, init_seed=seed)], store,
-                                       device=run.device, progress=False).metrics[0] for w_ in p.knowledge_widths])
+print(
+    f"int4 (RTN) keeps {int4_uniform:.1%} of the random-sequence bits on average, and "
+    f"{int4_knowledge:.1%} of R(F) "
+    f"for the bioD model at the peak ratio (width {peak_width}); GPTQ at 4 bits "
+    f"keeps {gptq4:.1%} there"
+)
+int8_knowledge = knowledge_q[
+    (knowledge_q.bits == 8)
+    & (knowledge_q.method == "RTN")
+    & (knowledge_q.width == peak_width)
+].retained.item()
+kfresh = pd.DataFrame(
+    [
+        sweep.run_sweep(
+            [setup.biod_run(w_, high, data_seed=seed, init_seed=seed)], store,
+            device=run.device, progress=False,
+        ).metrics[0]
+        for w_ in p.knowledge_widths
+    ]
+)
 beyond_fresh = kfresh.R - kfresh.fresh_R.clip(lower=0)  # chapter 3's baseline
-print(f"bioD models before quantization: R - max(0, R on fresh people) = {beyond_fresh.round(3).tolist()}")
-assert (beyond_fresh >= know["min_R_beyond_fresh"]).all(), \
+print(
+    "bioD models before quantization: R - max(0, R on fresh people) = "
+    f"{beyond_fresh.round(3).tolist()}"
+)
+assert (beyond_fresh >= p.min_R_beyond_fresh).all(), (
     "claim: the bioD models store knowledge of their own people (chapter 3's baseline)"
+)
 assert int8 >= p.min_int8_retained, "claim: 8-bit weights keep nearly everything"
-assert int4_knowledge <= p.max_int4_retained * int8_knowledge, \
-    "claim: 4-bit weights lose more than half of what 8-bit ones keep of the knowledge at the peak"
-results.update(int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_uniform,
-               int4_rtn_knowledge_retained=int4_knowledge, int4_gptq_knowledge_retained=gptq4,
-               uniform=uniform.to_dict("records"), knowledge=knowledge_q.to_dict("records"))
+assert int4_knowledge <= p.max_int4_retained * int8_knowledge, (
+    "claim: 4-bit weights lose more than half of what 8-bit ones keep of the "
+    "knowledge at the peak"
+)
+results.update(
+    int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_uniform,
+    int4_rtn_knowledge_retained=int4_knowledge, int4_gptq_knowledge_retained=gptq4,
+    uniform=uniform.to_dict("records"), knowledge=knowledge_q.to_dict("records"),
+)
 
 # %% [markdown]
 # ## Summary
@@ -247,7 +360,9 @@ results.update(int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_unifo
 #   store more than its weights hold.
 
 # %%
-results.update(runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained)
+results.update(
+    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained
+)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 
@@ -261,11 +376,12 @@ print(f"results written to {run.output_dir}")
 # ### Exercise 1 (1 point): the grid
 #
 # How many distinct values can one row of a weight matrix take after symmetric per-channel rounding to 4 bits
-# (`grid_values_4bit`)? Use `memcap.quantize.levels` or count by hand.
+# (`grid_values_4bit`)? Use `memcap.measures.quantize.levels` or count by hand.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-grid_values_4bit = 2 * quantize.levels(4) + 1  # the integers -7 .. 7 times the row's scale: 15 of the 16 codes
+# the integers -7 .. 7 times the row's scale: 15 of the 16 codes
+grid_values_4bit = 2 * quantize.levels(4) + 1
 ### END SOLUTION
 print(grid_values_4bit, "values")
 
@@ -284,7 +400,8 @@ assert grid_values_4bit == 15 == len(torch.unique(row))
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-max_kept_bits = min(70_000, 3 * 20_000)  # it cannot keep more than it had, nor more than its weights can hold
+# it cannot keep more than it had, nor more than its weights can hold
+max_kept_bits = min(70_000, 3 * 20_000)
 ### END SOLUTION
 print(f"at most {max_kept_bits:,} bits")
 
@@ -307,17 +424,27 @@ probe_x = big_run.data()[0].to(run.device)
 before_bits = capacity.memorized_bits(probe_model, probe_x, V).raw_bits
 ### BEGIN SOLUTION
 kept = {}
-for case, names in (("embedding", ["wte.weight"]),
-                    ("blocks", [n for n in quantize.quantized_tensors(probe_model) if n.startswith("blocks.")])):
+for case, names in (
+    ("embedding", ["wte.weight"]),
+    (
+        "blocks",
+        [n for n in quantize.quantized_tensors(probe_model) if n.startswith("blocks.")],
+    ),
+):
     rounded = copy.deepcopy(probe_model)
     with torch.no_grad():
         for name in names:
-            rounded.get_parameter(name).copy_(quantize.rtn(rounded.get_parameter(name), 4))
+            rounded.get_parameter(name).copy_(
+                quantize.rtn(rounded.get_parameter(name), 4)
+            )
     kept[case] = capacity.memorized_bits(rounded, probe_x, V).raw_bits / before_bits
 kept_embedding_rounded, kept_blocks_rounded = kept["embedding"], kept["blocks"]
 ### END SOLUTION
-print(f"{before_bits:,.0f} bits before; kept {kept_embedding_rounded:.1%} with only the embedding at 4 bits, "
-      f"{kept_blocks_rounded:.1%} with only the blocks at 4 bits")
+print(
+    f"{before_bits:,.0f} bits before; kept {kept_embedding_rounded:.1%} with only the "
+    "embedding at 4 bits, "
+    f"{kept_blocks_rounded:.1%} with only the blocks at 4 bits"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 assert kept_embedding_rounded <= 1.05 and kept_blocks_rounded <= 1.05
@@ -325,6 +452,9 @@ assert kept_embedding_rounded <= 1.05 and kept_blocks_rounded <= 1.05
 check_model = copy.deepcopy(probe_model)
 with torch.no_grad():
     check_model.wte.weight.copy_(quantize.rtn(check_model.wte.weight, 4))
-assert math.isclose(kept_embedding_rounded, capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
-                    rel_tol=1e-6)
+assert math.isclose(
+    kept_embedding_rounded,
+    capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
+    rel_tol=1e-6,
+)
 ### END HIDDEN TESTS

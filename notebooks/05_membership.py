@@ -23,11 +23,11 @@
 # We reproduce §5 of Morris et al. (2025) on the models of chapters 2 and 3, adding the runs it needs.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book, ~31 min after chapters 2-3, on a busy machine), "paper" (a GPU)
+scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
-output_dir = ""  # where results.json goes; "" means build/<scale>/05_membership
-store_dir = ""  # the run store shared by the chapters; "" means build/store
+output_dir = ""  # where results.json goes; "": build/<scale>/05_membership
+store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import math
@@ -39,18 +39,19 @@ import seaborn as sns
 from scipy.stats import spearmanr
 import torch
 
-import memcap.chapters
-from memcap import bioruns, capacity, claims, membership, sweep
+from memcap import papers
+from memcap.book import start
+from memcap.data.uniform import dataset_entropy_bits
+from memcap.engine import frames, sweep
+from memcap.measures import capacity, claims, membership
+from memcap.measures.evaluate import sequence_code_length_bits, sequence_losses
 
-run = memcap.chapters.start("05_membership", scale=scale, seed=seed, device=device, output_dir=output_dir)
-store = memcap.chapters.open_store(store_dir)
-p = run.preset
-cap = memcap.chapters.get_chapter("02_capacity").presets[run.scale]  # chapter 2's set-up at this scale
-know = memcap.chapters.get_chapter("03_knowledge").presets[run.scale]  # chapter 3's
-sns.set_theme(style="whitegrid", context="notebook")
-results = {}
-print(run.chapter.title, "|", run.scale, "| device:", run.device, "| store:", store.root)
-dict(p)
+run = start("05_membership", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
+p, store, results = run.preset, run.store, run.results
+# shared with chapters 2 and 3: their runs are read from the store
+sw, setup = p.sweep, p.knowledge
+run.settings()
 
 # %% [markdown]
 # ## 1. The attack, and why the threshold must be chosen on other data
@@ -70,9 +71,14 @@ dict(p)
 rng = run.rng(1)
 toy_m, toy_n = rng.normal(0, 1, 500), rng.normal(1, 1, 500)
 toy = membership.calibrated_attack(toy_m, toy_n, run.rng(2), n_boot=p.n_boot)
-print(f"calibrated F1 = {toy.f1:.3f} (95 % CI {toy.f1_ci[0]:.3f}-{toy.f1_ci[1]:.3f}); best threshold on the "
-      f"evaluation halves: {toy.f1_best:.3f}; everyone a member: {membership.f1_at_threshold(toy_m, toy_n, np.inf):.3f}")
-assert toy.f1 <= toy.f1_best + 1e-12  # sanity check (the envelope is an upper bound by construction)
+print(
+    f"calibrated F1 = {toy.f1:.3f} (95 % CI {toy.f1_ci[0]:.3f}-{toy.f1_ci[1]:.3f}); "
+    "best threshold on the "
+    f"evaluation halves: {toy.f1_best:.3f}; everyone a member: "
+    f"{membership.f1_at_threshold(toy_m, toy_n, np.inf):.3f}"
+)
+# sanity check (the envelope is an upper bound by construction)
+assert toy.f1 <= toy.f1_best + 1e-12
 
 # %% [markdown]
 # ## 2. Uniform random sequences: F1 against the dataset's size
@@ -82,50 +88,71 @@ assert toy.f1 <= toy.f1_best + 1e-12  # sanity check (the envelope is an upper b
 # sequences from the same distribution; the loss is a sequence's code length in bits.
 
 # %%
-V, S = cap["vocab_size"], cap["seq_len"]
-main_runs = [sweep.preset_run(cap, V, S, L, w_, r, data_seed=seed, init_seed=seed)
-             for L, w_ in cap["models"] for r in cap["dataset_bits_per_param"]]
-extra_runs = [sweep.preset_run(cap, V, S, L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
-              for L, w_ in p.extra_models for r in p.extra_ratios]
-held_runs = [sweep.preset_run(cap, V, S, L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
-             for L, w_, r in p.heldout_runs]
+V, S = sw.vocab_size, sw.seq_len
+main_runs = sw.grid(data_seed=seed, init_seed=seed)  # chapter 2's runs
+extra_runs = [
+    sw.run(L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
+    for L, w_ in p.extra_models
+    for r in p.extra_ratios
+]
+held_runs = [
+    sw.run(L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
+    for L, w_, r in p.heldout_runs
+]
 all_runs = main_runs + extra_runs + held_runs
-report = sweep.run_sweep(all_runs, store, device=run.device, stack=cap["stack"], stack_max_params=cap["stack_max_params"])
-print(f"{report.trained} runs trained, {report.reused} read from the store, in {report.seconds:.0f} s")
+report = sweep.run_sweep(
+    all_runs, store, device=run.device, stack=sw.stack,
+    stack_max_params=sw.stack_max_params,
+)
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
 
 # capacity per parameter, as chapter 2 measures it, from chapter 2's runs
-caps = capacity.capacity_by_model(sweep.to_frame(main_runs, report.metrics[:len(main_runs)]), tolerance=cap["plateau_tolerance"])
+caps = capacity.capacity_by_model(
+    frames.to_frame(main_runs, report.metrics[: len(main_runs)]),
+    tolerance=p.plateau_tolerance,
+)
 alpha = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits).alpha
 print(f"alpha = {alpha:.3f} bits/param (chapter 2's fit)")
-# chapter 2's baselines, measured in these runs: calibration, and what the smallest datasets store beyond fresh data
-base = claims.calibration(sweep.to_frame(all_runs, report.metrics), tolerance=cap["max_calibration_error"])
+# chapter 2's baselines, measured in these runs: calibration, and what the smallest
+# datasets store beyond fresh data
+base = claims.calibration(
+    frames.to_frame(all_runs, report.metrics), tolerance=p.max_calibration_error
+)
 base["stored_beyond_fresh"] = claims.stored_beyond_fresh(base)
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert base.loc[base.groupby("model").dataset_bits.idxmin()].stored_beyond_fresh.min() >= cap["min_stored_fraction_small"], \
-    "claim: a model stores its small dataset, not fresh data"
+assert (
+    base.loc[base.groupby("model").dataset_bits.idxmin()].stored_beyond_fresh.min()
+    >= p.min_stored_fraction_small
+), "claim: a model stores its small dataset, not fresh data"
 
 # %%
 rows = []
 for i, (r, m) in enumerate(zip(all_runs, report.metrics)):
     model = sweep.load_model(store, r, run.device)
     n = min(r.n_sequences, p.max_attack_samples)
-    pick = torch.randperm(r.n_sequences, generator=torch.Generator().manual_seed(seed))[:n]
+    pick = torch.randperm(r.n_sequences, generator=torch.Generator().manual_seed(seed))[
+        :n
+    ]
     members = r.data()[0][pick]
     fresh = r.fresh_sequences(2 * n)
-    nonmembers, other_nonmembers = fresh[:n], fresh[n:]
-    losses = {name: capacity.sequence_code_length_bits(model, x)
-              for name, x in (("members", members), ("non", nonmembers), ("other", other_nonmembers))}
-    attack = membership.calibrated_attack(losses["members"], losses["non"], run.rng(100 + i), n_boot=p.n_boot)
-    # the baseline: the same attack on two sets of fresh sequences, which nothing tells apart
-    null = membership.calibrated_attack(losses["other"], losses["non"], run.rng(300 + i), n_boot=p.n_boot)
-    row = dict(model=sweep.model_label(r.model), n_params=r.model.n_params, n_sequences=r.n_sequences,
-               dataset_bits=m["dataset_bits"], x=math.log2(m["dataset_bits"] / (alpha * r.model.n_params)),
-               f1=attack.f1, f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best,
-               null_f1=null.f1, null_f1_high=null.f1_ci[1], role="held out" if r in held_runs else "fit")
-    for k in p.prefix_lens:
-        row[f"extract_{k}"] = membership.extraction_rate(model, members, k, p.extract_tokens)
-        row[f"extract_{k}_heldout"] = membership.extraction_rate(model, nonmembers, k, p.extract_tokens)
-    rows.append(row)
+    # the attack, its baseline (two fresh sets, which nothing tells apart) and
+    # extraction
+    measured = membership.attack_and_extract(
+        model, lambda x: sequence_code_length_bits(model, x), members, fresh[:n],
+        fresh[n:], rng=run.rng(100 + i), null_rng=run.rng(300 + i), n_boot=p.n_boot,
+        prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
+    )
+    x = math.log2(m["dataset_bits"] / (alpha * r.model.n_params))
+    rows.append(
+        dict(
+            model=frames.model_label(r.model), n_params=r.model.n_params,
+            n_sequences=r.n_sequences, dataset_bits=m["dataset_bits"], x=x, **measured,
+            role="held out" if r in held_runs else "fit",
+        )
+    )
 uniform = pd.DataFrame(rows).sort_values(["n_params", "x"]).reset_index(drop=True)
 uniform.round(3)
 
@@ -139,18 +166,27 @@ uniform.round(3)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-sns.scatterplot(data=uniform, x="x", y="f1", hue="model", style="role", s=60, ax=axes[0])
-axes[0].errorbar(uniform.x, uniform.f1, yerr=[uniform.f1 - uniform.f1_low, uniform.f1_high - uniform.f1],
-                 fmt="none", ecolor="gray", lw=0.8)
+sns.scatterplot(
+    data=uniform, x="x", y="f1", hue="model", style="role", s=60, ax=axes[0]
+)
+axes[0].errorbar(
+    uniform.x, uniform.f1,
+    yerr=[uniform.f1 - uniform.f1_low, uniform.f1_high - uniform.f1], fmt="none",
+    ecolor="gray", lw=0.8,
+)
 axes[0].plot(uniform.x, uniform.f1_best, "k_", ms=8, label="best threshold (envelope)")
 axes[0].axhline(0.5, color="k", ls=":", lw=1)
 axes[0].set(xlabel="x = log2(dataset bits / capacity)", ylabel="membership F1")
 axes[0].legend(fontsize=7)
 k = max(p.prefix_lens)
-axes[1].plot(uniform.x, uniform[f"extract_{k}"], "o", label=f"training prefixes ({k} tokens)")
+axes[1].plot(
+    uniform.x, uniform[f"extract_{k}"], "o", label=f"training prefixes ({k} tokens)"
+)
 axes[1].plot(uniform.x, uniform[f"extract_{k}_heldout"], "x", label="held-out prefixes")
-axes[1].set(xlabel="x = log2(dataset bits / capacity)",
-            ylabel=f"extraction rate (next {p.extract_tokens} tokens exact)")
+axes[1].set(
+    xlabel="x = log2(dataset bits / capacity)",
+    ylabel=f"extraction rate (next {p.extract_tokens} tokens exact)",
+)
 axes[1].legend(fontsize=7)
 plt.show()
 
@@ -165,33 +201,57 @@ silent = uniform[(uniform[[f"extract_{k}" for k in p.prefix_lens]].max(axis=1) =
 print(f"Spearman correlation of F1 with x: {rho:.3f}")
 print(f"F1 spans {uniform.f1.min():.3f}-{uniform.f1.max():.3f}")
 if len(silent):
-    print(f"{len(silent)} runs where extraction reads zero at every prefix length; their F1: "
-          f"{silent.f1.min():.3f}-{silent.f1.max():.3f}, lower interval bounds from {silent.f1_low.min():.3f}")
-heldout_extraction = uniform[[f"extract_{k}_heldout" for k in p.prefix_lens]].to_numpy().max()
-print(f"largest extraction rate on held-out prefixes: {heldout_extraction:.4f} (a random continuation of "
-      f"{p.extract_tokens} tokens is guessed with probability {V ** -p.extract_tokens:.1e})")
+    print(
+        f"{len(silent)} runs where extraction reads zero at every prefix length; their "
+        "F1: "
+        f"{silent.f1.min():.3f}-{silent.f1.max():.3f}, lower interval bounds from "
+        f"{silent.f1_low.min():.3f}"
+    )
+heldout_extraction = (
+    uniform[[f"extract_{k}_heldout" for k in p.prefix_lens]].to_numpy().max()
+)
+print(
+    f"largest extraction rate on held-out prefixes: {heldout_extraction:.4f} (a random "
+    "continuation of "
+    f"{p.extract_tokens} tokens is guessed with probability {V**-p.extract_tokens:.1e})"
+)
 first = uniform.loc[uniform.x.idxmin()]
 k_max = max(p.prefix_lens)
-print(f"smallest dataset per capacity ({first.model}, x = {first.x:.2f}): F1 {first.f1:.3f} "
-      f"[{first.f1_low:.3f}, {first.f1_high:.3f}] against {first.null_f1:.3f} (upper bound {first.null_f1_high:.3f}) "
-      f"for the same attack on two fresh sets; extraction {first[f'extract_{k_max}']:.3f} against "
-      f"{first[f'extract_{k_max}_heldout']:.3f} on fresh prefixes")
-assert first.f1_low > first.null_f1_high, \
-    "claim: members of the smallest dataset are told apart from fresh sequences, beyond two fresh sets"
-assert first[f"extract_{k_max}"] > first[f"extract_{k_max}_heldout"], \
+print(
+    f"smallest dataset per capacity ({first.model}, x = {first.x:.2f}): F1 "
+    f"{first.f1:.3f} "
+    f"[{first.f1_low:.3f}, {first.f1_high:.3f}] against {first.null_f1:.3f} (upper "
+    f"bound {first.null_f1_high:.3f}) "
+    "for the same attack on two fresh sets; extraction "
+    f"{first[f'extract_{k_max}']:.3f} against "
+    f"{first[f'extract_{k_max}_heldout']:.3f} on fresh prefixes"
+)
+assert first.f1_low > first.null_f1_high, (
+    "claim: members of the smallest dataset are told apart from fresh sequences, "
+    "beyond two fresh sets"
+)
+assert first[f"extract_{k_max}"] > first[f"extract_{k_max}_heldout"], (
     "claim: training sequences are extracted where fresh ones are not"
-# F1 falls with x: a one-sided Spearman test. (The first edition claimed rho < -0.8, a line with no error rate; with
-# this edition's fifth model, three more runs tied at F1 = 1, rho sits at that line, so the claim is now the test.)
+)
+# F1 falls with x: a one-sided Spearman test. (The first edition claimed rho < -0.8, a
+# line with no error rate; with this edition's fifth model, three more runs tied at F1 =
+# 1, rho sits at that line, so the claim is now the test.)
 falls = spearmanr(uniform.x, uniform.f1, alternative="less")
-print(f"one-sided Spearman test that F1 falls with x: rho = {falls.statistic:.3f}, p = {falls.pvalue:.1e} "
-      f"(the first edition's bound: rho < -0.8)")
+print(
+    f"one-sided Spearman test that F1 falls with x: rho = {falls.statistic:.3f}, p = "
+    f"{falls.pvalue:.1e} "
+    f"(the first edition's bound: rho < -0.8)"
+)
 assert falls.pvalue < p.spearman_level, "claim: F1 falls as the data grow past capacity"
 if p.require_informative_without_extraction:
-    assert len(silent) and (silent.f1_low > p.min_informative_f1).any(), \
+    assert len(silent) and (silent.f1_low > p.min_informative_f1).any(), (
         "somewhere extraction should read zero while F1 is still clearly above chance"
-results.update(alpha=alpha, f1_range=[uniform.f1.min(), uniform.f1.max()], spearman_f1_x=rho,
-               spearman_p_value=falls.pvalue,
-               informative_while_extraction_zero=int((silent.f1_low > p.min_informative_f1).sum()))
+    )
+results.update(
+    alpha=alpha, f1_range=[uniform.f1.min(), uniform.f1.max()], spearman_f1_x=rho,
+    spearman_p_value=falls.pvalue,
+    informative_while_extraction_zero=int((silent.f1_low > p.min_informative_f1).sum()),
+)
 
 # %% [markdown]
 # ## 3. The law, and the law as printed
@@ -201,7 +261,7 @@ results.update(alpha=alpha, f1_range=[uniform.f1.min(), uniform.f1.max()], spear
 # growing without bound, $|D| \to \infty$, so $x \to 0$:
 
 # %%
-printed = (1.34, -0.034, -33.14)
+printed = tuple(papers.MORRIS[c].value for c in ("f1_law_c1", "f1_law_c2", "f1_law_c3"))
 at_zero = membership.printed_law_limit(*printed, 0.0)
 at_inf = membership.printed_law_limit(*printed, math.inf)
 print(f"printed law, x = capacity/|D| -> 0 (data grow): F1 -> {at_zero:.3f}")
@@ -229,8 +289,14 @@ plt.show()
 # %%
 fit_rows = uniform[uniform.role == "fit"]
 law = membership.fit_law(fit_rows.x, fit_rows.f1, n_boot=p.n_boot, rng=run.rng(500))
-constants = pd.DataFrame([dict(constant=n, estimate=v, ci_low=lo, ci_high=hi, stderr=se)
-                          for n, v, (lo, hi), se in zip(("c1", "c2", "c3"), law.params, law.ci, law.stderr)])
+constants = pd.DataFrame(
+    [
+        dict(constant=n, estimate=v, ci_low=lo, ci_high=hi, stderr=se)
+        for n, v, (lo, hi), se in zip(
+            ("c1", "c2", "c3"), law.params, law.ci, law.stderr
+        )
+    ]
+)
 display(constants.round(4))
 print(f"fit RMSE: {law.rmse:.4f} F1 over {len(fit_rows)} runs")
 held = uniform[uniform.role == "held out"].copy()
@@ -243,9 +309,14 @@ assert law.rmse < p.max_law_rmse, "claim: the law fits the runs"
 assert heldout_error < p.max_heldout_error, "claim: the law predicts the held-out runs"
 limit = membership.printed_law_limit(*law.params, math.inf)
 print(f"our law as the dataset grows (x -> infinity): F1 -> {limit:.3f}")
-results.update(law=dict(zip(("c1", "c2", "c3"), law.params)), law_ci=dict(zip(("c1", "c2", "c3"), law.ci)),
-               law_rmse=law.rmse, heldout_mean_abs_error=heldout_error, law_limit_large_data=limit,
-               heldout=held[["model", "n_sequences", "x", "f1", "predicted", "error"]].to_dict("records"))
+results.update(
+    law=dict(zip(("c1", "c2", "c3"), law.params)),
+    law_ci=dict(zip(("c1", "c2", "c3"), law.ci)), law_rmse=law.rmse,
+    heldout_mean_abs_error=heldout_error, law_limit_large_data=limit,
+    heldout=held[["model", "n_sequences", "x", "f1", "predicted", "error"]].to_dict(
+        "records"
+    ),
+)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
@@ -253,7 +324,9 @@ xs = np.linspace(uniform.x.min() - 0.5, uniform.x.max() + 0.5, 200)
 axes[0].plot(xs, law.predict(xs), "k-", label="fitted law")
 axes[0].plot(fit_rows.x, fit_rows.f1, "o", label="fit")
 axes[0].plot(held.x, held.f1, "s", color="tab:red", label="held out (measured)")
-axes[0].plot(held.x, held.predicted, "x", color="tab:red", ms=9, label="held out (predicted)")
+axes[0].plot(
+    held.x, held.predicted, "x", color="tab:red", ms=9, label="held out (predicted)"
+)
 axes[0].set(xlabel="x = log2(dataset bits / capacity)", ylabel="membership F1")
 axes[0].legend(fontsize=7)
 axes[1].axhline(0, color="k", lw=0.8)
@@ -282,36 +355,45 @@ plt.show()
 # $N(\log_2(N_0/N) + \log_2 S_0)/P$ (chapter 3's $R^{\max}$), on a log scale.
 
 # %%
-budget = know["bios_people"] * know["bios_exposures"]  # biography presentations per run
-bios_runs = [bioruns.bios_run(know, "bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
-                              measure_people=p.bios_measure_people)
-             for w in p.bios_widths for n in p.bios_people]
-bios_runs.append(bioruns.bios_run(know, "bioS_simple", data_seed=seed, init_seed=seed))
+budget = setup.bios_people * setup.bios_exposures  # biography presentations per run
+bios_runs = [
+    setup.bios_run(
+        "bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
+        measure_people=p.bios_measure_people,
+    )
+    for w in p.bios_widths
+    for n in p.bios_people
+]
+bios_runs.append(setup.bios_run("bioS_simple", data_seed=seed, init_seed=seed))
 bios_report = sweep.run_sweep(bios_runs, store, device=run.device)
-print(f"{bios_report.trained} bioS runs trained, {bios_report.reused} read from the store, "
-      f"in {bios_report.seconds:.0f} s")
+print(
+    f"{bios_report.trained} bioS runs trained, {bios_report.reused} read from the "
+    "store, "
+    f"in {bios_report.seconds:.0f} s"
+)
 brows = []
 for i, (r, m) in enumerate(zip(bios_runs, bios_report.metrics)):
     model = sweep.load_model(store, r, run.device)
     corpus = r.corpus()
     n = min(r.n_people, p.max_attack_samples)
-    members = [corpus.render(j, np.random.default_rng([seed, 4, j]))[0] for j in range(n)]
+    members = [
+        corpus.render(j, np.random.default_rng([seed, 4, j]))[0] for j in range(n)
+    ]
     fresh = corpus.nonmembers(2 * n, seed)
-    nonmembers = fresh[:n]
-    non_losses = membership.sequence_losses(model, nonmembers)
-    attack = membership.calibrated_attack(membership.sequence_losses(model, members), non_losses, run.rng(200 + i),
-                                          n_boot=p.n_boot)
-    null = membership.calibrated_attack(membership.sequence_losses(model, fresh[n:]), non_losses, run.rng(400 + i),
-                                        n_boot=p.n_boot)
-    row = dict(kind=r.kind, width=r.model.d_model, n_params=r.model.n_params, people=r.n_people,
-               exposures=r.exposures, knowledge_bits_per_param=m["R_max"], f1=attack.f1,
-               f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best, null_f1=null.f1,
-               null_f1_high=null.f1_ci[1], untrained_bits_per_token=m["untrained_bits_per_token"],
-               vocab_size=m["vocab_size"])
-    for k in p.prefix_lens:
-        row[f"extract_{k}"] = membership.extraction_rate(model, members, k, p.extract_tokens)
-        row[f"extract_{k}_heldout"] = membership.extraction_rate(model, nonmembers, k, p.extract_tokens)
-    brows.append(row)
+    measured = membership.attack_and_extract(
+        model, lambda xs: sequence_losses(model, xs), members, fresh[:n], fresh[n:],
+        rng=run.rng(200 + i), null_rng=run.rng(400 + i), n_boot=p.n_boot,
+        prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
+    )
+    brows.append(
+        dict(
+            kind=r.kind, width=r.model.d_model, n_params=r.model.n_params,
+            people=r.n_people, exposures=r.exposures,
+            knowledge_bits_per_param=m["R_max"], **measured,
+            untrained_bits_per_token=m["untrained_bits_per_token"],
+            vocab_size=m["vocab_size"],
+        )
+    )
 bios = pd.DataFrame(brows)
 display(bios.round(3))
 results["bios"] = bios.to_dict("records")
@@ -319,12 +401,21 @@ results["bios"] = bios.to_dict("records")
 # %%
 grid_ = bios[bios.kind == "bioS"]
 fig, ax = plt.subplots(figsize=(6.5, 4))
-sns.lineplot(data=grid_, x="knowledge_bits_per_param", y="f1", hue="width", marker="o", palette="viridis", ax=ax)
-ax.errorbar(grid_.knowledge_bits_per_param, grid_.f1, yerr=[grid_.f1 - grid_.f1_low, grid_.f1_high - grid_.f1],
-            fmt="none", ecolor="gray", lw=0.8)
+sns.lineplot(
+    data=grid_, x="knowledge_bits_per_param", y="f1", hue="width", marker="o",
+    palette="viridis", ax=ax,
+)
+ax.errorbar(
+    grid_.knowledge_bits_per_param, grid_.f1,
+    yerr=[grid_.f1 - grid_.f1_low, grid_.f1_high - grid_.f1], fmt="none", ecolor="gray",
+    lw=0.8,
+)
 ax.axhline(0.5, color="k", ls=":", lw=1)
-ax.set(xscale="log", xlabel="dataset knowledge bits per parameter, N(log2(N0/N) + log2 S0) / P",
-       ylabel="membership F1")
+ax.set(
+    xscale="log",
+    xlabel="dataset knowledge bits per parameter, N(log2(N0/N) + log2 S0) / P",
+    ylabel="membership F1",
+)
 plt.show()
 
 # %% [markdown]
@@ -333,33 +424,63 @@ plt.show()
 
 # %%
 rho_bios = grid_[["knowledge_bits_per_param", "f1"]].corr(method="spearman").iloc[0, 1]
-print(f"bioS: F1 spans {grid_.f1.min():.3f}-{grid_.f1.max():.3f} over {len(grid_)} runs "
-      f"({grid_.width.nunique()} widths x {grid_.people.nunique()} dataset sizes); "
-      f"Spearman correlation with knowledge bits per parameter: {rho_bios:.3f}")
+print(
+    f"bioS: F1 spans {grid_.f1.min():.3f}-{grid_.f1.max():.3f} over {len(grid_)} runs "
+    f"({grid_.width.nunique()} widths x {grid_.people.nunique()} dataset sizes); "
+    f"Spearman correlation with knowledge bits per parameter: {rho_bios:.3f}"
+)
 for w, g_ in grid_.groupby("width"):
-    print(f"  width {w}: F1 " + ", ".join(f"{f:.3f} ({n:,} people)" for f, n in zip(g_.f1, g_.people)))
+    print(
+        f"  width {w}: F1 "
+        + ", ".join(f"{f:.3f} ({n:,} people)" for f, n in zip(g_.f1, g_.people))
+    )
 top = grid_.loc[grid_.knowledge_bits_per_param.idxmin()]
-print(f"smallest bioS data set per parameter: F1 {top.f1:.3f} [{top.f1_low:.3f}, {top.f1_high:.3f}] against "
-      f"{top.null_f1:.3f} (upper bound {top.null_f1_high:.3f}) for two sets of fresh people")
-assert claims.calibration(bios, tolerance=cap["max_calibration_error"]).calibrated.all(), \
+print(
+    f"smallest bioS data set per parameter: F1 {top.f1:.3f} [{top.f1_low:.3f}, "
+    f"{top.f1_high:.3f}] against "
+    f"{top.null_f1:.3f} (upper bound {top.null_f1_high:.3f}) for two sets of fresh "
+    "people"
+)
+assert claims.calibration(bios, tolerance=p.max_calibration_error).calibrated.all(), (
     "claim: an untrained model codes at log2 V bits per token"
-if p.bios_min_top_f1 is not None:  # smoke's bioS runs (a few exposures of a few people) store next to nothing
-    assert top.f1_low > top.null_f1_high, "claim: the smallest bioS data set per parameter is told apart, beyond chance"
-    assert grid_.f1.max() >= p.bios_min_top_f1, "claim: the smallest bioS data set per parameter is told apart"
+)
+# smoke's bioS runs (a few exposures of a few people) store next to nothing
+if p.bios_min_top_f1 is not None:
+    assert top.f1_low > top.null_f1_high, (
+        "claim: the smallest bioS data set per parameter is told apart, beyond chance"
+    )
+    assert grid_.f1.max() >= p.bios_min_top_f1, (
+        "claim: the smallest bioS data set per parameter is told apart"
+    )
 if p.bios_max_bottom_f1 is not None:
-    assert grid_.f1.min() <= p.bios_max_bottom_f1, "claim: the largest bioS data set per parameter approaches chance"
+    assert grid_.f1.min() <= p.bios_max_bottom_f1, (
+        "claim: the largest bioS data set per parameter approaches chance"
+    )
 if p.bios_min_top_f1 is not None:
     falls_bios = spearmanr(grid_.knowledge_bits_per_param, grid_.f1, alternative="less")
-    print(f"one-sided Spearman test: p = {falls_bios.pvalue:.1e} (the first edition's bound: rho < -0.8)")
-    assert falls_bios.pvalue < p.spearman_level, "claim: bioS F1 falls as the data grow per parameter"
-bios_heldout_extraction = bios[[f"extract_{k}_heldout" for k in p.prefix_lens]].max(axis=1)
-print(f"extraction on held-out people's prefixes: up to {bios_heldout_extraction.max():.3f}, above zero in "
-      f"{int((bios_heldout_extraction > 0).sum())} of {len(bios)} runs")
+    print(
+        f"one-sided Spearman test: p = {falls_bios.pvalue:.1e} (the first edition's "
+        "bound: rho < -0.8)"
+    )
+    assert falls_bios.pvalue < p.spearman_level, (
+        "claim: bioS F1 falls as the data grow per parameter"
+    )
+bios_heldout_extraction = bios[[f"extract_{k}_heldout" for k in p.prefix_lens]].max(
+    axis=1
+)
+print(
+    "extraction on held-out people's prefixes: up to "
+    f"{bios_heldout_extraction.max():.3f}, above zero in "
+    f"{int((bios_heldout_extraction > 0).sum())} of {len(bios)} runs"
+)
 if p.min_bios_heldout_extraction is not None:
-    assert bios_heldout_extraction.max() >= p.min_bios_heldout_extraction, \
+    assert bios_heldout_extraction.max() >= p.min_bios_heldout_extraction, (
         "claim: template words are extractable for people never trained on"
-results.update(bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios,
-               bios_max_heldout_extraction=float(bios_heldout_extraction.max()))
+    )
+results.update(
+    bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios,
+    bios_max_heldout_extraction=float(bios_heldout_extraction.max()),
+)
 
 # %% [markdown]
 # Extraction on biographies is not zero for held-out people: template words are predictable from the prefix for
@@ -379,8 +500,12 @@ results.update(bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho
 # * Extraction reads zero long before membership inference stops working.
 
 # %%
-results.update(runs_in_chapter=report.trained + report.reused + bios_report.trained + bios_report.reused,
-               trained_this_run=report.trained + bios_report.trained)
+results.update(
+    runs_in_chapter=report.trained
+    + report.reused
+    + bios_report.trained
+    + bios_report.reused, trained_this_run=report.trained + bios_report.trained,
+)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 
@@ -399,14 +524,17 @@ print(f"results written to {run.output_dir}")
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 member_losses, nonmember_losses = [1, 2, 4], [3, 5, 6]
 ### BEGIN SOLUTION
-# tau = 1: TP 1, FP 0, FN 2 -> 2/5; tau = 2: 2, 0, 1 -> 4/5; tau = 3: 2, 1, 1 -> 4/6; tau = 4: 3, 1, 0 -> 6/7;
+# tau = 1: TP 1, FP 0, FN 2 -> 2/5; tau = 2: 2, 0, 1 -> 4/5; tau = 3: 2, 1, 1 -> 4/6;
+# tau = 4: 3, 1, 0 -> 6/7;
 # tau = 5: 3, 2, 0 -> 6/8; tau = 6: 3, 3, 0 -> 6/9.  F1 = 2TP / (2TP + FP + FN).
 best_tau, best_f1 = 4, 6 / 7
 ### END SOLUTION
 print(f"tau = {best_tau}, F1 = {best_f1:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(best_f1, membership.f1_at_threshold(member_losses, nonmember_losses, best_tau))
+assert math.isclose(
+    best_f1, membership.f1_at_threshold(member_losses, nonmember_losses, best_tau)
+)
 ### BEGIN HIDDEN TESTS
 assert best_tau == 4 and math.isclose(best_f1, 6 / 7)
 assert membership.best_threshold(member_losses, nonmember_losses) == (4.0, 6 / 7)
@@ -430,7 +558,10 @@ if 0 < q < 1:
 else:
     x_f1_75 = n_f1_75 = math.nan
 ### END SOLUTION
-print(f"F1 = 0.75 at x = {x_f1_75:.2f}, i.e. about {n_f1_75:,.0f} sequences for a model of {smallest_params:,} parameters")
+print(
+    f"F1 = 0.75 at x = {x_f1_75:.2f}, i.e. about {n_f1_75:,.0f} sequences for a model "
+    f"of {smallest_params:,} parameters"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 if law.params[0] > 0.5:
@@ -440,8 +571,11 @@ else:
     assert math.isnan(x_f1_75) and math.isnan(n_f1_75)
 ### BEGIN HIDDEN TESTS
 if law.params[0] > 0.5:
-    h_bits = capacity.dataset_entropy_bits(n_f1_75, S, V)
-    assert math.isclose(math.log2(h_bits / (alpha * smallest_params)), x_f1_75, rel_tol=1e-6, abs_tol=1e-9)
+    h_bits = dataset_entropy_bits(n_f1_75, S, V)
+    assert math.isclose(
+        math.log2(h_bits / (alpha * smallest_params)), x_f1_75, rel_tol=1e-6,
+        abs_tol=1e-9,
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -456,17 +590,27 @@ if law.params[0] > 0.5:
 first = all_runs[0]
 first_model = sweep.load_model(store, first, run.device)
 n_first = min(first.n_sequences, p.max_attack_samples)
-pick_first = torch.randperm(first.n_sequences, generator=torch.Generator().manual_seed(seed))[:n_first]
-members_first, nonmembers_first = first.data()[0][pick_first], first.fresh_sequences(n_first)
+pick_first = torch.randperm(
+    first.n_sequences, generator=torch.Generator().manual_seed(seed)
+)[:n_first]
+members_first, nonmembers_first = (
+    first.data()[0][pick_first], first.fresh_sequences(n_first),
+)
 ### BEGIN SOLUTION
-# Every uniform sequence has S tokens, so the mean loss is the summed loss divided by S: the same ranking, the same
-# calibrated threshold (scaled), the same F1. With biographies of different lengths the two scores rank differently.
-attack_mean = membership.calibrated_attack(capacity.sequence_code_length_bits(first_model, members_first) / S,
-                                           capacity.sequence_code_length_bits(first_model, nonmembers_first) / S,
-                                           run.rng(100), n_boot=p.n_boot)
+# Every uniform sequence has S tokens, so the mean loss is the summed loss divided by S:
+# the same ranking, the same calibrated threshold (scaled), the same F1. With
+# biographies of different lengths the two scores rank differently.
+attack_mean = membership.calibrated_attack(
+    sequence_code_length_bits(first_model, members_first) / S,
+    sequence_code_length_bits(first_model, nonmembers_first) / S, run.rng(100),
+    n_boot=p.n_boot,
+)
 f1_mean_loss = attack_mean.f1
 ### END SOLUTION
-print(f"F1 with the mean per-token loss: {f1_mean_loss:.4f}; with the summed loss (section 2): {rows[0]['f1']:.4f}")
+print(
+    f"F1 with the mean per-token loss: {f1_mean_loss:.4f}; with the summed loss "
+    f"(section 2): {rows[0]['f1']:.4f}"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 assert 0 <= f1_mean_loss <= 1

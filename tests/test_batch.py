@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from memcap import batch
+from memcap.book import batch
 
 
 @pytest.mark.parametrize("grid, message", [

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 from collections import Counter
 
@@ -5,15 +6,19 @@ import numpy as np
 import pytest
 import torch
 
-from memcap import knowledge as kn
-from memcap.biod import BioDData
-from memcap.bioruns import BioDCorpus, BioSCorpus, KnowledgeRun, biod_run, bios_run, window_stream
-from memcap.bios import ATTRIBUTES, FRAMES, TEMPLATES, BioSWorld, WordTokenizer, token_span
+from memcap import papers
+from memcap.measures import evaluate as ev
+from memcap.measures import knowledge as kn
+from memcap.data.biod import BioDData
+from memcap.book.presets import KnowledgeSetup, Width
+from memcap.data.biod import BioD
+from memcap.engine.bioruns import BioDCorpus, BioSCorpus, KnowledgeRun, window_stream
+from memcap.data.bios import ATTRIBUTES, FRAMES, TEMPLATES, BioSWorld, WordTokenizer, token_span
 from memcap.model import GPTConfig
-from memcap.engine import ENGINE_VERSION
-from memcap.train import TrainConfig
+from memcap.engine.version import ENGINE_VERSION
+from memcap.engine.train import TrainConfig
 
-SPEC = kn.BioD(N=50, K=3, C=2, D=6, L=2, T=8, N0=8**3)
+SPEC = BioD(N=50, K=3, C=2, D=6, L=2, T=8, N0=8**3)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +69,7 @@ def test_biod_vectorized_rendering_matches_the_per_person_one():
 
 def test_biod_rejects_a_name_pool_that_is_not_a_power_of_t():
     with pytest.raises(ValueError, match="N0=500"):
-        BioDData(kn.BioD(N=5, K=1, C=1, D=2, L=1, T=8, N0=500), np.random.default_rng(0))
+        BioDData(BioD(N=5, K=1, C=1, D=2, L=1, T=8, N0=500), np.random.default_rng(0))
 
 
 def test_training_stream_shows_every_person_once_per_epoch():
@@ -89,7 +94,7 @@ def test_span_losses_equal_closed_form_for_a_fixed_distribution(fixed_distributi
     probs /= probs.sum()  # unequal, so an off-by-one span would change the sums
     model = FixedDistribution(probs)
     rendered = [d.render(i, np.random.default_rng(i)) for i in range(SPEC.N)]
-    sums = kn.span_loss_sums(model, [t for t, _ in rendered], [s for _, s in rendered], batch_size=7)
+    sums = ev.span_loss_sums(model, [t for t, _ in rendered], [s for _, s in rendered], batch_size=7)
     nll = -np.log(probs)
     expected_p1 = np.mean([nll[d.names[i]].sum() for i in range(SPEC.N)])
     expected_p2 = np.mean([nll[d.value_tokens(i, k)].sum() for i in range(SPEC.N) for k in range(SPEC.K)])
@@ -99,7 +104,7 @@ def test_span_losses_equal_closed_form_for_a_fixed_distribution(fixed_distributi
     assert losses.p2 == pytest.approx(expected_p2)
     assert losses.p3 == pytest.approx(expected_p3)
     # uniform prediction: every knowledge token costs ln V
-    uniform = kn.biod_losses(kn.span_loss_sums(FixedDistribution(np.full(V, 1 / V)), [t for t, _ in rendered],
+    uniform = kn.biod_losses(ev.span_loss_sums(FixedDistribution(np.full(V, 1 / V)), [t for t, _ in rendered],
                                                [s for _, s in rendered]))
     assert uniform.p1 == pytest.approx(3 * math.log(V))
     assert uniform.p2 == pytest.approx(SPEC.C * SPEC.L * math.log(V))
@@ -109,13 +114,13 @@ def test_span_losses_reject_a_span_outside_the_sequence(fixed_distribution):
     FixedDistribution = fixed_distribution
     model = FixedDistribution(np.full(4, 0.25))
     with pytest.raises(ValueError, match="does not fit"):
-        kn.span_loss_sums(model, [np.array([0, 1, 2])], [{"name": (0, 2)}])
+        ev.span_loss_sums(model, [np.array([0, 1, 2])], [{"name": (0, 2)}])
 
 
 def test_greedy_completion_of_a_fixed_distribution_repeats_its_mode(fixed_distribution):
     FixedDistribution = fixed_distribution
     model = FixedDistribution([0.1, 0.2, 0.6, 0.1])
-    out = kn.greedy_complete(model, torch.zeros(3, 2, dtype=torch.long), 4)
+    out = ev.greedy_complete(model, torch.zeros(3, 2, dtype=torch.long), 4)
     assert out.shape == (3, 4) and (out == 2).all()
 
 
@@ -126,7 +131,8 @@ def test_bios_counts_match_definition_4_3(world):
     assert (len(world.first), len(world.middle), len(world.last)) == (400, 400, 1000)
     assert (len(world.cities), len(world.universities), len(world.majors), len(world.employers)) == (200, 300, 100, 263)
     assert world.n0 == 160_000_000
-    assert world.log2_s0() == pytest.approx(kn.log2_bios_s0())
+    assert world.log2_s0() == pytest.approx(papers.ALLEN_ZHU_LI["log2_s0_from_counts"].value)
+    assert round(world.log2_s0(), 1) == papers.ALLEN_ZHU_LI["log2_s0"].value  # as printed
     for vocab in (world.first + world.middle + world.last, world.cities, world.universities, world.majors, world.employers):
         assert len(set(vocab)) == len(vocab)
     assert set(world.headquarters) <= set(world.cities)
@@ -207,9 +213,10 @@ def test_frames_put_the_subject_once_and_the_value_once():
 
 # --- runs -----------------------------------------------------------------------------------------------------
 
-PRESET = dict(K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=40, seq_len=28, widths=[16], lrs=[2e-2], n_layer=1, positions="rotary",
-              head_dim=8, batch_size=8, warmup_frac=0.05, betas=[0.9, 0.98], curve_points=4, bios_people=20,
-              bios_seq_len=96)
+SETUP = KnowledgeSetup(K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=40, seq_len=28, n_layer=1, head_dim=8,
+                       positions="rotary", widths=(Width(16, 2e-2),), batch_size=8, low_exposure_batch_size=8,
+                       warmup_frac=0.05, betas=(0.9, 0.98), curve_points=4, exposures=(30,), bios_people=20,
+                       bios_seq_len=96, bios_batch_size=4, bios_width=16, bios_lr=1e-2, bios_exposures=2)
 
 
 def test_knowledge_run_validation():
@@ -219,13 +226,13 @@ def test_knowledge_run_validation():
     with pytest.raises(ValueError, match="exposures=0"):
         KnowledgeRun(cfg, TrainConfig(), "bioS", 10, 0)
     with pytest.raises(ValueError, match="biod.N=40"):
-        KnowledgeRun(cfg, TrainConfig(), "bioD", 10, 100, biod=kn.BioD(N=40, K=2, C=1, D=8, L=2, T=8, N0=512))
+        KnowledgeRun(cfg, TrainConfig(), "bioD", 10, 100, biod=BioD(N=40, K=2, C=1, D=8, L=2, T=8, N0=512))
     with pytest.raises(ValueError, match="width=24"):
-        biod_run(PRESET, 24, 10)
+        SETUP.biod_run(24, 10)
 
 
 def test_biod_run_trains_and_measures_within_the_bounds():
-    run = biod_run(PRESET, 16, exposures=30)
+    run = SETUP.biod_run(16, exposures=30)
     steps = math.ceil(30 * 40 * (1 + 3 + 2 * 3) / (8 * 28))
     assert run.train.max_steps == steps
     metrics, curve, state = run.execute()
@@ -240,19 +247,18 @@ def test_biod_run_trains_and_measures_within_the_bounds():
 
 
 def test_a_run_measured_on_a_sample_of_people():
-    bios = dict(PRESET, bios_people=12, bios_seq_len=96, bios_batch_size=4, bios_width=16, bios_lr=1e-2,
-                bios_exposures=2)
-    everyone = bios_run(bios, "bioS")
-    assert bios_run(bios, "bioS", measure_people=12).to_dict() == everyone.to_dict()  # all of them: same run
+    bios = dataclasses.replace(SETUP, bios_people=12)
+    everyone = bios.bios_run("bioS")
+    assert bios.bios_run("bioS", measure_people=12).to_dict() == everyone.to_dict()  # all of them: same run
     assert everyone.to_dict()["measure_people"] == 0 and everyone.to_dict()["engine"] == ENGINE_VERSION
-    sample = bios_run(bios, "bioS", measure_people=5, width=8)
+    sample = bios.bios_run("bioS", measure_people=5, width=8)
     assert sample.measured_people == 5 and sample.model.d_model == 8 and sample.to_dict()["measure_people"] == 5
     metrics, curve, _ = sample.execute()
     assert metrics["measured_people"] == 5 and curve
     assert set(metrics["recall_by_attribute"]) == set(ATTRIBUTES) == set(metrics["implied_recall"])
     assert metrics["recall_accuracy"] == pytest.approx(np.mean(list(metrics["recall_by_attribute"].values())))
     with pytest.raises(ValueError, match="measure_people=-1"):
-        bios_run(bios, "bioS", measure_people=-1)
+        bios.bios_run("bioS", measure_people=-1)
 
 
 def test_bios_nonmembers_are_new_people_in_the_corpus_vocabulary(world):

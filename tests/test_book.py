@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from memcap import book, chapters, execute
+from memcap.book import build as book
+from memcap.book import chapters, execute
 
 pytestmark = pytest.mark.slow
 
@@ -86,6 +87,9 @@ def test_book_has_every_chapter_with_figures_and_no_errors(smoke_html):
         for src in images:
             assert (page.parent / src).resolve().exists(), src
         assert "Traceback" not in html and 'class="output traceback' not in html and "output stderr" not in html
+        # papermill's injected cell is hidden; the settings show as a table with a reason per setting
+        assert "# Parameters" not in html and "injected-parameters" not in html, ch.name
+        assert "<th>why</th>" in html or ">why<" in html, f"{ch.name}: no settings table"
 
 
 def test_book_is_offline(smoke_html):

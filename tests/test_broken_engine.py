@@ -20,7 +20,7 @@ HOOK = Path(__file__).parent / "broken_engine"
 def _run_broken(chapter: str, break_: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, MEMCAP_TEST_BREAK=break_,
                PYTHONPATH=os.pathsep.join(filter(None, [str(HOOK), os.environ.get("PYTHONPATH", "")])))
-    cmd = [sys.executable, "-m", "memcap.cli", "run", chapter, "--scale", "smoke", "--no-progress",
+    cmd = [sys.executable, "-m", "memcap.book.cli", "run", chapter, "--scale", "smoke", "--no-progress",
            "--build-dir", str(tmp_path / "build"), "-p", "store_dir", str(tmp_path / "store")]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
 

@@ -11,19 +11,23 @@ import numpy as np
 import pytest
 import torch
 
-from memcap import capacity
+from memcap.measures import capacity
+from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig
-from memcap.store import RunStore
-from memcap.sweep import CapacityRun, execute_run, grid, run_sweep
-from memcap.train import Schedule, TrainConfig, decay_trigger, plateaued, train
+from memcap.engine.store import RunStore
+from memcap.data.uniform import dataset_entropy_bits, memorizable_bits, uniform_sequences
+from memcap.engine.measure import execute_run
+from memcap.engine.runs import CapacityRun, grid
+from memcap.engine.sweep import run_sweep
+from memcap.engine.train import Schedule, TrainConfig, decay_trigger, plateaued, train
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
 FAST = TrainConfig(max_steps=300, batch_size=16, lr=2e-2, warmup_steps=20, eval_every=50, min_decay_steps=50)
 
 
 def test_dataset_entropy_closed_form():
-    assert capacity.dataset_entropy_bits(1000, 32, 256) == 256_000
-    assert capacity.dataset_entropy_bits(10, 64, 2048) == 10 * 64 * 11
+    assert dataset_entropy_bits(1000, 32, 256) == 256_000
+    assert dataset_entropy_bits(10, 64, 2048) == 10 * 64 * 11
 
 
 class UniformModel(torch.nn.Module):
@@ -51,8 +55,8 @@ class OracleModel(UniformModel):
 
 def test_code_length_of_known_models():
     V, S = 16, 10
-    data = capacity.uniform_sequences(5, S, V, torch.Generator().manual_seed(0))
-    uniform_bits = capacity.sequence_code_length_bits(UniformModel(V), data)
+    data = uniform_sequences(5, S, V, torch.Generator().manual_seed(0))
+    uniform_bits = sequence_code_length_bits(UniformModel(V), data)
     assert np.allclose(uniform_bits, S * math.log2(V))  # first token charged log2 V like the rest
     mem = capacity.memorized_bits(UniformModel(V), data, V)
     assert mem.raw_bits == pytest.approx(0, abs=1e-4) and mem.dataset_bits == 5 * S * 4
@@ -121,7 +125,7 @@ def test_every_training_field_is_in_the_key():
 
 def test_the_last_curve_point_averages_the_steps_it_covers():
     # 25 steps, evaluated every 10: the last point covers 5 steps; its loss must be their mean, not a tenth of it
-    data = capacity.uniform_sequences(8, TINY.seq_len, TINY.vocab_size, torch.Generator().manual_seed(0))
+    data = uniform_sequences(8, TINY.seq_len, TINY.vocab_size, torch.Generator().manual_seed(0))
     cfg = TrainConfig(max_steps=25, batch_size=8, lr=1e-9, warmup_steps=1, eval_every=10, schedule="cosine")
     result = train(GPT(TINY, generator=torch.Generator().manual_seed(0)), data, cfg)
     assert [p["step"] for p in result.curve] == [10, 20, 25]
@@ -131,8 +135,8 @@ def test_the_last_curve_point_averages_the_steps_it_covers():
 
 def test_a_run_that_reaches_its_target_stops_early():
     V = TINY.vocab_size
-    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
-    ceiling = capacity.memorizable_bits(8, TINY.seq_len, V)
+    data = uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    ceiling = memorizable_bits(8, TINY.seq_len, V)
     steps = {}
     for frac in (1.0, 0.3):
         cfg = TrainConfig(max_steps=400, batch_size=8, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=20,
@@ -158,7 +162,7 @@ def test_train_config_validation():
 
 def test_training_memorizes_and_is_deterministic():
     V = TINY.vocab_size
-    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    data = uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
     results = []
     for _ in range(2):
         torch.manual_seed(999)  # global state must not matter
@@ -175,7 +179,7 @@ def test_training_memorizes_and_is_deterministic():
 @pytest.mark.parametrize("precision", ["bf16-mixed", "bf16"])
 def test_bf16_modes_train(precision):
     V = TINY.vocab_size
-    data = capacity.uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
+    data = uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
     model = GPT(TINY, generator=torch.Generator().manual_seed(3))
     cfg = TrainConfig(**{**FAST.to_dict(), "betas": (0.9, 0.99), "precision": precision})
     train(model, data, cfg, seed=1)
@@ -297,14 +301,14 @@ def test_capacity_by_model_and_plateau_rule():
 
 
 def test_preset_run_sizes_datasets_in_bits_per_parameter():
-    from memcap.chapters import get_chapter
-    from memcap.sweep import preset_run
+    from memcap.book.presets import CAPACITY_SWEEPS
 
-    preset = get_chapter("02_capacity").presets["default"]
-    r = preset_run(preset, 128, 32, 2, 12, 5.0)
+    sweep = CAPACITY_SWEEPS["default"]
+    r = sweep.run(2, 12, 5.0, vocab_size=128)
     assert r.dataset_bits == pytest.approx(5.0 * r.model.n_params, rel=0.02)
-    assert r.model.n_head == 12 // preset["head_dim"]
-    assert preset["min_steps"] <= r.train.max_steps <= preset["max_steps"]
-    assert preset_run(preset, 128, 32, 2, 12, 5.0).to_dict() == r.to_dict()  # same key when rebuilt
+    assert r.model.n_head == 12 // sweep.head_dim and r.model.vocab_size == 128 and r.model.seq_len == sweep.seq_len
+    assert sweep.min_steps <= r.train.max_steps <= sweep.max_steps
+    assert r.train.lr == sweep.shape(2, 12).lr
+    assert sweep.run(2, 12, 5.0, vocab_size=128).to_dict() == r.to_dict()  # same key when rebuilt
     with pytest.raises(ValueError, match="n_layer=3, width=12"):
-        preset_run(preset, 128, 32, 3, 12, 5.0)
+        sweep.run(3, 12, 5.0)

@@ -6,8 +6,10 @@ import textwrap
 import nbformat
 import pytest
 
-from memcap import chapters, execute
-from memcap.files import write_json_atomic
+from memcap.book import chapters
+
+from memcap.book import execute
+from memcap.engine.files import write_json_atomic
 
 
 def test_get_chapter_by_name_number_and_topic():
@@ -93,7 +95,23 @@ def test_runner_rejects_unknown_parameters_before_running(tmp_path):
         execute.run_chapter("1", scale="smoke", parameters={"sede": 1}, build_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown scale 'tiny'"):
         execute.run_chapters(["1"], scale="tiny", build_dir=tmp_path)
+    # several chapters: a parameter goes to those that have it, and one that none has is an error before any run
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['sede'\]: none of the chapters"):
+        execute.run_chapters(["1", "2"], scale="smoke", parameters={"store_dir": "x", "sede": 1}, build_dir=tmp_path)
     assert not any(tmp_path.iterdir())  # nothing ran, nothing written
+
+
+def test_a_parameter_goes_to_the_chapters_that_have_it(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run_chapter(ch, *, parameters, **kw):
+        seen[ch.name] = dict(parameters)
+        return execute.ChapterResult(ch.name, tmp_path / "nb.ipynb", tmp_path, 0.0)
+
+    monkeypatch.setattr(execute, "run_chapter", fake_run_chapter)
+    execute.run_chapters(["1", "2"], scale="smoke", parameters={"store_dir": "s", "seed": 3}, build_dir=tmp_path,
+                         log=lambda m: None)
+    assert seen == {"01_memorization": {"seed": 3}, "02_capacity": {"store_dir": "s", "seed": 3}}
 
 
 FAILING_CHAPTER = textwrap.dedent(

@@ -9,7 +9,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from memcap import chapters, classroom, execute
+from memcap.book import chapters
+
+from memcap.book import classroom
+
+from memcap.book import execute
 
 META = lambda **k: {"nbgrader": {"schema_version": 3, "locked": False, "task": False, "solution": False,  # noqa: E731
                                  "grade": False, **k}}

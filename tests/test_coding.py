@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memcap import coding
+from memcap.theory import coding
 
 
 def table_model(probs):

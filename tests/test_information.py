@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from memcap import information as info
+from memcap.theory import information as info
 
 
 @pytest.mark.parametrize("v", [1, 2, 3, 8, 2048])

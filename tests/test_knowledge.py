@@ -2,9 +2,10 @@ import math
 
 import pytest
 
-from memcap import knowledge as kn
+from memcap.data.biod import BioD
+from memcap.measures import knowledge as kn
 
-SMALL = kn.BioD(N=2, K=1, C=1, D=2, L=1, T=4, N0=4)
+SMALL = BioD(N=2, K=1, C=1, D=2, L=1, T=4, N0=4)
 
 
 def test_proposition_2_3_by_hand():
@@ -24,9 +25,9 @@ def test_theorem_3_2_by_hand():
 @pytest.mark.parametrize(
     "b",
     [
-        kn.BioD(N=1000, K=4, C=1, D=64, L=2, T=64, N0=64**3),
-        kn.BioD(N=20000, K=6, C=2, D=100, L=3, T=32, N0=10**6),
-        kn.BioD(N=50, K=2, C=1, D=8, L=1, T=16, N0=400),
+        BioD(N=1000, K=4, C=1, D=64, L=2, T=64, N0=64**3),
+        BioD(N=20000, K=6, C=2, D=100, L=3, T=32, N0=10**6),
+        BioD(N=50, K=2, C=1, D=8, L=1, T=16, N0=400),
     ],
 )
 def test_perfect_model_reaches_rmax_and_bounds_are_ordered(b):
@@ -40,15 +41,16 @@ def test_perfect_model_reaches_rmax_and_bounds_are_ordered(b):
 
 
 def test_diversity_term_goes_negative_when_p3_is_large():
-    b = kn.BioD(N=10, K=1, C=1, D=64, L=1, T=64, N0=1000)  # T^L = D: the diversity set is everything
+    b = BioD(N=10, K=1, C=1, D=64, L=1, T=64, N0=1000)  # T^L = D: the diversity set is everything
     assert kn.capacity_ratio(b, math.log(10), 0.0, 1.0, 100) < kn.capacity_ratio(b, math.log(10), 0.0, 0.0, 100)
 
 
-def test_bios_constants():
-    assert kn.log2_bios_s0() == pytest.approx(47.6, abs=0.05)
-    N, N0 = 10_000, 400 * 400 * 1000
-    perfect = kn.bios_capacity_ratio(N, N0, math.log(N), 0.0, 1_000_000)
-    assert perfect == pytest.approx(N * (math.log2(N0 / N) + kn.log2_bios_s0()) / 1_000_000)
+def test_bios_capacity_ratio_of_a_perfect_model_is_its_maximum():
+    N, N0, s0 = 10_000, 400 * 400 * 1000, 47.6
+    perfect = kn.bios_capacity_ratio(N, N0, math.log(N), 0.0, 1_000_000, log2_s0=s0)  # names: one of N, values known
+    assert perfect == pytest.approx(kn.bios_max_capacity_ratio(N, N0, 1_000_000, log2_s0=s0))
+    assert perfect == pytest.approx(N * (math.log2(N0 / N) + s0) / 1_000_000)
+    assert kn.bios_capacity_ratio(N, N0, math.log(N), 1.0, 1_000_000, log2_s0=s0) < perfect
 
 
 @pytest.mark.parametrize(
@@ -62,6 +64,6 @@ def test_bios_constants():
 def test_biod_validation(kwargs, match):
     base = dict(N=2, K=1, C=1, D=2, L=1, T=4, N0=4)
     with pytest.raises(ValueError, match=match):
-        kn.BioD(**{**base, **kwargs})
+        BioD(**{**base, **kwargs})
     with pytest.raises(ValueError, match="n_params"):
         kn.max_capacity_ratio(SMALL, 0)

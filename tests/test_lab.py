@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from memcap import lab
+from memcap.book import lab
 
 
 def test_install_default_viewer_keeps_other_overrides(tmp_path):

@@ -3,7 +3,11 @@ import math
 import numpy as np
 import pytest
 
-from memcap import coding, markov, memorization
+from memcap.theory import coding
+
+from memcap.data import markov
+
+from memcap.measures import memorization
 
 
 def test_source_code_length_matches_coder_model():

@@ -3,7 +3,8 @@ import itertools
 import numpy as np
 import pytest
 
-from memcap import membership as mi
+from memcap.measures import membership as mi
+from memcap.measures.evaluate import sequence_losses
 
 
 def test_f1_by_hand():
@@ -104,7 +105,7 @@ def test_sequence_losses_and_extraction_with_a_fixed_distribution(fixed_distribu
     model = fixed_distribution(probs)
     seqs = [np.array([0, 2, 2, 1]), np.array([1, 0, 2])]
     # the first token is not scored: -ln p of the rest
-    assert mi.sequence_losses(model, seqs) == pytest.approx([-np.log([0.7, 0.7, 0.2]).sum(), -np.log([0.1, 0.7]).sum()])
+    assert sequence_losses(model, seqs) == pytest.approx([-np.log([0.7, 0.7, 0.2]).sum(), -np.log([0.1, 0.7]).sum()])
     # greedy continuation of a fixed distribution is its mode (token 2) every time
     assert mi.extraction_rate(model, [np.array([0, 2, 2]), np.array([1, 2, 0])], prefix_len=1, n_tokens=2) == 0.5
     with pytest.raises(ValueError, match="prefix_len"):

@@ -57,3 +57,27 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make test" in ci
     assert "make book" in readme
+
+
+BOOK_COLUMN = 88  # characters of code the rendered book shows without a horizontal scroll bar
+
+
+def long_code_lines(text: str, limit: int = BOOK_COLUMN) -> list[tuple[int, str]]:
+    """(line number, line) of every code-cell line of a py:percent chapter longer than ``limit`` (cell markers and
+    Markdown cells aside: prose wraps, code does not)."""
+    out, markdown = [], False
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.startswith("# %%"):
+            markdown = "[markdown]" in line
+        elif not markdown and len(line) > limit:
+            out.append((number, line))
+    return out
+
+
+def test_chapter_code_fits_the_book_column():
+    assert long_code_lines("# %%\nx = 1\n# %% [markdown]\n# " + "a" * 100) == []
+    assert long_code_lines("# %%\n" + "y = 1  # " + "b" * 90) == [(2, "y = 1  # " + "b" * 90)]
+    for path in sorted((ROOT / "notebooks").glob("*.py")):
+        long = long_code_lines(path.read_text())
+        assert not long, f"{path.name}: code lines longer than {BOOK_COLUMN}: " + "; ".join(
+            f"line {n} ({len(line)})" for n, line in long)

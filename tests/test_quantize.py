@@ -3,7 +3,7 @@ import itertools
 import pytest
 import torch
 
-from memcap import quantize as qz
+from memcap.measures import quantize as qz
 from memcap.model import GPT, GPTConfig
 
 

@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from memcap import information as info
-from memcap import shannon
+from memcap.theory import information as info
+from memcap.theory import shannon
 
 COINS = ((0.9, 0.1), (0.5, 0.5), (0.1, 0.9))
 PRIOR = (1 / 3, 1 / 3, 1 / 3)

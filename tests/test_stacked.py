@@ -4,9 +4,10 @@ import pytest
 import torch
 
 from memcap.model import GPT, GPTConfig
-from memcap.stacked import StackedAdamW, train_stacked
-from memcap.sweep import CapacityRun, run_sweep
-from memcap.train import TrainConfig, train, train_models
+from memcap.engine.stacked import StackedAdamW, train_stacked
+from memcap.engine.runs import CapacityRun
+from memcap.engine.sweep import run_sweep
+from memcap.engine.train import TrainConfig, train, train_models
 
 CFG = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=4)
 
@@ -62,7 +63,8 @@ def test_stacked_training_matches_single_runs():
 
 
 def test_stacked_members_keep_their_own_target_rule():
-    from memcap.capacity import memorized_bits, memorizable_bits
+    from memcap.data.uniform import memorizable_bits
+    from memcap.measures.capacity import memorized_bits
 
     tcs = [TrainConfig(max_steps=120, batch_size=16, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=10,
                        plateau_rel_tol=1e-9, target_fraction=frac) for frac in (0.2, 1.0)]

@@ -14,26 +14,25 @@ import os
 _BREAK = os.environ.get("MEMCAP_TEST_BREAK", "")
 
 if _BREAK == "lr0":
-    import memcap.train
+    import memcap.engine.train
 
-    memcap.train.Schedule.__call__ = lambda self, step: 0.0
+    memcap.engine.train.Schedule.__call__ = lambda self, step: 0.0
 
 elif _BREAK == "nats":
     import math
 
-    import memcap.information
+    import memcap.theory.information
 
-    memcap.information.nats_to_bits = lambda nats: nats * math.log(2)
+    memcap.theory.information.nats_to_bits = lambda nats: nats * math.log(2)
 
 elif _BREAK == "fresh":
     import numpy as np
     import torch
 
-    import memcap.capacity
-    import memcap.knowledge
+    import memcap.measures.evaluate  # before anything imports its functions by name
 
-    _codes = memcap.capacity.sequence_code_length_bits
-    _spans = memcap.knowledge.span_loss_sums
+    _codes = memcap.measures.evaluate.sequence_code_length_bits
+    _spans = memcap.measures.evaluate.span_loss_sums
 
     def _fresh_codes(model, data, batch_size=1024):
         g = torch.Generator().manual_seed(987_654_321)
@@ -54,8 +53,8 @@ elif _BREAK == "fresh":
                     seqs[i][a:b] = block[rng.integers(len(members), size=length), np.arange(length)]
         return _spans(model, seqs, spans, pad=pad, batch_size=batch_size)
 
-    memcap.capacity.sequence_code_length_bits = _fresh_codes
-    memcap.knowledge.span_loss_sums = _fresh_spans
+    memcap.measures.evaluate.sequence_code_length_bits = _fresh_codes
+    memcap.measures.evaluate.span_loss_sums = _fresh_spans
 
 elif _BREAK:
     raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats")

@@ -1,15 +1,9 @@
-"""Capacity on uniformly random sequences (Morris et al. §3): data, code lengths, memorized bits, α.
+"""Capacity on uniformly random sequences (Morris et al. §3): memorized bits, α, the plateau, the exponent.
 
-N sequences of S tokens, each token uniform over V symbols and independent, hold exactly
-H(X) = N·S·log2 V bits, none of which can be generalized. Whatever a model codes shorter than that, it
-has memorized:  memorized bits = H(X) − Σ_x code length of x under the model.
-
-Code lengths charge every token, the first one included:
-
-    INPUT: x0 x1 ... x_{S-2}
-    PRED:  x1 x2 ... x_{S-1}     every token after the first is predicted exactly once
-    x0 is charged log2 V bits: the model has no token to condition it on (no BOS row, so the parameter
-    count is the paper's), and the uniform start distribution is the best any model can do for it here.
+On uniform data (:mod:`memcap.data.uniform`) nothing can be generalized, so whatever a model codes shorter than
+H(X) it has memorized: memorized bits = H(X) − Σ_x code length of x under the model, with code lengths from
+:func:`memcap.measures.evaluate.sequence_code_length_bits` (every token charged, the first one at log2 V). That is
+mem_U (:mod:`memcap.measures.memorization`) with the exact uniform distribution as the reference model.
 """
 
 from __future__ import annotations
@@ -20,35 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .information import nats_to_bits
-
-
-def uniform_sequences(n: int, seq_len: int, vocab_size: int, generator: torch.Generator) -> torch.Tensor:
-    """(n, seq_len) tokens, each uniform over ``vocab_size`` symbols and independent."""
-    if n < 1 or seq_len < 2 or vocab_size < 2:
-        raise ValueError(f"need n >= 1, seq_len >= 2, vocab_size >= 2; got n={n}, seq_len={seq_len}, vocab_size={vocab_size}")
-    return torch.randint(vocab_size, (n, seq_len), generator=generator)
-
-
-def dataset_entropy_bits(n: int, seq_len: int, vocab_size: int) -> float:
-    """H(X) = N·S·log2 V: e.g. 1000 sequences of 32 tokens over 256 symbols hold 256,000 bits."""
-    return n * seq_len * math.log2(vocab_size)
-
-
-@torch.no_grad()
-def sequence_code_length_bits(model, data: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-    """−log2 p(x | model) for every row of ``data`` (N, S), in bits; x0 charged log2 V (see module doc)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, data.shape[0], batch_size):
-        x = data[i : i + batch_size].to(device)
-        token_nats = model.loss(x[:, :-1], x[:, 1:], reduction="none")  # (B, S-1) nats
-        out.append(token_nats.double().sum(dim=1).cpu())
-    model.train(was_training)
-    bits = nats_to_bits(torch.cat(out).numpy())
-    return bits + math.log2(model.cfg.vocab_size)
+from memcap.measures.evaluate import sequence_code_length_bits
+from memcap.measures.memorization import unintended_memorization_bits
 
 
 @dataclass(frozen=True)
@@ -66,7 +33,7 @@ def memorized_bits(model, data: torch.Tensor, vocab_size: int) -> Memorization:
     """How many of the dataset's bits the model stores (reference: the exact uniform distribution)."""
     code = sequence_code_length_bits(model, data)
     per_seq_entropy = data.shape[1] * math.log2(vocab_size)
-    per_seq = per_seq_entropy - code
+    per_seq = unintended_memorization_bits(code, np.full_like(code, per_seq_entropy), clip=False)
     return Memorization(
         dataset_bits=per_seq_entropy * data.shape[0],
         code_length_bits=float(code.sum()),
@@ -201,20 +168,6 @@ def fit_capacity_exponent(params, capacity_bits) -> ExponentFit:
     lo, hi = fit.conf_int(0.05)[1]
     return ExponentFit(exponent=float(fit.params[1]), exponent_ci=(float(lo), float(hi)), n_models=int(p.size),
                        param_span=float(p.max() / p.min()))
-
-
-def memorizable_bits(n: int, seq_len: int, vocab_size: int) -> float:
-    """The most any model can memorize of N uniform sequences under this module's code lengths: N·(S−1)·log2 V.
-
-    The first token of every sequence is charged log2 V whatever the model (see the module docstring), so a
-    perfect memorizer saves every bit but those: 1/S of H(X).
-
-        >>> memorizable_bits(1000, 32, 256) / dataset_entropy_bits(1000, 32, 256)
-        0.96875
-    """
-    if seq_len < 1:
-        raise ValueError(f"seq_len must be >= 1, got seq_len={seq_len}")
-    return n * (seq_len - 1) * math.log2(vocab_size)
 
 
 def predicted_memorization_bits(dataset_bits, n_params, alpha: float):

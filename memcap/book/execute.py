@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
+from memcap.book.chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
 
 
 class ChapterFailed(RuntimeError):
@@ -189,18 +189,29 @@ def run_chapters(
 ) -> list[ChapterResult]:
     """Execute several chapters (all when ``chapters`` is None) in order.
 
+    Each of ``parameters`` goes to the chapters whose ``parameters`` cell has it (``store_dir`` to the chapters that
+    train models, say); one that no selected chapter has is an error, raised before anything runs.
     Stops at the first failure unless ``keep_going``; either way raises :class:`ChapterFailed` at the end
     if any chapter failed, after the others have run.
     """
     log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     selected = list(CHAPTERS) if chapters is None else [get_chapter(c) for c in chapters]
+    params = dict(parameters or {})
+    known = {}
     for ch in selected:  # validate everything before the first (possibly long) run starts
         ch.check_scale(scale)
+        known[ch.name] = parameter_names(read_chapter(ch, root))
+    if len(selected) == 1:
+        check_parameters(selected[0], known[selected[0].name], params)
+    unused = sorted(k for k in params if not any(k in names for names in known.values()))
+    if unused:
+        raise ValueError(f"unknown parameter(s) {unused}: none of the chapters {[c.name for c in selected]} has them")
     results, failures = [], []
     for i, ch in enumerate(selected, 1):
         log(f"[{i}/{len(selected)}] {ch.name} ({ch.title}) at scale={scale}")
         try:
-            res = run_chapter(ch, scale=scale, parameters=parameters, build_dir=build_dir, progress=progress, root=root)
+            mine = {k: v for k, v in params.items() if k in known[ch.name]}
+            res = run_chapter(ch, scale=scale, parameters=mine, build_dir=build_dir, progress=progress, root=root)
         except ChapterFailed as err:
             log(str(err))
             failures.append(err)

@@ -19,11 +19,52 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .knowledge import BioD
+
+@dataclass(frozen=True)
+class BioD:
+    """The parameters of bioD(N, K, C, D, L, T) plus the name pool N0."""
+
+    N: int  # people
+    K: int  # attributes per person
+    C: int  # chunks per value
+    D: int  # diversity: distinct chunks per attribute
+    L: int  # tokens per chunk
+    T: int  # alphabet size
+    N0: int  # candidate names
+
+    def __post_init__(self):
+        for name in ("N", "K", "C", "D", "L", "T", "N0"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
+        if self.N > self.N0:
+            raise ValueError(f"N={self.N} names cannot be drawn without replacement from N0={self.N0}")
+        if self.D > self.T**self.L:
+            raise ValueError(f"D={self.D} distinct chunks do not exist in T^L = {self.T}^{self.L} = {self.T ** self.L}")
+
+    @property
+    def name_len(self) -> int:
+        """Alphabet symbols per name (names are strings over the alphabet: N0 = T^name_len)."""
+        return round(math.log(self.N0, self.T))
+
+    @property
+    def value_len(self) -> int:
+        """Tokens per value: C chunks of L tokens."""
+        return self.C * self.L
+
+    @property
+    def vocab_size(self) -> int:
+        """The T alphabet symbols, ``<eot>`` and one marker per attribute."""
+        return self.T + 1 + self.K
+
+    @property
+    def paragraph_len(self) -> int:
+        """Tokens per paragraph: ``<eot>``, the name, and per attribute its marker and value."""
+        return 1 + self.name_len + self.K * (1 + self.value_len)
 
 
 def _digits(codes: np.ndarray, base: int, width: int) -> np.ndarray:
@@ -40,7 +81,7 @@ class BioDData:
     """One draw of bioD: names, diversity sets and values, all from ``rng``."""
 
     def __init__(self, spec: BioD, rng: np.random.Generator):
-        name_len = round(math.log(spec.N0, spec.T))
+        name_len = spec.name_len
         if spec.T**name_len != spec.N0:
             raise ValueError(f"names are strings over the alphabet, so N0 must be a power of T={spec.T}; got N0={spec.N0}")
         self.spec, self.name_len = spec, name_len
@@ -55,15 +96,15 @@ class BioDData:
 
     @property
     def vocab_size(self) -> int:
-        return self.spec.T + 1 + self.spec.K
+        return self.spec.vocab_size
 
     @property
     def value_len(self) -> int:
-        return self.spec.C * self.spec.L
+        return self.spec.value_len
 
     @property
     def paragraph_len(self) -> int:
-        return 1 + self.name_len + self.spec.K * (1 + self.value_len)
+        return self.spec.paragraph_len
 
     def value_tokens(self, person: int, attribute: int) -> np.ndarray:
         return self.chunks[attribute][self.values[person, attribute]].reshape(-1)

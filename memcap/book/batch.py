@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .chapters import RESULTS_FILE, Chapter, get_chapter, load_results
-from .device import resolve_device
-from .files import write_bytes_atomic
+from memcap.book.chapters import RESULTS_FILE, Chapter, get_chapter, load_results
+from memcap.engine.device import resolve_device
+from memcap.engine.files import write_bytes_atomic
 
 RESERVED = ("output_dir", "store_dir")  # set by the batch runner itself
 
@@ -52,7 +52,7 @@ def expand_grid(chapter: str | Chapter, grid: Mapping[str, Sequence[Any]]) -> li
         >>> expand_grid("01", {"seed": [0, 1], "scale": ["smoke"]})
         [{'seed': 0, 'scale': 'smoke'}, {'seed': 1, 'scale': 'smoke'}]
     """
-    from .execute import parameter_names, read_chapter
+    from memcap.book.execute import parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     return _expand(ch, parameter_names(read_chapter(ch)), grid)
@@ -113,7 +113,7 @@ def _point_dirs(ch: Chapter, out: Path, point: Mapping[str, Any]) -> tuple[Path,
 
 def _run_point(chapter: str, point: dict, build: str, store: str | None, workers: int) -> float:
     """Worker side: execute one grid point (kept module-level so process pools can pickle it)."""
-    from .execute import run_chapter
+    from memcap.book.execute import run_chapter
 
     os.environ["MEMCAP_WORKERS"] = str(workers)
     params = {k: v for k, v in point.items() if k != "scale"}
@@ -169,7 +169,7 @@ def run_batch(
 
     ``table`` defaults to ``<out>/<chapter>.csv``; a ``.parquet`` name writes Parquet (needs pyarrow).
     """
-    from .execute import parameter_names, read_chapter
+    from memcap.book.execute import parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     known = parameter_names(read_chapter(ch))
@@ -231,7 +231,7 @@ def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
         >>> parse_grid(["seed=0,1", "scale=smoke"])
         {'seed': [0, 1], 'scale': ['smoke']}
     """
-    from .execute import parse_value
+    from memcap.book.execute import parse_value
 
     grid: dict[str, list[Any]] = {}
     for item in items:

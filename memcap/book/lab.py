@@ -53,7 +53,7 @@ def install_default_viewer(prefix: str | Path | None = None) -> Path:
 
 def start(args: list[str] | None = None, root: Path | None = None) -> None:
     """Install the default viewer, then replace this process by ``jupyter lab`` in the project's notebooks."""
-    from .execute import project_root
+    from memcap.book.execute import project_root
 
     install_default_viewer()
     notebooks = (root or project_root()) / "notebooks"

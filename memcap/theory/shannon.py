@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .information import check_distribution, conditional_mutual_information, entropy, mutual_information
+from memcap.theory.information import check_distribution, conditional_mutual_information, entropy, mutual_information
 
 Learner = Callable[[tuple[int, ...]], Hashable]
 

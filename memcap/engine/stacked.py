@@ -3,11 +3,11 @@
 A tiny GPT leaves most of a CPU core idle: its matrix products are too small to keep the arithmetic units busy,
 and the time goes to per-operation overhead. Stacking K models of the same shape (different data, seeds or
 learning rates) turns K small products into one batched product. Whether that pays depends on the size: the
-throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.sweep.run_sweep` stacks runs
+throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.engine.sweep.run_sweep` stacks runs
 only when asked (``stack=K``), for runs at most ``stack_max_params`` parameters.
 
 Each member keeps its own everything: data, batch order, learning-rate schedule with its own plateau rule,
-gradient clipping and AdamW state. The loop is :func:`memcap.train.train_models`, the same for one model and for
+gradient clipping and AdamW state. The loop is :func:`memcap.engine.train.train_models`, the same for one model and for
 K; this module supplies only its batched step. Only the floating-point summation order differs from a single
 run, so a stacked run's numbers agree with a single run's to rounding at first and statistically after many steps.
 """
@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state, vmap
 
-from .model import GPT
-from .train import TrainConfig, TrainResult, train_models
+from memcap.model import GPT
+from memcap.engine.train import TrainConfig, TrainResult, train_models
 
 
 class StackedAdamW:
@@ -69,7 +69,7 @@ def clip_per_member_(params: Sequence[torch.Tensor], max_norm: float) -> torch.T
 
 
 class StackedStep:
-    """The training step of :func:`memcap.train.train_models` for K > 1 models of one shape: one vmapped forward and
+    """The training step of :func:`memcap.engine.train.train_models` for K > 1 models of one shape: one vmapped forward and
     backward pass, per-member gradient clipping and :class:`StackedAdamW`. A finished member is frozen (its
     parameters and optimizer state stop changing) while the others go on."""
 
@@ -124,9 +124,9 @@ class StackedStep:
 def train_stacked(models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig], seeds: Sequence[int],
                   metrics: Sequence[Callable[[GPT], float]] | None = None,
                   ceilings: Sequence[float | None] | None = None) -> list[TrainResult]:
-    """Train ``models`` (same shape) together: :func:`memcap.train.train_models` with K = len(models)."""
+    """Train ``models`` (same shape) together: :func:`memcap.engine.train.train_models` with K = len(models)."""
     if len(models) < 2:
-        raise ValueError(f"stacking needs at least 2 models, got {len(models)}; use memcap.train.train for one")
+        raise ValueError(f"stacking needs at least 2 models, got {len(models)}; use memcap.engine.train.train for one")
     return train_models(models, datas, cfgs, seeds, metrics=metrics, ceilings=ceilings)
 
 

@@ -15,7 +15,7 @@ sentence order afresh at every exposure; ``bioS_simple`` fixes one biography per
 Tokenizer: one token per word, number or punctuation mark (``WordTokenizer``), over a closed vocabulary built from
 the templates and field files. We chose words over sub-words so that every attribute value is the same tokens in
 every template (tested) and the name term of R(F) is exactly log2 N0 for a model that knows no names. The cost:
-1,800 name words and 200 years make a large embedding table for a small model (see ``memcap.bioruns`` for how
+1,800 name words and 200 years make a large embedding table for a small model (see ``memcap.engine.bioruns`` for how
 its parameters are counted).
 
     >>> world = BioSWorld.load()
@@ -73,7 +73,7 @@ _TOKEN = re.compile(r"<eot>|[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 
 def _lines(name: str) -> list[str]:
-    text = resources.files("memcap").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("memcap.data").joinpath("bios", name).read_text(encoding="utf-8")
     return [line for line in text.splitlines() if line.strip()]
 
 

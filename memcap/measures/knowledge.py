@@ -7,9 +7,6 @@ uniform from its attribute's set.
 Losses p1, p2, p3 are in **nats** and are sums over exactly the knowledge tokens (Remark 3.1), averaged over
 people (and attributes): p1 the name tokens, p2 a whole value, p3 a value's first chunk. Every e^{p} below is
 turned into bits by one visible line, ``nats_to_bits(p)``.
-
-    >>> round(log2_bios_s0(), 1)            # Definition 4.3: bits of knowledge per bioS person
-    47.6
 """
 
 from __future__ import annotations
@@ -17,7 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .information import nats_to_bits
+from memcap.data.biod import BioD
+from memcap.theory.information import nats_to_bits
 
 
 def log2_binomial(n: int, k: int) -> float:
@@ -29,29 +27,6 @@ def log2_binomial(n: int, k: int) -> float:
     if not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got n={n}, k={k}")
     return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(2)
-
-
-@dataclass(frozen=True)
-class BioD:
-    """The parameters of bioD(N, K, C, D, L, T) plus the name pool N0."""
-
-    N: int  # people
-    K: int  # attributes per person
-    C: int  # chunks per value
-    D: int  # diversity: distinct chunks per attribute
-    L: int  # tokens per chunk
-    T: int  # alphabet size
-    N0: int  # candidate names
-
-    def __post_init__(self):
-        for name in ("N", "K", "C", "D", "L", "T", "N0"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-        if self.N > self.N0:
-            raise ValueError(f"N={self.N} names cannot be drawn without replacement from N0={self.N0}")
-        if self.D > self.T**self.L:
-            raise ValueError(f"D={self.D} distinct chunks do not exist in T^L = {self.T}^{self.L} = {self.T ** self.L}")
 
 
 def knowledge_bits_exact(b: BioD) -> float:
@@ -97,60 +72,26 @@ def max_capacity_ratio(b: BioD, n_params: int) -> float:
     return knowledge_bits_approx(b) / _check_params(n_params)
 
 
-def log2_bios_s0() -> float:
-    """log2 S0 for bioS: S0 = 2 pronouns · (12·28·200) birth dates · 200 cities · 300 universities · 100 majors ·
-    263 employers (the working city is the employer's headquarters: no extra bits)."""
-    return math.log2(2 * (12 * 28 * 200) * 200 * 300 * 100 * 263)
+def bios_capacity_ratio(N: int, N0: int, p1: float, p2: float, n_params: int, log2_s0: float) -> float:
+    """Definition 4.3: R(F) = [N·log2(N0/e^{p1}) + N·log2(S0/e^{p2})] / P, p2 the attributes' value losses summed
+    per person (nats); log2 S0 is the world's bits of attributes per person
+    (:meth:`memcap.data.bios.BioSWorld.log2_s0`)."""
+    return N * (math.log2(N0) - nats_to_bits(p1) + log2_s0 - nats_to_bits(p2)) / _check_params(n_params)
 
 
-def bios_capacity_ratio(N: int, N0: int, p1: float, p2: float, n_params: int, log2_s0: float | None = None) -> float:
-    """Definition 4.3: R(F) = [N·log2(N0/e^{p1}) + N·log2(S0/e^{p2})] / P, p2 the six attributes' value losses
-    summed per person (nats); log2 S0 is :func:`log2_bios_s0` unless a world gives its own."""
-    s0 = log2_bios_s0() if log2_s0 is None else log2_s0
-    return N * (math.log2(N0) - nats_to_bits(p1) + s0 - nats_to_bits(p2)) / _check_params(n_params)
+def bios_max_capacity_ratio(N: int, N0: int, n_params: int, log2_s0: float) -> float:
+    """R^max(F) for bioS: [N·log2(N0/N) + N·log2 S0] / P, the bits of N people's names and attributes per parameter.
+
+        >>> bios_max_capacity_ratio(N=2, N0=8, n_params=4, log2_s0=6.0)
+        4.0
+    """
+    return N * (math.log2(N0 / N) + log2_s0) / _check_params(n_params)
 
 
 def _check_params(n_params: int) -> int:
     if n_params < 1:
         raise ValueError(f"n_params must be >= 1, got {n_params}")
     return n_params
-
-
-# --- Measuring the losses on knowledge tokens ---------------------------------------------------------------
-
-
-def span_loss_sums(model, sequences, spans, *, pad: int = 0, batch_size: int = 256) -> dict[str, "np.ndarray"]:
-    """Per sequence, the **sum** of next-token cross-entropies (nats) over each span's tokens.
-
-    ``sequences`` are token-id arrays; ``spans[i]`` maps a name to the token span [a, b) of sequence i (a >= 1:
-    the first token has no prediction). Token j's loss is the model's -ln p(x_j | x_<j). Returns, for every span
-    name, an array over sequences (NaN where a sequence lacks that span).
-    """
-    import numpy as np
-    import torch
-
-    device = next(model.parameters()).device
-    names = sorted({k for s in spans for k in s})
-    out = {k: np.full(len(sequences), np.nan) for k in names}
-    was_training = model.training
-    model.eval()
-    try:
-        for lo in range(0, len(sequences), batch_size):
-            chunk = sequences[lo:lo + batch_size]
-            width = max(len(s) for s in chunk)
-            x = torch.full((len(chunk), width), pad, dtype=torch.long)
-            for i, s in enumerate(chunk):
-                x[i, :len(s)] = torch.as_tensor(np.asarray(s))
-            with torch.no_grad():
-                losses = model.loss(x[:, :-1].to(device), x[:, 1:].to(device), reduction="none").double().cpu().numpy()
-            for i in range(len(chunk)):
-                for k, (a, b) in spans[lo + i].items():
-                    if not 1 <= a < b <= len(chunk[i]):
-                        raise ValueError(f"span {k!r}={(a, b)} does not fit sequence {lo + i} of {len(chunk[i])} tokens")
-                    out[k][lo + i] = losses[i, a - 1:b - 1].sum()
-    finally:
-        model.train(was_training)
-    return out
 
 
 @dataclass(frozen=True)
@@ -172,21 +113,3 @@ def biod_losses(sums: dict) -> KnowledgeLosses:
         raise ValueError(f"need spans name, value<k> and first<k>; got {sorted(sums)}")
     return KnowledgeLosses(p1=float(np.mean(sums["name"])), p2=float(np.mean(np.stack(values))),
                            p3=float(np.mean(np.stack(firsts))))
-
-
-def greedy_complete(model, prompts, n_tokens: int):
-    """Greedy continuation: the ``n_tokens`` most likely next tokens after each row of ``prompts`` (B, T)."""
-    import torch
-
-    device = next(model.parameters()).device
-    x = torch.as_tensor(prompts).to(device)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for _ in range(n_tokens):
-                nxt = model(x)[:, -1].argmax(-1, keepdim=True)
-                x = torch.cat([x, nxt], dim=1)
-    finally:
-        model.train(was_training)
-    return x[:, -n_tokens:].cpu()

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .model import GPT
+from memcap.model import GPT
 
 PRECISIONS = ("fp32", "bf16-mixed", "bf16")
 SCHEDULES = ("wsd", "cosine")
@@ -220,7 +220,7 @@ def train(
 
     ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
     rule; without one, the negative training loss does. ``metric_ceiling`` is the most the metric can reach
-    (for memorized bits, :func:`memcap.capacity.memorizable_bits`): with ``cfg.target_fraction < 1`` the decay
+    (for memorized bits, :func:`memcap.measures.capacity.memorizable_bits`): with ``cfg.target_fraction < 1`` the decay
     also starts once the metric reaches that fraction of it. The same seed gives the same run. This is
     :func:`train_models` with one model.
     """
@@ -243,7 +243,7 @@ def train_models(
 ) -> list[TrainResult]:
     """The training loop: train K >= 1 models in place, model k on ``datas[k]`` with ``cfgs[k]`` and ``seeds[k]``.
 
-    One model trains with torch's AdamW in any precision. Several train *stacked* (:mod:`memcap.stacked`): one
+    One model trains with torch's AdamW in any precision. Several train *stacked* (:mod:`memcap.engine.stacked`): one
     batched forward and backward pass for all of them, which needs one shape, one batch size, shared betas and
     clipping, and fp32. Everything else is per model and handled here, once, for both: the schedule with its
     plateau, target and step-cap rules (:class:`Schedule`, :func:`decay_trigger`), evaluation of the metric every
@@ -261,7 +261,7 @@ def train_models(
     if K == 1:
         stepper = _SingleStep(models[0], cfgs[0])
     else:
-        from .stacked import StackedStep
+        from memcap.engine.stacked import StackedStep
 
         stepper = StackedStep(models, datas, cfgs)
     streams = [batch_stream(d, c.batch_size, s, device) for d, c, s in zip(datas, cfgs, seeds)]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
+from memcap.book.chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
 
 COURSE_ID = "memcap"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -154,7 +154,7 @@ def instructor_notebook(chapter: str | Chapter, scale: str = "smoke", parameters
     papermill-style after the ``parameters`` cell, its exercises checked by :func:`exercises`."""
     from papermill.parameterize import parameterize_notebook
 
-    from .execute import check_parameters, parameter_names, read_chapter
+    from memcap.book.execute import check_parameters, parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     ch.check_scale(scale)
@@ -275,7 +275,7 @@ def exercise_timings(build_dir: str | Path = "build", scales: Iterable[str] | No
     import nbformat
     import pandas as pd
 
-    from .chapters import SCALES
+    from memcap.book.chapters import SCALES
 
     rows = []
     for scale in scales or SCALES:

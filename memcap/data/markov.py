@@ -1,7 +1,7 @@
 """Small sequence models with exact likelihoods: a Markov source and an n-gram model.
 
 They stand in for "the data process" and "a trained model" wherever a chapter wants every probability
-computed exactly and in milliseconds. Both are next-symbol models in the sense of ``memcap.coding``
+computed exactly and in milliseconds. Both are next-symbol models in the sense of ``memcap.theory.coding``
 (``model(prefix) -> probabilities``), so the arithmetic coder runs on them unchanged.
 
 First-symbol convention (shared with every likelihood in memcap): a sequence x0..x_{T-1} is scored as
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .information import check_distribution
+from memcap.theory.information import check_distribution
 
 
 @dataclass(frozen=True)

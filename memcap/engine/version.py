@@ -8,7 +8,7 @@ trees (comments, docstrings and formatting do not count) with the data files, an
 fingerprint is the one :data:`ENGINE_HISTORY` records for :data:`ENGINE_VERSION`. After changing the engine, add
 a new line to the history (never edit an old one):
 
-    python -m memcap.engine      # prints the current fingerprint
+    python -m memcap.engine.version      # prints the current fingerprint
 
     >>> ENGINE_VERSION == max(ENGINE_HISTORY)
     True
@@ -21,13 +21,19 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-ENGINE_MODULES = ("model", "train", "stacked", "capacity", "sweep", "biod", "bios", "bioruns", "knowledge",
-                  "information")
+ENGINE_MODULES = ("model", "engine.train", "engine.stacked", "engine.runs", "engine.measure", "engine.bioruns",
+                  "data.uniform", "data.biod", "data.bios", "measures.evaluate", "measures.capacity",
+                  "measures.memorization", "measures.knowledge", "theory.information")
 
-# version -> fingerprint of the engine's code; append a line for every change, with the reason
+# version -> the fingerprints of the engine's code under it; append a line for every change, with the reason. A
+# change that moves code without changing any number keeps its version: its fingerprint is added to the version's
+# tuple, with the evidence that every stored run's metrics came out the same.
 ENGINE_HISTORY = {
     # 1: capacity-v1 / knowledge-v1 keys, two training loops (before the fingerprint existed)
-    2: "4b3b5a23102e3bd8",  # one training loop for K >= 1 models; baselines in every run's metrics; bioS pool vocabulary
+    2: (
+        "4b3b5a23102e3bd8",  # one training loop for K >= 1 models; baselines in every run's metrics; bioS pool vocabulary
+        "6fa9a9c91db7cdba",  # the layered layout (code moved, no number changed): all 32 smoke runs retrained bitwise equal
+    ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
 
@@ -45,11 +51,11 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 def fingerprint() -> str:
     """16 hex digits of sha256 over the engine modules' syntax trees (without docstrings) and the data files."""
     h = hashlib.sha256()
-    package = Path(__file__).parent
+    package = Path(__file__).parents[1]
     for name in ENGINE_MODULES:
-        tree = _strip_docstrings(ast.parse((package / f"{name}.py").read_text()))
+        tree = _strip_docstrings(ast.parse((package / f"{name.replace('.', '/')}.py").read_text()))
         h.update(name.encode() + b"\0" + ast.dump(tree).encode() + b"\0")
-    data = resources.files("memcap") / "data"
+    data = resources.files("memcap.data") / "bios"
     for f in sorted(data.iterdir(), key=lambda p: p.name):
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]

@@ -15,28 +15,26 @@ counts. Allen-Zhu & Li count only the rows the data uses; ``R_used_rows`` is R p
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
-from .biod import BioDData
-from .bios import ATTRIBUTES, BioSWorld, template_words, token_span
-from .knowledge import (
-    BioD,
+from memcap.data.biod import BioD, BioDData
+from memcap.data.bios import ATTRIBUTES, BioSWorld, template_words, token_span
+from memcap.engine.train import TrainConfig, train
+from memcap.engine.version import ENGINE_VERSION
+from memcap.measures.evaluate import greedy_complete, loss_bits_per_token, span_loss_sums
+from memcap.measures.knowledge import (
     biod_losses,
     bios_capacity_ratio,
+    bios_max_capacity_ratio,
     capacity_ratio,
-    greedy_complete,
     knowledge_bits_approx,
-    span_loss_sums,
     stored_bits_lower_bound,
 )
-from .engine import ENGINE_VERSION
-from .information import nats_to_bits
-from .model import GPT, GPTConfig
-from .train import TrainConfig, train
+from memcap.model import GPT, GPTConfig
+from memcap.theory.information import nats_to_bits
 
 KINDS = ("bioD", "bioS", "bioS_simple")
 
@@ -133,7 +131,7 @@ class BioSCorpus:
         corpus's people have (so every word is in the model's vocabulary and a non-member is told apart by what
         the model stored, not by an unknown token), the name triple new. bioS_simple non-members get one of the
         members' templates per attribute and a random order, as members do."""
-        from .bios import Person
+        from memcap.data.bios import Person
 
         rng = np.random.default_rng([seed, 3])
         fields = ("first", "middle", "last", "female", "month", "day", "year", "birth_city", "university", "major",
@@ -258,14 +256,18 @@ class KnowledgeRun:
             return BioDCorpus(self.biod, self.data_seed)
         return BioSCorpus(self.n_people, self.data_seed, simple=self.kind == "bioS_simple", vocabulary=self.vocabulary)
 
+    def evaluation(self, corpus=None) -> list:
+        """The renderings the run is measured on: one (tokens, spans) per measured person, the same every time."""
+        corpus = corpus or self.corpus()
+        return [corpus.render(i, np.random.default_rng([self.data_seed, 2, i])) for i in range(self.measured_people)]
+
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         corpus = self.corpus()
         if corpus.vocab_size != self.model.vocab_size:
             raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the corpus's {corpus.vocab_size}")
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
-        evaluation = [corpus.render(i, np.random.default_rng([self.data_seed, 2, i]))
-                      for i in range(self.measured_people)]
-        untrained = untrained_bits_per_token(model, evaluation, corpus.eot)
+        evaluation = self.evaluation(corpus)
+        untrained = loss_bits_per_token(model, [t for t, _ in evaluation], pad=corpus.eot)  # before training
         result = train(
             model, window_stream(corpus, self.train.batch_size, self.model.seq_len), self.train, seed=self.init_seed,
             metric=lambda m: measure(m, self, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
@@ -282,14 +284,6 @@ class KnowledgeRun:
                        untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
                        torch_version=torch.__version__, stacked_with=1)
         return metrics, result.curve, dict(model.state_dict())
-
-
-def untrained_bits_per_token(model: GPT, evaluation, pad: int) -> float:
-    """Mean loss per predicted token (bits) of the evaluation texts under ``model``, measured before training:
-    the calibration baseline, log2 V for a model that knows nothing."""
-    tokens = [t for t, _ in evaluation]
-    sums = span_loss_sums(model, tokens, [{"all": (1, len(t))} for t in tokens], pad=pad)["all"]
-    return float(nats_to_bits(sums.sum()) / sum(len(t) - 1 for t in tokens))
 
 
 def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = False) -> dict:
@@ -311,7 +305,7 @@ def measure(model: GPT, run: KnowledgeRun, corpus, evaluation, recall: bool = Fa
         p2 = float(np.mean(sum(sums[k] for k in (*ATTRIBUTES, "pronoun"))))
         n0, s0 = world.n0, world.log2_s0()
         R = bios_capacity_ratio(N, n0, p1, p2, P, log2_s0=s0)
-        out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=N * (math.log2(n0 / N) + s0) / P,
+        out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=bios_max_capacity_ratio(N, n0, P, s0),
                    lower_bound_bits=None,  # Theorem 3.2 is stated for bioD
                    value_bits={a: float(nats_to_bits(np.mean(sums[a]))) for a in ATTRIBUTES},
                    # what the losses imply for exact recall: the mean probability of the whole true value
@@ -343,7 +337,7 @@ def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float | dict[str, 
             truth = np.stack([d.value_tokens(i, k) for i in range(m)])
             hits.append((out == truth).all(axis=1))
         return float(np.mean(hits))
-    from .bios import PHRASINGS
+    from memcap.data.bios import PHRASINGS
 
     tok, world = corpus.world.tokenizer, corpus.world
     by_attribute = {}
@@ -359,47 +353,3 @@ def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float | dict[str, 
             hits.extend((out == np.stack([t for _, t in pairs])).all(axis=1).tolist())
         by_attribute[a] = float(np.mean(hits))
     return by_attribute
-
-
-def biod_run(preset, width: int, exposures: int, n_people: int | None = None, data_seed: int = 0,
-             init_seed: int = 0, **train_changes) -> KnowledgeRun:
-    """The bioD run a knowledge preset defines for one width and exposure count (chapters rebuild runs here)."""
-    N = n_people or preset["n_people"]
-    b = BioD(N=N, K=preset["K"], C=preset["C"], D=preset["D"], L=preset["L"], T=preset["T"],
-             N0=preset["T"] ** preset["name_len"])
-    para = 1 + preset["name_len"] + b.K * (1 + b.C * b.L)
-    lrs = dict(zip(preset["widths"], preset["lrs"]))
-    if width not in lrs:
-        raise ValueError(f"width={width} is not in the preset's widths {preset['widths']}")
-    return _run(preset, "bioD", width, lrs[width], exposures, N, para, b, data_seed, init_seed, dict(train_changes),
-                vocab_size=b.T + 1 + b.K, seq_len=preset["seq_len"])
-
-
-def bios_run(preset, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
-             init_seed: int = 0, width: int | None = None, measure_people: int = 0, vocabulary: str = "pool",
-             **train_changes) -> KnowledgeRun:
-    """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run a knowledge preset defines (width ``bios_width``
-    unless ``width`` is given; measured on ``measure_people`` of the people, 0 or at least N meaning all)."""
-    if kind not in ("bioS", "bioS_simple"):
-        raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
-    N = n_people or preset["bios_people"]
-    corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple", vocabulary=vocabulary)
-    train_changes.setdefault("batch_size", preset["bios_batch_size"])
-    run = _run(preset, kind, width or preset["bios_width"], preset["bios_lr"], exposures or preset["bios_exposures"],
-               N, corpus.mean_length(), None, data_seed, init_seed, train_changes, vocab_size=corpus.vocab_size,
-               seq_len=preset["bios_seq_len"])
-    # all of them: the same run
-    return replace(run, measure_people=measure_people if measure_people < N else 0, vocabulary=vocabulary)
-
-
-def _run(preset, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,
-         seq_len) -> KnowledgeRun:
-    cfg = GPTConfig(vocab_size=vocab_size, seq_len=seq_len, n_layer=preset["n_layer"], d_model=width,
-                    n_head=max(1, width // preset["head_dim"]), positions=preset["positions"])
-    batch = train_changes.pop("batch_size", preset["batch_size"])
-    steps = math.ceil(exposures * N * mean_len / (batch * seq_len))
-    settings = dict(max_steps=steps, batch_size=batch, lr=lr, schedule="cosine",
-                    warmup_steps=max(1, int(preset["warmup_frac"] * steps)), betas=tuple(preset["betas"]),
-                    eval_every=max(1, steps // preset["curve_points"]))
-    return KnowledgeRun(model=cfg, train=TrainConfig(**{**settings, **train_changes}), kind=kind, n_people=N,
-                        exposures=exposures, biod=b, data_seed=data_seed, init_seed=init_seed)

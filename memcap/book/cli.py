@@ -19,8 +19,8 @@ import argparse
 import sys
 import time
 
-from .chapters import CHAPTERS, SCALES
-from .execute import ChapterFailed, parse_value, run_chapters
+from memcap.book.chapters import CHAPTERS, SCALES
+from memcap.book.execute import ChapterFailed, parse_value, run_chapters
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,31 +91,31 @@ def main(argv: list[str] | None = None) -> int:
                 keep_going=args.keep_going,
             )
         elif args.command == "batch":
-            from .batch import parse_grid, run_batch
+            from memcap.book.batch import parse_grid, run_batch
 
             report = run_batch(args.chapter, parse_grid(args.grid), args.out, max_workers=args.workers,
                                table=args.table, log=lambda m: print(m, file=sys.stderr, flush=True))
             if report.failed:
                 raise RuntimeError(f"{len(report.failed)} grid point(s) failed; the table holds the others")
         elif args.command == "assign":
-            from .classroom import make_assignments
+            from memcap.book.classroom import make_assignments
 
             params = {name: parse_value(value) for name, value in args.parameter}
             for path in make_assignments(args.chapters or None, args.course_dir, scale=args.scale, parameters=params):
                 print(f"student version: {path}", file=sys.stderr)
             print(f"instructor versions and gradebook in {args.course_dir}", file=sys.stderr)
         elif args.command == "grade":
-            from .classroom import grade
+            from memcap.book.classroom import grade
 
             scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student)
             print(scores.to_string(index=False))
             print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}")
         elif args.command == "lab":
-            from .lab import start
+            from memcap.book.lab import start
 
             start(args.lab_args)
         else:
-            from .book import build_book
+            from memcap.book.build import build_book
 
             index = build_book(args.scale, args.build_dir, execute=not args.no_execute, progress=not args.no_progress)
             print(f"book built: {index}", file=sys.stderr)

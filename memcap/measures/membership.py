@@ -201,20 +201,12 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
 # --- what the attack and the extraction are measured on ----------------------------------------------------------
 
 
-def sequence_losses(model, sequences, pad: int = 0) -> np.ndarray:
-    """Total next-token loss (nats) of each token sequence after its first token: the attack's score."""
-    from .knowledge import span_loss_sums
-
-    seqs = [np.asarray(s) for s in sequences]
-    return span_loss_sums(model, seqs, [{"all": (1, len(s))} for s in seqs], pad=pad)["all"]
-
-
 def extraction_rate(model, sequences, prefix_len: int, n_tokens: int) -> float:
     """Share of sequences whose next ``n_tokens`` tokens greedy decoding reproduces exactly from the first
     ``prefix_len`` tokens (sequences shorter than prefix_len + n_tokens are an error)."""
     import torch
 
-    from .knowledge import greedy_complete
+    from memcap.measures.evaluate import greedy_complete
 
     seqs = [np.asarray(s) for s in sequences]
     short = [len(s) for s in seqs if len(s) < prefix_len + n_tokens]
@@ -229,3 +221,24 @@ def extraction_rate(model, sequences, prefix_len: int, n_tokens: int) -> float:
         out = greedy_complete(model, prompts[lo:lo + 512], n_tokens).numpy()
         hits.append((out == truth[lo:lo + 512]).all(axis=1))
     return float(np.concatenate(hits).mean())
+
+
+def attack_and_extract(model, losses, members, nonmembers, others, *, rng: np.random.Generator,
+                       null_rng: np.random.Generator, n_boot: int, prefix_lens, extract_tokens: int) -> dict:
+    """One model's membership measurement: the calibrated attack on members against non-members; its baseline,
+    the same attack on ``others`` (more non-members) against the non-members, which nothing tells apart; and greedy
+    extraction from the prefixes of members and of non-members.
+
+    ``losses(sequences)`` scores sequences under ``model`` (a code length in bits, or a loss in nats: the attack only
+    compares them). Returns a row: ``f1``, ``f1_low``, ``f1_high``, ``f1_best``, ``null_f1``, ``null_f1_high`` and
+    ``extract_{k}`` / ``extract_{k}_heldout`` for every prefix length k.
+    """
+    non = losses(nonmembers)
+    attack = calibrated_attack(losses(members), non, rng, n_boot=n_boot)
+    null = calibrated_attack(losses(others), non, null_rng, n_boot=n_boot)
+    row = dict(f1=attack.f1, f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best,
+               null_f1=null.f1, null_f1_high=null.f1_ci[1])
+    for k in prefix_lens:
+        row[f"extract_{k}"] = extraction_rate(model, members, k, extract_tokens)
+        row[f"extract_{k}_heldout"] = extraction_rate(model, nonmembers, k, extract_tokens)
+    return row

@@ -1,7 +1,8 @@
 """Building the HTML book from executed chapters: ``memcap book``.
 
 The book's sources (``book/``: Sphinx configuration, front matter) are copied with the executed notebooks
-of one scale into ``<build>/<scale>/book-src``, and Sphinx with myst-nb renders them (no re-execution) into
+of one scale into ``<build>/<scale>/book-src`` (papermill's injected-parameters cell tagged ``remove-cell``: a
+chapter's first output line names the scale it ran at), and Sphinx with myst-nb renders them (no re-execution) into
 ``<build>/<scale>/html`` with warnings treated as errors. Math is rendered by a MathJax copy shipped
 with the build (no CDN), so the book reads offline.
 """
@@ -13,8 +14,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .chapters import CHAPTERS
-from .execute import project_root, run_chapters
+import nbformat
+
+from memcap.book.chapters import CHAPTERS
+from memcap.book.execute import project_root, run_chapters
 
 
 def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None = None) -> Path:
@@ -31,13 +34,18 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
             f"no executed notebook for {missing} in {build}; run `memcap run --scale {scale}` first "
             "(or `memcap book` without --no-execute)"
         )
-    from .classroom import exercise_timings, timings_markdown
+    from memcap.book.classroom import exercise_timings, timings_markdown
 
     # the instructor's guide includes this table: chapter and exercise times of every scale built so far
     (src / "exercise-timings.md").write_text(timings_markdown(exercise_timings(build_dir)))
     (src / "chapters").mkdir()
     for ch in CHAPTERS:
-        shutil.copy2(build / f"{ch.name}.ipynb", src / "chapters" / f"{ch.name}.ipynb")
+        nb = nbformat.read(build / f"{ch.name}.ipynb", as_version=4)
+        for cell in nb.cells:  # papermill's injected-parameters cell is machinery, not part of the chapter
+            tags = cell.get("metadata", {}).get("tags", [])
+            if "injected-parameters" in tags and "remove-cell" not in tags:
+                cell.setdefault("metadata", {})["tags"] = [*tags, "remove-cell"]
+        nbformat.write(nb, src / "chapters" / f"{ch.name}.ipynb")
     return src
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .model import GPT
+from memcap.model import GPT
 
 
 def levels(bits: int) -> int:

@@ -1,0 +1,201 @@
+"""The chapters of the book, their scales, and what a chapter does in its first cells.
+
+A chapter's ``parameters`` cell holds literals only (``scale``, ``seed``, ``device``, ``output_dir`` and, for
+chapters that train, ``store_dir``); its next cell calls :func:`start`, which validates them, picks the typed preset
+for the scale, resolves the device, the output folder and the run store, and returns a :class:`ChapterRun`. The
+chapter fills ``run.results`` as it goes and at its end calls ``run.save_results()``, which writes ``results.json``
+atomically (a reader never sees half a file).
+
+    >>> run = start("01_memorization", scale="smoke", seed=0, device="cpu", output_dir="/tmp/memcap-doctest",
+    ...             quiet=True)
+    >>> run.preset.n_max >= 1
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from memcap import __version__
+from memcap.engine.device import resolve_device
+from memcap.engine.files import write_json_atomic
+
+SCALES = ("smoke", "default", "paper")  # smoke: CI, seconds; default: the book; paper: the papers' set-ups
+RESULTS_FILE = "results.json"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter: its file stem in ``notebooks/`` and its title; its settings per scale are in
+    :data:`memcap.book.presets.PRESETS`."""
+
+    name: str
+    title: str
+
+    @property
+    def number(self) -> int:
+        return int(self.name.split("_", 1)[0])
+
+    @property
+    def presets(self) -> Mapping[str, Any]:
+        """Scale -> this chapter's typed preset (imported on first use: it builds runs, so it needs torch)."""
+        from memcap.book.presets import PRESETS
+
+        return PRESETS[self.name]
+
+    @property
+    def scales(self) -> tuple[str, ...]:
+        return SCALES
+
+    def check_scale(self, scale: str) -> None:
+        """Raise ValueError naming ``scale`` and the allowed ones unless this chapter has a preset for it."""
+        if scale not in SCALES:
+            raise ValueError(f"unknown scale {scale!r} for chapter {self.name}; allowed: {list(SCALES)}")
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter("01_memorization", "What it means to memorize"),
+    Chapter("02_capacity", "How many bits fit in a GPT?"),
+    Chapter("03_knowledge", "Knowledge capacity"),
+    Chapter("04_precision", "Precision and quantization"),
+    Chapter("05_membership", "Membership inference and its scaling law"),
+)
+
+
+def get_chapter(name: str) -> Chapter:
+    """Look a chapter up by its name (``01_memorization``), number (``1``, ``01``) or topic (``memorization``)."""
+    key = str(name).strip().removesuffix(".py").removesuffix(".ipynb")
+    for ch in CHAPTERS:
+        topic = ch.name.split("_", 1)[1]
+        if key in (ch.name, topic) or (key.isdigit() and int(key) == ch.number):
+            return ch
+    raise ValueError(f"unknown chapter {name!r}; chapters are {[c.name for c in CHAPTERS]}")
+
+
+def default_output_dir(chapter: str, scale: str) -> Path:
+    """Where a chapter run by plain papermill writes its results: ``build/<scale>/<chapter>``."""
+    return Path("build") / scale / chapter
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """What a chapter's second cell gets back from :func:`start`."""
+
+    chapter: Chapter
+    scale: str
+    seed: int
+    device: str
+    output_dir: Path
+    preset: Any  # the chapter's typed preset at this scale (memcap.book.presets)
+    store: Any = None  # the run store (memcap.engine.store.RunStore), for chapters that train models
+    results: dict = field(default_factory=dict)  # what the chapter states, filled as it goes; saved at its end
+    started: float = field(default_factory=time.time)
+
+    def rng(self, stream: int = 0) -> np.random.Generator:
+        """An independent, reproducible random generator per (seed, stream)."""
+        return np.random.default_rng([self.seed, stream])
+
+    def settings(self):
+        """The preset as a table of setting, value and reason (what a chapter shows below its set-up)."""
+        from memcap.book.presets import SettingsTable
+
+        return SettingsTable(self.preset)
+
+    def save_results(self, results: Mapping[str, Any] | None = None) -> Path:
+        """Write the chapter's results (``self.results`` unless given) with its settings to
+        ``output_dir/results.json``, atomically."""
+        results = self.results if results is None else results
+        payload = {
+            "chapter": self.chapter.name,
+            "scale": self.scale,
+            "seed": self.seed,
+            "device": self.device,
+            "preset": self.preset.to_dict(),
+            "memcap_version": __version__,
+            "python": platform.python_version(),
+            "elapsed_seconds": round(time.time() - self.started, 3),
+            "results": _jsonable(results),
+        }
+        path = self.output_dir / RESULTS_FILE
+        write_json_atomic(path, payload)
+        return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return _jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no inf/nan
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} value {value!r} in results.json")
+
+
+def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str = "", store_dir: str | None = None,
+          quiet: bool = False) -> ChapterRun:
+    """A chapter's set-up, its one call: validate the parameters (failing at once on a bad value, naming it), pick the
+    preset for the scale, resolve the device and the output folder (``""``: :func:`default_output_dir`), open the run
+    store when the chapter has one (``store_dir``; ``""``: :func:`open_store`'s default), set the figures' theme and
+    print what runs where.
+    """
+    ch = get_chapter(chapter)
+    ch.check_scale(scale)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+    out = Path(output_dir) if output_dir else default_output_dir(ch.name, scale)
+    out.mkdir(parents=True, exist_ok=True)
+    run = ChapterRun(
+        chapter=ch,
+        scale=scale,
+        seed=int(seed),
+        device=resolve_device(device),
+        output_dir=out,
+        preset=ch.presets[scale],
+        store=None if store_dir is None else open_store(store_dir),
+    )
+    if not quiet:
+        _figure_theme()
+        where = "" if run.store is None else f" | store: {run.store.root}"
+        print(f"{ch.title} | {scale} | device: {run.device}{where}")
+    return run
+
+
+def _figure_theme() -> None:
+    try:
+        import seaborn as sns
+    except ImportError:  # the figures then use matplotlib's defaults
+        return
+    sns.set_theme(style="whitegrid", context="notebook")
+
+
+def open_store(store_dir: str = ""):
+    """The run store shared by every chapter and scale: ``store_dir``, or ``build/store`` when empty.
+
+    Keys cover a run's full configuration, so sharing one store across chapters and scales is safe.
+    """
+    from memcap.engine.store import RunStore
+
+    return RunStore(Path(store_dir) if store_dir else Path("build") / "store")
+
+
+def load_results(output_dir: str | Path) -> dict[str, Any]:
+    """Read a chapter's ``results.json`` back (as the tests and the batch runner do)."""
+    path = Path(output_dir) / RESULTS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no results file at {path}: has the chapter finished?")
+    return json.loads(path.read_text())

@@ -1,0 +1,523 @@
+"""Every chapter's settings, typed: one dataclass per chapter, one instance per scale, a reason on every field.
+
+Scales: ``smoke`` (CI: seconds to minutes, too short for most findings), ``default`` (the book, on two CPU cores),
+``paper`` (the papers' set-ups, for a GPU). A field's reason is its ``why`` metadata; :func:`settings_table` shows a
+preset as a table of setting, value and reason, which is what a chapter prints.
+
+Runs that several chapters share come from **shared presets**, not from one chapter reaching into another's:
+
+* :class:`CapacitySweep` — the models and datasets of uniform-sequence capacity (chapter 2 trains them; chapter 4
+  adds precisions, chapter 5 larger datasets), :data:`CAPACITY_SWEEPS` per scale;
+* :class:`KnowledgeSetup` — the bioD world, models and training of knowledge capacity (chapter 3 trains them;
+  chapter 4 quantizes them, chapter 5 attacks bioS runs at the same budget), :data:`KNOWLEDGE_SETUPS` per scale.
+
+Both build their runs (:meth:`CapacitySweep.run`, :meth:`KnowledgeSetup.biod_run`, :meth:`KnowledgeSetup.bios_run`):
+every chapter that reuses a stored run rebuilds it through the same method, so the store keys match.
+
+Claims' thresholds (``max_*``, ``min_*``) are fixed before a chapter's runs; where a chapter changed one after
+seeing results, the chapter's text says so and shows the earlier value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any, NamedTuple
+
+from memcap.data.biod import BioD
+from memcap.engine.bioruns import BioSCorpus, KnowledgeRun
+from memcap.engine.runs import CapacityRun
+from memcap.engine.train import TrainConfig
+from memcap.model import GPTConfig
+
+
+def setting(why: str, *, expand: bool = True, **kw) -> Any:
+    """A preset field with its one-line reason. A shared preset with ``expand=False`` shows as one row in the
+    settings table (its settings are shown by the chapter that trains its runs)."""
+    return field(metadata={"why": why, "expand": expand}, **kw)
+
+
+class Shape(NamedTuple):
+    """A model of ``n_layer`` layers of width ``width``, trained at learning rate ``lr``."""
+
+    n_layer: int
+    width: int
+    lr: float
+
+
+class Width(NamedTuple):
+    """A knowledge model's width and its learning rate."""
+
+    width: int
+    lr: float
+
+
+class Config(NamedTuple):
+    """A capacity run by shape and dataset size: layers, width, dataset bits per parameter H(X)/P."""
+
+    n_layer: int
+    width: int
+    bits_per_param: float
+
+
+class HeldOut(NamedTuple):
+    """A configuration held out of chapter 2's fit: vocabulary, sequence length, layers, width, H(X)/P."""
+
+    vocab_size: int
+    seq_len: int
+    n_layer: int
+    width: int
+    bits_per_param: float
+
+
+class Layers(NamedTuple):
+    """A model shape without its rate: layers and width."""
+
+    n_layer: int
+    width: int
+
+
+class PresetBase:
+    """Shared behaviour: a clear error for a missing setting, and a plain dict for results.json."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        known = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        raise AttributeError(f"preset has no setting {name!r}; it has {known}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value):
+        return value.to_dict()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def settings_table(preset):
+    """A preset as rows of (setting, value, why); a shared preset's fields appear under its name
+    (``sweep.vocab_size``)."""
+    import pandas as pd
+
+    rows = []
+
+    def add(obj, prefix: str) -> None:
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if is_dataclass(value):
+                if f.metadata.get("expand", True):
+                    add(value, f"{prefix}{f.name}.")
+                else:
+                    rows.append(dict(setting=prefix + f.name, value=f"{type(value).__name__} (shared)",
+                                     why=f.metadata.get("why", "")))
+                continue
+            shown = value
+            if isinstance(value, tuple) and value and hasattr(value[0], "_fields"):
+                shown = "; ".join(", ".join(f"{k} {v}" for k, v in item._asdict().items()) for item in value)
+            elif isinstance(value, tuple) and hasattr(value, "_fields"):
+                shown = ", ".join(f"{k} {v}" for k, v in value._asdict().items())
+            elif isinstance(value, tuple):
+                shown = ", ".join(str(v) for v in value)
+            rows.append(dict(setting=prefix + f.name, value=str(shown), why=f.metadata.get("why", "")))
+
+    add(preset, "")
+    return pd.DataFrame(rows).set_index("setting")
+
+
+class SettingsTable:
+    """A preset's :func:`settings_table` for display: every value and reason in full (no truncated cells), in a
+    notebook as an HTML table and in a terminal as text; the frame itself is ``.frame``."""
+
+    def __init__(self, preset):
+        self.frame = settings_table(preset)
+
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", None):
+            return self.frame.to_html()
+
+    def __repr__(self) -> str:
+        import pandas as pd
+
+        with pd.option_context("display.max_colwidth", None, "display.width", 200):
+            return self.frame.to_string()
+
+
+# --- shared: uniform-sequence capacity (chapters 2, 4, 5) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacitySweep(PresetBase):
+    """Models trained on uniform sequences to capacity, and the datasets they see."""
+
+    vocab_size: int = setting("V: symbols per token (log2 V bits each)")
+    seq_len: int = setting("S: tokens per sequence; also the model's learned positions")
+    models: tuple[Shape, ...] = setting("layers, width and learning rate of each model")
+    head_dim: int = setting("dimensions per attention head: n_head = width // head_dim")
+    dataset_bits_per_param: tuple[float, ...] = setting("dataset sizes as H(X)/P, from below capacity to far past it")
+    batch_size: int = setting("sequences per step")
+    min_steps: int = setting("the step cap is at least this")
+    max_epochs: int = setting("step cap: max(min_steps, max_epochs · N / batch_size), at most max_steps")
+    max_steps: int = setting("the step cap's ceiling")
+    warmup_steps: int = setting("linear warm-up steps")
+    eval_every: int = setting("steps between measurements of memorized bits (the plateau rule and the curves)")
+    plateau_window: int = setting("measurements the plateau rule looks back over")
+    plateau_rel_tol: float = setting("a gain below this share over the window is a plateau: the decay starts")
+    decay_frac: float = setting("the cosine decay's length as a share of the steps done before it")
+    min_decay_steps: int = setting("the decay lasts at least this many steps")
+    target_fraction: float = setting("reaching this share of the memorizable bits also starts the decay")
+    stack: int = setting("train up to this many runs of one shape together in one process")
+    stack_max_params: int = setting("only models this small stack (benchmarks/throughput.py: where it pays)")
+
+    def shape(self, n_layer: int, width: int) -> Shape:
+        for s in self.models:
+            if (s.n_layer, s.width) == (n_layer, width):
+                return s
+        raise ValueError(f"model (n_layer={n_layer}, width={width}) is not in the preset's models "
+                         f"{[(s.n_layer, s.width) for s in self.models]}")
+
+    def run(self, n_layer: int, width: int, bits_per_param: float, *, vocab_size: int | None = None,
+            seq_len: int | None = None, data_seed: int = 0, init_seed: int = 0, **train_changes) -> CapacityRun:
+        """The run of one model shape on a dataset of ``bits_per_param`` · P bits (V and S as the sweep's unless
+        given). The step cap is max(min_steps, max_epochs · N / batch_size), at most max_steps; ``train_changes``
+        override TrainConfig fields (a schedule or precision to compare)."""
+        V = self.vocab_size if vocab_size is None else vocab_size
+        S = self.seq_len if seq_len is None else seq_len
+        shape = self.shape(n_layer, width)
+        cfg = GPTConfig(vocab_size=V, seq_len=S, n_layer=n_layer, d_model=width, n_head=max(1, width // self.head_dim))
+        n = max(1, round(bits_per_param * cfg.n_params / (S * math.log2(V))))
+        steps = min(self.max_steps, max(self.min_steps, self.max_epochs * n // self.batch_size))
+        settings = dict(
+            max_steps=steps, batch_size=self.batch_size, lr=shape.lr, warmup_steps=self.warmup_steps,
+            eval_every=self.eval_every, plateau_window=self.plateau_window, plateau_rel_tol=self.plateau_rel_tol,
+            decay_frac=self.decay_frac, min_decay_steps=self.min_decay_steps, target_fraction=self.target_fraction,
+        )
+        tc = TrainConfig(**{**settings, **train_changes})
+        return CapacityRun(model=cfg, train=tc, n_sequences=n, data_seed=data_seed, init_seed=init_seed)
+
+    def grid(self, data_seed: int = 0, init_seed: int = 0, **train_changes) -> list[CapacityRun]:
+        """Every model on every dataset size, models in order."""
+        return [self.run(s.n_layer, s.width, r, data_seed=data_seed, init_seed=init_seed, **train_changes)
+                for s in self.models for r in self.dataset_bits_per_param]
+
+
+CAPACITY_SWEEPS = {
+    "smoke": CapacitySweep(
+        vocab_size=8, seq_len=8, models=(Shape(1, 8, 3e-2), Shape(1, 12, 3e-2), Shape(1, 16, 3e-2)), head_dim=4,
+        dataset_bits_per_param=(1, 2, 3), batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
+        warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3, min_decay_steps=100,
+        target_fraction=0.97, stack=4, stack_max_params=4000,
+    ),
+    "default": CapacitySweep(  # 7.2K-35K params (4.9x) at two depths
+        vocab_size=256, seq_len=32,
+        models=(Shape(2, 12, 3e-2), Shape(2, 16, 3e-2), Shape(2, 20, 2e-2), Shape(2, 32, 1.2e-2), Shape(1, 24, 2e-2)),
+        head_dim=4, dataset_bits_per_param=(2, 8, 14), batch_size=128, min_steps=4000, max_epochs=3000,
+        max_steps=20000, warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
+        min_decay_steps=500, target_fraction=0.97, stack=2, stack_max_params=8000,
+    ),
+    "paper": CapacitySweep(  # Morris et al. Table 1's grid; the rates are ours (the paper gives none)
+        vocab_size=2048, seq_len=64,
+        models=tuple(Shape(L, d, 3e-3 if d <= 64 else 1e-3) for L in (1, 2, 4, 8) for d in (32, 64, 128, 256)),
+        head_dim=16, dataset_bits_per_param=(1, 2, 4, 6, 8), batch_size=2048, min_steps=20000, max_epochs=4000,
+        max_steps=1_000_000, warmup_steps=1000, eval_every=1000, plateau_window=5, plateau_rel_tol=0.002,
+        decay_frac=0.3, min_decay_steps=5000, target_fraction=0.97, stack=1, stack_max_params=0,
+    ),
+}
+
+
+# --- shared: knowledge capacity (chapters 3, 4, 5) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnowledgeSetup(PresetBase):
+    """bioD(N, K, C, D, L, T) with its models and training, and the bioS demonstration."""
+
+    K: int = setting("attributes per person")
+    C: int = setting("chunks per value")
+    D: int = setting("distinct chunks per attribute (the diversity set)")
+    L: int = setting("tokens per chunk")
+    T: int = setting("alphabet size; T^L >= D^2 keeps the diversity term positive")
+    name_len: int = setting("a name is this many alphabet symbols: N0 = T^name_len candidate names")
+    n_people: int = setting("N: people in the bioD world")
+    seq_len: int = setting("training window in tokens (one paragraph: every window starts at a paragraph)")
+    n_layer: int = setting("layers of every knowledge model")
+    head_dim: int = setting("dimensions per attention head")
+    positions: str = setting("position embedding: learned on CPU presets, the paper's rotary at paper scale")
+    widths: tuple[Width, ...] = setting("model widths, each with its learning rate")
+    batch_size: int = setting("windows per step at the higher exposure count")
+    low_exposure_batch_size: int = setting("windows per step at the lower one (more, smaller steps, as the paper's)")
+    warmup_frac: float = setting("warm-up as a share of the steps; then cosine decay")
+    betas: tuple[float, float] = setting("AdamW betas")
+    curve_points: int = setting("measurements of knowledge bits per run (its learning curve)")
+    exposures: tuple[int, ...] = setting("times each person's paragraph is seen: the steps follow from it")
+    bios_people: int = setting("people in the bioS demonstration (the word vocabulary makes the output layer the cost)")
+    bios_seq_len: int = setting("bioS training window in tokens")
+    bios_batch_size: int = setting("bioS windows per step")
+    bios_width: int = setting("width of the bioS models")
+    bios_lr: float = setting("learning rate of the bioS models")
+    bios_exposures: int = setting("exposures of each bioS biography")
+
+    def spec(self, n_people: int | None = None) -> BioD:
+        """The bioD world's parameters (``n_people`` people instead of the setup's)."""
+        return BioD(N=n_people or self.n_people, K=self.K, C=self.C, D=self.D, L=self.L, T=self.T,
+                    N0=self.T ** self.name_len)
+
+    def lr(self, width: int) -> float:
+        for w in self.widths:
+            if w.width == width:
+                return w.lr
+        raise ValueError(f"width={width} is not in the preset's widths {[w.width for w in self.widths]}")
+
+    def biod_run(self, width: int, exposures: int, n_people: int | None = None, data_seed: int = 0,
+                 init_seed: int = 0, **train_changes) -> KnowledgeRun:
+        """The bioD run of one width and exposure count."""
+        b = self.spec(n_people)
+        return self._run("bioD", width, self.lr(width), exposures, b.N, b.paragraph_len, b, data_seed, init_seed,
+                         dict(train_changes), vocab_size=b.vocab_size, seq_len=self.seq_len)
+
+    def bios_run(self, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
+                 init_seed: int = 0, width: int | None = None, measure_people: int = 0, vocabulary: str = "pool",
+                 **train_changes) -> KnowledgeRun:
+        """The bioS (``kind="bioS"`` or ``"bioS_simple"``) run (width ``bios_width`` unless ``width`` is given;
+        measured on ``measure_people`` of the people, 0 or at least N meaning all)."""
+        if kind not in ("bioS", "bioS_simple"):
+            raise ValueError(f"kind must be 'bioS' or 'bioS_simple', got kind={kind!r}")
+        N = n_people or self.bios_people
+        corpus = BioSCorpus(N, data_seed, simple=kind == "bioS_simple", vocabulary=vocabulary)
+        train_changes.setdefault("batch_size", self.bios_batch_size)
+        run = self._run(kind, width or self.bios_width, self.bios_lr, exposures or self.bios_exposures, N,
+                        corpus.mean_length(), None, data_seed, init_seed, train_changes,
+                        vocab_size=corpus.vocab_size, seq_len=self.bios_seq_len)
+        # all of them: the same run
+        return replace(run, measure_people=measure_people if measure_people < N else 0, vocabulary=vocabulary)
+
+    def _run(self, kind, width, lr, exposures, N, mean_len, b, data_seed, init_seed, train_changes, vocab_size,
+             seq_len) -> KnowledgeRun:
+        cfg = GPTConfig(vocab_size=vocab_size, seq_len=seq_len, n_layer=self.n_layer, d_model=width,
+                        n_head=max(1, width // self.head_dim), positions=self.positions)
+        batch = train_changes.pop("batch_size", self.batch_size)
+        steps = math.ceil(exposures * N * mean_len / (batch * seq_len))
+        settings = dict(max_steps=steps, batch_size=batch, lr=lr, schedule="cosine",
+                        warmup_steps=max(1, int(self.warmup_frac * steps)), betas=tuple(self.betas),
+                        eval_every=max(1, steps // self.curve_points))
+        return KnowledgeRun(model=cfg, train=TrainConfig(**{**settings, **train_changes}), kind=kind, n_people=N,
+                            exposures=exposures, biod=b, data_seed=data_seed, init_seed=init_seed)
+
+
+KNOWLEDGE_SETUPS = {
+    "smoke": KnowledgeSetup(
+        K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=100, seq_len=10, n_layer=1, head_dim=8, positions="learned",
+        widths=(Width(8, 3e-2), Width(16, 3e-2)), batch_size=32, low_exposure_batch_size=8, warmup_frac=0.02,
+        betas=(0.9, 0.98), curve_points=5, exposures=(100, 30), bios_people=20, bios_seq_len=96, bios_batch_size=8,
+        bios_width=16, bios_lr=1e-2, bios_exposures=5,
+    ),
+    "default": KnowledgeSetup(
+        K=4, C=1, D=64, L=2, T=64, name_len=3, n_people=2000, seq_len=16, n_layer=2, head_dim=8, positions="learned",
+        widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48)), batch_size=256, low_exposure_batch_size=32,
+        warmup_frac=0.02, betas=(0.9, 0.98), curve_points=20, exposures=(1000, 100), bios_people=300,
+        bios_seq_len=128, bios_batch_size=16, bios_width=64, bios_lr=1e-2, bios_exposures=100,
+    ),
+    "paper": KnowledgeSetup(  # Allen-Zhu & Li's bioD scale (K, C, D, L, T of their Figure 2 family), GPT2-l-h widths
+        K=4, C=2, D=1000, L=4, T=128, name_len=4, n_people=100_000, seq_len=512, n_layer=4, head_dim=64,
+        positions="rotary", widths=tuple(Width(w, 1e-3) for w in (128, 256, 384, 512)), batch_size=96,
+        low_exposure_batch_size=24, warmup_frac=0.01, betas=(0.9, 0.98), curve_points=50, exposures=(1000, 100),
+        bios_people=100_000, bios_seq_len=512, bios_batch_size=96, bios_width=512, bios_lr=1e-3, bios_exposures=1000,
+    ),
+}
+
+
+# --- chapter 1 -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemorizationPreset(PresetBase):
+    n_max: int = setting("largest dataset of the exact toy problem (2^n_max datasets are enumerated)")
+    coded_sequences: int = setting("sequences coded by the n-gram and reference models")
+    markov_vocab: int = setting("symbols of the Markov source (the Kolmogorov part)")
+    markov_length: int = setting("tokens per Markov sequence")
+    train_sequences: int = setting("sequences the memorizing n-gram model is fitted on")
+
+
+# --- chapter 2 -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacityPreset(PresetBase):
+    sweep: CapacitySweep = setting("the shared uniform-sequence sweep (chapters 4 and 5 reuse its runs)")
+    prediction_configs: tuple[HeldOut, ...] = setting("configurations held out of the fit, predicted by min(·, αP)")
+    schedule_probe: Config = setting("the run on which two schedules are compared")
+    plateau_tolerance: float = setting("a larger dataset within this share of a model's maximum shows a plateau")
+    require_plateau: bool = setting("claim the curves flatten past capacity (smoke runs are too short for it)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_stored_fraction_small: float = setting(
+        "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
+    max_prediction_error_percent: float = setting("claim: the mean prediction error over the held-out configurations")
+
+
+# --- chapter 3 -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KnowledgePreset(PresetBase):
+    setup: KnowledgeSetup = setting("the shared knowledge set-up (chapters 4 and 5 reuse its runs)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_R_beyond_fresh: float | None = setting(
+        "claim: at the higher exposure count every R exceeds R on fresh people by this (bits/param)")
+    min_peak_R: float | None = setting("claim: the peak R at the higher exposure count (None: not claimed)")
+    rmax_match: float = setting("claim: R >= rmax_match · R^max for the models with R^max <= rmax_limit")
+    rmax_limit: float | None = setting("models with R^max at most this should reach R^max (None: not claimed)")
+
+
+# --- chapter 4 -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrecisionPreset(PresetBase):
+    sweep: CapacitySweep = setting("chapter 2's sweep, shared: its fp32 runs are chapter 2's", expand=False)
+    knowledge: KnowledgeSetup = setting("chapter 3's set-up, shared: its bioD models are quantized", expand=False)
+    precision_models: tuple[Layers, ...] = setting("the sweep's models trained in every precision")
+    precision_ratios: tuple[float, ...] = setting("their dataset sizes, H(X)/P")
+    precisions: tuple[str, ...] = setting("training precisions compared")
+    bits: tuple[int, ...] = setting("bit widths of post-training round-to-nearest quantization")
+    calibration_sequences: int = setting("sequences that calibrate the quantization's clipping")
+    knowledge_widths: tuple[int, ...] = setting("bioD model widths quantized")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_R_beyond_fresh: float = setting("claim: as chapter 3's, on the bioD models quantized here (bits/param)")
+    min_stored_beyond_fresh: float = setting(
+        "claim: every precision stores this share of (S-1)log2 V a sequence beyond fresh data")
+    max_fp32_over_bf16: float = setting("claim: fp32's α over bf16's at most this")
+    min_int8_retained: float = setting("claim: int8 keeps at least this share of the stored bits, both set-ups")
+    max_int4_retained: float = setting("claim: int4 keeps at most this share of what int8 keeps (bioD peak model)")
+
+
+# --- chapter 5 -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembershipPreset(PresetBase):
+    sweep: CapacitySweep = setting("chapter 2's sweep, shared: its runs are attacked", expand=False)
+    knowledge: KnowledgeSetup = setting("chapter 3's set-up, shared: bioS runs at its training budget", expand=False)
+    extra_models: tuple[Layers, ...] = setting("sweep models also trained on larger datasets")
+    extra_ratios: tuple[float, ...] = setting("those datasets, H(X)/P: many times past capacity")
+    extra_max_steps: int = setting("step cap of the larger-dataset runs")
+    heldout_runs: tuple[Config, ...] = setting("runs predicted by the fitted law, not fitted")
+    prefix_lens: tuple[int, ...] = setting("greedy extraction from prefixes of these lengths")
+    extract_tokens: int = setting("extraction is judged on this many next tokens")
+    max_attack_samples: int = setting("members (and as many non-members) attacked per run")
+    n_boot: int = setting("bootstrap resamples of every interval")
+    plateau_tolerance: float = setting("capacity from the sweep as chapter 2 measures it (same tolerance)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_stored_fraction_small: float = setting("claim: as chapter 2's, on the runs attacked here")
+    spearman_level: float = setting("claim: one-sided Spearman test that F1 falls with x, at this level")
+    max_law_rmse: float = setting("claim: the fitted law's RMSE in F1")
+    max_heldout_error: float = setting("claim: the law's mean error on held-out runs (F1 points)")
+    min_informative_f1: float = setting("claim: the lower CI bound of F1 where extraction reads zero")
+    require_informative_without_extraction: bool = setting("claim that such runs exist")
+    bios_widths: tuple[int, ...] = setting("bioS model widths")
+    bios_people: tuple[int, ...] = setting("bioS people counts, at chapter 3's training budget")
+    bios_measure_people: int = setting("people attacked per bioS run")
+    bios_min_top_f1: float | None = setting("claim: the largest bioS F1 at least (None: not claimed)")
+    bios_max_bottom_f1: float | None = setting("claim: the smallest bioS F1 at most (None: not claimed)")
+    min_bios_heldout_extraction: float | None = setting(
+        "claim: held-out people's template words are extracted at least this often (None: not claimed)")
+
+
+def _membership(scale: str, **kw) -> MembershipPreset:
+    return MembershipPreset(sweep=CAPACITY_SWEEPS[scale], knowledge=KNOWLEDGE_SETUPS[scale], plateau_tolerance=0.05,
+                            max_calibration_error=0.02, **kw)
+
+
+PRESETS: dict[str, dict[str, PresetBase]] = {
+    "01_memorization": {
+        "smoke": MemorizationPreset(n_max=6, coded_sequences=20, markov_vocab=8, markov_length=24, train_sequences=40),
+        "default": MemorizationPreset(n_max=12, coded_sequences=200, markov_vocab=16, markov_length=48,
+                                      train_sequences=400),
+        "paper": MemorizationPreset(n_max=16, coded_sequences=1000, markov_vocab=32, markov_length=64,
+                                    train_sequences=4000),
+    },
+    "02_capacity": {
+        "smoke": CapacityPreset(
+            sweep=CAPACITY_SWEEPS["smoke"], prediction_configs=(HeldOut(16, 8, 1, 12, 0.5), HeldOut(4, 12, 1, 12, 2)),
+            schedule_probe=Config(1, 8, 3), plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
+            min_stored_fraction_small=0.5, max_prediction_error_percent=80,
+        ),
+        "default": CapacityPreset(
+            sweep=CAPACITY_SWEEPS["default"],
+            prediction_configs=(HeldOut(256, 64, 2, 20, 1.0), HeldOut(128, 48, 2, 16, 14), HeldOut(512, 16, 2, 20, 14),
+                                HeldOut(128, 48, 2, 16, 6)),
+            schedule_probe=Config(2, 12, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
+            min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        ),
+        "paper": CapacityPreset(
+            sweep=CAPACITY_SWEEPS["paper"],
+            prediction_configs=(HeldOut(1024, 64, 2, 64, 1.0), HeldOut(4096, 32, 2, 64, 6)),
+            schedule_probe=Config(2, 32, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
+            min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        ),
+    },
+    "03_knowledge": {
+        "smoke": KnowledgePreset(setup=KNOWLEDGE_SETUPS["smoke"], max_calibration_error=0.02, min_R_beyond_fresh=0.05,
+                                 min_peak_R=None, rmax_match=0.9, rmax_limit=None),
+        "default": KnowledgePreset(setup=KNOWLEDGE_SETUPS["default"], max_calibration_error=0.02,
+                                   min_R_beyond_fresh=0.5, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8),
+        "paper": KnowledgePreset(setup=KNOWLEDGE_SETUPS["paper"], max_calibration_error=0.02, min_R_beyond_fresh=0.5,
+                                 min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8),
+    },
+    "04_precision": {
+        "smoke": PrecisionPreset(
+            sweep=CAPACITY_SWEEPS["smoke"], knowledge=KNOWLEDGE_SETUPS["smoke"],
+            precision_models=(Layers(1, 8), Layers(1, 12), Layers(1, 16)), precision_ratios=(3,),
+            precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 4, 3), calibration_sequences=32, knowledge_widths=(16,),
+            max_calibration_error=0.02, min_R_beyond_fresh=0.05, min_stored_beyond_fresh=0.1, max_fp32_over_bf16=2.0, min_int8_retained=0.8,
+            max_int4_retained=0.9,
+        ),
+        "default": PrecisionPreset(
+            sweep=CAPACITY_SWEEPS["default"], knowledge=KNOWLEDGE_SETUPS["default"],
+            precision_models=(Layers(2, 12), Layers(2, 16), Layers(2, 20)), precision_ratios=(8,),
+            precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 6, 5, 4, 3), calibration_sequences=128,
+            knowledge_widths=(24, 32, 40), max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_stored_beyond_fresh=0.2,
+            max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+        ),
+        "paper": PrecisionPreset(
+            sweep=CAPACITY_SWEEPS["paper"], knowledge=KNOWLEDGE_SETUPS["paper"],
+            precision_models=(Layers(1, 32), Layers(2, 64), Layers(4, 128), Layers(8, 256)), precision_ratios=(8,),
+            precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 6, 5, 4, 3), calibration_sequences=512,
+            knowledge_widths=(256, 384, 512), max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_stored_beyond_fresh=0.2,
+            max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+        ),
+    },
+    "05_membership": {
+        "smoke": _membership(
+            "smoke", min_stored_fraction_small=0.5, extra_models=(Layers(1, 8),), extra_ratios=(6, 12),
+            extra_max_steps=400, heldout_runs=(Config(1, 12, 6), Config(1, 8, 24)), prefix_lens=(2, 4),
+            extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=1.0,
+            max_heldout_error=1.0, min_informative_f1=0.0, require_informative_without_extraction=False,
+            bios_widths=(8, 16), bios_people=(20, 100), bios_measure_people=50, bios_min_top_f1=None,
+            bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
+        ),
+        "default": _membership(
+            "default", min_stored_fraction_small=0.9, extra_models=(Layers(2, 12), Layers(2, 16)),
+            extra_ratios=(40, 160), extra_max_steps=6000, heldout_runs=(Config(2, 32, 40), Config(2, 12, 640)),
+            prefix_lens=(4, 8, 16), extract_tokens=8, max_attack_samples=2000, n_boot=500, spearman_level=0.01,
+            max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
+            require_informative_without_extraction=True, bios_widths=(16, 32, 64), bios_people=(300, 3000, 30000),
+            bios_measure_people=1000, bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
+        ),
+        "paper": _membership(
+            "paper", min_stored_fraction_small=0.9, extra_models=(Layers(2, 64), Layers(4, 128)),
+            extra_ratios=(32, 128, 512), extra_max_steps=200_000, heldout_runs=(Config(8, 256, 64), Config(2, 64, 2048)),
+            prefix_lens=(8, 16, 32), extract_tokens=16, max_attack_samples=5000, n_boot=1000, spearman_level=0.01,
+            max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
+            require_informative_without_extraction=True, bios_widths=(128, 256, 512),
+            bios_people=(100_000, 300_000, 1_000_000), bios_measure_people=10_000, bios_min_top_f1=0.95,
+            bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
+        ),
+    },
+}

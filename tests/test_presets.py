@@ -1,0 +1,87 @@
+"""Typed presets: a reason on every setting, shared run sets named once, runs rebuilt under the same keys."""
+
+import dataclasses
+import json
+
+import pytest
+
+from memcap.book import presets
+from memcap.book.chapters import CHAPTERS, SCALES, start
+
+
+def preset_classes():
+    seen = set()
+    for by_scale in presets.PRESETS.values():
+        for preset in by_scale.values():
+            stack = [preset]
+            while stack:
+                obj = stack.pop()
+                if type(obj) not in seen:
+                    seen.add(type(obj))
+                    yield type(obj)
+                stack += [getattr(obj, f.name) for f in dataclasses.fields(obj)
+                          if dataclasses.is_dataclass(getattr(obj, f.name))]
+
+
+def test_every_chapter_has_a_typed_preset_per_scale():
+    assert set(presets.PRESETS) == {c.name for c in CHAPTERS}
+    for name, by_scale in presets.PRESETS.items():
+        assert tuple(by_scale) == SCALES, name
+        assert len({type(p) for p in by_scale.values()}) == 1, f"{name}: one preset type for every scale"
+
+
+def test_every_setting_has_a_one_line_reason():
+    classes = list(preset_classes())
+    assert len(classes) >= 7
+    for cls in classes:
+        for f in dataclasses.fields(cls):
+            why = f.metadata.get("why", "")
+            assert why and "\n" not in why and len(why) <= 110, f"{cls.__name__}.{f.name}: {why!r}"
+
+
+def test_chapters_share_run_sets_explicitly():
+    for scale in SCALES:
+        cap, know = presets.CAPACITY_SWEEPS[scale], presets.KNOWLEDGE_SETUPS[scale]
+        assert presets.PRESETS["02_capacity"][scale].sweep is cap
+        assert presets.PRESETS["04_precision"][scale].sweep is cap
+        assert presets.PRESETS["05_membership"][scale].sweep is cap
+        assert presets.PRESETS["03_knowledge"][scale].setup is know
+        assert presets.PRESETS["04_precision"][scale].knowledge is know
+        assert presets.PRESETS["05_membership"][scale].knowledge is know
+
+
+def test_presets_are_frozen_and_json_ready():
+    p = presets.PRESETS["02_capacity"]["default"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.require_plateau = False
+    payload = json.loads(json.dumps(p.to_dict()))
+    assert payload["sweep"]["models"][0] == {"n_layer": 2, "width": 12, "lr": 0.03}
+    assert payload["prediction_configs"][3] == {"vocab_size": 128, "seq_len": 48, "n_layer": 2, "width": 16,
+                                                "bits_per_param": 6}
+
+
+def test_a_missing_setting_is_named(tmp_path):
+    run = start("3", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path), quiet=True)
+    with pytest.raises(AttributeError, match=r"no setting 'n_people'.*'setup'"):
+        run.preset.n_people
+    assert run.preset.setup.n_people == 100
+
+
+def test_settings_table_shows_every_reason_in_full(tmp_path):
+    run = start("2", scale="default", seed=0, device="cpu", output_dir=str(tmp_path), quiet=True)
+    table = run.settings()
+    assert "sweep.vocab_size" in table.frame.index and "prediction_configs" in table.frame.index
+    longest = max(table.frame.why, key=len)
+    assert longest in table._repr_html_() and longest in repr(table)  # not cut at pandas' 50 characters
+    shared = start("5", scale="default", seed=0, device="cpu", output_dir=str(tmp_path), quiet=True).settings().frame
+    assert shared.loc["sweep", "value"] == "CapacitySweep (shared)" and "sweep.vocab_size" not in shared.index
+
+
+def test_knowledge_setup_builds_runs_with_its_paragraph_length():
+    setup = presets.KNOWLEDGE_SETUPS["default"]
+    spec = setup.spec()
+    assert spec.paragraph_len == 1 + setup.name_len + setup.K * (1 + setup.C * setup.L)
+    run = setup.biod_run(32, 1000)
+    assert run.train.max_steps == -(-1000 * spec.N * spec.paragraph_len // (setup.batch_size * setup.seq_len))
+    with pytest.raises(ValueError, match="width=33"):
+        setup.biod_run(33, 1000)
