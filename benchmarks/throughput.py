@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
@@ -29,6 +28,7 @@ from memcap.engine.stacked import train_stacked
 from memcap.engine.measure import execute_run
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
+from memcap.engine.cost import step_flops_per_token, training_flops_per_second, training_tokens_per_second
 from memcap.engine.train import TrainConfig, train
 
 
@@ -39,31 +39,6 @@ def matmul_flops_per_second(n: int = 1024, repeats: int = 20) -> float:
     for _ in range(repeats):
         a @ b
     return 2 * n**3 * repeats / (time.perf_counter() - t0)
-
-
-def step_flops_per_token(cfg: GPTConfig) -> float:
-    d, L, T = cfg.d_model, cfg.n_layer, (cfg.seq_len - 1) / 2
-    non_embedding = cfg.n_params - cfg.vocab_size * d - (cfg.seq_len * d if cfg.positions == "learned" else 0)
-    return 6 * (non_embedding + cfg.vocab_size * d) + 6 * 2 * L * T * d
-
-
-def training_tokens_per_second(cfg: GPTConfig, batch_size: int, steps: int) -> float:
-    model = GPT(cfg, generator=torch.Generator().manual_seed(0))
-    data = uniform_sequences(batch_size, cfg.seq_len, cfg.vocab_size, torch.Generator().manual_seed(0))
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, foreach=True)
-
-    def step():
-        loss = model.loss(data[:, :-1], data[:, 1:])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    for _ in range(3):
-        step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    return steps * batch_size * (cfg.seq_len - 1) / (time.perf_counter() - t0)
 
 
 def stacking_ratio(cfg: GPTConfig, batch_size: int, steps: int, k: int) -> tuple[float, float]:
@@ -81,10 +56,35 @@ def stacking_ratio(cfg: GPTConfig, batch_size: int, steps: int, k: int) -> tuple
     return single, stacked
 
 
+def save_measurement(path: str, device: str) -> None:
+    """Training FLOP/s of Morris et al.'s L2 d128 model (V 2048, S 64) on ``device``, written as JSON."""
+    import json
+    from pathlib import Path
+
+    from memcap.engine.device import resolve_device
+
+    device = resolve_device(device)
+    cfg = GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=128, n_head=8)
+    batch = 512 if device.startswith("cuda") else 16
+    rate = training_flops_per_second(cfg, batch, steps=20 if device.startswith("cuda") else 3, device=device)
+    name = torch.cuda.get_device_name(device) if device.startswith("cuda") else f"this CPU ({os.cpu_count()} cores)"
+    out = dict(device=name, training_flops_per_second=rate, shape="V2048 S64 L2 d128", batch=batch,
+               torch=torch.__version__, measured=time.strftime("%Y-%m-%d"))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(out, indent=1) + "\n")
+    print(f"{name}: {rate / 1e9:,.1f} GFLOP/s training ({cfg.n_params:,} parameters, batch {batch}) -> {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--save", metavar="PATH", help="measure training FLOP/s at a paper-scale shape on --device, write "
+                    "it to PATH (JSON: what `memcap plan` reads from benchmarks/measured/) and stop")
+    ap.add_argument("--device", default="auto", help="device for --save: auto, cpu, cuda, cuda:N")
     args = ap.parse_args()
+    if args.save:
+        save_measurement(args.save, args.device)
+        return
     torch.set_num_threads(1)
     steps = 20 if args.quick else 60
     peak = matmul_flops_per_second(512 if args.quick else 1024)

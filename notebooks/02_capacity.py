@@ -127,7 +127,8 @@ checks
 # rule ended each run.
 
 # %%
-runs = sw.grid(data_seed=seed, init_seed=seed)  # every model on every dataset size
+planned = p.runs(seed)  # the chapter's runs, from its preset (`memcap plan 2`)
+runs = planned["grid"]  # every model on every dataset size
 pd.DataFrame(
     [
         dict(
@@ -144,24 +145,11 @@ pd.DataFrame(
 # out of the fit.
 # One sweep trains them all at once, so both cores stay busy; later sections read them
 # from the store.
-probe_runs = {
-    "warm-up, constant, decay at plateau": sw.run(
-        *p.schedule_probe, data_seed=seed, init_seed=seed
-    ),
-    "cosine over the step cap": sw.run(
-        *p.schedule_probe, data_seed=seed, init_seed=seed, schedule="cosine"
-    ),
-}
-# Held-out runs stop only by the plateau rule (step cap max_steps): a run cut short by
-# an epoch-based cap would read as a capacity shortfall and blame the prediction for the
-# trainer's budget.
-held_runs = [
-    sw.run(
-        c.n_layer, c.width, c.bits_per_param, vocab_size=c.vocab_size,
-        seq_len=c.seq_len, data_seed=seed + 1, init_seed=seed, max_steps=sw.max_steps,
-    )
-    for c in p.prediction_configs
-]
+probe_runs = planned["probes"]  # one model and dataset, two schedules
+# Held-out runs (on other data) stop only by the plateau rule (step cap max_steps): a
+# run cut short by an epoch-based cap would read as a capacity shortfall and blame the
+# prediction for the trainer's budget.
+held_runs = planned["held_out"]
 # the smallest models train `stack` at a time in one process, where the throughput
 # benchmark found it pays
 report = sweep.run_sweep(

@@ -195,22 +195,11 @@ steps.round(3)
 
 # %%
 high, low = max(setup.exposures), min(setup.exposures)
-runs = []
-for exposures in setup.exposures:
-    batch = {} if exposures == high else dict(batch_size=setup.low_exposure_batch_size)
-    for w in setup.widths:
-        runs.append(
-            setup.biod_run(w.width, exposures, data_seed=seed, init_seed=seed, **batch)
-        )
-bios_runs = {
-    kind: setup.bios_run(kind, data_seed=seed, init_seed=seed)
-    for kind in ("bioS", "bioS_simple")
-}
-# this book's first bioS construction, kept to show what it cost: the vocabulary
-# re-indexed to the words used
-bios_runs["bioS, used words only"] = setup.bios_run(
-    "bioS", data_seed=seed, init_seed=seed, vocabulary="used"
-)
+planned = p.runs(seed)  # the chapter's runs, built from its preset (`memcap plan 3`)
+runs = planned["biod"]  # every width at both exposure counts
+# bioS, bioS_simple, and this book's first bioS construction, kept to show what it cost:
+# the vocabulary re-indexed to the words used
+bios_runs = planned["bios"]
 plan = pd.DataFrame(
     [
         dict(

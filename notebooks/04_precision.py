@@ -48,8 +48,7 @@ from memcap.measures import capacity, claims, quantize
 run = start("04_precision", scale=scale, seed=seed, device=device,
             output_dir=output_dir, store_dir=store_dir)
 p, store, results = run.preset, run.store, run.results
-# shared with chapters 2 and 3: their runs are read from the store
-sw, setup = p.sweep, p.knowledge
+sw = p.sweep  # chapter 2's sweep, shared: its runs are read from the store
 run.settings()
 
 # %% [markdown]
@@ -78,12 +77,8 @@ assert lost == 1.0
 
 # %%
 V = sw.vocab_size
-prec_runs = [
-    sw.run(L, w_, ratio, data_seed=seed, init_seed=seed, precision=mode)
-    for mode in p.precisions
-    for L, w_ in p.precision_models
-    for ratio in p.precision_ratios
-]
+planned = p.runs(seed)  # the chapter's runs, built from its preset (`memcap plan 4`)
+prec_runs = planned["precision"]  # the models in every precision
 report = sweep.run_sweep(prec_runs, store, device=run.device)
 prec = frames.to_frame(prec_runs, report.metrics)
 print(
@@ -245,11 +240,10 @@ assert (uniform.memorized_bits <= uniform.storage_bits).all()
 
 # %%
 krows = []
-high = max(setup.exposures)
-for w_ in p.knowledge_widths:
-    r = setup.biod_run(w_, high, data_seed=seed, init_seed=seed)
-    # already there after chapter 3
-    sweep.run_sweep([r], store, device=run.device, progress=False)
+# chapter 3's models, already stored after it (trained here if not)
+knowledge_runs = planned["knowledge"]
+kreport = sweep.run_sweep(knowledge_runs, store, device=run.device, progress=False)
+for w_, r in zip(p.knowledge_widths, knowledge_runs):
     model = sweep.load_model(store, r, run.device)
     corpus = r.corpus()
     evaluation = r.evaluation(corpus)  # what chapter 3 measured the run on
@@ -323,15 +317,7 @@ int8_knowledge = knowledge_q[
     & (knowledge_q.method == "RTN")
     & (knowledge_q.width == peak_width)
 ].retained.item()
-kfresh = pd.DataFrame(
-    [
-        sweep.run_sweep(
-            [setup.biod_run(w_, high, data_seed=seed, init_seed=seed)], store,
-            device=run.device, progress=False,
-        ).metrics[0]
-        for w_ in p.knowledge_widths
-    ]
-)
+kfresh = pd.DataFrame(kreport.metrics)
 beyond_fresh = kfresh.R - kfresh.fresh_R.clip(lower=0)  # chapter 3's baseline
 print(
     "bioD models before quantization: R - max(0, R on fresh people) = "

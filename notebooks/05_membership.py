@@ -49,8 +49,7 @@ from memcap.measures.evaluate import sequence_code_length_bits, sequence_losses
 run = start("05_membership", scale=scale, seed=seed, device=device,
             output_dir=output_dir, store_dir=store_dir)
 p, store, results = run.preset, run.store, run.results
-# shared with chapters 2 and 3: their runs are read from the store
-sw, setup = p.sweep, p.knowledge
+sw = p.sweep  # chapter 2's sweep, shared: its runs are read from the store
 run.settings()
 
 # %% [markdown]
@@ -89,16 +88,9 @@ assert toy.f1 <= toy.f1_best + 1e-12
 
 # %%
 V, S = sw.vocab_size, sw.seq_len
-main_runs = sw.grid(data_seed=seed, init_seed=seed)  # chapter 2's runs
-extra_runs = [
-    sw.run(L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
-    for L, w_ in p.extra_models
-    for r in p.extra_ratios
-]
-held_runs = [
-    sw.run(L, w_, r, data_seed=seed, init_seed=seed, max_steps=p.extra_max_steps)
-    for L, w_, r in p.heldout_runs
-]
+planned = p.runs(seed)  # the chapter's runs, built from its preset (`memcap plan 5`)
+main_runs = planned["main"]  # chapter 2's runs
+extra_runs, held_runs = planned["extra"], planned["held_out"]
 all_runs = main_runs + extra_runs + held_runs
 report = sweep.run_sweep(
     all_runs, store, device=run.device, stack=sw.stack,
@@ -355,16 +347,8 @@ plt.show()
 # $N(\log_2(N_0/N) + \log_2 S_0)/P$ (chapter 3's $R^{\max}$), on a log scale.
 
 # %%
-budget = setup.bios_people * setup.bios_exposures  # biography presentations per run
-bios_runs = [
-    setup.bios_run(
-        "bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
-        measure_people=p.bios_measure_people,
-    )
-    for w in p.bios_widths
-    for n in p.bios_people
-]
-bios_runs.append(setup.bios_run("bioS_simple", data_seed=seed, init_seed=seed))
+# every width on every people count at chapter 3's budget; chapter 3's bioS_simple run
+bios_runs = planned["bios"]
 bios_report = sweep.run_sweep(bios_runs, store, device=run.device)
 print(
     f"{bios_report.trained} bioS runs trained, {bios_report.reused} read from the "

@@ -109,7 +109,7 @@ def test_chapter_2_results_and_warm_rerun(smoke_build):
     data = chapters.load_results(out)
     r = data["results"]
     assert r["trained_this_run"] == r["runs_in_chapter"] > 0  # the first run trained everything
-    assert set(r["capacities"]) == {f"L{L}-d{w}" for L, w in data["preset"]["models"]}
+    assert set(r["capacities"]) == {f"L{m['n_layer']}-d{m['width']}" for m in data["preset"]["sweep"]["models"]}
     for c in r["capacities"].values():
         assert 0 < c["capacity_bits"] and c["bits_per_param"] == pytest.approx(c["capacity_bits"] / c["n_params"])
     # the baselines the chapter's claims are measured against, as the chapter wrote them
@@ -129,11 +129,12 @@ def test_chapter_2_results_and_warm_rerun(smoke_build):
 def test_chapter_3_results(smoke_build):
     data = chapters.load_results(smoke_build / "smoke" / "03_knowledge")
     r, preset = data["results"], data["preset"]
-    assert r["trained_this_run"] == r["runs_in_chapter"] == len(preset["widths"]) * len(preset["exposures"]) + 3
-    assert set(r["R_by_width"]) == {f"{w}@{e}" for w in preset["widths"] for e in preset["exposures"]}
+    widths, exposures = [w["width"] for w in preset["setup"]["widths"]], preset["setup"]["exposures"]
+    assert r["trained_this_run"] == r["runs_in_chapter"] == len(widths) * len(exposures) + 3
+    assert set(r["R_by_width"]) == {f"{w}@{e}" for w in widths for e in exposures}
     assert r["min_R_beyond_fresh"] >= preset["min_R_beyond_fresh"]  # the chapter's baseline claim, as written
     assert r["peak_R_high_exposures"] == max(v["R"] for k, v in r["R_by_width"].items()
-                                               if k.endswith(f"@{max(preset['exposures'])}"))
+                                               if k.endswith(f"@{max(exposures)}"))
     assert {b["kind"] for b in r["bios"]} == {"bioS", "bioS_simple", "bioS, used words only"}
     bios = {b["kind"]: b for b in r["bios"]}  # the pool's vocabulary is the whole world's; the first edition's is not
     assert bios["bioS"]["vocab"] > bios["bioS, used words only"]["vocab"] == bios["bioS"]["used_words"]
@@ -158,3 +159,17 @@ def test_exercises_ran_with_the_chapters(smoke_build):
         graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
         assert len(graded) >= 3 and all(c.get("execution_count") for c in graded), ch.name
         assert all("BEGIN HIDDEN TESTS" in c.source for c in graded), ch.name
+
+
+def test_plan_lists_exactly_the_runs_the_chapters_trained(smoke_build):
+    from memcap.book.plan import plan
+
+    store = smoke_build / "store"
+    stored = {p.name for p in store.glob("??/*") if (p / "metrics.json").exists()}
+    planned = set()
+    for ch in chapters.CHAPTERS:
+        table = plan(ch.name, "smoke", store=store, measure_steps=1).table
+        if len(table):
+            assert table.stored.all(), f"{ch.name}: plan lists runs the chapter did not train"
+            planned |= set(table.key)
+    assert planned == stored

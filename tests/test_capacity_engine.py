@@ -1,9 +1,7 @@
 """Training engine, capacity measurement, slope fit, results store and sweeps."""
 
 import dataclasses
-import json
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from memcap.book.chapters import RESULTS_FILE, Chapter, get_chapter, load_results
+from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor, shutdown
 from memcap.engine.device import resolve_device
 from memcap.engine.files import write_bytes_atomic
 
@@ -116,6 +117,7 @@ def _run_point(chapter: str, point: dict, build: str, store: str | None, workers
     from memcap.book.execute import run_chapter
 
     os.environ["MEMCAP_WORKERS"] = str(workers)
+    os.environ.pop(SCHEDULER_ENV, None)  # the point's own sweeps run where the point runs: no tasks waiting on tasks
     params = {k: v for k, v in point.items() if k != "scale"}
     if store:  # chapters that train models share one store across the grid
         params["store_dir"] = store
@@ -160,14 +162,17 @@ def run_batch(
     grid: Mapping[str, Sequence[Any]],
     out: str | Path = "build/batch",
     *,
-    executor: Executor | None = None,
+    executor: Any = None,
     max_workers: int = 1,
     table: str | Path | None = None,
     log=print,
 ) -> BatchReport:
     """Run ``chapter`` at every point of ``grid`` that is not complete yet, then write the table.
 
-    ``table`` defaults to ``<out>/<chapter>.csv``; a ``.parquet`` name writes Parquet (needs pyarrow).
+    ``table`` defaults to ``<out>/<chapter>.csv``; a ``.parquet`` name writes Parquet (needs pyarrow). Points go to
+    ``executor``: local processes by default (``max_workers`` at once), or any ``concurrent.futures.Executor``, a
+    ``dask.distributed.Client`` or a Dask scheduler's address (:mod:`memcap.engine.cluster`; $MEMCAP_SCHEDULER when
+    ``executor`` is None).
     """
     from memcap.book.execute import parameter_names, read_chapter
 
@@ -193,26 +198,8 @@ def run_batch(
     log(f"{ch.name}: {len(points)} grid points, {len(report.reused)} already complete, {len(todo)} to run")
     if todo:
         store = str(out / "store") if "store_dir" in known else None
-        workers = max(1, (os.cpu_count() or 1) // min(max_workers, len(todo)))
-        own = executor is None
-        pool = executor or ProcessPoolExecutor(min(max_workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))
-        t0 = time.perf_counter()
-        try:
-            futures = {pool.submit(_run_point, ch.name, point, str(_point_dirs(ch, out, point)[0]), store, workers): i
-                       for i, point in enumerate(todo)}
-            for future in as_completed(futures):
-                point = todo[futures[future]]
-                try:
-                    seconds = future.result()
-                except Exception as err:  # one failed point must not lose the others
-                    report.failed.append((point, f"{type(err).__name__}: {err}"))
-                    log(f"  {point_name(point)} failed: {err}")
-                    continue
-                report.ran.append(point)
-                log(f"  {point_name(point)} done in {seconds:.1f} s ({time.perf_counter() - t0:.0f} s elapsed)")
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+        with cluster_executor(executor) as given:
+            _run_points(ch, todo, out, store, given, max_workers, report, log)
     report.table = collect(ch, points, out)
     table_path.parent.mkdir(parents=True, exist_ok=True)
     if table_path.suffix == ".csv":
@@ -223,6 +210,31 @@ def run_batch(
         os.replace(tmp, table_path)
     log(f"{len(report.table)} of {len(points)} points in {table_path}")
     return report
+
+
+def _run_points(ch: Chapter, todo: list[dict], out: Path, store: str | None, executor: Executor | None,
+                max_workers: int, report: BatchReport, log) -> None:
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(min(max_workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))
+    # each point's sweeps get a share of this machine's cores; on a cluster a point has its worker's one core
+    workers = max(1, (os.cpu_count() or 1) // min(max_workers, len(todo))) if own else 1
+    t0 = time.perf_counter()
+    try:
+        futures = {pool.submit(_run_point, ch.name, point, str(_point_dirs(ch, out, point)[0]), store, workers): i
+                   for i, point in enumerate(todo)}
+        for future in as_completed(futures):
+            point = todo[futures[future]]
+            try:
+                seconds = future.result()
+            except Exception as err:  # one failed point must not lose the others
+                report.failed.append((point, f"{type(err).__name__}: {err}"))
+                log(f"  {point_name(point)} failed: {err}")
+                continue
+            report.ran.append(point)
+            log(f"  {point_name(point)} done in {seconds:.1f} s ({time.perf_counter() - t0:.0f} s elapsed)")
+    finally:
+        if own:
+            shutdown(pool)
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 from memcap.book.chapters import CHAPTERS, SCALES
 from memcap.book.execute import ChapterFailed, parse_value, run_chapters
+from memcap.engine.cluster import SCHEDULER_ENV, check_scheduler
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--scale", default="default", help=f"chapter preset, one of {list(SCALES)} (default: default)")
     common.add_argument("--build-dir", default="build", help="where executed notebooks and results go (default: build)")
     common.add_argument("--no-progress", action="store_true", help="hide papermill's per-cell progress bar")
+    common.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="send the chapters' sweeps to a running Dask scheduler (e.g. tcp://head:8786); "
+                             "the run store must be on a filesystem its workers share")
 
     run = sub.add_parser("run", parents=[common], help="execute chapters through papermill")
     run.add_argument("chapters", nargs="*", help="chapter names or numbers (default: all), e.g. 1 or 01_memorization")
@@ -52,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                                                            "(default: build/batch)")
     batch.add_argument("--workers", type=int, default=1, help="grid points run at once (default: 1)")
     batch.add_argument("--table", default=None, help="the table's path, .csv or .parquet (default: OUT/CHAPTER.csv)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run the grid points on a running Dask scheduler's workers (OUT on a shared filesystem)")
 
     assign = sub.add_parser("assign", help="make student versions and the autograder of chapters' exercises")
     assign.add_argument("chapters", nargs="*", help="chapter names or numbers (default: all)")
@@ -67,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--student", default="student", help="student id in the gradebook (default: student)")
     grade.add_argument("--course-dir", default="build/classroom", help="nbgrader course folder made by memcap assign")
 
+    plan = sub.add_parser("plan", help="list the runs a chapter would train, their cost and an estimated time")
+    plan.add_argument("chapter", help="chapter name or number, e.g. 2")
+    plan.add_argument("--scale", default="default", help=f"one of {list(SCALES)} (default: default)")
+    plan.add_argument("--seed", type=int, default=0, help="the chapter's seed (default: 0)")
+    plan.add_argument("--store", default="build/store", help="the run store to check (default: build/store)")
+    plan.add_argument("--device", default="cpu", help="where to measure throughput: cpu (default), cuda, auto")
+
     lab = sub.add_parser("lab", help="start JupyterLab with chapters opening as notebooks")
     lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     return p
@@ -80,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     try:
+        if getattr(args, "scheduler", None) and args.command in ("run", "book"):
+            check_scheduler(args.scheduler)  # fail now, not in a chapter's sweep half an hour in
+            os.environ[SCHEDULER_ENV] = args.scheduler  # the chapters' kernels inherit it
         if args.command == "run":
             params = {name: parse_value(value) for name, value in args.parameter}
             run_chapters(
@@ -94,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             from memcap.book.batch import parse_grid, run_batch
 
             report = run_batch(args.chapter, parse_grid(args.grid), args.out, max_workers=args.workers,
-                               table=args.table, log=lambda m: print(m, file=sys.stderr, flush=True))
+                               table=args.table, executor=args.scheduler,
+                               log=lambda m: print(m, file=sys.stderr, flush=True))
             if report.failed:
                 raise RuntimeError(f"{len(report.failed)} grid point(s) failed; the table holds the others")
         elif args.command == "assign":
@@ -110,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
             scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student)
             print(scores.to_string(index=False))
             print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}")
+        elif args.command == "plan":
+            from memcap.book.plan import plan, plan_text
+            from memcap.engine.device import resolve_device
+
+            print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
+                                 device=resolve_device(args.device))))
         elif args.command == "lab":
             from memcap.book.lab import start
 

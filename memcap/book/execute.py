@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,14 +154,15 @@ def run_chapter(
         stale.unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            nb,
-            str(partial),
-            parameters=params,
-            kernel_name="python3",
-            progress_bar=progress,
-            cwd=str(cwd),
-        )
+        with _progress_channel(build / f".{ch.name}.progress", f"  {ch.name}: ", progress):
+            papermill.execute_notebook(
+                nb,
+                str(partial),
+                parameters=params,
+                kernel_name="python3",
+                progress_bar=progress,
+                cwd=str(cwd),
+            )
     except PapermillExecutionError as err:
         os.replace(partial, failed)
         first_line = next((line for line in (err.source or "").splitlines() if line.strip()), "")
@@ -174,6 +176,29 @@ def run_chapter(
     if not (output_dir / RESULTS_FILE).exists():
         raise ChapterFailed(ch.name, f"finished without writing {output_dir / RESULTS_FILE}", final)
     return ChapterResult(ch.name, final, output_dir, time.perf_counter() - t0)
+
+
+@contextmanager
+def _progress_channel(path: Path, prefix: str, enabled: bool):
+    """While a chapter runs, its sweeps report to ``path`` ($MEMCAP_PROGRESS, inherited by the kernel and its
+    workers) and a :class:`~memcap.engine.progress.Watcher` prints their progress here, not in the notebook."""
+    if not enabled:
+        yield
+        return
+    from memcap.engine.progress import ENV, Watcher
+
+    path.unlink(missing_ok=True)
+    previous = os.environ.get(ENV)
+    os.environ[ENV] = str(path)
+    try:
+        with Watcher(path, prefix=prefix):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = previous
+        path.unlink(missing_ok=True)
 
 
 def run_chapters(

@@ -344,6 +344,10 @@ class MemorizationPreset(PresetBase):
     markov_length: int = setting("tokens per Markov sequence")
     train_sequences: int = setting("sequences the memorizing n-gram model is fitted on")
 
+    def runs(self, seed: int = 0) -> dict[str, list]:
+        """Chapter 1 trains no GPT."""
+        return {}
+
 
 # --- chapter 2 -----------------------------------------------------------------------------------------------------
 
@@ -360,6 +364,21 @@ class CapacityPreset(PresetBase):
         "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
     max_prediction_error_percent: float = setting("claim: the mean prediction error over the held-out configurations")
 
+    def runs(self, seed: int = 0) -> dict[str, Any]:
+        """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison,
+        by schedule) and ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
+        rule: a run cut short by an epoch-based cap would read as a capacity shortfall)."""
+        sw = self.sweep
+        probe = dict(data_seed=seed, init_seed=seed)
+        return dict(
+            grid=sw.grid(data_seed=seed, init_seed=seed),
+            probes={"warm-up, constant, decay at plateau": sw.run(*self.schedule_probe, **probe),
+                    "cosine over the step cap": sw.run(*self.schedule_probe, **probe, schedule="cosine")},
+            held_out=[sw.run(c.n_layer, c.width, c.bits_per_param, vocab_size=c.vocab_size, seq_len=c.seq_len,
+                             data_seed=seed + 1, init_seed=seed, max_steps=sw.max_steps)
+                      for c in self.prediction_configs],
+        )
+
 
 # --- chapter 3 -----------------------------------------------------------------------------------------------------
 
@@ -373,6 +392,19 @@ class KnowledgePreset(PresetBase):
     min_peak_R: float | None = setting("claim: the peak R at the higher exposure count (None: not claimed)")
     rmax_match: float = setting("claim: R >= rmax_match · R^max for the models with R^max <= rmax_limit")
     rmax_limit: float | None = setting("models with R^max at most this should reach R^max (None: not claimed)")
+
+    def runs(self, seed: int = 0) -> dict[str, Any]:
+        """The chapter's runs: ``biod`` (every width at every exposure count; the lower count with smaller batches)
+        and ``bios`` by kind (bioS, bioS_simple, and the first edition's construction with the vocabulary re-indexed
+        to the words used, kept to show what it cost)."""
+        k = self.setup
+        high = max(k.exposures)
+        biod = [k.biod_run(w.width, e, data_seed=seed, init_seed=seed,
+                           **({} if e == high else dict(batch_size=k.low_exposure_batch_size)))
+                for e in k.exposures for w in k.widths]
+        bios = {kind: k.bios_run(kind, data_seed=seed, init_seed=seed) for kind in ("bioS", "bioS_simple")}
+        bios["bioS, used words only"] = k.bios_run("bioS", data_seed=seed, init_seed=seed, vocabulary="used")
+        return dict(biod=biod, bios=bios)
 
 
 # --- chapter 4 -----------------------------------------------------------------------------------------------------
@@ -395,6 +427,16 @@ class PrecisionPreset(PresetBase):
     max_fp32_over_bf16: float = setting("claim: fp32's α over bf16's at most this")
     min_int8_retained: float = setting("claim: int8 keeps at least this share of the stored bits, both set-ups")
     max_int4_retained: float = setting("claim: int4 keeps at most this share of what int8 keeps (bioD peak model)")
+
+    def runs(self, seed: int = 0) -> dict[str, list]:
+        """The chapter's runs: ``precision`` (the models in every precision; the fp32 ones are chapter 2's) and
+        ``knowledge`` (chapter 3's bioD models at its higher exposure count, quantized here)."""
+        high = max(self.knowledge.exposures)
+        return dict(
+            precision=[self.sweep.run(L, w, ratio, data_seed=seed, init_seed=seed, precision=mode)
+                       for mode in self.precisions for L, w in self.precision_models for ratio in self.precision_ratios],
+            knowledge=[self.knowledge.biod_run(w, high, data_seed=seed, init_seed=seed) for w in self.knowledge_widths],
+        )
 
 
 # --- chapter 5 -----------------------------------------------------------------------------------------------------
@@ -427,6 +469,24 @@ class MembershipPreset(PresetBase):
     bios_max_bottom_f1: float | None = setting("claim: the smallest bioS F1 at most (None: not claimed)")
     min_bios_heldout_extraction: float | None = setting(
         "claim: held-out people's template words are extracted at least this often (None: not claimed)")
+
+    def runs(self, seed: int = 0) -> dict[str, list]:
+        """The chapter's runs: ``main`` (chapter 2's grid), ``extra`` (larger datasets), ``held_out`` (predicted by
+        the law, not fitted) and ``bios`` (every width on every people count at chapter 3's training budget, then
+        chapter 3's bioS_simple run)."""
+        sw, k = self.sweep, self.knowledge
+        budget = k.bios_people * k.bios_exposures  # biography presentations per run
+        bios = [k.bios_run("bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
+                           measure_people=self.bios_measure_people)
+                for w in self.bios_widths for n in self.bios_people]
+        bios.append(k.bios_run("bioS_simple", data_seed=seed, init_seed=seed))
+        capped = dict(data_seed=seed, init_seed=seed, max_steps=self.extra_max_steps)
+        return dict(
+            main=sw.grid(data_seed=seed, init_seed=seed),
+            extra=[sw.run(L, w, r, **capped) for L, w in self.extra_models for r in self.extra_ratios],
+            held_out=[sw.run(L, w, r, **capped) for L, w, r in self.heldout_runs],
+            bios=bios,
+        )
 
 
 def _membership(scale: str, **kw) -> MembershipPreset:

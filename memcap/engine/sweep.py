@@ -15,28 +15,39 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
+from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, set_worker_threads, shutdown,
+                                   stop_when_abandoned)
 from memcap.engine.measure import execute_runs
+from memcap.engine.progress import emit, run_reporter
 from memcap.engine.runs import CapacityRun
 from memcap.engine.store import RunStore
 from memcap.model import GPT
 
 
-def _worker(run, store_root: str, device: str, progress: bool = False) -> dict:
+def _worker(run, store_root: str, device: str, progress: bool = False, threads: bool = False) -> dict:
+    if threads:  # a cluster worker: this task's share of the cores, and an end when no one waits for the run
+        set_worker_threads()
+        stop_when_abandoned()
     store = RunStore(store_root)
     if store.has(run.to_dict()):
         return store.load(run.to_dict())["metrics"]
-    metrics, curve, state = run.execute(device, progress=progress)
+    metrics, curve, state = run.execute(device, progress=progress or run_reporter(run.label) or False)
     store.save(run.to_dict(), metrics, curve, state)
     return metrics
 
 
-def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str) -> list[dict]:
+def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, threads: bool = False) -> list[dict]:
+    if threads:
+        set_worker_threads()
+        stop_when_abandoned()
     store = RunStore(store_root)
     todo = [r for r in runs if not store.has(r.to_dict())]
-    for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device) if todo else []):
+    report = run_reporter(f"{todo[0].label} (+{len(todo) - 1} stacked)") if todo else None
+    for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device, report or False) if todo else []):
         store.save(r.to_dict(), metrics, curve, state)
     return [store.load(r.to_dict())["metrics"] for r in runs]
 
@@ -97,7 +108,7 @@ def run_sweep(
     store: RunStore | str,
     *,
     device: str = "cpu",
-    executor: Executor | None = None,
+    executor: Any = None,
     max_workers: int | None = None,
     progress: bool = True,
     stack: int = 1,
@@ -108,8 +119,10 @@ def run_sweep(
     A run is any object with ``to_dict()`` (its configuration: the store key), ``execute(device, progress)``
     returning (metrics, curve, weights), ``cost`` and ``label``: :class:`CapacityRun` and the knowledge runs.
 
-    On CUDA the runs train one after another in this process (a GPU is better used by one run at a time
-    at these sizes); on CPU they go to ``executor`` (default: :func:`default_executor`).
+    The missing runs go to ``executor``: any ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or a
+    Dask scheduler's address (:mod:`memcap.engine.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
+    one, on CPU they go to :func:`default_executor`'s local processes, and on CUDA they train one after another in
+    this process (a GPU is better used by one run at a time at these sizes).
 
     ``stack=K`` (K > 1) trains up to K capacity runs of one shape and optimizer settings together in one worker
     (:mod:`memcap.engine.stacked`), for shapes of at most ``stack_max_params`` parameters: the throughput benchmark
@@ -127,47 +140,60 @@ def run_sweep(
     missing = [i for i in unique if not store.has(configs[i])]
     # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
     missing.sort(key=lambda i: -runs[i].cost)
+    if missing:
+        emit("sweep", total=len(unique), stored=len(unique) - len(missing))
     bar = None
     if progress and missing:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
 
         bar = tqdm(total=len(missing), desc=f"sweep ({len(unique) - len(missing)} of {len(unique)} stored)")
     errors: list[str] = []
-    if missing and device.startswith(("cuda", "mps")):
+    cluster = executor is not None or bool(os.environ.get(SCHEDULER_ENV, "").strip())
+    if missing and device.startswith(("cuda", "mps")) and not cluster:
         for i in missing:
-            _worker(runs[i], str(store.root), device, progress=progress)  # a bar per run shows memorized bits
+            m = _worker(runs[i], str(store.root), device, progress=progress)  # a bar per run shows memorized bits
+            emit("done", label=runs[i].label, bits_per_param=m.get("bits_per_param"))
             if bar is not None:
                 bar.update(1)
     elif missing:
-        own = executor is None
-        pool = executor or default_executor(max_workers)
-        try:
-            futures = {}
-            for group in _stack_groups(runs, missing, stack, stack_max_params):
-                if len(group) == 1:
-                    futures[pool.submit(_worker, runs[group[0]], str(store.root), device)] = group
-                else:
-                    futures[pool.submit(_stacked_worker, [runs[i] for i in group], str(store.root), device)] = group
-            for fut in as_completed(futures):
-                group = futures[fut]
-                try:
-                    ms = fut.result()
-                except Exception as err:  # keep the others going; report at the end
-                    errors.extend(f"run {i} ({runs[i].label}): {type(err).__name__}: {err}" for i in group)
-                    continue
-                if bar is not None:
-                    bar.update(len(group))
-                    last = ms[-1] if isinstance(ms, list) else ms
-                    bar.set_postfix_str(f"{runs[group[-1]].label}: {last['bits_per_param']:.2f} bits/param")
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+        with cluster_executor(executor) as given:
+            _fan_out(runs, missing, store, device, given, max_workers, stack, stack_max_params, bar, errors)
     if bar is not None:
         bar.close()
     if errors:
         raise RuntimeError(f"{len(errors)} run(s) failed:\n" + "\n".join(errors))
     metrics = [store.load(c)["metrics"] for c in configs]
     return SweepReport(metrics=metrics, trained=len(missing), reused=len(unique) - len(missing), seconds=time.perf_counter() - t0)
+
+
+def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_max_params, bar, errors) -> None:
+    own = executor is None
+    pool = executor or default_executor(max_workers)
+    remote = not own and not isinstance(pool, ProcessPoolExecutor)  # a cluster's workers set their own threads
+    try:
+        futures = {}
+        for group in _stack_groups(runs, missing, stack, stack_max_params):
+            if len(group) == 1:
+                futures[pool.submit(_worker, runs[group[0]], str(store.root), device, False, remote)] = group
+            else:
+                futures[pool.submit(_stacked_worker, [runs[i] for i in group], str(store.root), device,
+                                    remote)] = group
+        for fut in as_completed(futures):
+            group = futures[fut]
+            try:
+                ms = fut.result()
+            except Exception as err:  # keep the others going; report at the end
+                errors.extend(f"run {i} ({runs[i].label}): {type(err).__name__}: {err}" for i in group)
+                continue
+            for i, m in zip(group, ms if isinstance(ms, list) else [ms]):
+                emit("done", label=runs[i].label, bits_per_param=m.get("bits_per_param"))
+            if bar is not None:
+                bar.update(len(group))
+                last = ms[-1] if isinstance(ms, list) else ms
+                bar.set_postfix_str(f"{runs[group[-1]].label}: {last['bits_per_param']:.2f} bits/param")
+    finally:
+        if own:
+            shutdown(pool)
 
 
 def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list[list[int]]:

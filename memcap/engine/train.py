@@ -210,7 +210,7 @@ def train(
     metric: Callable[[GPT], float] | None = None,
     metric_name: str = "metric",
     metric_ceiling: float | None = None,
-    progress: bool = False,
+    progress: bool | Callable[..., None] = False,
     description: str = "",
 ) -> TrainResult:
     """Train ``model`` in place on the rows of ``data`` (N, S): next-token loss on positions 1..S-1.
@@ -237,7 +237,7 @@ def train_models(
     *,
     metrics: Sequence[Callable[[GPT], float]] | None = None,
     ceilings: Sequence[float | None] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[..., None] = False,
     metric_name: str = "metric",
     description: str = "",
 ) -> list[TrainResult]:
@@ -249,6 +249,10 @@ def train_models(
     plateau, target and step-cap rules (:class:`Schedule`, :func:`decay_trigger`), evaluation of the metric every
     ``eval_every`` steps, and the learning curve, whose loss is the mean over the steps since the previous point.
     A stacked model follows the same arithmetic as when trained alone, up to the order of floating-point sums.
+
+    ``progress=True`` shows a text progress bar; a callable instead is called at every evaluation of the first model
+    with ``step``, ``max_steps``, ``metric_name`` and ``metric`` (:mod:`memcap.engine.progress` reports them to a
+    terminal). Neither changes what is trained.
     """
     K = len(models)
     if K == 0 or not (K == len(datas) == len(cfgs) == len(seeds)):
@@ -272,7 +276,8 @@ def train_models(
     since = [0] * K  # steps since the last curve point
     active = [True] * K
     bar = None
-    if progress:
+    report = progress if callable(progress) else None  # a reporter: memcap.engine.progress
+    if progress is True:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
 
         bar = tqdm(total=max(c.max_steps for c in cfgs), desc=description or "train", leave=False, mininterval=1.0)
@@ -304,6 +309,8 @@ def train_models(
                 if bar is not None and k == 0:
                     bar.update(step - bar.n)
                     bar.set_postfix({metric_name: f"{value:,.0f}", "loss": f"{point['loss']:.3f}"})
+                if report is not None and k == 0:
+                    report(step=step, max_steps=c.max_steps, metric_name=metric_name, metric=value)
                 reason = (decay_trigger(histories[k], c, ceilings[k] if ceilings else None)
                           if sched.decay_start is None else None)
                 if reason:

@@ -1,0 +1,163 @@
+"""Sweeps and batches on a Dask cluster (a LocalCluster of two worker processes): the same stored runs and the same
+table as the local executor, nothing lost when a worker dies, the store consistent with several writers."""
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor  # noqa: E402
+from memcap.engine.runs import CapacityRun  # noqa: E402
+from memcap.engine.store import RunStore  # noqa: E402
+from memcap.engine.sweep import run_sweep  # noqa: E402
+from memcap.engine.train import TrainConfig  # noqa: E402
+from memcap.model import GPTConfig  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CFG = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
+
+
+def runs(n_runs: int = 4, steps: int = 150) -> list[CapacityRun]:
+    train = TrainConfig(max_steps=steps, batch_size=8, lr=3e-2, warmup_steps=10, eval_every=50, schedule="cosine")
+    return [CapacityRun(model=CFG, train=train, n_sequences=8 + 4 * i) for i in range(n_runs)]
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def stored(root) -> dict:
+    """key -> (metrics without wall time, weights bytes) of every run in a store."""
+    out = {}
+    for d in sorted(p for p in RunStore(root).root.glob("*/*") if p.is_dir()):
+        metrics = json.loads((d / "metrics.json").read_text())
+        metrics.pop("seconds")
+        out[d.name] = (metrics, (d / "model.safetensors").read_bytes())
+    return out
+
+
+def test_a_sweep_on_dask_stores_what_the_local_executor_stores(client, tmp_path):
+    local = run_sweep(runs(), tmp_path / "local", max_workers=2, progress=False)
+    on_dask = run_sweep(runs(), tmp_path / "dask", executor=client, progress=False)
+    assert on_dask.trained == local.trained == 4
+    a, b = stored(tmp_path / "local"), stored(tmp_path / "dask")
+    assert a.keys() == b.keys() and len(a) == 4
+    for key in a:  # the same numbers and the same weights, bit for bit
+        assert a[key][0] == b[key][0] and a[key][1] == b[key][1], key
+    # every run is complete and readable: no half-written run from two workers writing at once
+    store = RunStore(tmp_path / "dask")
+    assert all(store.has(r.to_dict()) for r in runs())
+    assert run_sweep(runs(), tmp_path / "dask", executor=client, progress=False).trained == 0
+
+
+def test_a_scheduler_address_and_the_environment_variable_reach_the_cluster(client, tmp_path, monkeypatch):
+    address = client.scheduler.address
+    assert run_sweep(runs(1), tmp_path / "a", executor=address, progress=False).trained == 1
+    monkeypatch.setenv(SCHEDULER_ENV, address)
+    assert run_sweep(runs(2)[1:], tmp_path / "b", progress=False).trained == 1
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(ValueError, match="127.0.0.1:9"):
+        with cluster_executor():
+            pass
+
+
+def test_a_killed_worker_loses_no_finished_run(client, tmp_path):
+    todo = runs(6, steps=600)
+    store = RunStore(tmp_path / "store")
+    pids = list(client.run(os.getpid).values())
+    done = {}
+
+    def kill_after_first():
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            finished = [r for r in todo if store.has(r.to_dict())]
+            if finished:
+                for r in finished:
+                    done[store.key(r.to_dict())] = (store.path(r.to_dict()) / "metrics.json").stat().st_mtime_ns
+                os.kill(pids[0], signal.SIGKILL)
+                return
+            time.sleep(0.2)
+
+    import threading
+
+    killer = threading.Thread(target=kill_after_first)
+    killer.start()
+    try:
+        run_sweep(todo, store, executor=client, progress=False)  # the nanny restarts the worker; Dask retries
+    except RuntimeError:
+        pass  # a run lost with its worker is reported: the re-run below trains it
+    killer.join()
+    assert done, "no run finished before the kill"
+    again = run_sweep(todo, store, executor=client, progress=False)
+    assert again.trained <= len(todo) - len(done)
+    assert all(store.has(r.to_dict()) for r in todo)
+    for key, mtime in done.items():  # runs finished before the kill were not trained or written again
+        assert (store.root / key[:2] / key / "metrics.json").stat().st_mtime_ns == mtime
+
+
+def test_a_batch_on_dask_gives_the_local_table(client, tmp_path):
+    from memcap.book.batch import run_batch
+
+    grid = {"seed": [0, 1], "scale": ["smoke"]}
+    local = run_batch("01", grid, tmp_path / "local", max_workers=2, log=lambda m: None)
+    on_dask = run_batch("01", grid, tmp_path / "dask", executor=client, log=lambda m: None)
+    assert len(on_dask.ran) == 2 and not on_dask.failed
+    drop = ["seconds"]
+    assert local.table.drop(columns=drop).equals(on_dask.table.drop(columns=drop))
+
+
+ABANDONED = """
+import sys
+from memcap.model import GPTConfig
+from memcap.engine.runs import CapacityRun
+from memcap.engine.sweep import run_sweep
+from memcap.engine.train import TrainConfig
+cfg = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32)
+long = TrainConfig(max_steps=10**6, batch_size=64, schedule="cosine", eval_every=10**5)
+run_sweep([CapacityRun(model=cfg, train=long, n_sequences=n) for n in (100, 200)], sys.argv[1],
+          executor=sys.argv[2], progress=False)
+"""
+
+
+def test_runs_of_a_client_that_went_away_stop_on_the_workers(client, tmp_path):
+    import subprocess
+    import sys
+
+    before = set(client.run(os.getpid).values())
+    parent = subprocess.Popen([sys.executable, "-c", ABANDONED, str(tmp_path / "store"), client.scheduler.address])
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and sum(len(v) for v in client.processing().values()) < 2:
+            time.sleep(0.5)  # both runs training on the workers
+        assert sum(len(v) for v in client.processing().values()) == 2, "the sweep did not start on the cluster"
+        time.sleep(2)
+        parent.kill()  # as a cancelled job or `timeout` would
+        parent.wait(timeout=30)
+        deadline = time.time() + 60
+        while time.time() < deadline and any(client.processing().values()):
+            time.sleep(0.5)
+        assert not any(client.processing().values()), "the abandoned runs are still training"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+    # the worker processes that trained them end; their nannies start fresh ones
+    deadline, after = time.time() + 60, before
+    while time.time() < deadline and not before.isdisjoint(after):
+        time.sleep(1)
+        try:
+            client.wait_for_workers(2, timeout=30)
+            after = set(client.run(os.getpid).values())
+        except (OSError, distributed.TimeoutError):  # a worker between processes
+            continue
+    assert before.isdisjoint(after), "the workers that trained the abandoned runs should have ended"
+    assert not list((tmp_path / "store").glob("??/*/metrics.json"))  # nothing half-trained was stored

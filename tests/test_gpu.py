@@ -1,0 +1,36 @@
+"""The paper presets on CUDA: a short slice of each chapter's largest `paper` run trains (its loss falls), is stored,
+and its store records the device. Skipped without a CUDA device (run them with `pytest -m gpu` on a GPU machine)."""
+
+import dataclasses
+
+import pytest
+import torch
+
+from memcap.book.plan import chapter_runs
+from memcap.engine.store import RunStore
+from memcap.engine.sweep import run_sweep
+
+pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
+
+SLICE_STEPS = 300
+
+
+def largest_paper_run(chapter: str):
+    runs = [r for group in chapter_runs(chapter, "paper").values() for r in group]
+    return max(runs, key=lambda r: (r.model.n_params, r.train.max_steps))
+
+
+@pytest.mark.parametrize("chapter", ["02_capacity", "03_knowledge", "04_precision", "05_membership"])
+def test_a_slice_of_the_largest_paper_run_trains_on_cuda(chapter, tmp_path):
+    run = largest_paper_run(chapter)
+    train = dataclasses.replace(run.train, max_steps=SLICE_STEPS, eval_every=SLICE_STEPS // 3,
+                                warmup_steps=min(run.train.warmup_steps, SLICE_STEPS // 10))
+    piece = dataclasses.replace(run, train=train)
+    report = run_sweep([piece], tmp_path / "store", device="cuda", progress=False)
+    metrics = report.metrics[0]
+    assert metrics["device"] == "cuda" and metrics["steps"] == SLICE_STEPS
+    curve = RunStore(tmp_path / "store").load(piece.to_dict())["curve"]
+    assert curve[-1]["loss"] < curve[0]["loss"], (chapter, run.label, curve)
+    tokens_per_second = metrics["tokens"] / metrics["seconds"]
+    print(f"{chapter}: {run.label}, {run.model.n_params:,} parameters, batch {run.train.batch_size}: "
+          f"{tokens_per_second:,.0f} tokens/s on {torch.cuda.get_device_name()}")
