@@ -86,6 +86,11 @@ ALLEN_ZHU_LI = {
     "junk_loss_600": Published(1.5, "Results 10-12"),
     "junk_loss_1000": Published(1.3, "Results 10-12"),
     "domain_tag_loss_100": Published(2.0, "Results 10-12", "a domain tag on useful data limits the loss to about 2x"),
+    "lr": Published(1e-3, "Parameter 1", "AdamW learning rate, N = 10K and 50K people, 1000 exposures"),
+    "batch_50k_1000": Published(96, "Parameter 1", "batch size for N = 50K people at 1000 exposures"),
+    "weight_decay_1000": Published(0.02, "Parameter 1", "weight decay at 1000 exposures"),
+    "weight_decay_100": Published(0.01, "Parameter 2", "weight decay at 100 exposures"),
+    "warmup_steps": Published(1000, "Parameter 1", "linear warm-up steps, then cosine decay to 0.1x"),
 }
 
 

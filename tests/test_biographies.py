@@ -215,7 +215,8 @@ def test_frames_put_the_subject_once_and_the_value_once():
 
 SETUP = KnowledgeSetup(K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=40, seq_len=28, n_layer=1, head_dim=8,
                        positions="rotary", widths=(Width(16, 2e-2),), batch_size=8, low_exposure_batch_size=8,
-                       warmup_frac=0.05, betas=(0.9, 0.98), curve_points=4, exposures=(30,), bios_people=20,
+                       warmup_frac=0.05, betas=(0.9, 0.98), weight_decay=0.0,
+                       low_exposure_weight_decay=0.0, curve_points=4, exposures=(30,), bios_people=20,
                        bios_seq_len=96, bios_batch_size=4, bios_width=16, bios_lr=1e-2, bios_exposures=2)
 
 

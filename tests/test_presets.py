@@ -85,3 +85,17 @@ def test_knowledge_setup_builds_runs_with_its_paragraph_length():
     assert run.train.max_steps == -(-1000 * spec.N * spec.paragraph_len // (setup.batch_size * setup.seq_len))
     with pytest.raises(ValueError, match="width=33"):
         setup.biod_run(33, 1000)
+
+
+def test_paper_presets_use_the_papers_settings_where_they_give_them():
+    from memcap import papers
+
+    M, A = papers.MORRIS, papers.ALLEN_ZHU_LI
+    assert presets.CAPACITY_SWEEPS["paper"].batch_size == M["batch_size"].value
+    k = presets.KNOWLEDGE_SETUPS["paper"]
+    assert {w.lr for w in k.widths} == {k.bios_lr} == {A["lr"].value}
+    assert k.batch_size == A["batch_50k_1000"].value
+    high, low = k.biod_run(k.widths[0].width, 1000), k.biod_run(k.widths[0].width, 100)
+    assert (high.train.weight_decay, low.train.weight_decay) == (A["weight_decay_1000"].value,
+                                                                 A["weight_decay_100"].value)
+    assert high.train.schedule == "cosine"

@@ -255,6 +255,8 @@ class KnowledgeSetup(PresetBase):
     low_exposure_batch_size: int = setting("windows per step at the lower one (more, smaller steps, as the paper's)")
     warmup_frac: float = setting("warm-up as a share of the steps; then cosine decay")
     betas: tuple[float, float] = setting("AdamW betas")
+    weight_decay: float = setting("AdamW weight decay at the higher exposure count (0 on CPU presets)")
+    low_exposure_weight_decay: float = setting("AdamW weight decay at the lower exposure count")
     curve_points: int = setting("measurements of knowledge bits per run (its learning curve)")
     exposures: tuple[int, ...] = setting("times each person's paragraph is seen: the steps follow from it")
     bios_people: int = setting("people in the bioS demonstration (the word vocabulary makes the output layer the cost)")
@@ -269,6 +271,14 @@ class KnowledgeSetup(PresetBase):
         return BioD(N=n_people or self.n_people, K=self.K, C=self.C, D=self.D, L=self.L, T=self.T,
                     N0=self.T ** self.name_len)
 
+    def exposure_settings(self, exposures: int) -> dict:
+        """bioD training settings by exposure count: the lower one trains with more, smaller steps, as the paper's;
+        weight decay where the preset sets one. An exposure count not in the preset's gets the higher one's."""
+        if exposures != min(self.exposures) or len(self.exposures) == 1:
+            return dict(weight_decay=self.weight_decay) if self.weight_decay else {}
+        out = dict(batch_size=self.low_exposure_batch_size)
+        return {**out, "weight_decay": self.low_exposure_weight_decay} if self.low_exposure_weight_decay else out
+
     def lr(self, width: int) -> float:
         for w in self.widths:
             if w.width == width:
@@ -277,10 +287,11 @@ class KnowledgeSetup(PresetBase):
 
     def biod_run(self, width: int, exposures: int, n_people: int | None = None, data_seed: int = 0,
                  init_seed: int = 0, **train_changes) -> KnowledgeRun:
-        """The bioD run of one width and exposure count."""
+        """The bioD run of one width and exposure count (with :meth:`exposure_settings`, unless overridden)."""
         b = self.spec(n_people)
+        changes = {**self.exposure_settings(exposures), **train_changes}
         return self._run("bioD", width, self.lr(width), exposures, b.N, b.paragraph_len, b, data_seed, init_seed,
-                         dict(train_changes), vocab_size=b.vocab_size, seq_len=self.seq_len)
+                         changes, vocab_size=b.vocab_size, seq_len=self.seq_len)
 
     def bios_run(self, kind: str, exposures: int | None = None, n_people: int | None = None, data_seed: int = 0,
                  init_seed: int = 0, width: int | None = None, measure_people: int = 0, vocabulary: str = "pool",
@@ -315,19 +326,22 @@ KNOWLEDGE_SETUPS = {
     "smoke": KnowledgeSetup(
         K=2, C=1, D=8, L=2, T=8, name_len=3, n_people=100, seq_len=10, n_layer=1, head_dim=8, positions="learned",
         widths=(Width(8, 3e-2), Width(16, 3e-2)), batch_size=32, low_exposure_batch_size=8, warmup_frac=0.02,
-        betas=(0.9, 0.98), curve_points=5, exposures=(100, 30), bios_people=20, bios_seq_len=96, bios_batch_size=8,
+        betas=(0.9, 0.98), weight_decay=0.0, low_exposure_weight_decay=0.0, curve_points=5, exposures=(100, 30),
+        bios_people=20, bios_seq_len=96, bios_batch_size=8,
         bios_width=16, bios_lr=1e-2, bios_exposures=5,
     ),
     "default": KnowledgeSetup(
         K=4, C=1, D=64, L=2, T=64, name_len=3, n_people=2000, seq_len=16, n_layer=2, head_dim=8, positions="learned",
         widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48)), batch_size=256, low_exposure_batch_size=32,
-        warmup_frac=0.02, betas=(0.9, 0.98), curve_points=20, exposures=(1000, 100), bios_people=300,
+        warmup_frac=0.02, betas=(0.9, 0.98), weight_decay=0.0, low_exposure_weight_decay=0.0, curve_points=20,
+        exposures=(1000, 100), bios_people=300,
         bios_seq_len=128, bios_batch_size=16, bios_width=64, bios_lr=1e-2, bios_exposures=100,
     ),
     "paper": KnowledgeSetup(  # Allen-Zhu & Li's bioD scale (K, C, D, L, T of their Figure 2 family), GPT2-l-h widths
         K=4, C=2, D=1000, L=4, T=128, name_len=4, n_people=100_000, seq_len=512, n_layer=4, head_dim=64,
         positions="rotary", widths=tuple(Width(w, 1e-3) for w in (128, 256, 384, 512)), batch_size=96,
-        low_exposure_batch_size=24, warmup_frac=0.01, betas=(0.9, 0.98), curve_points=50, exposures=(1000, 100),
+        low_exposure_batch_size=24, warmup_frac=0.01, betas=(0.9, 0.98), weight_decay=0.02,
+        low_exposure_weight_decay=0.01, curve_points=50, exposures=(1000, 100),
         bios_people=100_000, bios_seq_len=512, bios_batch_size=96, bios_width=512, bios_lr=1e-3, bios_exposures=1000,
     ),
 }
@@ -399,9 +413,7 @@ class KnowledgePreset(PresetBase):
         to the words used, kept to show what it cost)."""
         k = self.setup
         high = max(k.exposures)
-        biod = [k.biod_run(w.width, e, data_seed=seed, init_seed=seed,
-                           **({} if e == high else dict(batch_size=k.low_exposure_batch_size)))
-                for e in k.exposures for w in k.widths]
+        biod = [k.biod_run(w.width, e, data_seed=seed, init_seed=seed) for e in k.exposures for w in k.widths]
         bios = {kind: k.bios_run(kind, data_seed=seed, init_seed=seed) for kind in ("bioS", "bioS_simple")}
         bios["bioS, used words only"] = k.bios_run("bioS", data_seed=seed, init_seed=seed, vocabulary="used")
         return dict(biod=biod, bios=bios)
