@@ -412,7 +412,6 @@ class KnowledgePreset(PresetBase):
         and ``bios`` by kind (bioS, bioS_simple, and the first edition's construction with the vocabulary re-indexed
         to the words used, kept to show what it cost)."""
         k = self.setup
-        high = max(k.exposures)
         biod = [k.biod_run(w.width, e, data_seed=seed, init_seed=seed) for e in k.exposures for w in k.widths]
         bios = {kind: k.bios_run(kind, data_seed=seed, init_seed=seed) for kind in ("bioS", "bioS_simple")}
         bios["bioS, used words only"] = k.bios_run("bioS", data_seed=seed, init_seed=seed, vocabulary="used")
