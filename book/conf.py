@@ -21,5 +21,5 @@ html_theme_options = {
     "navigation_with_keys": False,
 }
 html_last_updated_fmt = ""
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "exercise-timings.md"]  # included by instructors.md
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "exercise-timings.md", "exercise-kinds.md"]  # included by instructors.md
 suppress_warnings = ["mystnb.unknown_mime_type"]

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from memcap.book import start
+from memcap.book import checks, start
 from memcap.data import markov
 from memcap.measures import memorization
 from memcap.theory import coding, information, shannon
@@ -427,38 +427,60 @@ print(f"results written to {run.output_dir}")
 # ## Exercises
 #
 # Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
-# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
-# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
 #
 # ### Exercise 1 (2 points): mutual information by hand
 #
-# For the joint distribution below, compute $I(X;Y) = \sum_{x,y} p(x,y)\log_2 \frac{p(x,y)}{p(x)p(y)}$ with numpy
-# only, as a float named `mi_by_hand`. The graded cell compares it with `memcap.theory.information.mutual_information`.
+# Write a function `mutual_information_bits(joint)` that takes a 2-D numpy array of joint probabilities
+# $p(x, y)$ (rows $x$, columns $y$, any shape; entries $\ge 0$ summing to 1, zeros allowed, with
+# $0 \log 0 = 0$) and returns $I(X;Y) = \sum_{x,y} p(x,y)\log_2 \frac{p(x,y)}{p(x)p(y)}$ in bits as a float,
+# with numpy only. The checks compare it with `memcap.theory.information.mutual_information` on other tables
+# and fail if it calls any function of `memcap.theory.information`. Expected output:
+# `I(X;Y) = 0.2781 bits`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 joint = np.array([[0.4, 0.1], [0.1, 0.4]])  # rows X, columns Y
 ### BEGIN SOLUTION
-p_x, p_y = joint.sum(axis=1), joint.sum(axis=0)
-mi_by_hand = float((joint * np.log2(joint / np.outer(p_x, p_y))).sum())
+def mutual_information_bits(joint):
+    joint = np.asarray(joint, dtype=float)
+    independent = np.outer(joint.sum(axis=1), joint.sum(axis=0))
+    seen = joint > 0  # 0 log 0 = 0
+    return float((joint[seen] * np.log2(joint[seen] / independent[seen])).sum())
 ### END SOLUTION
-print(f"I(X;Y) = {mi_by_hand:.4f} bits")
+print(f"I(X;Y) = {mutual_information_bits(joint):.4f} bits")
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert isinstance(mi_by_hand, float)
-assert math.isclose(mi_by_hand, information.mutual_information(joint), rel_tol=1e-9)
+by_package = checks.functions_of(information)
+mi = checks.without(by_package, mutual_information_bits, joint)
+checks.is_instance("mutual_information_bits(joint)", mi, float)
+checks.close("mutual_information_bits(joint)", mi,
+             information.mutual_information(joint))
+independent_xy = np.outer([0.3, 0.7], [0.5, 0.5])
+checks.close("I(X;Y) of independent X and Y",
+             checks.without(by_package, mutual_information_bits, independent_xy),
+             0.0, abs=1e-12, why="independent variables share no information")
 ### BEGIN HIDDEN TESTS
-# the joint is a binary symmetric channel flipping a fair bit with probability 0.2: I =
-# 1 - h(0.2)
-assert math.isclose(mi_by_hand, 1 - information.entropy([0.2, 0.8]), rel_tol=1e-9)
+for shape in [(3, 4), (5, 2)]:
+    table = np.random.default_rng(sum(shape)).random(shape)
+    table[0, 0] = 0.0
+    table /= table.sum()
+    checks.close(f"mutual_information_bits of a {shape} table with a zero",
+                 checks.without(by_package, mutual_information_bits, table),
+                 information.mutual_information(table), abs=1e-12,
+                 show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 2 (3 points): a leaky learner
 #
-# Build a learner that returns the MAP coin (use `learners["map_estimate"]`) *and* the parity of the number of heads
-# (`sum(x) % 2`), and compute its memorization at $n$ = `preset.n_max` with `shannon.shannon_memorization` as
-# `leaky`. How much unintended memorization does the parity add over the MAP learner (`parity_bits`)? Why is it
-# close to one bit but not exactly one?
+# Build a learner that returns the MAP coin (use `learners["map_estimate"]`) *and* the parity of the number of
+# heads (`sum(x) % 2`), and compute its memorization at $n$ = `preset.n_max` with `shannon.shannon_memorization`
+# as `leaky`. The cell then prints how much unintended memorization the parity adds over the MAP learner
+# (`parity_bits`).
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 map_learner = learners["map_estimate"]
@@ -466,9 +488,6 @@ map_learner = learners["map_estimate"]
 leaky = shannon.shannon_memorization(
     coins, prior, preset.n_max, lambda x: (map_learner(x), sum(x) % 2)
 )
-# Not exactly one bit: for the biased coins the parity is predictable in part from the
-# coin (and from the MAP choice, which depends on the number of heads), so it carries a
-# little less than a fair bit of new information.
 ### END SOLUTION
 parity_bits = leaky.unintended_bits - map_row.mem_U
 print(
@@ -477,26 +496,51 @@ print(
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert leaky.n == preset.n_max
-assert 0 < parity_bits <= 1 + 1e-9, "one parity bit can add at most one bit"
-assert leaky.total_bits >= map_row.mem - 1e-9, "keeping more cannot memorize less"
+checks.equal("leaky.n", leaky.n, preset.n_max, why="memorization at n = preset.n_max")
+checks.that(0 < parity_bits <= 1 + 1e-9,
+            f"parity_bits = {parity_bits!r}: one parity bit adds more than 0 and at "
+            "most 1 bit")
+checks.that(leaky.total_bits >= map_row.mem - 1e-9,
+            "the leaky learner keeps more than the MAP learner, so it cannot memorize "
+            f"less: leaky.total_bits = {leaky.total_bits!r} < {map_row.mem!r}")
 ### BEGIN HIDDEN TESTS
 check = shannon.shannon_memorization(
-    coins, prior, preset.n_max, lambda x: (learners["map_estimate"](x), sum(x) % 2)
+    coins, prior, preset.n_max,
+    lambda x: (learners["map_estimate"](x), sum(x) % 2),
 )
-assert math.isclose(leaky.unintended_bits, check.unintended_bits, rel_tol=1e-9)
-assert parity_bits < 1
+checks.close("leaky.unintended_bits", leaky.unintended_bits, check.unintended_bits,
+             why="the learner returns the MAP coin and the parity of the heads",
+             show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3 (3 points): the reference matters
+# ### Exercise 3 (2 points, written): why not exactly one bit?
 #
-# Section 4 used the true source as the reference model. Replace it by an order-0 n-gram model (symbol frequencies
-# only) fitted on the 10× larger fresh sample `fresh`, and recompute the order-4 model's mean unintended
-# memorization per sequence on the training sequences (`weak_train`) and on the held-out ones (`weak_held`). What
-# does a weaker reference count as memorization? (Try order 1 as well: why is it as good as the true source here?)
+# The parity of the number of heads is one bit. Why does it add close to one bit of unintended memorization,
+# but not exactly one? Answer in two or three sentences in the cell below.
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex3", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# The parity is a fair-looking bit, but not a free one: given the coin (and the MAP choice, which depends on
+# the number of heads) it is partly predictable, so it carries a little less than one bit of *new* information
+# about the dataset beyond what the model already generalizes.
+#
+# Rubric (2 points): 1 point for saying that unintended memorization counts only information about the dataset
+# that the coin (the generalizable part) does not already give; 1 point for saying the parity is partly
+# predictable from the coin or from the MAP choice (it depends on the number of heads), so it is worth less
+# than one bit. No point for "rounding" or "numerical error".
+# ### END SOLUTION
+
+# %% [markdown]
+# ### Exercise 4 (3 points): the reference matters
+#
+# Section 4 used the true source as the reference model. Replace it by an order-0 n-gram model (symbol
+# frequencies only) with the same add-$\alpha$ smoothing as section 4 ($\alpha = 0.01$), fitted on the 10×
+# larger fresh sample `fresh`, and compute the order-4 model's mean unintended memorization per sequence (the
+# mean over sequences of $\mathrm{mem}_U(x)$, clipped at zero per sequence as defined above) on the training
+# sequences (`weak_train`) and on the held-out ones (`weak_held`).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 fresh = source.sample(10 * preset.train_sequences, preset.markov_length, run.rng(5))
 ### BEGIN SOLUTION
 weak_reference = markov.NGramModel(
@@ -510,10 +554,6 @@ weak_train, weak_held = (
     )
     for x in (train, held_out)
 )
-# A reference that knows less of the source lets the model's *generalization* pass for
-# memorization: even held-out sequences, which the model never saw, now show unintended
-# memorization. An order-1 reference fitted on this much data is nearly the true source,
-# which is itself an order-1 Markov chain.
 ### END SOLUTION
 print(
     f"order-0 reference: {weak_train:.1f} bits per training sequence, {weak_held:.1f} "
@@ -521,16 +561,40 @@ print(
     f"(true-source reference: {mem4_train:.1f} and {mem4_held:.2f})"
 )
 
-# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert np.isfinite(weak_train) and np.isfinite(weak_held)
-assert weak_train > weak_held, "the model must still stand out on its own training data"
+# %% nbgrader={"grade": true, "grade_id": "ex4", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+checks.that(np.isfinite(weak_train) and np.isfinite(weak_held),
+            f"weak_train = {weak_train!r} and weak_held = {weak_held!r} must be finite")
+checks.that(weak_train > weak_held,
+            "the model must still stand out on its own training data: weak_train "
+            f"= {weak_train!r} <= weak_held = {weak_held!r}")
 ### BEGIN HIDDEN TESTS
-ref0 = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
-held_check = memorization.unintended_memorization_bits(
-    models[4].code_length_bits(held_out), ref0.code_length_bits(held_out)
+ref0 = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(
+    fresh
 )
-assert math.isclose(weak_held, float(held_check.mean()), rel_tol=1e-9)
-assert weak_held > mem4_held and weak_train > mem4_train, (
-    "a weaker reference counts generalization as memorization"
-)
+for name, got, x in (("weak_train", weak_train, train),
+                     ("weak_held", weak_held, held_out)):
+    want = np.maximum(
+        0.0, ref0.code_length_bits(x) - models[4].code_length_bits(x)
+    ).mean()
+    checks.close(name, got, want, rel=1e-9, show_expected=False,
+                 why="mean of max(0, reference's code length - the model's)")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (2 points, written): what a weak reference counts
+#
+# Compare `weak_held` with section 4's held-out figure. What does a weaker reference count as memorization?
+# Then try an order-1 reference fitted on `fresh` (in a scratch cell): why is it nearly as good as the true
+# source here?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# A reference that knows less of the source than the trained model lets the model's *generalization* pass for
+# memorization: held-out sequences, which the model never saw, now show unintended memorization
+# (`weak_held` > 0, against about 0 with the true source). An order-1 reference fitted on this much data is
+# nearly the true source, which is itself an order-1 Markov chain, so it explains everything that can be
+# generalized.
+#
+# Rubric (2 points): 1 point for "generalization is counted as memorization", supported by the held-out figure;
+# 1 point for "the source is order-1 Markov, so an order-1 model with enough data recovers it".
+# ### END SOLUTION

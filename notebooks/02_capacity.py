@@ -40,11 +40,11 @@ import seaborn as sns
 import torch
 
 from memcap import papers
-from memcap.book import start
+from memcap.book import checks, start
 from memcap.data import uniform
 from memcap.engine import frames, sweep
 from memcap.engine.train import gain_during_decay
-from memcap.measures import capacity, claims
+from memcap.measures import capacity, claims, evaluate
 from memcap.model import GPT, GPTConfig
 
 run = start("02_capacity", scale=scale, seed=seed, device=device,
@@ -96,23 +96,23 @@ def formula(L, d, V, S):
     return L * (12 * d * d + 13 * d) + V * d + S * d + 2 * d
 
 
-checks = []
+param_counts = []
 for L, d, V_, S_ in [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)] + [
     (m.n_layer, m.width, V, S) for m in sw.models
 ]:
     cfg = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L, d_model=d)
     counted = sum(t.numel() for t in GPT(cfg).parameters())
-    checks.append(
+    param_counts.append(
         dict(
             L=L, d=d, V=V_, S=S_, formula=formula(L, d, V_, S_), model=counted,
             config=cfg.n_params,
         )
     )
-checks = pd.DataFrame(checks)
-assert (checks.formula == checks.model).all() and (
-    checks.formula == checks.config
+param_counts = pd.DataFrame(param_counts)
+assert (param_counts.formula == param_counts.model).all() and (
+    param_counts.formula == param_counts.config
 ).all()
-checks
+param_counts
 
 # %% [markdown]
 # ## 3. The sweep
@@ -652,49 +652,96 @@ print(f"results written to {run.output_dir}")
 # ## Exercises
 #
 # Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
-# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
-# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
 #
-# ### Exercise 1 (1 point): the bits in a dataset
+# ### Exercise 1 (3 points): a sequence's code length from the model's logits
 #
-# How many bits do 500 uniformly random sequences of 32 tokens over 256 symbols hold? Compute it by hand as
-# `bits_500` (the graded cell checks it with `memcap.data.uniform.dataset_entropy_bits`).
+# Everything this chapter measures starts from one computation: how many bits a model needs for a sequence.
+# Write `code_length_bits(logits, x)` for a batch of sequences `x` (a `(N, S)` tensor of token ids) and the
+# model's logits on them (`(N, S, V)`; `logits[:, j]` predicts token `j + 1`). Return a numpy array of `N`
+# floats: each sequence's code length in bits, where the first token costs $\log_2 V$ (nothing predicts it) and
+# token $j+1$ costs $-\log_2 \mathrm{softmax}(\texttt{logits}[:, j])[x_{j+1}]$. Use torch (`log_softmax`,
+# `gather`), not the package: the checks compare your function with `evaluate.sequence_code_length_bits` on a
+# model of this chapter and fail if it calls a function of `memcap.measures.evaluate` or the model's `loss`.
+# Expected output: three code lengths well below the chance level $S\log_2 V$ (the model saw these sequences).
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+smallest = sw.models[0]
+probe = sw.run(
+    smallest.n_layer, smallest.width, min(sw.dataset_bits_per_param),
+    data_seed=seed, init_seed=seed,
+)
+probe_model = sweep.load_model(store, probe, run.device)
+probe_x = probe.data()[0][:64].to(run.device)
+with torch.no_grad():
+    probe_logits = probe_model(probe_x)
 ### BEGIN SOLUTION
-# N·S·log2 V: every token is an independent uniform draw
-bits_500 = 500 * 32 * math.log2(256)
+def code_length_bits(logits, x):
+    logp = torch.log_softmax(logits.double(), dim=-1)[:, :-1]
+    nats = -logp.gather(-1, x[:, 1:, None]).squeeze(-1).sum(dim=1)
+    return nats.cpu().numpy() / math.log(2) + math.log2(logits.shape[-1])
 ### END SOLUTION
-print(f"{bits_500:,.0f} bits")
+first = code_length_bits(probe_logits, probe_x)[:3].round(1)
+print(f"first three: {first} bits; chance: {S * math.log2(V):.0f} bits")
 
-# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(bits_500, uniform.dataset_entropy_bits(500, 32, 256))
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+by_package = [*checks.functions_of(evaluate), GPT.loss]
+mine = checks.without(by_package, code_length_bits, probe_logits, probe_x)
+checks.is_instance("code_length_bits(...)", mine, np.ndarray)
+checks.close("code_length_bits(probe_logits, probe_x)", mine,
+             evaluate.sequence_code_length_bits(probe_model, probe_x), rel=1e-4,
+             why="the package's code lengths of the same sequences")
 ### BEGIN HIDDEN TESTS
-assert bits_500 == 128_000
+flat = torch.zeros(3, S, V)  # a model that predicts nothing: log2 V bits per token
+checks.close("code_length_bits of uniform logits",
+             checks.without(by_package, code_length_bits, flat, probe_x[:3]),
+             np.full(3, S * math.log2(V)), rel=1e-6, show_expected=False)
+noise = torch.randn(5, S, V, generator=torch.Generator().manual_seed(1))
+want = torch.nn.functional.cross_entropy(
+    noise[:, :-1].reshape(-1, V).double(), probe_x[:5, 1:].reshape(-1).cpu(),
+    reduction="none",
+).view(5, -1).sum(1).numpy() / math.log(2) + math.log2(V)
+checks.close("code_length_bits of random logits",
+             checks.without(by_package, code_length_bits, noise, probe_x[:5].cpu()),
+             want, rel=1e-6, show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 2 (2 points): counting parameters
 #
-# Derive the $13d$ in $12d^2 + 13d$ from the biases and LayerNorms of one block, then write the closed form
-# $P = L(12d^2 + 13d) + Vd + Sd + 2d$ out for $L = 2$, $d = 20$, $V = 256$, $S = 32$ as `n_params_by_hand`.
+# Derive the $13d$ in $12d^2 + 13d$ from the biases and LayerNorms of one block, then write a function
+# `n_params(L, d, V, S)` that returns the closed form $P = L(12d^2 + 13d) + Vd + Sd + 2d$ as an integer. The
+# checks compare it with `GPTConfig(...).n_params` for several shapes and fail if it builds a `GPTConfig` or a
+# `GPT`. Expected output: `P(L=2, d=20, V=256, S=32) = 15,920`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-L_, d_, V_, S_ = 2, 20, 256, 32
 ### BEGIN SOLUTION
-# per block: q, k, v (3d² + 3d), output projection (d² + d), MLP up (4d² + 4d) and down
-# (4d² + d), two LayerNorms (2·2d): 12d² + 13d. Then tied embeddings V·d, learned
-# positions S·d, the final LayerNorm 2d.
-n_params_by_hand = L_ * (12 * d_**2 + 13 * d_) + V_ * d_ + S_ * d_ + 2 * d_
+def n_params(L, d, V, S):
+    # per block: q, k, v (3d² + 3d), output projection (d² + d), MLP up (4d² + 4d)
+    # and down (4d² + d), two LayerNorms (2·2d): 12d² + 13d. Then the tied embedding
+    # V·d, the learned positions S·d and the final LayerNorm 2d.
+    return L * (12 * d**2 + 13 * d) + V * d + S * d + 2 * d
 ### END SOLUTION
-print(f"P = {n_params_by_hand:,}")
+print(f"P(L=2, d=20, V=256, S=32) = {n_params(2, 20, 256, 32):,}")
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-cfg_ = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L_, d_model=d_, n_head=5)
-assert n_params_by_hand == cfg_.n_params
+by_package = [GPTConfig.n_params, GPT.__init__]
+for shape in [(2, 20, 256, 32), (1, 32, 2048, 64)]:
+    cfg_ = GPTConfig(vocab_size=shape[2], seq_len=shape[3], n_layer=shape[0],
+                     d_model=shape[1])
+    checks.equal(f"n_params{shape}", checks.without(by_package, n_params, *shape),
+                 cfg_.n_params, why="GPTConfig's own count")
 ### BEGIN HIDDEN TESTS
-# the tied embedding counted once
-assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())
+for shape in [(4, 8, 16, 8), (3, 64, 512, 128)]:
+    cfg_ = GPTConfig(vocab_size=shape[2], seq_len=shape[3], n_layer=shape[0],
+                     d_model=shape[1])
+    checks.equal(f"n_params{shape}", checks.without(by_package, n_params, *shape),
+                 sum(t.numel() for t in GPT(cfg_).parameters()), show_expected=False,
+                 why="the model's own parameters, the tied embedding counted once")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -703,13 +750,13 @@ assert n_params_by_hand == sum(t.numel() for t in GPT(cfg_).parameters())
 # Past capacity a model cannot store every sequence. Does it store a little of each, or all of some? Load the
 # smallest model trained on the largest dataset (cell below), compute the memorized bits of every training sequence
 # (`per_sequence`, an array, with `capacity.memorized_bits`), and the share of all memorized bits held by the
-# better-memorized half of the sequences (`top_half_share`). A share near 0.5 means "a little of each".
+# $\lfloor N/2 \rfloor$ sequences with the most memorized bits (`top_half_share`, $N$ the number of sequences). A
+# share near 0.5 means "a little of each".
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-small = sw.models[0]
 past = sw.run(
-    small.n_layer, small.width, max(sw.dataset_bits_per_param), data_seed=seed,
-    init_seed=seed,
+    smallest.n_layer, smallest.width, max(sw.dataset_bits_per_param),
+    data_seed=seed, init_seed=seed,
 )
 past_model = sweep.load_model(store, past, run.device)
 past_x = past.data()[0].to(run.device)
@@ -725,16 +772,36 @@ print(
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert len(per_sequence) == past.n_sequences
+checks.equal("len(per_sequence)", len(per_sequence), past.n_sequences,
+             why="one value per training sequence")
 stored = store.load(past.to_dict())["metrics"]["memorized_bits"]
-assert math.isclose(float(np.sum(per_sequence)), stored, rel_tol=1e-3), (
-    "the per-sequence bits must add up to the run's"
-)
-assert 0.5 <= top_half_share <= 1.5
+checks.close("sum(per_sequence)", float(np.sum(per_sequence)), stored, rel=1e-3,
+             why="the per-sequence bits must add up to the run's memorized bits")
+checks.that(0.5 <= top_half_share <= 1.5,
+            f"top_half_share = {top_half_share!r}: the better half holds at least half")
 ### BEGIN HIDDEN TESTS
 ranked_check = np.sort(np.asarray(per_sequence))[::-1]
-assert math.isclose(
-    top_half_share, ranked_check[: len(ranked_check) // 2].sum() / ranked_check.sum(),
-    rel_tol=1e-9,
-)
+half = len(ranked_check) // 2
+checks.close("top_half_share", top_half_share,
+             ranked_check[:half].sum() / ranked_check.sum(), rel=1e-9,
+             show_expected=False)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 (2 points, written): what the model keeps past capacity
+#
+# From your `top_half_share`, the median printed above and the chapter's plateau, answer: past capacity, does
+# the model store a little of every sequence or all of some? What would you expect the share to be for a model
+# trained on a dataset well below its capacity, and why?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# The answer follows the student's numbers. Typically the better half holds clearly more than half of the
+# memorized bits while the median sequence still carries some: the model stores a little of most sequences and
+# more of some, its total pinned at capacity (the plateau). Below capacity every sequence can be stored almost
+# completely, so each holds about the same number of bits and the share is close to 0.5.
+#
+# Rubric (2 points): 1 point for a conclusion that follows from the share and the median as computed (not a
+# memorized answer); 1 point for "below capacity, near 0.5, because every sequence fits" (or an equivalent
+# argument from the plateau).
+# ### END SOLUTION

@@ -39,7 +39,7 @@ import pandas as pd
 import seaborn as sns
 
 from memcap import papers
-from memcap.book import start
+from memcap.book import checks, start
 from memcap.data.biod import BioD, BioDData
 from memcap.data.bios import TEMPLATES, BioSWorld
 from memcap.engine import sweep
@@ -552,83 +552,94 @@ print(f"results written to {run.output_dir}")
 # ## Exercises
 #
 # Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
-# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
-# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
 #
 # ### Exercise 1 (2 points): Proposition 2.3 by hand
 #
-# For bioD(N = 1000, K = 4, C = 1, D = 64, L = 2, T = 64) with $N_0 = 64^3$ names, compute the three terms of
-# Proposition 2.3's approximation (names, values, diversity sets) by hand as the tuple `prop23_terms`, in bits.
+# Write `prop23_terms(b)` that returns, for a bioD dataset `b` (a `BioD`, with fields `N, K, C, D, L, T, N0`),
+# the three terms of Proposition 2.3's approximation in bits, as a tuple (names, values, diversity sets):
+# $N\log_2\frac{N_0}{N}$, $NKC\log_2 D$ and $KD\log_2\frac{T^L}{D}$. The checks compare their sum with
+# `knowledge.knowledge_bits_approx` on several datasets and fail if your function calls any function of
+# `memcap.measures.knowledge`. Expected output for the dataset below:
+# `names 8,034 + values 24,000 + diversity 1,536 bits`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-N_, K_, C_, D_, L_, T_ = 1000, 4, 1, 64, 2, 64
-N0_ = 64**3
+example = BioD(N=1000, K=4, C=1, D=64, L=2, T=64, N0=64**3)
 ### BEGIN SOLUTION
-prop23_terms = (
-    N_ * math.log2(N0_ / N_),  # which N of the N0 names
-    # each person's K values, C chunks each, from D choices
-    N_ * K_ * C_ * math.log2(D_),
-    # the diversity sets: D chunks of T^L per attribute
-    K_ * D_ * math.log2(T_**L_ / D_),
-)
+def prop23_terms(b):
+    return (
+        b.N * math.log2(b.N0 / b.N),  # which N of the N0 names
+        b.N * b.K * b.C * math.log2(b.D),  # each person's K values of C chunks
+        b.K * b.D * math.log2(b.T**b.L / b.D),  # the diversity sets
+    )
 ### END SOLUTION
+terms = prop23_terms(example)
 print(
-    f"names {prop23_terms[0]:,.0f} + values {prop23_terms[1]:,.0f} + diversity "
-    f"{prop23_terms[2]:,.0f} bits"
+    f"names {terms[0]:,.0f} + values {terms[1]:,.0f} + diversity "
+    f"{terms[2]:,.0f} bits"
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-example = BioD(N=N_, K=K_, C=C_, D=D_, L=L_, T=T_, N0=N0_)
-assert len(prop23_terms) == 3
-assert math.isclose(
-    sum(prop23_terms), knowledge.knowledge_bits_approx(example), rel_tol=1e-9
-)
+by_package = checks.functions_of(knowledge)
+terms = checks.without(by_package, prop23_terms, example)
+checks.equal("len(prop23_terms(example))", len(terms), 3, why="three terms")
+checks.close("sum(prop23_terms(example))", sum(terms),
+             knowledge.knowledge_bits_approx(example))
+checks.close("the values term", terms[1], 24_000, why="N·K·C·log2 D")
 ### BEGIN HIDDEN TESTS
-assert math.isclose(prop23_terms[1], 24_000)
-assert math.isclose(prop23_terms[0], 1000 * (18 - math.log2(1000)))
+other = BioD(N=500, K=3, C=2, D=16, L=3, T=32, N0=40**3)
+terms = checks.without(by_package, prop23_terms, other)
+checks.close("sum(prop23_terms) for C = 2, L = 3", sum(terms),
+             knowledge.knowledge_bits_approx(other), show_expected=False)
+checks.close("the names term for C = 2, L = 3", terms[0],
+             other.N * math.log2(other.N0 / other.N), show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2 (2 points): reading the bound
+# ### Exercise 2 (2 points): Theorem 3.2 by hand
 #
-# On the same dataset a model has $p_1 = \ln N$ (it cannot tell the names apart at all) and $p_2 = p_3 = \ln 2$
-# (one bit of doubt per value and per first chunk). How many bits does Theorem 3.2 say it stores? Write the
-# bound $N\log_2\frac{N_0-N}{e^{p_1}} + NK\log_2\frac{D^C}{e^{p_2}} + KD\log_2\frac{T^L-D}{D e^{p_3}}$ out by hand as
-# `bound_bits`.
+# Write `bound_bits(b, p1, p2, p3)`: the bits Theorem 3.2 says a model with losses $p_1, p_2, p_3$ (in nats,
+# as the chapter measures them) on the bioD dataset `b` must store,
+# $N\log_2\frac{N_0-N}{e^{p_1}} + NK\log_2\frac{D^C}{e^{p_2}} + KD\log_2\frac{T^L-D}{D e^{p_3}}$. The checks
+# compare it with `knowledge.stored_bits_lower_bound` and fail if your function calls any function of
+# `memcap.measures.knowledge`. Expected output: for a model that cannot tell the names apart
+# ($p_1 = \ln N$) with one bit of doubt per value and per first chunk ($p_2 = p_3 = \ln 2$),
+# `Theorem 3.2: at least 29,303 bits`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-p1_, p2_, p3_ = math.log(N_), math.log(2), math.log(2)
+p1_, p2_, p3_ = math.log(example.N), math.log(2), math.log(2)
 ### BEGIN SOLUTION
-bound_bits = (
-    N_
-    * math.log2(
-        (N0_ - N_) / math.exp(p1_)
-    )  # the names not yet used, less the name loss
-    # the value choices, less the value loss
-    + N_ * K_ * math.log2(D_**C_ / math.exp(p2_))
-    + K_ * D_ * math.log2((T_**L_ - D_) / (D_ * math.exp(p3_)))
-)  # the diversity sets, less p3
+def bound_bits(b, p1, p2, p3):
+    names = b.N * math.log2((b.N0 - b.N) / math.exp(p1))
+    values = b.N * b.K * math.log2(b.D**b.C / math.exp(p2))
+    diversity = b.K * b.D * math.log2((b.T**b.L - b.D) / (b.D * math.exp(p3)))
+    return names + values + diversity
 ### END SOLUTION
-print(f"Theorem 3.2: at least {bound_bits:,.0f} bits")
+print(f"Theorem 3.2: at least {bound_bits(example, p1_, p2_, p3_):,.0f} bits")
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(
-    bound_bits, knowledge.stored_bits_lower_bound(example, p1_, p2_, p3_), rel_tol=1e-9
-)
+got = checks.without(by_package, bound_bits, example, p1_, p2_, p3_)
+checks.close("bound_bits(example, ln N, ln 2, ln 2)", got,
+             knowledge.stored_bits_lower_bound(example, p1_, p2_, p3_))
 ### BEGIN HIDDEN TESTS
-assert bound_bits < knowledge.knowledge_bits_exact(example)
-# Definition 4.1's numerator differs only by N0 - N against N0 and T^L - D against T^L
-assert math.isclose(
-    bound_bits, knowledge.capacity_ratio(example, p1_, p2_, p3_, 1), rel_tol=1e-3
-)
+other = BioD(N=500, K=3, C=2, D=16, L=3, T=32, N0=40**3)
+for losses in [(0.5, 0.1, 0.2), (math.log(500), 0.0, 1.3)]:
+    checks.close(f"bound_bits(other, {losses})",
+                 checks.without(by_package, bound_bits, other, *losses),
+                 knowledge.stored_bits_lower_bound(other, *losses), show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 3 (3 points): where do the bits live?
 #
-# Take the model with the largest $R(F)$ at the higher number of exposures (`frame`, section 3) and split its bound
-# into the three terms of Theorem 3.2, using its measured $p_1, p_2, p_3$ and the chapter's `spec`. What share of
-# the bits it provably stores are the attribute values (`value_share`)?
+# Take the model with the largest $R(F)$ at the higher number of exposures (`frame`, section 3) and split
+# $R(F)\cdot P$ (Definition 4.1, as the chapter computes $R$: $N_0$ and $T^L$, not $N_0 - N$ and $T^L - D$)
+# into its three terms, using the model's measured $p_1, p_2, p_3$ (nats) and the chapter's `spec`. What
+# share of these bits are the attribute values (`value_share`)?
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 best = frame[frame.exposures == high].sort_values("R").iloc[-1]
@@ -646,11 +657,30 @@ print(
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(
-    name_term + value_term + diversity_term, best.R * best.n_params, rel_tol=1e-6
-)
-assert value_share <= 1.5
+checks.that(0 < value_share <= 1.5,
+            f"value_share = {value_share!r}: a share of the bits, above 0")
 ### BEGIN HIDDEN TESTS
 check = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))
-assert math.isclose(value_share * best.R * best.n_params, check, rel_tol=1e-6)
+checks.close("value_share · R·P", value_share * best.R * best.n_params, check, rel=1e-6,
+             why="the values term N·K·log2(D^C / e^p2)", show_expected=False)
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 (2 points, written): what the bound counts
+#
+# Theorem 3.2 gives a *lower* bound on the bits a model stores. (a) Name one thing a model can hold that the
+# bound does not count. (b) A model with $p_1 = \ln N$ spreads its probability evenly over the $N$ names of the
+# dataset. Its name term is still positive: what does it count, and what does it not?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# (a) The bound counts only what the losses on the knowledge tokens prove. Knowledge the model holds but does
+# not express there is not counted: the templates and sentence order, chunks after the first of a value
+# beyond what $p_2$ shows, relations between attributes, knowledge that shows only under other prompts.
+# (b) With $p_1 = \ln N$ the name term is $N\log_2\frac{N_0-N}{N}$: the bits of *which* $N$ of the $N_0$
+# possible names are in the dataset (the set of names). It counts nothing of which name goes with which
+# person's attributes; that is in the value terms.
+#
+# Rubric (2 points): 1 point for a correct example of information the losses do not reveal; 1 point for "the
+# set of names, not who is who" (or the same in other words).
+# ### END SOLUTION

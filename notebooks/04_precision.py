@@ -41,7 +41,7 @@ import seaborn as sns
 import torch
 
 from memcap import papers
-from memcap.book import start
+from memcap.book import checks, start
 from memcap.engine import bioruns, frames, sweep
 from memcap.measures import capacity, claims, quantize
 
@@ -356,55 +356,104 @@ print(f"results written to {run.output_dir}")
 # ## Exercises
 #
 # Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
-# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
-# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
 #
-# ### Exercise 1 (1 point): the grid
+# ### Exercise 1 (3 points): round-to-nearest by hand
 #
-# How many distinct values can one row of a weight matrix take after symmetric per-channel rounding to 4 bits
-# (`grid_values_4bit`)? Use `memcap.measures.quantize.levels` or count by hand.
+# Write `rtn_by_hand(w, bits)`, symmetric per-row round-to-nearest of a 2-D weight tensor `w` to `bits` bits,
+# as section 2 uses it: with $q = 2^{\text{bits}-1} - 1$ levels each side, each row's scale is
+# $s = \max|w_\text{row}| / q$ (a row of zeros keeps $s = 1$), and each weight becomes
+# $\mathrm{clamp}(\mathrm{round}(w/s), -q, q)\cdot s$ with `torch.round`. Return a tensor of `w`'s shape. The
+# checks compare it with `quantize.rtn` and fail if it calls any function of `memcap.measures.quantize`.
+# Expected output: `4 bits: 12 distinct values in the first row; max error 0.292`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+w_example = torch.randn(8, 512, generator=torch.Generator().manual_seed(0))
 ### BEGIN SOLUTION
-# the integers -7 .. 7 times the row's scale: 15 of the 16 codes
-grid_values_4bit = 2 * quantize.levels(4) + 1
+def rtn_by_hand(w, bits):
+    q = 2 ** (bits - 1) - 1
+    top = w.abs().amax(dim=1, keepdim=True)
+    scale = torch.where(top > 0, top / q, torch.ones_like(top))
+    return torch.clamp(torch.round(w / scale), -q, q) * scale
 ### END SOLUTION
-print(grid_values_4bit, "values")
+w4 = rtn_by_hand(w_example, 4)
+print(
+    f"4 bits: {len(torch.unique(w4[0]))} distinct values in the first row; "
+    f"max error {float((w4 - w_example).abs().max()):.3f}"
+)
 
-# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-row = quantize.rtn(torch.randn(1, 4096, generator=torch.Generator().manual_seed(0)), 4)
-assert len(torch.unique(row)) <= grid_values_4bit
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+by_package = checks.functions_of(quantize)
+for b in (4, 8):
+    got = checks.without(by_package, rtn_by_hand, w_example, b)
+    checks.is_instance(f"rtn_by_hand(w_example, {b})", got, torch.Tensor)
+    checks.close(f"rtn_by_hand(w_example, {b})", got, quantize.rtn(w_example, b),
+                 rel=1e-6, abs=1e-7, why="quantize.rtn on the same matrix")
 ### BEGIN HIDDEN TESTS
-assert grid_values_4bit == 15 == len(torch.unique(row))
+w_zero = torch.randn(4, 64, generator=torch.Generator().manual_seed(3))
+w_zero[2] = 0.0
+for b in (2, 3):
+    checks.close(f"rtn_by_hand of a matrix with a zero row at {b} bits",
+                 checks.without(by_package, rtn_by_hand, w_zero, b),
+                 quantize.rtn(w_zero, b), rel=1e-6, abs=1e-7, show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2 (2 points): the limit
+# ### Exercise 2 (1 point): the grid
+#
+# How many distinct values can one row of a weight matrix take after symmetric per-row rounding to 4 bits
+# (`grid_values_4bit`)?
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# the integers -7 .. 7 times the row's scale: 15 of the 16 codes
+grid_values_4bit = 2 * (2 ** (4 - 1) - 1) + 1
+### END SOLUTION
+print(grid_values_4bit, "values")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+row = quantize.rtn(torch.randn(1, 4096, generator=torch.Generator().manual_seed(0)), 4)
+checks.that(len(torch.unique(row)) <= grid_values_4bit,
+            f"grid_values_4bit = {grid_values_4bit!r}, but a rounded row takes "
+            f"{len(torch.unique(row))} values")
+### BEGIN HIDDEN TESTS
+checks.equal("grid_values_4bit", grid_values_4bit, 15, show_expected=False,
+             why="the integers -q .. q, q = 2^(4-1) - 1")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (2 points): the limit
 #
 # A model of 20,000 parameters, all quantized to 3 bits, had memorized 70,000 bits before quantization. What is the
 # most it can keep (`max_kept_bits`)?
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 # it cannot keep more than it had, nor more than its weights can hold
 max_kept_bits = min(70_000, 3 * 20_000)
 ### END SOLUTION
 print(f"at most {max_kept_bits:,} bits")
 
-# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert max_kept_bits <= 70_000
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.that(max_kept_bits <= 70_000,
+            f"max_kept_bits = {max_kept_bits!r}: it cannot keep more than it had")
 ### BEGIN HIDDEN TESTS
-assert max_kept_bits == 60_000
+checks.equal("max_kept_bits", max_kept_bits, 60_000, show_expected=False,
+             why="no more than it had, no more than 3 bits per parameter")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3 (3 points): which weights hold the bits?
+# ### Exercise 4 (3 points): which weights hold the bits?
 #
 # Round only the token embedding `wte` (which is also the output head) to 4 bits and leave everything else in fp32;
 # then the opposite: round every matrix of the blocks (`blocks.*`) and keep `wte` and the positions in fp32. Report
 # the fraction of memorized bits kept in each case as `kept_embedding_rounded` and `kept_blocks_rounded`.
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 probe_model = sweep.load_model(store, big_run, run.device)
 probe_x = big_run.data()[0].to(run.device)
 before_bits = capacity.memorized_bits(probe_model, probe_x, V).raw_bits
@@ -432,15 +481,37 @@ print(
     f"{kept_blocks_rounded:.1%} with only the blocks at 4 bits"
 )
 
-# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert kept_embedding_rounded <= 1.05 and kept_blocks_rounded <= 1.05
+# %% nbgrader={"grade": true, "grade_id": "ex4", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+for name, kept_share in (("kept_embedding_rounded", kept_embedding_rounded),
+                         ("kept_blocks_rounded", kept_blocks_rounded)):
+    checks.that(0 <= kept_share <= 1.05,
+                f"{name} = {kept_share!r}: a fraction of the bits before rounding")
 ### BEGIN HIDDEN TESTS
 check_model = copy.deepcopy(probe_model)
 with torch.no_grad():
     check_model.wte.weight.copy_(quantize.rtn(check_model.wte.weight, 4))
-assert math.isclose(
-    kept_embedding_rounded,
-    capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
-    rel_tol=1e-6,
-)
+checks.close("kept_embedding_rounded", kept_embedding_rounded,
+             capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
+             rel=1e-6, show_expected=False,
+             why="only wte.weight rounded to 4 bits, all else in fp32")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (2 points, written): why the embedding?
+#
+# Using your two fractions from exercise 4 and what section 2 showed about bits per weight, explain which
+# weights hold more of the memorized bits per weight in this model, and why rounding them costs more.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# The answer follows the student's fractions. In these small models the tied embedding (which is also the output
+# head) is a large share of the parameters and sets every output probability directly: rounding it moves the
+# logits of every token, so it typically loses more bits than rounding the blocks, although the blocks hold
+# most of the matrices in deeper models. Whichever loses more, the explanation should tie the loss to how much
+# of the model's stored information the rounded weights carry (their share of the parameters, their direct
+# effect on the logits) and to the 4-bit grid's precision against the weights' spread.
+#
+# Rubric (2 points): 1 point for a conclusion that matches the student's own two fractions; 1 point for a
+# mechanism (share of parameters, direct path to the logits, or rounding error against the size of the
+# updates that stored the bits).
+# ### END SOLUTION

@@ -40,7 +40,7 @@ from scipy.stats import spearmanr
 import torch
 
 from memcap import papers
-from memcap.book import start
+from memcap.book import checks, start
 from memcap.data.uniform import dataset_entropy_bits
 from memcap.engine import frames, sweep
 from memcap.measures import capacity, claims, membership
@@ -497,31 +497,57 @@ print(f"results written to {run.output_dir}")
 # ## Exercises
 #
 # Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
-# `raise NotImplementedError()`: replace it with your code and run both cells. The autograder adds hidden checks
-# to the graded cells; the instructor's guide in the book explains how assignments are made and graded.
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
 #
-# ### Exercise 1 (2 points): the best threshold by hand
+# ### Exercise 1 (3 points): the best threshold by hand
 #
-# Members have losses 1, 2, 4; non-members 3, 5, 6. A sample is called a member when its loss is at most $\tau$.
-# Try every cut-off by hand: which $\tau$ maximizes F1, and what is that F1? Answer with `best_tau` and `best_f1`.
+# The attack calls a sample a member when its loss is at most a threshold $\tau$. Write
+# `best_threshold_f1(member_losses, nonmember_losses)` that tries every observed loss as $\tau$ and returns
+# `(tau, f1)` with the highest F1 $= 2TP/(2TP + FP + FN)$ (F1 = 0 when nothing is called a member); when
+# several thresholds tie, return the smallest. Use plain Python or numpy: the checks compare it with
+# `membership.best_threshold` and fail if it calls any function of `memcap.measures.membership`. Expected
+# output for members with losses 1, 2, 4 and non-members 3, 5, 6: `tau = 4, F1 = 0.857`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 member_losses, nonmember_losses = [1, 2, 4], [3, 5, 6]
 ### BEGIN SOLUTION
-# tau = 1: TP 1, FP 0, FN 2 -> 2/5; tau = 2: 2, 0, 1 -> 4/5; tau = 3: 2, 1, 1 -> 4/6;
-# tau = 4: 3, 1, 0 -> 6/7;
-# tau = 5: 3, 2, 0 -> 6/8; tau = 6: 3, 3, 0 -> 6/9.  F1 = 2TP / (2TP + FP + FN).
-best_tau, best_f1 = 4, 6 / 7
+def best_threshold_f1(member_losses, nonmember_losses):
+    members = np.asarray(member_losses, dtype=float)
+    nonmembers = np.asarray(nonmember_losses, dtype=float)
+    best = None
+    for tau in np.unique(np.concatenate([members, nonmembers])):  # ascending
+        tp = int((members <= tau).sum())
+        fp = int((nonmembers <= tau).sum())
+        f1 = 2 * tp / (2 * tp + fp + (members.size - tp)) if tp else 0.0
+        if best is None or f1 > best[1]:
+            best = (float(tau), f1)
+    return best
 ### END SOLUTION
-print(f"tau = {best_tau}, F1 = {best_f1:.3f}")
+tau_, f1_ = best_threshold_f1(member_losses, nonmember_losses)
+print(f"tau = {tau_:g}, F1 = {f1_:.3f}")
 
-# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-assert math.isclose(
-    best_f1, membership.f1_at_threshold(member_losses, nonmember_losses, best_tau)
-)
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+by_package = checks.functions_of(membership)
+tau_, f1_ = checks.without(by_package, best_threshold_f1, member_losses,
+                           nonmember_losses)
+checks.close("tau", tau_, 4.0, why="the loss of the third member")
+checks.close("F1", f1_, 6 / 7, why="TP 3, FP 1, FN 0")
 ### BEGIN HIDDEN TESTS
-assert best_tau == 4 and math.isclose(best_f1, 6 / 7)
-assert membership.best_threshold(member_losses, nonmember_losses) == (4.0, 6 / 7)
+# F1 = 2/3 at both 1 and 4
+tied = checks.without(by_package, best_threshold_f1, [1, 4], [2, 3])
+checks.close("best_threshold_f1([1, 4], [2, 3])", tied, (1.0, 2 / 3),
+             why="when thresholds tie, the smallest", show_expected=False)
+draw = np.random.default_rng(11)
+for n in (5, 40):
+    m_, o_ = draw.integers(0, 8, n), draw.integers(3, 12, n)  # ties on purpose
+    want = membership.best_threshold(m_, o_)
+    got = checks.without(by_package, best_threshold_f1, list(m_), list(o_))
+    checks.close(f"best_threshold_f1 on {n} samples with ties", got, want,
+                 show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -549,17 +575,19 @@ print(
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 if law.params[0] > 0.5:
-    assert math.isclose(float(law.predict(x_f1_75)), 0.75, abs_tol=1e-6)
-    assert n_f1_75 > 0
+    checks.close("the law's F1 at x_f1_75", float(law.predict(x_f1_75)), 0.75,
+                 abs=1e-6)
+    checks.that(n_f1_75 > 0, f"n_f1_75 = {n_f1_75!r}: a number of sequences")
 else:
-    assert math.isnan(x_f1_75) and math.isnan(n_f1_75)
+    checks.that(math.isnan(x_f1_75) and math.isnan(n_f1_75),
+                "the fitted law never reaches 0.75: both answers must be math.nan")
 ### BEGIN HIDDEN TESTS
 if law.params[0] > 0.5:
     h_bits = dataset_entropy_bits(n_f1_75, S, V)
-    assert math.isclose(
-        math.log2(h_bits / (alpha * smallest_params)), x_f1_75, rel_tol=1e-6,
-        abs_tol=1e-9,
-    )
+    checks.close("x of n_f1_75 sequences",
+                 math.log2(h_bits / (alpha * smallest_params)), x_f1_75,
+                 rel=1e-6, abs=1e-9, show_expected=False,
+                 why="n_f1_75 sequences must hold 2^x_f1_75 · alpha · P bits")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -567,8 +595,7 @@ if law.params[0] > 0.5:
 #
 # The attack scores a sample by its summed loss (its code length in bits). Re-run the calibrated attack on the first
 # run of `all_runs` with the *mean* per-token loss instead (same samples, same random generator `run.rng(100)`), as
-# `f1_mean_loss`. Does anything change for uniform sequences, and why? What would change for biographies, whose
-# lengths differ?
+# `f1_mean_loss`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 first = all_runs[0]
@@ -581,9 +608,6 @@ members_first, nonmembers_first = (
     first.data()[0][pick_first], first.fresh_sequences(n_first),
 )
 ### BEGIN SOLUTION
-# Every uniform sequence has S tokens, so the mean loss is the summed loss divided by S:
-# the same ranking, the same calibrated threshold (scaled), the same F1. With
-# biographies of different lengths the two scores rank differently.
 attack_mean = membership.calibrated_attack(
     sequence_code_length_bits(first_model, members_first) / S,
     sequence_code_length_bits(first_model, nonmembers_first) / S, run.rng(100),
@@ -597,7 +621,26 @@ print(
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-assert 0 <= f1_mean_loss <= 1
+checks.that(0 <= f1_mean_loss <= 1, f"f1_mean_loss = {f1_mean_loss!r}: an F1 score")
 ### BEGIN HIDDEN TESTS
-assert math.isclose(f1_mean_loss, rows[0]["f1"], rel_tol=1e-9)
+checks.close("f1_mean_loss", f1_mean_loss, rows[0]["f1"], rel=1e-9, show_expected=False,
+             why="for sequences of one length the mean loss ranks them as the sum does")
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 (2 points, written): summed or mean loss?
+#
+# Compare `f1_mean_loss` with the summed-loss F1 printed above. Does anything change for uniform sequences, and
+# why? What would change for biographies, whose lengths differ, and which score would you use there?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Nothing changes: every uniform sequence has $S$ tokens, so the mean loss is the summed loss divided by $S$,
+# the same ranking of samples, the same calibrated threshold (scaled) and the same F1. With biographies of
+# different lengths the two scores rank samples differently: the summed loss grows with length, so a long
+# non-member can look less likely to be a member than a short one for its length alone. The mean (per-token)
+# loss, or a loss compared with a reference model's on the same sample, removes that length effect.
+#
+# Rubric (2 points): 1 point for "same ranking, so the same F1, because all lengths are equal"; 1 point for
+# the length effect with a sensible choice (mean loss, or a per-sample reference).
+# ### END SOLUTION

@@ -22,3 +22,23 @@ class FixedDistribution(nn.Module):
 @pytest.fixture
 def fixed_distribution():
     return FixedDistribution
+
+
+@pytest.fixture(scope="session")
+def smoke_build(tmp_path_factory):
+    """Every chapter executed at smoke scale into one build folder (its run store: ``<build>/store``)."""
+    from memcap.book import chapters, execute
+
+    build = tmp_path_factory.mktemp("build")
+    results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
+    assert [r.chapter for r in results] == [c.name for c in chapters.CHAPTERS]
+    return build
+
+
+@pytest.fixture(scope="session")
+def smoke_html(smoke_build):
+    """The public HTML book of the smoke build."""
+    from memcap.book import build as book
+
+    index = book.build_book("smoke", smoke_build, execute=False)
+    return index.parent

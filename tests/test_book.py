@@ -14,20 +14,6 @@ from memcap.book import chapters, execute
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def smoke_build(tmp_path_factory):
-    build = tmp_path_factory.mktemp("build")
-    results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
-    assert [r.chapter for r in results] == [c.name for c in chapters.CHAPTERS]
-    return build
-
-
-@pytest.fixture(scope="session")
-def smoke_html(smoke_build):
-    index = book.build_book("smoke", smoke_build, execute=False)
-    return index.parent
-
-
 def test_chapter_1_results(smoke_build):
     data = chapters.load_results(smoke_build / "smoke" / "01_memorization")
     r = data["results"]
@@ -147,7 +133,12 @@ def test_instructors_guide_gives_exercise_times(smoke_html):
     assert "smoke: chapter, of which exercises" in page
     for ch in chapters.CHAPTERS:
         assert ch.name in page
-    assert "memcap assign" in page and "memcap grade" in page
+    assert "memcap assign" in page and "memcap grade" in page and "memcap mark" in page
+    # the exercises of each chapter by kind, computed from the chapters
+    from memcap.book import classroom
+
+    for row in classroom.exercise_counts().itertuples(index=False):
+        assert f"{row.chapter}\n{row.computed}\n{row.implemented}\n{row.written}" in page, row.chapter
 
 
 def test_exercises_ran_with_the_chapters(smoke_build):
@@ -156,7 +147,8 @@ def test_exercises_ran_with_the_chapters(smoke_build):
 
     for ch in chapters.CHAPTERS:
         nb = nbformat.read(smoke_build / "smoke" / f"{ch.name}.ipynb", as_version=4)
-        graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+        graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+                  and c.cell_type == "code"]  # written answers are Markdown, marked by the instructor
         assert len(graded) >= 3 and all(c.get("execution_count") for c in graded), ch.name
         assert all("BEGIN HIDDEN TESTS" in c.source for c in graded), ch.name
 
@@ -173,3 +165,46 @@ def test_plan_lists_exactly_the_runs_the_chapters_trained(smoke_build):
             assert table.stored.all(), f"{ch.name}: plan lists runs the chapter did not train"
             planned |= set(table.key)
     assert planned == stored
+
+
+def _text_lines(html: str) -> set[str]:
+    """The page's text, line by line, as a reader (or a copy-paste) sees it: tags dropped, entities decoded."""
+    import html as html_lib
+
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    return {line.strip() for line in text.splitlines() if line.strip()}
+
+
+def test_public_book_shows_no_solution_hidden_check_or_rubric(smoke_html):
+    """Every line found only in a chapter's solutions, hidden checks and rubrics is absent from its page (and from
+    every other file of the built book, the page's source copy included); the exercises show in student form."""
+    from memcap.book import classroom
+
+    files = [p for p in smoke_html.rglob("*") if p.is_file() and p.suffix in (".html", ".txt", ".ipynb", ".js")]
+    for ch in chapters.CHAPTERS:
+        nb = execute.read_chapter(ch)
+        secret = classroom.secret_lines(nb)
+        assert secret, ch.name
+        page = (smoke_html / "chapters" / f"{ch.name}.html").read_text()
+        assert not secret & _text_lines(page), f"{ch.name}: {sorted(secret & _text_lines(page))[:5]}"
+        related = [p for p in files if ch.name in p.name]
+        for path in related:
+            leaked = secret & _text_lines(path.read_text(errors="replace"))
+            assert not leaked, f"{path.relative_to(smoke_html)} shows {sorted(leaked)[:5]}"
+        found = classroom.exercises(nb, ch.name)
+        text = _text_lines(page)
+        assert "raise NotImplementedError()" in text and ("YOUR ANSWER HERE" in text) == any(e.manual for e in found)
+        assert "BEGIN HIDDEN TESTS" not in page and "Rubric" not in page
+
+
+def test_solutions_book_shows_them(smoke_build, smoke_html):
+    from memcap.book import classroom
+
+    index = book.build_book("smoke", smoke_build, execute=False, solutions=True)
+    assert index.parent.name == "html-solutions" and index.parent != smoke_html
+    for ch in chapters.CHAPTERS:
+        page = _text_lines((index.parent / "chapters" / f"{ch.name}.html").read_text())
+        secret = classroom.secret_lines(execute.read_chapter(ch))
+        assert len(secret & page) >= 0.8 * len(secret), ch.name
+        assert any(line.startswith("Rubric") for line in page), ch.name
+    assert not (smoke_html / "chapters" / "solutions").exists()

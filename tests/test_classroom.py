@@ -1,7 +1,10 @@
-"""Exercises as nbgrader assignments: every chapter's exercises are well formed, the student versions show no
-solution, and on chapter 1 the autograder gives the reference full marks and the untouched student version zero."""
+"""Exercises as nbgrader assignments: every chapter's exercises are well formed (each chapter has one to
+implement and one written answer), the student versions and the public book's form show no solution, and on
+chapter 1 the autograder gives the reference full marks, the untouched student version zero with the reason,
+and written answers their instructor's mark."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -27,20 +30,43 @@ def graded(source, gid="ex1", points=1):
     return nbformat.v4.new_code_cell(source, metadata=META(grade=True, locked=True, grade_id=gid, points=points))
 
 
+def written(source, gid="ex2", points=2):
+    return nbformat.v4.new_markdown_cell(source, metadata=META(grade=True, solution=True, grade_id=gid,
+                                                               points=points))
+
+
 @pytest.mark.parametrize("ch", chapters.CHAPTERS, ids=lambda c: c.name)
-def test_every_chapter_has_three_graded_exercises(ch):
+def test_every_chapter_has_graded_exercises_of_every_kind(ch):
     nb = execute.read_chapter(ch)
     found = classroom.exercises(nb, ch.name)
     assert len(found) >= 3
     assert [e.grade_id for e in found] == [f"ex{i}" for i in range(1, len(found) + 1)]
-    assert all(e.points > 0 and e.answer_ids == (f"{e.grade_id}-answer",) for e in found)
+    for e in found:
+        assert e.points > 0
+        assert e.answer_ids == ((e.grade_id,) if e.manual else (f"{e.grade_id}-answer",))
+    kinds = [e.kind for e in found]
+    assert "implemented" in kinds and "written" in kinds, kinds  # one real piece of the method, one written answer
     secret = classroom.secret_lines(nb)
-    assert len(secret) >= 2 * len(found)  # each exercise has solution lines and hidden checks
+    assert len(secret) >= 2 * len(found)  # each exercise has solution lines (and, if auto-graded, hidden checks)
     # the exercises come after the chapter has saved its results, so a failed exercise cannot lose them
     sources = [c.source for c in nb.cells]
     saved = max(i for i, s in enumerate(sources) if "run.save_results(results)" in s)
     first = min(i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("nbgrader"))
     assert saved < first
+
+
+def test_exercise_kinds_are_read_from_the_cells():
+    nb = nbformat.v4.new_notebook(cells=[
+        answer("### BEGIN SOLUTION\nx = 1\n### END SOLUTION"), graded("assert x"),
+        answer("### BEGIN SOLUTION\ndef f(y):\n    return y\n### END SOLUTION", gid="ex2-answer"),
+        graded("assert f(1) == 1", gid="ex2"),
+        written("### BEGIN SOLUTION\nmodel answer\n\nRubric: ...\n### END SOLUTION", gid="ex3"),
+    ])
+    assert [(e.grade_id, e.kind, e.manual) for e in classroom.exercises(nb)] == [
+        ("ex1", "computed", False), ("ex2", "implemented", False), ("ex3", "written", True)]
+    counts = classroom.exercise_counts()
+    assert list(counts.chapter) == [c.name for c in chapters.CHAPTERS]
+    assert (counts.implemented >= 1).all() and (counts.written >= 1).all()
 
 
 def test_exercises_rejects_malformed_cells():
@@ -60,6 +86,13 @@ def test_exercises_rejects_malformed_cells():
         classroom.exercises(nb(ok, graded("### BEGIN HIDDEN TESTS\nassert x")))
     with pytest.raises(classroom.AssignmentError, match="unique grade_id"):
         classroom.exercises(nb(ok, graded("assert x", gid="ex1-answer")))
+    with pytest.raises(classroom.AssignmentError, match="written answer .*needs one ### BEGIN SOLUTION"):
+        classroom.exercises(nb(written("just a model answer, no markers")))
+    with pytest.raises(classroom.AssignmentError, match="before this written answer"):
+        classroom.exercises(nb(ok, written("### BEGIN SOLUTION\na\n### END SOLUTION")))
+    with pytest.raises(classroom.AssignmentError, match="must be a written answer"):
+        classroom.exercises(nb(nbformat.v4.new_markdown_cell("x", metadata=META(grade=True, grade_id="ex9",
+                                                                                 points=1))))
 
 
 def test_leaked_lines_finds_solution_and_hidden_lines_only():
@@ -74,6 +107,40 @@ def test_leaked_lines_finds_solution_and_hidden_lines_only():
     assert classroom.leaked_lines(instructor, clean) == []
     leaky = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("  assert x == 42")])
     assert classroom.leaked_lines(instructor, leaky) == ["assert x == 42"]
+
+
+def test_student_view_shows_statements_stubs_and_visible_checks_only():
+    instructor = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("### Exercise 1: compute x"),
+        answer("y = 2\n### BEGIN SOLUTION\nx = y + 40\n### END SOLUTION\nprint(x)"),
+        graded("assert x > 0\n### BEGIN HIDDEN TESTS\nassert x == 42\n### END HIDDEN TESTS"),
+        written("Your answer:\n### BEGIN SOLUTION\nForty-two.\n\nRubric: 2 points for 42.\n### END SOLUTION"),
+    ])
+    instructor.cells[1].metadata["tags"] = ["hide-input"]
+    instructor.cells[1].outputs = [nbformat.v4.new_output("stream", text="42\n")]
+    instructor.cells[1].execution_count = 3
+    student = classroom.student_view(instructor)
+    assert classroom.leaked_lines(instructor, student) == []
+    assert student.cells[1].source == "y = 2\n# YOUR CODE HERE\nraise NotImplementedError()\nprint(x)"
+    assert student.cells[1].outputs == [] and "tags" not in student.cells[1].metadata  # shown, not folded away
+    assert student.cells[2].source == "assert x > 0"
+    assert student.cells[3].source == "Your answer:\nYOUR ANSWER HERE"
+    assert instructor.cells[1].outputs  # the instructor's notebook is untouched
+    solutions = classroom.solutions_view(instructor)
+    assert "x = y + 40" in solutions.cells[1].source and "assert x == 42" in solutions.cells[2].source
+    assert "BEGIN SOLUTION" not in solutions.cells[3].source and "Rubric: 2 points" in solutions.cells[3].source
+
+
+@pytest.mark.parametrize("ch", chapters.CHAPTERS, ids=lambda c: c.name)
+def test_student_view_of_every_chapter_leaks_nothing(ch):
+    nb = execute.read_chapter(ch)
+    view = classroom.student_view(nb)
+    assert classroom.leaked_lines(nb, view) == []
+    found = classroom.exercises(nb, ch.name)
+    code = "\n".join(c.source for c in view.cells if c.cell_type == "code")
+    prose = "\n".join(c.source for c in view.cells if c.cell_type == "markdown")
+    assert code.count("raise NotImplementedError()") == sum(not e.manual for e in found)
+    assert prose.count(classroom.TEXT_STUB) == sum(e.manual for e in found)
 
 
 def test_instructor_notebook_sets_the_scale_and_checks_parameters():
@@ -105,7 +172,11 @@ def test_student_versions_hide_every_solution(course):
         text = "\n".join(c.source for c in student.cells)
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
-        assert code.count("raise NotImplementedError()") == len(classroom.exercises(instructor))
+        found = classroom.exercises(instructor)
+        assert code.count("raise NotImplementedError()") == sum(not e.manual for e in found)
+        prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
+        assert prose.count("YOUR ANSWER HERE") == sum(e.manual for e in found)
+        assert "Rubric" not in prose
     assert (path / "gradebook.db").exists() and "course_id" in (path / "nbgrader_config.py").read_text()
 
 
@@ -114,23 +185,59 @@ def test_autograder_scores_reference_full_untouched_zero_partial_in_between(cour
     path, released = course
     name = chapters.CHAPTERS[0].name
     reference = classroom.grade("01", path / "source" / name / f"{name}.ipynb", path, student="reference")
-    assert list(reference.exercise) == ["ex1", "ex2", "ex3"]
-    assert (reference.score == reference.max_score).all() and reference.max_score.sum() > 0
+    assert list(reference.exercise) == ["ex1", "ex2", "ex3", "ex4", "ex5"]
+    auto = reference[reference.kind != "written"]
+    assert (auto.score == auto.max_score).all() and auto.max_score.sum() > 0 and (auto.feedback == "").all()
+    waiting = reference[reference.kind == "written"]
+    assert waiting.score.isna().all() and waiting.feedback.str.contains("memcap mark 1 reference ex3").any()
 
     untouched = classroom.grade("01", released[0], path, student="untouched")
-    assert (untouched.score == 0).all() and list(untouched.max_score) == list(reference.max_score)
+    auto = untouched[untouched.kind != "written"]
+    assert (auto.score == 0).all() and list(untouched.max_score) == list(reference.max_score)
+    # the reason: the answer cell raised NotImplementedError, then the check could not find the answer
+    assert auto.feedback.str.contains("your answer cell raised NotImplementedError").all(), auto.feedback.tolist()
 
-    # a student who answers exercise 1 only (with their own code) gets exercise 1's points only
+    # a student who answers exercise 1 only (with their own code) gets exercise 1's points only; a wrong
+    # exercise 4 loses its points with the failing check's message
     nb = nbformat.read(released[0], as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-answer")
-    cell.source = cell.source.replace("raise NotImplementedError()",
-                                      "mi_by_hand = float(information.entropy(joint.sum(0)) + "
-                                      "information.entropy(joint.sum(1)) - information.entropy(joint.ravel()))")
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    cells["ex1-answer"].source = cells["ex1-answer"].source.replace(
+        "# YOUR CODE HERE\nraise NotImplementedError()",
+        "def mutual_information_bits(joint):\n"
+        "    p = np.asarray(joint, dtype=float)\n"
+        "    h = lambda q: float(-(q[q > 0] * np.log2(q[q > 0])).sum())\n"
+        "    return h(p.sum(0)) + h(p.sum(1)) - h(p.ravel())")
+    cells["ex4-answer"].source = cells["ex4-answer"].source.replace(
+        "# YOUR CODE HERE\nraise NotImplementedError()", "weak_train, weak_held = 1.0, 2.0")
+    cells["ex3"].source = "The parity is partly predictable from the coin."
     partial = tmp_path / "partial.ipynb"
     nbformat.write(nb, partial)
     scores = classroom.grade("01", partial, path, student="partial").set_index("exercise")
-    assert scores.loc["ex1", "score"] == scores.loc["ex1", "max_score"]
-    assert scores.loc["ex2", "score"] == scores.loc["ex3", "score"] == 0
+    assert scores.loc["ex1", "score"] == scores.loc["ex1", "max_score"] and scores.loc["ex1", "feedback"] == ""
+    assert scores.loc["ex2", "score"] == scores.loc["ex4", "score"] == 0
+    assert "the model must still stand out on its own training data" in scores.loc["ex4", "feedback"]
+    assert "your answer cell raised" not in scores.loc["ex4", "feedback"]
+
+    # written answers: shown beside the rubric, marked by the instructor, counted in the total
+    answers = classroom.written_answers("01", "partial", path).set_index("exercise")
+    assert answers.loc["ex3", "student_answer"] == "The parity is partly predictable from the coin."
+    assert "Rubric" in answers.loc["ex3", "rubric"] and math.isnan(answers.loc["ex3", "mark"])
+    assert answers.loc["ex5", "mark"] == 0  # left as YOUR ANSWER HERE: nbgrader gives it nothing
+    assert "left as 'YOUR ANSWER HERE'" in scores.loc["ex5", "feedback"]
+    total = classroom.mark("01", "partial", "ex3", 1.5, path)
+    assert total == scores.loc["ex1", "max_score"] + 1.5
+    again = classroom.grade("01", partial, path, student="partial").set_index("exercise")
+    assert again.loc["ex3", "score"] == 1.5  # a re-grade keeps the instructor's mark
+    with pytest.raises(ValueError, match=r"points must be a number from 0 to 2 for ex3, got points=3"):
+        classroom.mark("01", "partial", "ex3", 3, path)
+    with pytest.raises(ValueError, match="no written answer 'ex1'"):
+        classroom.mark("01", "partial", "ex1", 1, path)
+
+    proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "1", str(partial), "--student",
+                           "cli", "--course-dir", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "ex4" in proc.stdout and "the model must still stand out" in proc.stdout
+    assert "awaits your mark" in proc.stdout
 
 
 def test_grade_rejects_bad_input(course, tmp_path):
@@ -172,3 +279,22 @@ def test_exercise_timings_read_papermill_durations(tmp_path):
         json.dumps({"results": {"trained_this_run": 2, "runs_in_chapter": 5}}))
     table = classroom.timings_markdown(classroom.exercise_timings(tmp_path), cores=2, gpu=False)
     assert "| 13 s (2 of 5 models trained), 3.0 s |" in table
+
+
+@pytest.mark.slow
+def test_grade_with_the_instructors_store_trains_nothing(smoke_build, tmp_path):
+    """`memcap grade --store`: the handed-in notebook reads the chapter's models from the instructor's store."""
+    course = tmp_path / "course"
+    classroom.make_assignments(["02"], course, scale="smoke")
+    name = chapters.get_chapter("02").name
+    with pytest.raises(classroom.AssignmentError, match=r"lacks \d+ of the \d+ runs chapter 02_capacity trains"):
+        classroom.grade("02", course / "release" / name / f"{name}.ipynb", course, student="s1",
+                        store=(tmp_path / "empty-store").mkdir() or tmp_path / "empty-store")
+    scores = classroom.grade("02", course / "source" / name / f"{name}.ipynb", course, student="s1",
+                             store=smoke_build / "store")
+    auto = scores[scores.kind != "written"]
+    assert (auto.score == auto.max_score).all(), scores.feedback.tolist()
+    graded = course / "autograded" / "s1" / name
+    results = json.loads(next(graded.rglob("results.json")).read_text())["results"]
+    assert results["trained_this_run"] == 0 and results["runs_in_chapter"] > 0
+    assert classroom.check_store("02", smoke_build / "store", "smoke") >= results["runs_in_chapter"]

@@ -6,7 +6,14 @@ Every chapter ends with exercises marked in its source the way nbgrader reads th
   ``### END SOLUTION``; the student version replaces it by ``raise NotImplementedError()``;
 * a **graded cell** (``grade: true``, ``grade_id`` ``ex1``, ``ex2``, ..., ``points``) holds checks; those between
   ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are removed from the student version and put back by
-  the autograder.
+  the autograder;
+* a **written answer** is a Markdown cell that is both (``solution: true, grade: true``): nbgrader's manually graded
+  answer. Its model answer and rubric sit between ``BEGIN SOLUTION`` and ``END SOLUTION``; the student version shows
+  ``YOUR ANSWER HERE`` in their place, and the instructor gives the points with :func:`mark`.
+
+An exercise is *implemented* when its reference solution defines a function (the checks call it, compare it with the
+package and, for "by hand" work, forbid the package function that computes the same: :mod:`memcap.book.checks`),
+*computed* when it computes values, *written* when it is a written answer (:func:`exercise_counts`).
 
 :func:`make_assignments` writes an nbgrader course folder (the ``nbgrader`` command line works in it too)::
 
@@ -16,15 +23,16 @@ Every chapter ends with exercises marked in its source the way nbgrader reads th
     <course>/gradebook.db                         graded cells, points and hidden tests, for the autograder
 
 and refuses a student version that contains any line found only in solutions or hidden tests
-(:func:`leaked_lines`). :func:`grade` autogrades one handed-in notebook and returns a score per exercise.
-
-A handed-in notebook runs the whole chapter at the scale it was made for, so grade at ``smoke`` unless the
-instructor has pointed ``store_dir`` at a store that already holds the chapter's runs.
+(:func:`leaked_lines`). :func:`grade` autogrades one handed-in notebook and returns a score per exercise with the
+message of the check that failed; ``store=`` makes the chapter read its trained models from the instructor's run
+store instead of training them again. :func:`student_view` is the form the public book shows: statements, empty
+answers and visible checks, never a solution or a hidden check.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sys
@@ -39,6 +47,9 @@ from memcap.book.chapters import CHAPTERS, RESULTS_FILE, Chapter, get_chapter
 COURSE_ID = "memcap"
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's own stubs, so the book shows what students get
+TEXT_STUB = "YOUR ANSWER HERE"
+KINDS = ("computed", "implemented", "written")
 MIN_EXERCISES = 3
 CELL_TIMEOUT_SECONDS = 7200  # per cell, when the autograder runs a chapter (default scale takes minutes a cell)
 
@@ -57,6 +68,12 @@ class Exercise:
     grade_id: str
     points: float
     answer_ids: tuple[str, ...]
+    kind: str = "computed"  # "computed", "implemented" (the answer defines a function) or "written"
+
+    @property
+    def manual(self) -> bool:
+        """Graded by the instructor (a written answer), not by checks."""
+        return self.kind == "written"
 
 
 class AssignmentError(RuntimeError):
@@ -79,7 +96,7 @@ def exercises(nb, name: str = "notebook") -> list[Exercise]:
         ...     nbformat.v4.new_code_cell("assert x == 1", metadata=meta(solution=False, grade=True, grade_id="ex1",
         ...                                                              points=2))])
         >>> exercises(nb)
-        [Exercise(grade_id='ex1', points=2.0, answer_ids=('ex1-answer',))]
+        [Exercise(grade_id='ex1', points=2.0, answer_ids=('ex1-answer',), kind='computed')]
     """
     found, pending, seen = [], [], set()
     for i, cell in enumerate(nb.cells):
@@ -92,23 +109,37 @@ def exercises(nb, name: str = "notebook") -> list[Exercise]:
             raise AssignmentError(f"{where}: every nbgrader cell needs a unique grade_id")
         seen.add(gid)
         text = cell.source
-        if meta.get("solution"):
-            if cell.cell_type == "code" and (text.count(BEGIN_SOLUTION) != 1 or text.count(END_SOLUTION) != 1
-                                             or text.index(BEGIN_SOLUTION) > text.index(END_SOLUTION)):
-                raise AssignmentError(f"{where}: an answer cell needs one {BEGIN_SOLUTION} ... {END_SOLUTION} region")
-            pending.append(gid)
+        if meta.get("solution") and (text.count(BEGIN_SOLUTION) != 1 or text.count(END_SOLUTION) != 1
+                                     or text.index(BEGIN_SOLUTION) > text.index(END_SOLUTION)):
+            what = "an answer cell" if cell.cell_type == "code" else "a written answer (model answer and rubric)"
+            raise AssignmentError(f"{where}: {what} needs one {BEGIN_SOLUTION} ... {END_SOLUTION} region")
         if meta.get("grade"):
             points = meta.get("points")
             if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
                 raise AssignmentError(f"{where}: a graded cell needs positive points, got points={points!r}")
+        if cell.cell_type == "markdown":
+            if not (meta.get("solution") and meta.get("grade")):
+                raise AssignmentError(f"{where}: a Markdown nbgrader cell must be a written answer "
+                                      "(solution and grade both true)")
+            if pending:
+                raise AssignmentError(f"{where}: answer cell(s) {[p for p, _ in pending]} have no graded cell "
+                                      "before this written answer")
+            found.append(Exercise(gid, float(meta["points"]), (gid,), "written"))
+            continue
+        if meta.get("solution"):
+            pending.append((gid, text))
+        if meta.get("grade"):
             if text.count(BEGIN_HIDDEN) != text.count(END_HIDDEN):
                 raise AssignmentError(f"{where}: unbalanced {BEGIN_HIDDEN} / {END_HIDDEN}")
             if not pending:
                 raise AssignmentError(f"{where}: a graded cell must follow the answer cell it checks")
-            found.append(Exercise(gid, float(points), tuple(pending)))
+            defines = any(line.lstrip().startswith("def ")
+                          for _, src in pending for line in _regions(src, BEGIN_SOLUTION, END_SOLUTION)[0])
+            found.append(Exercise(gid, float(points), tuple(p for p, _ in pending),
+                                  "implemented" if defines else "computed"))
             pending = []
     if pending:
-        raise AssignmentError(f"{name}: answer cell(s) {pending} have no graded cell after them")
+        raise AssignmentError(f"{name}: answer cell(s) {[p for p, _ in pending]} have no graded cell after them")
     return found
 
 
@@ -147,6 +178,75 @@ def leaked_lines(instructor_nb, student_nb) -> list[str]:
     secret = secret_lines(instructor_nb)
     shown = {line.strip() for cell in student_nb.cells for line in cell.source.splitlines()}
     return sorted(secret & shown)
+
+
+def _replace_region(text: str, begin: str, end: str, stub: str | None) -> str:
+    """``text`` with every ``begin`` ... ``end`` region replaced by ``stub`` (indented as the marker), or by
+    nothing when ``stub`` is None; the markers go too."""
+    out, depth = [], 0
+    for line in text.splitlines():
+        marker = line.strip()
+        if marker.lstrip("#").strip() == begin.lstrip("# "):
+            if depth == 0 and stub is not None:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.extend(indent + s for s in stub.splitlines())
+            depth += 1
+        elif marker.lstrip("#").strip() == end.lstrip("# "):
+            depth -= 1
+        elif depth == 0:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _clear_outputs(cell) -> None:
+    if cell.cell_type == "code":
+        cell.outputs = []
+        cell.execution_count = None
+
+
+def student_view(nb):
+    """A copy of a chapter notebook (executed or not) as students receive it, for the public book: every
+    reference solution replaced by nbgrader's stub (and shown, not folded away), every written answer's model
+    answer and rubric by ``YOUR ANSWER HERE``, every hidden check removed, and the outputs of answer and graded
+    cells cleared (they would show the reference's results)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if not meta:
+            continue
+        if meta.get("solution"):
+            stub = CODE_STUB if cell.cell_type == "code" else TEXT_STUB
+            cell.source = _replace_region(cell.source, BEGIN_SOLUTION, END_SOLUTION, stub)
+            tags = [t for t in cell.metadata.get("tags", []) if t != "hide-input"]
+            cell.metadata["tags"] = tags
+            if not tags:
+                cell.metadata.pop("tags")
+        elif meta.get("grade"):
+            cell.source = _replace_region(cell.source, BEGIN_HIDDEN, END_HIDDEN, None)
+        _clear_outputs(cell)
+    return nb
+
+
+def solutions_view(nb):
+    """A copy of a chapter notebook for the instructor's book: everything kept; the markers of written answers
+    (Markdown) become a label, so the model answer and rubric read as text."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            lines = []
+            for line in cell.source.splitlines():
+                marker = line.strip().lstrip("#").strip()
+                if marker == BEGIN_SOLUTION.lstrip("# "):
+                    lines.append("**Model answer and rubric** (instructor's version):")
+                elif marker != END_SOLUTION.lstrip("# "):
+                    lines.append(line)
+            cell.source = "\n".join(lines)
+    return nb
 
 
 def instructor_notebook(chapter: str | Chapter, scale: str = "smoke", parameters: Mapping[str, Any] | None = None):
@@ -228,26 +328,121 @@ def make_assignments(
     return released
 
 
-def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path = "build/classroom",
-          student: str = "student"):
-    """Autograde one handed-in notebook of ``chapter`` for ``student``; returns a table with one row per exercise
-    (``exercise``, ``score``, ``max_score``). The graded notebook, with every check's output, is written to
-    ``<course>/autograded/<student>/<chapter>/``."""
-    import pandas as pd
-    from nbgrader.api import Gradebook, MissingEntry
+def _course(course_dir: str | Path, ch: Chapter) -> Path:
+    course = Path(course_dir).resolve()
+    if not (course / "gradebook.db").exists() or not (course / "source" / ch.name).is_dir():
+        raise AssignmentError(f"{course} holds no assignment for {ch.name}: run `memcap assign {ch.number}` first")
+    return course
+
+
+def _check_student(student: str) -> None:
+    if not student or not student.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"student must be letters, digits, '-' or '_', got student={student!r}")
+
+
+def assignment_parameters(chapter: str | Chapter, course_dir: str | Path = "build/classroom") -> dict[str, Any]:
+    """The parameters the assignment of ``chapter`` was made with (its instructor version's injected cell)."""
+    import ast
+
+    import nbformat
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    course = Path(course_dir).resolve()
+    course = _course(course_dir, ch)
+    nb = nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb", as_version=4)
+    params: dict[str, Any] = {}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    params[node.targets[0].id] = ast.literal_eval(node.value)
+    return params
+
+
+def check_store(chapter: str | Chapter, store: str | Path, scale: str, seed: int = 0) -> int:
+    """Raise :class:`AssignmentError` unless ``store`` holds every run ``chapter`` trains at ``scale``; returns
+    how many runs that is. Grading against an incomplete store would train the missing runs once per student."""
+    from memcap.book.plan import chapter_runs
+    from memcap.engine.store import RunStore
+
+    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    store = Path(store)
+    if not store.is_dir():
+        raise FileNotFoundError(f"no run store at {store}")
+    runs = [r for group in chapter_runs(ch.name, scale, seed).values() for r in group]
+    have = RunStore(store)
+    missing = [r for r in runs if not have.has(r.to_dict())]
+    if missing:
+        raise AssignmentError(
+            f"the store {store} lacks {len(missing)} of the {len(runs)} runs chapter {ch.name} trains at scale "
+            f"{scale} (seed {seed}); fill it once with `memcap run {ch.number} --scale {scale} -p seed {seed} "
+            f"-p store_dir {store}` before grading")
+    return len(runs)
+
+
+def _set_parameters(nb, values: Mapping[str, Any]) -> None:
+    """Append ``name = value`` lines to the notebook's injected-parameters cell (papermill's), so they win."""
+    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        raise AssignmentError("the handed-in notebook has no injected-parameters cell; was it made by memcap assign?")
+    cell.source = cell.source.rstrip("\n") + "\n" + "".join(f"{k} = {v!r}\n" for k, v in values.items())
+
+
+def _error_text(cell) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            value = out.get("evalue", "").strip()
+            return f"{out.get('ename', 'Error')}: {value}" if value else out.get("ename", "Error")
+    return None
+
+
+def feedback(graded_nb, found: list[Exercise] | None = None) -> dict[str, str]:
+    """For each exercise of an autograded notebook whose checks failed, the reason: the error its answer cell
+    raised (if any), then the failing check's message; the same messages a student sees running the cells."""
+    found = found if found is not None else exercises(graded_nb)
+    by_id = {_nbgrader(c).get("grade_id"): c for c in graded_nb.cells if _nbgrader(c)}
+    out = {}
+    for ex in found:
+        if ex.manual:
+            continue
+        check = _error_text(by_id[ex.grade_id])
+        if check is None:
+            continue
+        answers = [e for e in (_error_text(by_id[a]) for a in ex.answer_ids) if e]
+        out[ex.grade_id] = "; ".join([*(f"your answer cell raised {e}" for e in answers), f"check: {check}"])
+    return out
+
+
+def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path = "build/classroom",
+          student: str = "student", store: str | Path | None = None):
+    """Autograde one handed-in notebook of ``chapter`` for ``student``; returns a table with one row per exercise:
+    ``exercise``, ``kind``, ``score``, ``max_score`` and ``feedback`` (why points were lost: the failing check's
+    message; for a written answer, that it awaits the instructor's :func:`mark`; its score is NaN until then).
+
+    ``store``: the instructor's run store, which must hold every run the chapter trains at the assignment's scale
+    (:func:`check_store`); the graded copy then reads its models from there instead of training them (chapters that
+    train nothing ignore it). The graded
+    notebook, with every check's output, is written to ``<course>/autograded/<student>/<chapter>/``."""
+    import nbformat
+
+    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"no notebook to grade at {notebook}")
-    if not (course / "gradebook.db").exists() or not (course / "source" / ch.name).is_dir():
-        raise AssignmentError(f"{course} holds no assignment for {ch.name}: run `memcap assign {ch.number}` first")
-    if not student or not student.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"student must be letters, digits, '-' or '_', got student={student!r}")
+    course = _course(course_dir, ch)
+    _check_student(student)
     target = course / "submitted" / student / ch.name / f"{ch.name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    if notebook.resolve() != target.resolve():
+    from memcap.book.execute import parameter_names, read_chapter
+
+    if store is not None and "store_dir" not in parameter_names(read_chapter(ch)):
+        store = None  # the chapter trains nothing: there is no store to read
+    if store is not None:
+        params = assignment_parameters(ch, course)
+        check_store(ch, store, params.get("scale", "smoke"), int(params.get("seed", 0)))
+        nb = nbformat.read(notebook, as_version=4)
+        _set_parameters(nb, {"store_dir": str(Path(store).resolve())})
+        nbformat.write(nb, target)
+    elif notebook.resolve() != target.resolve():
         shutil.copyfile(notebook, target)
     with warnings.catch_warnings():  # nbgrader's gradebook session emits SQLAlchemy warnings on every new student
         warnings.simplefilter("ignore", category=Warning)
@@ -255,13 +450,105 @@ def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path =
     if not result["success"]:
         raise AssignmentError(f"nbgrader could not grade {notebook} for {ch.name}:\n{result.get('log', '')}"
                               f"{result.get('error', '')}")
+    graded_path = course / "autograded" / student / ch.name / f"{ch.name}.ipynb"
+    found = exercises(nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb", as_version=4), ch.name)
+    reasons = feedback(nbformat.read(graded_path, as_version=4), found)
+    return _scores(ch, course, student, found, reasons)
+
+
+def _scores(ch: Chapter, course: Path, student: str, found: list[Exercise], reasons: Mapping[str, str]):
+    import pandas as pd
+    from nbgrader.api import Gradebook, MissingEntry
+
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         try:
             graded = gb.find_submission_notebook(ch.name, ch.name, student)
         except MissingEntry:
             raise AssignmentError(f"the gradebook has no graded submission of {ch.name} by {student}") from None
-        rows = [dict(exercise=g.name, score=float(g.score), max_score=float(g.max_score)) for g in graded.grades]
-    return pd.DataFrame(rows).sort_values("exercise", key=lambda s: s.map(_exercise_order)).reset_index(drop=True)
+        scores = {g.name: (g.manual_score if g.manual_score is not None else g.auto_score, float(g.max_score),
+                           g.manual_score is None and g.auto_score is not None)
+                  for g in graded.grades}
+    rows = []
+    for ex in found:
+        score, max_score, by_nbgrader = scores.get(ex.grade_id, (None, ex.points, False))
+        if ex.manual and score is None:
+            why = f"written answer: awaits your mark (`memcap mark {ch.number} {student} {ex.grade_id} POINTS`)"
+        elif ex.manual and by_nbgrader:
+            why = f"written answer left as {TEXT_STUB!r}: nbgrader gives it {score:g}"
+        else:
+            why = reasons.get(ex.grade_id, "")
+        rows.append(dict(exercise=ex.grade_id, kind=ex.kind, score=math.nan if score is None else float(score),
+                         max_score=max_score, feedback=why))
+    return pd.DataFrame(rows, columns=["exercise", "kind", "score", "max_score", "feedback"])
+
+
+def written_answers(chapter: str | Chapter, student: str, course_dir: str | Path = "build/classroom"):
+    """The written answers ``student`` handed in for ``chapter``, each beside the model answer and rubric of the
+    instructor version and the mark given so far: a table (``exercise``, ``points``, ``student_answer``,
+    ``rubric``, ``mark``)."""
+    import nbformat
+    import pandas as pd
+
+    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    course = _course(course_dir, ch)
+    _check_student(student)
+    handed = course / "submitted" / student / ch.name / f"{ch.name}.ipynb"
+    if not handed.exists():
+        raise AssignmentError(f"nothing of {student} for {ch.name} in {course}: grade it first "
+                              f"(`memcap grade {ch.number} NOTEBOOK --student {student}`)")
+    source = nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb", as_version=4)
+    theirs = {_nbgrader(c).get("grade_id"): c.source for c in nbformat.read(handed, as_version=4).cells if _nbgrader(c)}
+    rubric = {_nbgrader(c).get("grade_id"): "\n".join(_regions(c.source, BEGIN_SOLUTION, END_SOLUTION)[0]).strip()
+              for c in source.cells if _nbgrader(c)}
+    found = [e for e in exercises(source, ch.name) if e.manual]
+    marks = _scores(ch, course, student, found, {}).set_index("exercise").score if found else {}
+    rows = [dict(exercise=e.grade_id, points=e.points, student_answer=theirs.get(e.grade_id, "").strip(),
+                 rubric=rubric[e.grade_id], mark=marks[e.grade_id]) for e in found]
+    return pd.DataFrame(rows, columns=["exercise", "points", "student_answer", "rubric", "mark"])
+
+
+def mark(chapter: str | Chapter, student: str, exercise: str, points: float,
+         course_dir: str | Path = "build/classroom") -> float:
+    """Give ``points`` to ``student``'s written answer ``exercise`` of ``chapter`` (after :func:`grade`); returns the
+    student's new total for the chapter. The mark is nbgrader's manual score, so nbgrader's formgrader and
+    ``nbgrader export`` see it too."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    course = _course(course_dir, ch)
+    _check_student(student)
+    import nbformat
+
+    written = {e.grade_id: e for e in exercises(nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb",
+                                                             as_version=4), ch.name) if e.manual}
+    if exercise not in written:
+        raise ValueError(f"{ch.name} has no written answer {exercise!r}; its written answers: {sorted(written)}")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 <= points <= written[exercise].points:
+        raise ValueError(f"points must be a number from 0 to {written[exercise].points:g} for {exercise}, "
+                         f"got points={points!r}")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
+        try:
+            g = gb.find_grade(exercise, ch.name, ch.name, student)
+        except MissingEntry:
+            raise AssignmentError(f"no graded submission of {ch.name} by {student}: run `memcap grade "
+                                  f"{ch.number} NOTEBOOK --student {student}` first") from None
+        g.manual_score = float(points)
+        gb.db.commit()
+        return float(gb.find_submission_notebook(ch.name, ch.name, student).score)
+
+
+def exercise_counts(chapters: Iterable[str] | None = None):
+    """Exercises per chapter by kind (computed, implemented, written) and their points: one row per chapter."""
+    import pandas as pd
+
+    from memcap.book.execute import read_chapter
+
+    rows = []
+    for ch in (list(CHAPTERS) if chapters is None else [get_chapter(c) for c in chapters]):
+        found = exercises(read_chapter(ch), ch.name)
+        rows.append({"chapter": ch.name, **{k: sum(e.kind == k for e in found) for k in KINDS},
+                     "points": sum(e.points for e in found)})
+    return pd.DataFrame(rows, columns=["chapter", *KINDS, "points"])
 
 
 def _exercise_order(grade_id: str) -> tuple:
@@ -329,6 +616,16 @@ def timings_markdown(timings, cores: int | None = None, gpu: bool | None = None)
             f"than the chapter uses, the others came from the run store; a student who starts with an empty store "
             f"trains them all, which is what the chapter's first run costs.\n")
     return "\n".join(lines) + "\n" + note
+
+
+def kinds_markdown(counts) -> str:
+    """The instructor's guide table of :func:`exercise_counts`: exercises per chapter by kind, and points."""
+    head = ["chapter", *KINDS, "points"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in counts.itertuples(index=False):
+        lines.append("| " + " | ".join([row.chapter, *(str(getattr(row, k)) for k in KINDS), f"{row.points:g}"])
+                     + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _minutes(seconds: float) -> str:

@@ -3,13 +3,17 @@
     memcap list                                  the chapters and their scales
     memcap run [CHAPTER ...] [--scale S] [-p NAME VALUE ...]
                                                  execute chapters (all by default) through papermill
-    memcap book [--scale S] [--no-execute]       execute every chapter, then build the HTML book
+    memcap book [--scale S] [--no-execute] [--solutions]
+                                                 execute every chapter, then build the HTML book (the public one:
+                                                 exercises in their student form; --solutions: the instructor's)
     memcap batch CHAPTER --grid NAME=V1,V2 ... [--out DIR] [--workers K] [--table FILE]
                                                  run a chapter over a parameter grid, collect one table
     memcap assign [CHAPTER ...] [--course-dir DIR] [--scale S] [-p NAME VALUE ...]
                                                  student and instructor versions of the exercises (nbgrader)
-    memcap grade CHAPTER NOTEBOOK [--student ID] [--course-dir DIR]
-                                                 autograde a handed-in notebook: a score per exercise
+    memcap grade CHAPTER NOTEBOOK [--student ID] [--course-dir DIR] [--store DIR]
+                                                 autograde a handed-in notebook: a score and the reason per exercise
+    memcap mark CHAPTER STUDENT [EXERCISE POINTS] [--course-dir DIR]
+                                                 show a student's written answers beside the rubric; give points
     memcap lab [JUPYTERLAB ARGS ...]             JupyterLab in notebooks/, chapters' .py open as notebooks
 """
 
@@ -48,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("book", parents=[common], help="execute every chapter and build the HTML book")
     book.add_argument("--no-execute", action="store_true", help="reuse the executed notebooks already in the build folder")
+    book.add_argument("--solutions", action="store_true",
+                      help="the instructor's book: reference solutions, hidden checks and rubrics shown, in "
+                           "BUILD/SCALE/html-solutions (the public book, in BUILD/SCALE/html, shows none of them)")
 
     batch = sub.add_parser("batch", help="run one chapter over a grid of parameter values and collect a table")
     batch.add_argument("chapter", help="chapter name or number, e.g. 2")
@@ -73,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("notebook", help="the handed-in .ipynb")
     grade.add_argument("--student", default="student", help="student id in the gradebook (default: student)")
     grade.add_argument("--course-dir", default="build/classroom", help="nbgrader course folder made by memcap assign")
+    grade.add_argument("--store", default=None,
+                       help="the instructor's run store holding every run of the chapter at the assignment's scale: "
+                            "the graded notebook reads its models there instead of training them")
+
+    mark = sub.add_parser("mark", help="show a student's written answers with the rubric, or give one points")
+    mark.add_argument("chapter", help="chapter name or number, e.g. 1")
+    mark.add_argument("student", help="student id given to memcap grade")
+    mark.add_argument("exercise", nargs="?", help="the written answer to mark, e.g. ex3")
+    mark.add_argument("points", nargs="?", type=float, help="the points it gets")
+    mark.add_argument("--course-dir", default="build/classroom", help="nbgrader course folder made by memcap assign")
 
     plan = sub.add_parser("plan", help="list the runs a chapter would train, their cost and an estimated time")
     plan.add_argument("chapter", help="chapter name or number, e.g. 2")
@@ -125,9 +142,28 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "grade":
             from memcap.book.classroom import grade
 
-            scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student)
-            print(scores.to_string(index=False))
-            print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}")
+            scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student, store=args.store)
+            print(scores.drop(columns="feedback").to_string(index=False, na_rep="-"))
+            print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}"
+                  + (" (written answers not yet marked)" if scores.score.isna().any() else ""))
+            for row in scores.itertuples():
+                if row.feedback:
+                    lost = "" if row.kind == "written" else f" ({row.score:g} of {row.max_score:g})"
+                    print(f"{row.exercise}{lost}: {row.feedback}")
+        elif args.command == "mark":
+            from memcap.book.classroom import mark, written_answers
+
+            if (args.exercise is None) != (args.points is None):
+                raise ValueError("give both EXERCISE and POINTS to mark, or neither to see the written answers")
+            if args.exercise is None:
+                answers = written_answers(args.chapter, args.student, args.course_dir)
+                for row in answers.itertuples():
+                    mark_ = "not marked yet" if row.mark != row.mark else f"marked {row.mark:g}"
+                    print(f"## {row.exercise} ({row.points:g} points, {mark_})\n\n{row.student_answer}\n\n"
+                          f"-- model answer and rubric --\n{row.rubric}\n")
+            else:
+                total = mark(args.chapter, args.student, args.exercise, args.points, args.course_dir)
+                print(f"{args.exercise}: {args.points:g} points; {args.student}'s total is now {total:g}")
         elif args.command == "plan":
             from memcap.book.plan import plan, plan_text
             from memcap.engine.device import resolve_device
@@ -141,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from memcap.book.build import build_book
 
-            index = build_book(args.scale, args.build_dir, execute=not args.no_execute, progress=not args.no_progress)
+            index = build_book(args.scale, args.build_dir, execute=not args.no_execute, progress=not args.no_progress,
+                               solutions=args.solutions)
             print(f"book built: {index}", file=sys.stderr)
     except (ChapterFailed, ValueError, FileNotFoundError, RuntimeError) as err:  # AssignmentError is a RuntimeError
         print(f"memcap {args.command}: error: {err}", file=sys.stderr)

@@ -1,0 +1,316 @@
+"""Other answers to every auto-graded exercise, for tests/test_exercise_checks.py.
+
+For each chapter and answer cell: ``other`` holds correct answers written differently from the reference (each
+must pass the visible *and* hidden checks: a hidden check stricter than its statement fails the test), ``wrong``
+holds plausible mistakes (each must fail some check). Each string replaces the reference solution, the code
+between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; the rest of the answer cell stays.
+"""
+
+VARIANTS = {
+    "01_memorization": {
+        "ex1-answer": {
+            "other": ['''
+def mutual_information_bits(joint):
+    p = np.asarray(joint, dtype=float)
+
+    def h(q):
+        q = q[q > 0]
+        return float(-(q * np.log2(q)).sum())
+
+    return h(p.sum(axis=0)) + h(p.sum(axis=1)) - h(p.ravel())
+'''],
+            "wrong": [
+                # calls the package, which the statement forbids
+                "def mutual_information_bits(joint):\n    return float(information.mutual_information(joint))\n",
+                # nats, not bits
+                '''
+def mutual_information_bits(joint):
+    p = np.asarray(joint, dtype=float)
+    return float((p * np.log(p / np.outer(p.sum(1), p.sum(0)))).sum())
+''',
+                # passes the visible checks; a zero entry gives nan (the statement allows zeros)
+                '''
+def mutual_information_bits(joint):
+    p = np.asarray(joint, dtype=float)
+    return float((p * np.log2(p / np.outer(p.sum(1), p.sum(0)))).sum())
+''',
+            ],
+        },
+        "ex2-answer": {
+            "other": ["leaky = shannon.shannon_memorization(\n    coins, prior, preset.n_max,"
+                      " lambda x: (sum(x) % 2, map_learner(x))\n)\n"],
+            "wrong": [
+                "leaky = shannon.shannon_memorization(coins, prior, preset.n_max, lambda x: sum(x) % 2)\n",
+                # the number of heads, not its parity
+                "leaky = shannon.shannon_memorization(\n    coins, prior, preset.n_max,"
+                " lambda x: (map_learner(x), sum(x))\n)\n",
+            ],
+        },
+        "ex4-answer": {
+            "other": ['''
+ref = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
+diffs = [ref.code_length_bits(x) - models[4].code_length_bits(x) for x in (train, held_out)]
+weak_train, weak_held = (float(np.clip(d, 0, None).mean()) for d in diffs)
+'''],
+            "wrong": [
+                # not clipped at zero
+                '''
+ref = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=0.01).fit(fresh)
+weak_train, weak_held = (
+    float((ref.code_length_bits(x) - models[4].code_length_bits(x)).mean()) for x in (train, held_out)
+)
+''',
+                # another smoothing than the statement's
+                '''
+ref = markov.NGramModel(order=0, vocab_size=preset.markov_vocab, alpha=1.0).fit(fresh)
+weak_train, weak_held = (
+    float(memorization.unintended_memorization_bits(models[4].code_length_bits(x),
+                                                     ref.code_length_bits(x)).mean())
+    for x in (train, held_out)
+)
+''',
+            ],
+        },
+    },
+    "02_capacity": {
+        "ex1-answer": {
+            "other": ['''
+def code_length_bits(logits, x):
+    V_ = logits.shape[-1]
+    nats = torch.nn.functional.cross_entropy(
+        logits[:, :-1].reshape(-1, V_).float(), x[:, 1:].reshape(-1), reduction="none"
+    )
+    return nats.view(x.shape[0], -1).sum(1).cpu().numpy() / math.log(2) + math.log2(V_)
+'''],
+            "wrong": [
+                # forgets the first token
+                '''
+def code_length_bits(logits, x):
+    logp = torch.log_softmax(logits.double(), dim=-1)[:, :-1]
+    return -logp.gather(-1, x[:, 1:, None]).squeeze(-1).sum(1).cpu().numpy() / math.log(2)
+''',
+                # the package's own function
+                "def code_length_bits(logits, x):\n"
+                "    return evaluate.sequence_code_length_bits(probe_model, x)\n",
+            ],
+        },
+        "ex2-answer": {
+            "other": ['''
+def n_params(L, d, V, S):
+    attention = (3 * d * d + 3 * d) + (d * d + d)
+    mlp = (4 * d * d + 4 * d) + (4 * d * d + d)
+    return L * (attention + mlp + 2 * 2 * d) + (V + S + 2) * d
+'''],
+            "wrong": [
+                # an untied output head
+                "def n_params(L, d, V, S):\n    return L * (12 * d**2 + 13 * d) + 2 * V * d + S * d + 2 * d\n",
+                "def n_params(L, d, V, S):\n"
+                "    return GPTConfig(vocab_size=V, seq_len=S, n_layer=L, d_model=d).n_params\n",
+            ],
+        },
+        "ex3-answer": {
+            "other": ['''
+per_sequence = np.asarray(capacity.memorized_bits(past_model, past_x, V).per_sequence_bits)
+n_half = len(per_sequence) // 2
+ascending = np.sort(per_sequence)
+top_half_share = float(ascending[len(ascending) - n_half:].sum() / per_sequence.sum())
+'''],
+            "wrong": [
+                # the worse half
+                '''
+per_sequence = capacity.memorized_bits(past_model, past_x, V).per_sequence_bits
+ranked = np.sort(per_sequence)
+top_half_share = float(ranked[: len(ranked) // 2].sum() / ranked.sum())
+''',
+            ],
+        },
+    },
+    "03_knowledge": {
+        "ex1-answer": {
+            "other": ['''
+def prop23_terms(b):
+    names = b.N * (math.log2(b.N0) - math.log2(b.N))
+    values = b.N * b.K * b.C * math.log2(b.D)
+    diversity = b.K * b.D * (b.L * math.log2(b.T) - math.log2(b.D))
+    return names, values, diversity
+'''],
+            "wrong": [
+                # forgets C: passes the visible checks (C = 1 there), not the hidden ones
+                '''
+def prop23_terms(b):
+    return (b.N * math.log2(b.N0 / b.N), b.N * b.K * math.log2(b.D),
+            b.K * b.D * math.log2(b.T**b.L / b.D))
+''',
+                "def prop23_terms(b):\n    return (knowledge.knowledge_bits_approx(b), 0.0, 0.0)\n",
+            ],
+        },
+        "ex2-answer": {
+            "other": ['''
+def bound_bits(b, p1, p2, p3):
+    to_bits = 1 / math.log(2)
+    return (b.N * (math.log2(b.N0 - b.N) - p1 * to_bits)
+            + b.N * b.K * (b.C * math.log2(b.D) - p2 * to_bits)
+            + b.K * b.D * (math.log2(b.T**b.L - b.D) - math.log2(b.D) - p3 * to_bits))
+'''],
+            "wrong": [
+                # losses used as bits, not nats
+                '''
+def bound_bits(b, p1, p2, p3):
+    return (b.N * (math.log2(b.N0 - b.N) - p1) + b.N * b.K * (b.C * math.log2(b.D) - p2)
+            + b.K * b.D * (math.log2(b.T**b.L - b.D) - math.log2(b.D) - p3))
+''',
+            ],
+        },
+        "ex3-answer": {
+            "other": ['''
+value_term = spec.N * spec.K * (spec.C * math.log2(spec.D) - best.p2 / math.log(2))
+value_share = value_term / (best.R * best.n_params)
+name_term = spec.N * (math.log2(spec.N0) - best.p1 / math.log(2))
+diversity_term = best.R * best.n_params - value_term - name_term
+'''],
+            "wrong": [
+                # p2 taken as bits
+                '''
+value_term = spec.N * spec.K * (spec.C * math.log2(spec.D) - best.p2)
+value_share = value_term / (best.R * best.n_params)
+''',
+            ],
+        },
+    },
+    "04_precision": {
+        "ex1-answer": {
+            "other": ['''
+def rtn_by_hand(w, bits):
+    q = 2 ** (bits - 1) - 1
+    out = torch.empty_like(w)
+    for i, row in enumerate(w):
+        top = row.abs().max()
+        s = top / q if top > 0 else torch.tensor(1.0)
+        out[i] = torch.clamp(torch.round(row / s), -q, q) * s
+    return out
+'''],
+            "wrong": [
+                # one scale for the whole matrix
+                '''
+def rtn_by_hand(w, bits):
+    q = 2 ** (bits - 1) - 1
+    s = w.abs().max() / q
+    return torch.clamp(torch.round(w / s), -q, q) * s
+''',
+                "def rtn_by_hand(w, bits):\n    return quantize.rtn(w, bits)\n",
+            ],
+        },
+        "ex2-answer": {"other": ["grid_values_4bit = 15\n"], "wrong": ["grid_values_4bit = 16\n"]},
+        "ex3-answer": {
+            "other": ["had, can_hold = 70_000, 3 * 20_000\nmax_kept_bits = had if had < can_hold else can_hold\n"],
+            "wrong": ["max_kept_bits = 70_000\n"],
+        },
+        "ex4-answer": {
+            "other": ['''
+def kept_after(names):
+    m = copy.deepcopy(probe_model)
+    with torch.no_grad():
+        for n, prm in m.named_parameters():
+            if n in names:
+                prm.copy_(quantize.rtn(prm, 4))
+    return capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits
+
+
+kept_embedding_rounded = kept_after({"wte.weight"})
+kept_blocks_rounded = kept_after(
+    {n for n, prm in probe_model.named_parameters() if n.startswith("blocks.") and prm.dim() == 2}
+)
+'''],
+            "wrong": [
+                # 8 bits, not 4
+                '''
+rounded = copy.deepcopy(probe_model)
+with torch.no_grad():
+    rounded.wte.weight.copy_(quantize.rtn(rounded.wte.weight, 8))
+kept_embedding_rounded = capacity.memorized_bits(rounded, probe_x, V).raw_bits / before_bits
+kept_blocks_rounded = kept_embedding_rounded
+''',
+            ],
+        },
+    },
+    "05_membership": {
+        "ex1-answer": {
+            "other": ['''
+def best_threshold_f1(member_losses, nonmember_losses):
+    scored = []
+    for tau in sorted(set(member_losses) | set(nonmember_losses)):
+        tp = sum(m <= tau for m in member_losses)
+        fp = sum(o <= tau for o in nonmember_losses)
+        fn = len(member_losses) - tp
+        scored.append((2 * tp / (2 * tp + fp + fn) if tp else 0.0, -tau))
+    f1, neg_tau = max(scored)
+    return float(-neg_tau), f1
+'''],
+            "wrong": [
+                # strictly below the threshold
+                '''
+def best_threshold_f1(member_losses, nonmember_losses):
+    best = (None, -1.0)
+    for tau in sorted(set(member_losses) | set(nonmember_losses)):
+        tp = sum(m < tau for m in member_losses)
+        fp = sum(o < tau for o in nonmember_losses)
+        f1 = 2 * tp / (2 * tp + fp + len(member_losses) - tp) if tp else 0.0
+        if f1 > best[1]:
+            best = (float(tau), f1)
+    return best
+''',
+                # ties go to the largest threshold: right on the example, wrong on the hidden cases
+                '''
+def best_threshold_f1(member_losses, nonmember_losses):
+    best = (None, -1.0)
+    for tau in sorted(set(member_losses) | set(nonmember_losses)):
+        tp = sum(m <= tau for m in member_losses)
+        fp = sum(o <= tau for o in nonmember_losses)
+        f1 = 2 * tp / (2 * tp + fp + len(member_losses) - tp) if tp else 0.0
+        if f1 >= best[1]:
+            best = (float(tau), f1)
+    return best
+''',
+            ],
+        },
+        "ex2-answer": {
+            "other": ['''
+from scipy.optimize import brentq
+
+if law.params[0] > 0.5:
+    x_f1_75 = float(brentq(lambda x: float(law.predict(x)) - 0.75, -60, 60, xtol=1e-12))
+    n_f1_75 = 2**x_f1_75 * alpha * smallest_params / dataset_entropy_bits(1, S, V)
+else:
+    x_f1_75 = n_f1_75 = math.nan
+'''],
+            "wrong": [
+                # bits, not sequences
+                '''
+c1, c2, c3 = law.params
+q = 0.5 / c1
+x_f1_75 = math.log(q / (1 - q)) / c2 - c3
+n_f1_75 = alpha * smallest_params * 2**x_f1_75
+''',
+            ],
+        },
+        "ex3-answer": {
+            "other": ['''
+attack_mean = membership.calibrated_attack(
+    sequence_losses(first_model, members_first) / (S - 1),
+    sequence_losses(first_model, nonmembers_first) / (S - 1), run.rng(100), n_boot=p.n_boot,
+)
+f1_mean_loss = attack_mean.f1
+'''],
+            "wrong": [
+                # members and non-members swapped
+                '''
+attack_mean = membership.calibrated_attack(
+    sequence_code_length_bits(first_model, nonmembers_first) / S,
+    sequence_code_length_bits(first_model, members_first) / S, run.rng(100), n_boot=p.n_boot,
+)
+f1_mean_loss = attack_mean.f1
+''',
+            ],
+        },
+    },
+}
