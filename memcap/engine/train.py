@@ -168,6 +168,9 @@ def batch_stream(data: Data, batch_size: int, seed: int, device: torch.device) -
     return (data[i.to(device)] for i in rows)
 
 
+MOE_BALANCE_WEIGHT = 0.01  # the Switch Transformer's coefficient of the load-balancing loss (mixture-of-experts only)
+
+
 class _SingleStep:
     """One model, torch's AdamW; every precision (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
 
@@ -186,8 +189,10 @@ class _SingleStep:
             group["lr"] = lr
         with self.autocast:
             loss = self.model.loss(batch[:, :-1], batch[:, 1:])
+            # experts: the standard load-balancing term keeps the router from sending everything to one expert
+            total = loss + MOE_BALANCE_WEIGHT * self.model.balance_loss() if self.model.cfg.n_experts else loss
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        total.backward()
         if self.cfg.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         self.opt.step()
@@ -262,6 +267,9 @@ def train_models(
         if seq is not None and len(seq) != K:
             raise ValueError(f"need one entry of {name} per model; got {len(seq)} for {K} models")
     device = next(models[0].parameters()).device
+    if K > 1 and any(m.cfg.n_experts for m in models):
+        raise ValueError("mixture-of-experts models train one at a time (the stacked step has no router); "
+                         f"got {K} models with mlp={models[0].cfg.mlp!r}")
     if K == 1:
         stepper = _SingleStep(models[0], cfgs[0])
     else:

