@@ -229,8 +229,8 @@ def test_a_mixture_of_experts_trains_with_balanced_load():
     cfg = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2, mlp="moe4")
     model = GPT(cfg, generator=torch.Generator().manual_seed(0))
     data = torch.randint(16, (64, 8), generator=torch.Generator().manual_seed(1))
-    result = train(model, data, TrainConfig(lr=3e-3, batch_size=16, max_steps=150, warmup_steps=10,
-                                            min_decay_steps=10, eval_every=50), seed=0)
+    result = train(model, data, TrainConfig(lr=1e-2, batch_size=16, max_steps=60, warmup_steps=5,
+                                            min_decay_steps=10, eval_every=20), seed=0)
     assert result.curve[-1]["loss"] < result.curve[0]["loss"]
     model(data)
     used = torch.bincount(model.blocks[0].moe.last_choice.flatten(), minlength=4)

@@ -40,21 +40,34 @@ KINDS = ("bioD", "bioS", "bioS_simple")
 
 
 class BioDCorpus:
-    """bioD paragraphs as a training corpus."""
+    """bioD paragraphs as a training corpus. With ``domain_token``, every paragraph (and every recall prompt)
+    starts with an extra token, id ``spec.vocab_size``, instead of ``<eot>``: Allen-Zhu & Li's special token before
+    the useful data (Result 12); the vocabulary grows by one."""
 
-    def __init__(self, spec: BioD, seed: int):
+    def __init__(self, spec: BioD, seed, domain_token: bool = False):
         self.spec = spec
-        self.data = BioDData(spec, np.random.default_rng([seed, 1]))
+        self.data = BioDData(spec, np.random.default_rng([*np.atleast_1d(seed).tolist(), 1]))
         self.n_people = spec.N
-        self.vocab_size = self.data.vocab_size
+        self.vocab_size = self.data.vocab_size + (1 if domain_token else 0)
         self.eot = self.data.eot
+        self.start = self.data.vocab_size if domain_token else self.eot  # a paragraph's first token
+
+    def _marked(self, tokens: np.ndarray) -> np.ndarray:
+        if self.start != self.eot:
+            tokens = tokens.copy()
+            tokens[..., 0] = self.start
+        return tokens
 
     def render(self, person: int, rng: np.random.Generator):
-        return self.data.render(person, rng)
+        tokens, spans = self.data.render(person, rng)
+        return self._marked(tokens), spans
+
+    def prompt(self, person: int, attribute: int) -> np.ndarray:
+        return self._marked(self.data.prompt(person, attribute))
 
     def render_epoch(self, rng: np.random.Generator) -> np.ndarray:
         """One exposure of every person, in a random person order: (N, paragraph_len)."""
-        return self.data.render_all(rng)[rng.permutation(self.n_people)]
+        return self._marked(self.data.render_all(rng)[rng.permutation(self.n_people)])
 
     def mean_length(self) -> float:
         return float(self.data.paragraph_len)
@@ -63,7 +76,61 @@ class BioDCorpus:
         """One rendering each of ``n`` people who are not in the corpus: new names, values from the same
         diversity sets (what the world makes, but no one the model was trained on)."""
         fresh = self.data.fresh_people(n, np.random.default_rng([seed, 4]))
-        return [fresh.render(i, np.random.default_rng([seed, 5, i])) for i in range(n)]
+        return [(self._marked(t), s) for t, s in (fresh.render(i, np.random.default_rng([seed, 5, i]))
+                                                   for i in range(n))]
+
+
+class JunkMixture:
+    """Training windows of which a share ``junk_ratio`` comes from another bioD world ("junk": its own names,
+    diversity sets and values, ``junk_people`` people; huge and random, or small and repeated) and the rest from the
+    useful corpus, each window all-useful or all-junk (Allen-Zhu & Li, Results 10–12). Every batch holds exactly
+    ``round(junk_ratio · batch)`` junk windows, at random places; ``useful_per_batch`` counts the others, which is
+    what the exposures of the useful people are counted in. Windows are whole paragraphs (``seq_len`` must be the
+    paragraph length)."""
+
+    def __init__(self, useful: BioDCorpus, junk_people: int, junk_ratio: float, seed: int):
+        if not 0 < junk_ratio < 1:
+            raise ValueError(f"junk_ratio must lie in (0, 1), got junk_ratio={junk_ratio!r}")
+        if not isinstance(junk_people, int) or junk_people < 1:
+            raise ValueError(f"junk_people must be a positive integer, got junk_people={junk_people!r}")
+        self.useful, self.junk_ratio = useful, junk_ratio
+        self.junk = BioDCorpus(BioD(**{**asdict(useful.spec), "N": junk_people}), [seed, 7])
+        self.n_people, self.vocab_size, self.eot = useful.n_people, useful.vocab_size, useful.eot
+
+    def junk_per_batch(self, batch_size: int) -> int:
+        j = round(self.junk_ratio * batch_size)
+        if not 0 < j < batch_size:
+            raise ValueError(f"a batch of {batch_size} windows cannot hold a junk share of {self.junk_ratio}: "
+                             f"it would have {j} junk windows")
+        return j
+
+    def useful_per_batch(self, batch_size: int) -> int:
+        return batch_size - self.junk_per_batch(batch_size)
+
+
+def _paragraphs(corpus: BioDCorpus, rng: np.random.Generator):
+    """Rendered paragraphs of ``corpus`` one at a time, a fresh epoch (every person once) after another."""
+    while True:
+        yield from corpus.render_epoch(rng)
+
+
+def mixture_stream(mix: JunkMixture, batch_size: int, seq_len: int):
+    """:func:`window_stream` for a :class:`JunkMixture`: each window one useful or one junk paragraph."""
+    if seq_len != mix.useful.data.paragraph_len:
+        raise ValueError(f"junk mixing needs one paragraph per window: seq_len={seq_len}, paragraph length "
+                         f"{mix.useful.data.paragraph_len}")
+    n_junk = mix.junk_per_batch(batch_size)
+
+    def batches(gen: torch.Generator):
+        rng = np.random.default_rng(int(torch.randint(2**62, (1,), generator=gen)))
+        useful, junk = _paragraphs(mix.useful, rng), _paragraphs(mix.junk, rng)
+        while True:
+            is_junk = np.zeros(batch_size, dtype=bool)
+            is_junk[rng.choice(batch_size, size=n_junk, replace=False)] = True
+            rows = [next(junk) if j else next(useful) for j in is_junk]
+            yield torch.from_numpy(np.stack(rows).astype(np.int64))
+
+    return batches
 
 
 VOCABULARIES = ("pool", "used")
@@ -210,6 +277,9 @@ class KnowledgeRun:
     init_seed: int = 0
     measure_people: int = 0  # measure on the first this many people (a random sample); 0: on everyone
     vocabulary: str = "pool"  # bioS: the model's words, "pool" (the whole world's) or "used" (see BioSCorpus)
+    junk_ratio: float = 0.0  # bioD: share of training windows from a junk world (0: none; see JunkMixture)
+    junk_people: int = 0  # bioD: people of the junk world
+    domain_token: bool = False  # bioD: a special first token on every useful paragraph (see BioDCorpus)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -222,6 +292,11 @@ class KnowledgeRun:
             raise ValueError(f"measure_people must be >= 0 (0: everyone), got measure_people={self.measure_people}")
         if self.biod is not None and self.biod.N != self.n_people:
             raise ValueError(f"biod.N={self.biod.N} differs from n_people={self.n_people}")
+        if (self.junk_ratio or self.junk_people or self.domain_token) and self.kind != "bioD":
+            raise ValueError(f"junk data and the domain token are bioD options, not for kind={self.kind!r}")
+        if bool(self.junk_ratio) != bool(self.junk_people):
+            raise ValueError(f"junk needs both a share and a world: got junk_ratio={self.junk_ratio!r}, "
+                             f"junk_people={self.junk_people!r}")
 
     @property
     def cost(self) -> float:
@@ -249,11 +324,21 @@ class KnowledgeRun:
             "init_seed": self.init_seed,
             "measure_people": self.measure_people,
             "vocabulary": self.vocabulary,
+            # only when used, so every run without them keeps its key
+            **({"junk_ratio": self.junk_ratio, "junk_people": self.junk_people} if self.junk_ratio else {}),
+            **({"domain_token": True} if self.domain_token else {}),
         }
+
+    def _useful_share(self) -> float:
+        """The share of training windows from the useful corpus (1 without junk)."""
+        if not self.junk_ratio:
+            return 1.0
+        b = self.train.batch_size
+        return 1 - round(self.junk_ratio * b) / b
 
     def corpus(self):
         if self.kind == "bioD":
-            return BioDCorpus(self.biod, self.data_seed)
+            return BioDCorpus(self.biod, self.data_seed, domain_token=self.domain_token)
         return BioSCorpus(self.n_people, self.data_seed, simple=self.kind == "bioS_simple", vocabulary=self.vocabulary)
 
     def evaluation(self, corpus=None) -> list:
@@ -268,8 +353,13 @@ class KnowledgeRun:
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         evaluation = self.evaluation(corpus)
         untrained = loss_bits_per_token(model, [t for t, _ in evaluation], pad=corpus.eot)  # before training
+        if self.junk_ratio:
+            stream = mixture_stream(JunkMixture(corpus, self.junk_people, self.junk_ratio, self.data_seed),
+                                    self.train.batch_size, self.model.seq_len)
+        else:
+            stream = window_stream(corpus, self.train.batch_size, self.model.seq_len)
         result = train(
-            model, window_stream(corpus, self.train.batch_size, self.model.seq_len), self.train, seed=self.init_seed,
+            model, stream, self.train, seed=self.init_seed,
             metric=lambda m: measure(m, self, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
             progress=progress, description=self.label,
         )
@@ -280,7 +370,8 @@ class KnowledgeRun:
             metrics.update(fresh_R=baseline["R"], fresh_p1=baseline["p1"], fresh_p2=baseline["p2"],
                            fresh_p3=baseline["p3"])
         metrics.update(steps=result.steps, seconds=result.seconds, tokens=result.tokens, device=device,
-                       exposures_done=result.tokens / (corpus.mean_length() * self.n_people) * self.model.seq_len / (self.model.seq_len - 1),
+                       exposures_done=result.tokens * self._useful_share() / (corpus.mean_length() * self.n_people)
+                       * self.model.seq_len / (self.model.seq_len - 1),
                        untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
                        torch_version=torch.__version__, stacked_with=1)
         return metrics, result.curve, dict(model.state_dict())
@@ -332,7 +423,7 @@ def recall_accuracy(model: GPT, run: KnowledgeRun, corpus) -> float | dict[str, 
         d = corpus.data
         hits = []
         for k in range(run.biod.K):
-            prompts = np.stack([d.prompt(i, k) for i in range(m)])
+            prompts = np.stack([corpus.prompt(i, k) for i in range(m)])
             out = greedy_complete(model, prompts, d.value_len).numpy()
             truth = np.stack([d.value_tokens(i, k) for i in range(m)])
             hits.append((out == truth).all(axis=1))

@@ -35,6 +35,7 @@ ENGINE_HISTORY = {
         "6fa9a9c91db7cdba",  # the layered layout (code moved, no number changed): all 32 smoke runs retrained bitwise equal
         "19071b0bfbdf48cc",  # train_models reports progress to a callable (nothing trained differs): smoke runs bitwise equal
         "603dbfb84c84d0c0",  # MLP/4, mixture of experts, layer removal added (existing paths unchanged): smoke runs bitwise equal
+        "3bfb61a213e271bd",  # bioD junk data and domain token added (keys of runs without them unchanged): smoke bitwise equal
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -1,0 +1,76 @@
+"""Measurement: is a chapter's capacity-defining run saturated in training time?
+
+Not a test. For the largest model of a chapter's capacity runs, it trains the same run (same data, same seeds)
+``k`` times longer, both phases scaled: for a capacity run (WSD schedule) the stable phase and the decay that the
+stopping rule gave it, with the plateau rule switched off so the lengths are exactly k× (``plateau_rel_tol=-1``,
+``max_steps = k·steps``, ``min_decay_steps = k·min_decay_steps``); for a knowledge run (cosine schedule, steps set
+by the exposures) k× the exposures, the steps and the warm-up. Every run goes through the store (its key differs
+from the original's), so a second call reads it. It prints the bits stored against the training length.
+
+    .venv/bin/python benchmarks/saturation.py 2 --scale default --store build/store --factors 2 4
+    .venv/bin/python benchmarks/saturation.py 4 --group precision --precision bf16 --factors 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+from memcap.book.plan import chapter_runs
+from memcap.engine.bioruns import KnowledgeRun
+from memcap.engine.store import RunStore
+from memcap.engine.sweep import run_sweep
+
+GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs
+
+
+def longer(run, stored_steps: int, k: int):
+    """The run trained ``k`` times longer, both phases scaled (see the module doc)."""
+    t = run.train
+    if isinstance(run, KnowledgeRun):
+        train = dataclasses.replace(t, max_steps=k * t.max_steps, warmup_steps=k * t.warmup_steps,
+                                    eval_every=k * t.eval_every)
+        return dataclasses.replace(run, exposures=k * run.exposures, train=train)
+    train = dataclasses.replace(t, max_steps=k * stored_steps, min_decay_steps=k * t.min_decay_steps,
+                                plateau_rel_tol=-1.0, target_fraction=1.0)
+    return dataclasses.replace(run, train=train)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("chapter", choices=sorted(GROUPS) + [c.lstrip("0") for c in GROUPS])
+    ap.add_argument("--scale", default="default")
+    ap.add_argument("--store", default="build/store")
+    ap.add_argument("--group", default=None, help="the chapter's run group (default: its capacity runs)")
+    ap.add_argument("--precision", default="fp32", help="capacity runs of this training precision")
+    ap.add_argument("--factors", type=int, nargs="+", default=[2, 4])
+    args = ap.parse_args()
+    chapter = args.chapter.zfill(2)
+    runs = [r for r in chapter_runs(chapter, args.scale)[args.group or GROUPS[chapter]]
+            if r.train.precision == args.precision]
+    top = max(r.model.n_params for r in runs)
+    run = max((r for r in runs if r.model.n_params == top),
+              key=lambda r: (getattr(r, "exposures", 0), getattr(r, "n_sequences", 0)))
+    store = RunStore(args.store)
+    if not store.has(run.to_dict()):
+        raise SystemExit(f"{run.label} is not in {args.store}: run the chapter first")
+    base = store.load(run.to_dict())
+    steps = base["curve"][-1]["step"]
+    metric = "knowledge_bits" if isinstance(run, KnowledgeRun) else "memorized_bits"
+    rows = [(1, steps, base["metrics"][metric], 0.0)]
+    for k in args.factors:
+        t0 = time.perf_counter()
+        long_run = longer(run, steps, k)
+        run_sweep([long_run], store, device="cpu", max_workers=1)
+        got = store.load(long_run.to_dict())
+        rows.append((k, got["curve"][-1]["step"], got["metrics"][metric], time.perf_counter() - t0))
+    print(f"{chapter} {run.label} ({run.model.n_params:,} parameters, {args.precision}): {metric} against training length")
+    print(f"{'length':>7s} {'steps':>7s} {'bits':>10s} {'bits/param':>10s} {'gain':>7s} {'seconds':>8s}")
+    for k, s, bits, seconds in rows:
+        gain = bits / rows[0][2] - 1
+        print(f"{k:>6d}x {s:>7d} {bits:>10,.0f} {bits / run.model.n_params:>10.3f} {gain:>+7.1%} {seconds:>8.0f}")
+
+
+if __name__ == "__main__":
+    main()
