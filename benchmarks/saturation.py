@@ -9,6 +9,7 @@ from the original's), so a second call reads it. It prints the bits stored again
 
     .venv/bin/python benchmarks/saturation.py 2 --scale default --store build/store --factors 2 4
     .venv/bin/python benchmarks/saturation.py 4 --group precision --precision bf16 --factors 2
+    .venv/bin/python benchmarks/saturation.py 3 --width 32 --factors 2      # chapter 3's peak-R width
 """
 
 from __future__ import annotations
@@ -45,10 +46,15 @@ def main() -> None:
     ap.add_argument("--group", default=None, help="the chapter's run group (default: its capacity runs)")
     ap.add_argument("--precision", default="fp32", help="capacity runs of this training precision")
     ap.add_argument("--factors", type=int, nargs="+", default=[2, 4])
+    ap.add_argument("--width", type=int, default=None, help="this width instead of the largest model (e.g. the peak)")
     args = ap.parse_args()
     chapter = args.chapter.zfill(2)
     runs = [r for r in chapter_runs(chapter, args.scale)[args.group or GROUPS[chapter]]
             if r.train.precision == args.precision]
+    if args.width is not None:
+        runs = [r for r in runs if r.model.d_model == args.width]
+        if not runs:
+            raise SystemExit(f"no {args.precision} run of width {args.width} in the chapter's capacity runs")
     top = max(r.model.n_params for r in runs)
     run = max((r for r in runs if r.model.n_params == top),
               key=lambda r: (getattr(r, "exposures", 0), getattr(r, "n_sequences", 0)))
