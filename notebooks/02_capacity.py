@@ -698,7 +698,7 @@ checks.close("code_length_bits(probe_logits, probe_x)", mine,
 ### BEGIN HIDDEN TESTS
 flat = torch.zeros(3, S, V)  # a model that predicts nothing: log2 V bits per token
 checks.close("code_length_bits of uniform logits",
-             checks.without(by_package, code_length_bits, flat, probe_x[:3]),
+             checks.without(by_package, code_length_bits, flat, probe_x[:3].cpu()),
              np.full(3, S * math.log2(V)), rel=1e-6, show_expected=False)
 noise = torch.randn(5, S, V, generator=torch.Generator().manual_seed(1))
 want = torch.nn.functional.cross_entropy(

@@ -122,9 +122,13 @@ def without(forbidden: Iterable[Any], fn: Callable, *args: Any, **kwargs: Any) -
     """
     if not callable(fn):
         raise CheckFailed(f"the answer must be a function, got {type(fn).__name__} {fn!r}")
-    forbidden = list(forbidden)
-    codes = {c: _label(f) for f in forbidden if (c := _code(f)) is not None}
-    builtins = {id(f): _label(f) for f in forbidden if _code(f) is None}
+    codes, builtins = {}, {}
+    for f in forbidden:
+        code = _code(f)
+        if code is None:
+            builtins[id(f)] = _label(f)
+        else:
+            codes[code] = _label(f)
     called: list[str] = []
 
     def profile(frame, event, arg):

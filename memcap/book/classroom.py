@@ -143,17 +143,30 @@ def exercises(nb, name: str = "notebook") -> list[Exercise]:
     return found
 
 
-def _regions(text: str, begin: str, end: str) -> tuple[list[str], list[str]]:
-    """Lines inside and outside the ``begin``/``end`` regions of a cell's source (markers dropped)."""
-    inside, outside, depth = [], [], 0
+def _walk(text: str, begin: str, end: str):
+    """``(line, where)`` for every line of a cell's source, ``where`` one of ``"begin"``, ``"end"`` (the marker
+    lines), ``"inside"`` or ``"outside"`` the ``begin`` ... ``end`` regions."""
+    depth = 0
     for line in text.splitlines():
         marker = line.strip()
         if marker == begin:
             depth += 1
+            yield line, "begin"
         elif marker == end:
             depth -= 1
+            yield line, "end"
         else:
-            (inside if depth > 0 else outside).append(line)
+            yield line, "inside" if depth > 0 else "outside"
+
+
+def _regions(text: str, begin: str, end: str) -> tuple[list[str], list[str]]:
+    """Lines inside and outside the ``begin``/``end`` regions of a cell's source (markers dropped)."""
+    inside, outside = [], []
+    for line, where in _walk(text, begin, end):
+        if where == "inside":
+            inside.append(line)
+        elif where == "outside":
+            outside.append(line)
     return inside, outside
 
 
@@ -183,17 +196,12 @@ def leaked_lines(instructor_nb, student_nb) -> list[str]:
 def _replace_region(text: str, begin: str, end: str, stub: str | None) -> str:
     """``text`` with every ``begin`` ... ``end`` region replaced by ``stub`` (indented as the marker), or by
     nothing when ``stub`` is None; the markers go too."""
-    out, depth = [], 0
-    for line in text.splitlines():
-        marker = line.strip()
-        if marker.lstrip("#").strip() == begin.lstrip("# "):
-            if depth == 0 and stub is not None:
-                indent = line[: len(line) - len(line.lstrip())]
-                out.extend(indent + s for s in stub.splitlines())
-            depth += 1
-        elif marker.lstrip("#").strip() == end.lstrip("# "):
-            depth -= 1
-        elif depth == 0:
+    out = []
+    for line, where in _walk(text, begin, end):
+        if where == "begin" and stub is not None:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + s for s in stub.splitlines())
+        elif where == "outside":
             out.append(line)
     return "\n".join(out)
 
@@ -238,14 +246,10 @@ def solutions_view(nb):
     for cell in nb.cells:
         meta = _nbgrader(cell)
         if cell.cell_type == "markdown" and meta.get("solution"):
-            lines = []
-            for line in cell.source.splitlines():
-                marker = line.strip().lstrip("#").strip()
-                if marker == BEGIN_SOLUTION.lstrip("# "):
-                    lines.append("**Model answer and rubric** (instructor's version):")
-                elif marker != END_SOLUTION.lstrip("# "):
-                    lines.append(line)
-            cell.source = "\n".join(lines)
+            label = "**Model answer and rubric** (instructor's version):"
+            cell.source = "\n".join(label if where == "begin" else line
+                                    for line, where in _walk(cell.source, BEGIN_SOLUTION, END_SOLUTION)
+                                    if where != "end")
     return nb
 
 
@@ -512,13 +516,12 @@ def mark(chapter: str | Chapter, student: str, exercise: str, points: float,
     """Give ``points`` to ``student``'s written answer ``exercise`` of ``chapter`` (after :func:`grade`); returns the
     student's new total for the chapter. The mark is nbgrader's manual score, so nbgrader's formgrader and
     ``nbgrader export`` see it too."""
+    import nbformat
     from nbgrader.api import Gradebook, MissingEntry
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     course = _course(course_dir, ch)
     _check_student(student)
-    import nbformat
-
     written = {e.grade_id: e for e in exercises(nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb",
                                                              as_version=4), ch.name) if e.manual}
     if exercise not in written:
@@ -549,11 +552,6 @@ def exercise_counts(chapters: Iterable[str] | None = None):
         rows.append({"chapter": ch.name, **{k: sum(e.kind == k for e in found) for k in KINDS},
                      "points": sum(e.points for e in found)})
     return pd.DataFrame(rows, columns=["chapter", *KINDS, "points"])
-
-
-def _exercise_order(grade_id: str) -> tuple:
-    digits = "".join(c for c in grade_id if c.isdigit())
-    return (int(digits) if digits else 0, grade_id)
 
 
 def exercise_timings(build_dir: str | Path = "build", scales: Iterable[str] | None = None):

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.exercise is None:
                 answers = written_answers(args.chapter, args.student, args.course_dir)
                 for row in answers.itertuples():
-                    mark_ = "not marked yet" if row.mark != row.mark else f"marked {row.mark:g}"
+                    mark_ = "not marked yet" if math.isnan(row.mark) else f"marked {row.mark:g}"
                     print(f"## {row.exercise} ({row.points:g} points, {mark_})\n\n{row.student_answer}\n\n"
                           f"-- model answer and rubric --\n{row.rubric}\n")
             else:

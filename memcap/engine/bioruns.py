@@ -95,17 +95,21 @@ class JunkMixture:
             raise ValueError(f"junk_people must be a positive integer, got junk_people={junk_people!r}")
         self.useful, self.junk_ratio = useful, junk_ratio
         self.junk = BioDCorpus(BioD(**{**asdict(useful.spec), "N": junk_people}), [seed, 7])
-        self.n_people, self.vocab_size, self.eot = useful.n_people, useful.vocab_size, useful.eot
 
     def junk_per_batch(self, batch_size: int) -> int:
-        j = round(self.junk_ratio * batch_size)
-        if not 0 < j < batch_size:
-            raise ValueError(f"a batch of {batch_size} windows cannot hold a junk share of {self.junk_ratio}: "
-                             f"it would have {j} junk windows")
-        return j
+        return junk_windows(self.junk_ratio, batch_size)
 
     def useful_per_batch(self, batch_size: int) -> int:
         return batch_size - self.junk_per_batch(batch_size)
+
+
+def junk_windows(junk_ratio: float, batch_size: int) -> int:
+    """Junk windows in a batch of ``batch_size``: round(junk_ratio · batch_size), at least one of each kind."""
+    j = round(junk_ratio * batch_size)
+    if not 0 < j < batch_size:
+        raise ValueError(f"a batch of {batch_size} windows cannot hold a junk share of {junk_ratio}: "
+                         f"it would have {j} junk windows")
+    return j
 
 
 def _paragraphs(corpus: BioDCorpus, rng: np.random.Generator):
@@ -333,8 +337,7 @@ class KnowledgeRun:
         """The share of training windows from the useful corpus (1 without junk)."""
         if not self.junk_ratio:
             return 1.0
-        b = self.train.batch_size
-        return 1 - round(self.junk_ratio * b) / b
+        return 1 - junk_windows(self.junk_ratio, self.train.batch_size) / self.train.batch_size
 
     def corpus(self):
         if self.kind == "bioD":
