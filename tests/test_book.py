@@ -208,3 +208,24 @@ def test_solutions_book_shows_them(smoke_build, smoke_html):
         assert len(secret & page) >= 0.8 * len(secret), ch.name
         assert any(line.startswith("Rubric") for line in page), ch.name
     assert not (smoke_html / "chapters" / "solutions").exists()
+
+
+def test_expected_outputs_in_exercise_statements_are_what_the_reference_prints(smoke_build):
+    """An exercise statement's "Expected output: `...`" is the text its reference answer cell printed in this
+    run, so a statement cannot go stale when the package or torch changes."""
+    import nbformat
+
+    checked = 0
+    for ch in chapters.CHAPTERS:
+        nb = nbformat.read(smoke_build / "smoke" / f"{ch.name}.ipynb", as_version=4)
+        for i, cell in enumerate(nb.cells):
+            text = " ".join(cell.source.split())  # statements wrap lines anywhere
+            if cell.cell_type != "markdown" or "Expected output" not in text:
+                continue
+            quoted = re.findall(r"`([^`]+)`", text.split("Expected output", 1)[1])
+            answer = next(c for c in nb.cells[i + 1:] if c.cell_type == "code")
+            printed = "".join(o.get("text", "") for o in answer.get("outputs", []))
+            for text in quoted:
+                assert text in printed, f"{ch.name}: the statement expects {text!r}; the reference printed {printed!r}"
+                checked += 1
+    assert checked >= 6
