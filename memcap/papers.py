@@ -86,6 +86,13 @@ ALLEN_ZHU_LI = {
     "junk_loss_600": Published(1.5, "Results 10-12"),
     "junk_loss_1000": Published(1.3, "Results 10-12"),
     "domain_tag_loss_100": Published(2.0, "Results 10-12", "a domain tag on useful data limits the loss to about 2x"),
+    "domain_tag_loss_300": Published(1.0, "Results 10-12", "with the domain tag, no loss left at 300 exposures"),
+    "repetitive_junk_loss_100": Published(1.0, "Results 10-12", "highly repetitive junk (N' = 1K) costs nothing"),
+    "architecture_loss_1000": Published(1.0, "Results 5-7", "at 1000 exposures architecture barely matters "
+                                        "(LLaMA, Mistral, MLP/4, no MLP)"),
+    "quarter_mlp_loss_100": Published(1.0, "Results 5-7", "MLP/4 (d -> d -> d) costs almost nothing at 100 exposures"),
+    "moe_experts": Published(32, "Result 9", "experts, each d -> d -> d, top-1 routing"),
+    "junk_ratio": Published(7 / 8, "Results 10-12", "share of training tokens from junk data"),
     "lr": Published(1e-3, "Parameter 1", "AdamW learning rate, N = 10K and 50K people, 1000 exposures"),
     "batch_50k_1000": Published(96, "Parameter 1", "batch size for N = 50K people at 1000 exposures"),
     "weight_decay_1000": Published(0.02, "Parameter 1", "weight decay at 1000 exposures"),

@@ -313,4 +313,115 @@ f1_mean_loss = attack_mean.f1
             ],
         },
     },
+    "07_architecture": {
+        "ex1-answer": {
+            "other": ['''
+at_low = arch[arch.exposures == low].groupby("family").R.max()
+no_mlp_gap_low = float(at_low["standard"] / at_low["none"])
+'''],
+            "wrong": [
+                # the other way round
+                'no_mlp_gap_low = peaks.loc[("none", low), "R"] / peaks.loc[("standard", low), "R"]\n',
+                # the higher count
+                'no_mlp_gap_low = peaks.loc[("standard", high), "R"] / peaks.loc[("none", high), "R"]\n',
+            ],
+        },
+        "ex2-answer": {
+            "other": ['''
+def mlp_params(d, mlp):
+    linear = lambda n_in, n_out, bias=True: n_in * n_out + (n_out if bias else 0)
+    if mlp.startswith("moe"):
+        E = int(mlp[3:])
+        return E * (linear(d, d) + linear(d, d)) + linear(d, E, bias=False)
+    return {"standard": linear(d, 4 * d) + linear(4 * d, d), "quarter": 2 * linear(d, d), "none": 0}[mlp]
+'''],
+            "wrong": [
+                # forgets the router
+                '''
+def mlp_params(d, mlp):
+    if mlp.startswith("moe"):
+        return int(mlp[3:]) * 2 * (d * d + d)
+    return {"standard": 8 * d * d + 5 * d, "quarter": 2 * d * d + 2 * d, "none": 0}[mlp]
+''',
+                # right for moe8 only (visible), wrong for other E (hidden)
+                '''
+def mlp_params(d, mlp):
+    if mlp.startswith("moe"):
+        return 8 * 2 * (d * d + d) + 8 * d
+    return {"standard": 8 * d * d + 5 * d, "quarter": 2 * d * d + 2 * d, "none": 0}[mlp]
+''',
+                # reads the package's count, which the statement forbids
+                '''
+def mlp_params(d, mlp):
+    cfg = GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=d, n_head=1, mlp=mlp)
+    norm = 0 if mlp == "none" else 2 * d
+    return cfg.n_params - GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=d, n_head=1,
+                                    mlp="none").n_params - norm
+''',
+            ],
+        },
+        "ex3-answer": {
+            "other": ['''
+def route_top1(x, router_weight):
+    import numpy as np
+
+    logits = (x @ router_weight.T).detach().numpy().astype(np.float64)
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs /= probs.sum(axis=1, keepdims=True)
+    choice = probs.argmax(axis=1)
+    E = router_weight.shape[0]
+    f = np.array([(choice == e).mean() for e in range(E)])
+    return (torch.as_tensor(choice), torch.as_tensor(probs.max(axis=1), dtype=torch.float32),
+            float(E * (f * probs.mean(axis=0)).sum()))
+'''],
+            "wrong": [
+                # no factor E
+                '''
+def route_top1(x, router_weight):
+    probs = (x @ router_weight.T).softmax(dim=-1)
+    gate, choice = probs.max(dim=-1)
+    f = torch.bincount(choice, minlength=router_weight.shape[0]).float() / len(choice)
+    return choice, gate, float((f * probs.mean(dim=0)).sum())
+''',
+                # the router logit, not its probability, as the gate
+                '''
+def route_top1(x, router_weight):
+    logits = x @ router_weight.T
+    probs = logits.softmax(dim=-1)
+    gate, choice = logits.max(dim=-1)
+    E = router_weight.shape[0]
+    f = torch.bincount(choice, minlength=E).float() / len(choice)
+    return choice, gate, float(E * (f * probs.mean(dim=0)).sum())
+''',
+                # calls the package's layer
+                '''
+def route_top1(x, router_weight):
+    layer = MixtureOfExperts(x.shape[1], router_weight.shape[0])
+    with torch.no_grad():
+        layer.router.weight.copy_(router_weight)
+        layer(x)
+        probs = layer.router(x).softmax(dim=-1)
+    return layer.last_choice, probs.max(dim=-1).values, float(layer.aux_loss)
+''',
+            ],
+        },
+        "ex4-answer": {
+            "other": ['''
+p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
+name_bits_lost = float(spec.N * np.log2(np.exp(p1["random junk"] - p1["no junk"])))
+'''],
+            "wrong": [
+                # nats, not bits
+                '''
+p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
+name_bits_lost = spec.N * (p1["random junk"] - p1["no junk"])
+''',
+                # per person, not for all N
+                '''
+p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
+name_bits_lost = (p1["random junk"] - p1["no junk"]) / np.log(2)
+''',
+            ],
+        },
+    },
 }

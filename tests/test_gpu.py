@@ -20,7 +20,8 @@ def largest_paper_run(chapter: str):
     return max(runs, key=lambda r: (r.model.n_params, r.train.max_steps))
 
 
-@pytest.mark.parametrize("chapter", ["02_capacity", "03_knowledge", "04_precision", "05_membership"])
+@pytest.mark.parametrize("chapter", ["02_capacity", "03_knowledge", "04_precision", "05_membership",
+                                     "07_architecture"])
 def test_a_slice_of_the_largest_paper_run_trains_on_cuda(chapter, tmp_path):
     run = largest_paper_run(chapter)
     train = dataclasses.replace(run.train, max_steps=SLICE_STEPS, eval_every=SLICE_STEPS // 3,

@@ -99,3 +99,46 @@ def test_paper_presets_use_the_papers_settings_where_they_give_them():
     assert (high.train.weight_decay, low.train.weight_decay) == (A["weight_decay_1000"].value,
                                                                  A["weight_decay_100"].value)
     assert high.train.schedule == "cosine"
+
+
+def test_architecture_runs_vary_one_thing_and_reuse_what_is_the_same():
+    for scale in SCALES:
+        p = presets.PRESETS["07_architecture"][scale]
+        runs = p.runs(0)
+        assert [a.mlp for a in p.archs][0] == "standard"
+        for a in p.archs:
+            assert {r.model.mlp for r in runs["arch"][a.mlp]} == {a.mlp}
+            low = min(p.setup.exposures)
+            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures != low} == set(a.widths)
+            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures == low} == {*a.widths, *a.low_widths}
+        assert {r.model.n_experts for r in runs["moe"]} == {p.moe_experts}
+        assert runs["removal"].model.n_layer == p.removal_depth
+        for name, by_exposures in runs["junk"].items():
+            for e, r in by_exposures.items():
+                j = p.junk_setups[name]
+                assert (r.junk_people, r.domain_token, r.exposures) == (j.junk_people, j.domain_token, e)
+                clean = runs["junk"]["no junk"][e]
+                # the same steps and useful windows a step as without junk, junk added on top
+                assert r.train.max_steps == clean.train.max_steps
+                assert r.train.lr == clean.train.lr and r.train.warmup_steps == clean.train.warmup_steps
+                if j.junk_people:
+                    assert r.train.batch_size == p.junk_batch_size
+                    assert r.model.vocab_size == clean.model.vocab_size + j.domain_token
+    default = presets.PRESETS["07_architecture"]["default"]
+    runs = default.runs(0)
+    low = min(default.setup.exposures)
+    same = [r for r in runs["arch"]["standard"] if r.exposures == low and r.model.d_model == default.junk_width]
+    assert runs["junk"]["no junk"][low].to_dict() == same[0].to_dict()  # trained once, used twice
+
+
+def test_junk_run_counts_steps_in_useful_windows():
+    k = presets.KNOWLEDGE_SETUPS["smoke"]
+    clean = k.biod_run(8, 30, batch_size=4)
+    junk = k.junk_run(8, 30, junk_people=50, junk_ratio=0.875, batch_size=32)
+    assert junk.train.max_steps == clean.train.max_steps and junk.train.batch_size == 32
+    assert junk.to_dict()["junk_people"] == 50 and "domain_token" not in junk.to_dict()
+    with pytest.raises(ValueError, match="junk share of 0.99"):
+        k.junk_run(8, 30, junk_people=50, junk_ratio=0.99, batch_size=32)
+    deep = k.biod_run(8, 30, mlp="gated", n_layer=3)
+    assert (deep.model.mlp, deep.model.n_layer) == ("gated", 3)
+    assert k.biod_run(8, 30, mlp="standard", n_layer=k.n_layer).to_dict() == k.biod_run(8, 30).to_dict()

@@ -68,6 +68,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("03_knowledge", "Knowledge capacity"),
     Chapter("04_precision", "Precision and quantization"),
     Chapter("05_membership", "Membership inference and its scaling law"),
+    Chapter("07_architecture", "What else decides knowledge capacity"),
 )
 
 

@@ -52,7 +52,18 @@ def chapter_runs(chapter: str, scale: str, seed: int = 0) -> dict[str, list]:
     ch = get_chapter(chapter)
     ch.check_scale(scale)
     groups = ch.presets[scale].runs(seed)
-    return {name: list(runs.values()) if isinstance(runs, dict) else list(runs) for name, runs in groups.items()}
+    return {name: list(_flat(runs)) for name, runs in groups.items()}
+
+
+def _flat(runs):
+    """The runs of a group: a run, or a list or dict of them, nested (chapter 7 keys junk runs by set-up and count)."""
+    if isinstance(runs, dict):
+        runs = list(runs.values())
+    if isinstance(runs, (list, tuple)):
+        for r in runs:
+            yield from _flat(r)
+    else:
+        yield runs
 
 
 def _shape_key(run) -> tuple:

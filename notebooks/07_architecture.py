@@ -1,0 +1,961 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 7: What else decides knowledge capacity
+#
+# **Takeaway:** the shape of a GPT's MLP changes its knowledge capacity little with many exposures; removing the
+# MLP costs more, and most with few exposures. A mixture of experts stores less per parameter it owns and more per
+# parameter it uses. Knowledge is not stored layer by layer: without any one of its layers, a model here keeps
+# nothing the bound can prove. Random junk in the training stream wipes out what few exposures would have stored,
+# repetitive junk costs nothing, and a domain token in front of the useful data gives part of it back. Section 6
+# sets each finding beside the paper's, including the two where this book's small models disagree with it.
+#
+# Chapter 3 measured the capacity ratio $R(F)$ of one architecture, GPT-2, on bioD. Allen-Zhu & Li's Results 5–12 ask
+# what else changes it. This chapter trains the same bioD world (with its own number of people, so that each
+# family's peak fits two cores) and measures, with chapter 3's Theorem 3.2 bound:
+#
+# 1. four MLPs: GPT-2's ($d \to 4d \to d$), LLaMA's gated one, a quarter-size one ($d \to d \to d$) and none, at a
+#    high and a low number of exposures (section 2);
+# 2. a mixture of experts, counted per total and per active parameter (section 3);
+# 3. the knowledge left when a layer is removed (section 4);
+# 4. junk data in the training stream, random or repetitive, with and without a domain token (section 5).
+
+# %% tags=["parameters"]
+scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+seed = 0  # data and initialisation seed of every run
+device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
+output_dir = ""  # where results.json goes; "": build/<scale>/07_architecture
+store_dir = ""  # the run store the chapters share; "": build/store
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from memcap import papers
+from memcap.book import checks, start
+from memcap.engine import ablation, sweep
+from memcap.measures import claims, knowledge
+from memcap.model import Block, GPTConfig, MixtureOfExperts
+
+run = start(
+    "07_architecture",
+    scale=scale,
+    seed=seed,
+    device=device,
+    output_dir=output_dir,
+    store_dir=store_dir,
+)
+p, setup, store, results = run.preset, run.preset.setup, run.store, run.results
+run.settings()
+
+# %% [markdown]
+# ## 1. The world and the runs
+#
+# The world is chapter 3's bioD$(N, K, C, D, L, T)$ with `n_people` people; every paragraph is one training window,
+# so a window is either all one person or (section 5) all junk. The models are chapter 3's GPT-2s (tied
+# embeddings, `n_layer` layers, heads of `head_dim`) with one block part changed at a time. The numbers below are
+# the most there is to know and the parameter counts of every model the chapter trains.
+
+# %%
+spec = setup.spec()
+high, low = max(setup.exposures), min(setup.exposures)
+planned = p.runs(seed)  # `memcap plan 7` lists them
+groups = (
+    [("architecture", mlp, r) for mlp, rs in planned["arch"].items() for r in rs]
+    + [("mixture", r.model.mlp, r) for r in planned["moe"]]
+    + [("removal", f"standard, {p.removal_depth} layers", planned["removal"])]
+    + [
+        ("junk", name, r)
+        for name, by_exposures in planned["junk"].items()
+        for r in by_exposures.values()
+    ]
+)
+everything = [r for *_, r in groups]
+distinct = len({store.key(r.to_dict()) for r in everything})
+print(
+    f"{spec}: {knowledge.knowledge_bits_approx(spec):,.0f} bits of knowledge "
+    f"(Proposition 2.3); {distinct} runs "
+    f"({len(everything) - distinct} used in two sections)"
+)
+
+# %%
+report = sweep.run_sweep(everything, store, device=run.device)
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
+frame = pd.DataFrame(
+    [
+        dict(
+            part=part,
+            family=family,
+            width=r.model.d_model,
+            layers=r.model.n_layer,
+            exposures=r.exposures,
+            batch=r.train.batch_size,
+            active_params=r.model.n_active_params,
+            **m,
+        )
+        for (part, family, r), m in zip(groups, report.metrics)
+    ]
+)
+frame[
+    [
+        "part",
+        "family",
+        "width",
+        "layers",
+        "n_params",
+        "active_params",
+        "exposures",
+        "batch",
+        "steps",
+        "R",
+        "R_max",
+        "fresh_R",
+        "recall_accuracy",
+        "seconds",
+    ]
+].round(3)
+
+# %% [markdown]
+# The same two baselines as chapter 3, from the same runs. Untrained, every model codes the paragraphs at
+# $\log_2 V$ bits per token; trained, it is measured again on people it never saw (`fresh_R`): what it stores of
+# its own people is at least $R - \max(0, R_\text{fresh})$. A broken engine or measurement fails one of the two.
+
+# %%
+base = claims.calibration(frame, tolerance=p.max_calibration_error)
+base["R_beyond_fresh"] = base.R - base.fresh_R.clip(lower=0)
+no_junk_high = base[(base.part != "junk") & (base.exposures == high)]
+learned = no_junk_high.R_beyond_fresh.max()
+print(
+    "calibration: untrained models code at log2 V within "
+    f"{base.calibration_error.abs().max():.2%}; at {high} exposures the best model "
+    f"stores {learned:.3f} bits/param about its own people beyond fresh ones"
+)
+measured = dict(  # every claim's measured value, by its threshold's name (section 6)
+    max_calibration_error=float(base.calibration_error.abs().max()),
+    min_R_beyond_fresh=float(learned),
+)
+assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
+assert learned >= p.min_R_beyond_fresh, (
+    "claim: trained models store knowledge of their own people"
+)
+results.update(
+    calibration_max_error=float(base.calibration_error.abs().max()),
+    max_R_beyond_fresh=float(learned),
+)
+
+# %% [markdown]
+# ## 2. Architecture (Results 5–7)
+#
+# Four families, each at widths around its own peak (a family's peak is where its parameters just hold the
+# world's bits, and a smaller MLP means a wider model for the same parameters):
+#
+# * **GPT-2**: $d \to 4d \to d$ with GELU, as in chapter 3;
+# * **gated** (LLaMA): SwiGLU, $\mathrm{down}(\mathrm{silu}(\mathrm{gate}\,x) \odot \mathrm{up}\,x)$ with
+#   hidden size $8d/3$, about the same parameters;
+# * **MLP/4**: $d \to d \to d$, a quarter of GPT-2's MLP parameters;
+# * **no MLP**: attention only.
+#
+# Embeddings are tied throughout (the paper notes tiny LLaMA models need it). The paper: at 1000 exposures
+# architecture barely matters; at 100, the gated MLP stores up to 1.3× less, MLP/4 almost the same and no MLP
+# more than 1.5× less.
+
+# %%
+arch = frame[frame.part == "architecture"]
+fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
+for ax, exposures in zip(axes, (high, low)):
+    for family, g in arch[arch.exposures == exposures].groupby("family", sort=False):
+        ax.plot(g.n_params, g.R, marker="o", label=family)
+    ax.set(
+        xscale="log",
+        xlabel="parameters P",
+        title=f"{exposures} exposures",
+    )
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
+axes[0].set_ylabel("R(F) (bits/param)")
+axes[0].legend(title="MLP", fontsize=8)
+plt.show()
+
+# %% [markdown]
+# *Figure: the capacity ratio of each MLP family against its parameters, at the high (left) and low (right)
+# number of exposures. Each family's peak is its knowledge capacity.*
+
+# %%
+peaks = arch.loc[
+    arch.groupby(["family", "exposures"], sort=False).R.idxmax()
+].set_index(["family", "exposures"])[["width", "n_params", "R"]]
+span = arch.groupby(["family", "exposures"]).width.agg(["min", "max"])
+peaks["interior"] = [
+    span.loc[key, "min"] < w < span.loc[key, "max"] for key, w in peaks.width.items()
+]
+gpt2 = p.archs[0].mlp
+peaks["ratio_to_gpt2"] = [
+    r / peaks.loc[(gpt2, e), "R"] for (_, e), r in zip(peaks.index, peaks.R)
+]
+display(peaks.round(3))
+ratio_high = {
+    f: peaks.loc[(f, high), "R"] / peaks.loc[(gpt2, high), "R"]
+    for f in arch.family.unique()
+}
+ratio_low = {
+    f: peaks.loc[(f, low), "R"] / peaks.loc[(gpt2, low), "R"]
+    for f in arch.family.unique()
+}
+print(
+    f"peak R relative to GPT-2 at {high} exposures: "
+    + ", ".join(f"{f} {v:.2f}" for f, v in ratio_high.items())
+)
+print(
+    f"peak R relative to GPT-2 at {low} exposures: "
+    + ", ".join(f"{f} {v:.2f}" for f, v in ratio_low.items())
+)
+measured.update(
+    min_arch_ratio_high=min(ratio_high.values()),
+    min_no_mlp_gap_low=1 / ratio_low["none"],
+    max_gated_ratio_low=ratio_low["gated"],
+    min_gated_ratio_low=ratio_low["gated"],
+    min_quarter_ratio_low=ratio_low["quarter"],
+)
+if p.min_arch_ratio_high is not None:
+    assert min(ratio_high.values()) >= p.min_arch_ratio_high, (
+        f"claim: at {high} exposures every family's peak is at least "
+        f"{p.min_arch_ratio_high} of GPT-2's"
+    )
+if p.min_no_mlp_gap_low is not None:
+    assert 1 / ratio_low["none"] >= p.min_no_mlp_gap_low, (
+        f"claim: at {low} exposures GPT-2 stores at least {p.min_no_mlp_gap_low}x "
+        "what a model without MLP stores"
+    )
+if p.max_gated_ratio_low is not None:
+    assert ratio_low["gated"] <= p.max_gated_ratio_low, (
+        f"claim: at {low} exposures the gated MLP stores no more than "
+        f"{p.max_gated_ratio_low}x GPT-2's"
+    )
+if p.min_gated_ratio_low is not None:
+    assert ratio_low["gated"] >= p.min_gated_ratio_low, (
+        f"claim: at {low} exposures the gated MLP stores at least "
+        f"{p.min_gated_ratio_low}x GPT-2's"
+    )
+if p.min_quarter_ratio_low is not None:
+    assert ratio_low["quarter"] >= p.min_quarter_ratio_low, (
+        f"claim: at {low} exposures MLP/4 keeps at least {p.min_quarter_ratio_low} "
+        "of GPT-2's peak"
+    )
+results.update(
+    peak_R={f"{f}@{e}": float(r) for (f, e), r in peaks.R.items()},
+    peak_ratio_to_gpt2_high=ratio_high,
+    peak_ratio_to_gpt2_low=ratio_low,
+    peaks_interior={f"{f}@{e}": bool(v) for (f, e), v in peaks.interior.items()},
+)
+
+# %% [markdown]
+# A peak at the edge of a family's widths (`interior` false) is a lower bound on that family's capacity: a width
+# beyond the grid might store more. At the lower count the peaks sit at wider models than at the higher one (each
+# family has extra widths there): with few exposures a model needs spare parameters to pick up a fact at all.
+#
+# Two results differ from the paper, and the claims say so (section 6 keeps the thresholds fixed before the first
+# `default` run beside the ones asserted now). Without an MLP the peak at the higher count falls short of GPT-2's by
+# more than the paper's "barely matters". And the gated MLP stores *more* than GPT-2's at the lower count, where the
+# paper found LLaMA up to 1.3× worse and traced it to the gated MLP. Our models have $10^4$ parameters, all
+# families share one learning rate (tuned for GPT-2's MLP in chapter 3), and one seed each; the paper's models have
+# $10^7$–$10^8$. Which of these differences decides the sign is not something this grid can tell; the `paper` preset
+# runs the paper's sizes.
+
+# %% [markdown]
+# ## 3. Mixture of experts (Result 9)
+#
+# The MLP of every block is replaced by $E$ experts, each $d \to d \to d$ (MLP/4's shape), and a router
+# ($d \to E$, no bias) that sends each token to its most probable expert only, scaling that expert's output by its
+# probability (top-1, as Switch Transformers). Training adds the standard load-balancing loss
+# $E\sum_e f_e P_e$ ($f_e$ the share of tokens routed to expert $e$, $P_e$ its mean router probability), scaled by
+# 0.01, so that all experts get tokens. The paper uses 32 experts; here $E$ is smaller because at CPU widths 32
+# experts would hold most of the parameters and push the peak to widths too narrow to learn. A model has
+# `n_params` in total and uses `active_params` for any one token (one expert per block).
+#
+# The cleanest comparison is with MLP/4 at the same width: the same attention, the same active parameters, and
+# $E$ times the MLP parameters. If the experts hold knowledge, the mixture stores more bits than MLP/4.
+
+# %%
+moe = frame[frame.part == "mixture"].copy()
+moe["R_active"] = moe.R * moe.n_params / moe.active_params
+quarter = arch[arch.family == "quarter"].set_index(["width", "exposures"])
+dense = arch[arch.family == gpt2]
+moe_rows = []
+for e in (high, low):
+    m_peak = moe[moe.exposures == e].sort_values("R").iloc[-1]
+    d_peak = dense[dense.exposures == e].sort_values("R").iloc[-1]
+    moe_rows.append(
+        dict(
+            exposures=e,
+            moe_width=m_peak.width,
+            moe_params=m_peak.n_params,
+            moe_active=m_peak.active_params,
+            R_total=m_peak.R,
+            R_active=m_peak.R_active,
+            gpt2_peak_R=d_peak.R,
+            gpt2_over_moe=d_peak.R / m_peak.R,
+        )
+    )
+moe_table = pd.DataFrame(moe_rows).set_index("exposures")
+display(moe_table.round(3))
+shared_widths = sorted(set(moe.width) & set(quarter.index.get_level_values("width")))
+versus = pd.DataFrame(
+    [
+        dict(
+            width=w,
+            exposures=e,
+            moe_bits=float(
+                moe[(moe.width == w) & (moe.exposures == e)].knowledge_bits.iloc[0]
+            ),
+            quarter_bits=float(quarter.loc[(w, e), "knowledge_bits"]),
+        )
+        for w in shared_widths
+        for e in (high, low)
+    ]
+)
+versus["moe_over_quarter"] = versus.moe_bits / versus.quarter_bits
+display(versus.round(3))
+
+# %%
+probe = moe[moe.exposures == high].sort_values("R").iloc[-1]
+probe_run = next(
+    r
+    for part, _, r in groups
+    if part == "mixture" and r.exposures == high and r.model.d_model == probe.width
+)
+probe_model = sweep.load_model(store, probe_run, run.device)
+probe_tokens = np.stack([t for t, _ in probe_run.evaluation()])
+load = ablation.expert_load(probe_model, probe_tokens)
+print(
+    f"tokens per expert in the {p.moe_experts}-expert model of width {probe.width} "
+    f"(rows: layers; even load = {1 / p.moe_experts:.3f}):"
+)
+print(pd.DataFrame(load).round(3).to_string())
+results.update(
+    moe=moe_table.reset_index().to_dict("records"),
+    moe_over_quarter=versus.to_dict("records"),
+    expert_load=load.round(4).tolist(),
+)
+at_high = versus[versus.exposures == high]
+print(
+    f"at {high} exposures the mixture stores "
+    + ", ".join(
+        f"{r.moe_over_quarter:.2f}x MLP/4's bits (width {r.width})"
+        for r in at_high.itertuples()
+    )
+)
+measured["min_moe_over_quarter"] = float(at_high.moe_over_quarter.min())
+if p.min_moe_over_quarter is not None:
+    assert (at_high.moe_over_quarter >= p.min_moe_over_quarter).all(), (
+        f"claim: at {high} exposures the experts add knowledge: the mixture stores at "
+        f"least {p.min_moe_over_quarter}x the bits of MLP/4 of its width"
+    )
+
+# %% [markdown]
+# ## 4. Where knowledge lives (§8.1)
+#
+# If each layer held its own share of the facts, a model without one of its $L$ layers would keep about
+# $1 - 1/L$ of its bits. We take the `removal_depth`-layer GPT-2 trained near capacity, remove each layer in turn
+# (the residual stream simply skips it) and measure the bound again, on the same renderings, counting bits
+# against the whole model's parameters, so the numbers are bits, not a smaller model's ratio. The share left is
+# what the bound can still prove, $\max(0, \text{bits})$ over the whole model's bits: without a layer a model can
+# code the names worse than a uniform guess, and the bound then goes below zero (the raw bits are in the table).
+# The peak GPT-2 of section 2 (chapter 3's depth) gets the same treatment.
+
+# %%
+deep_run = planned["removal"]
+peak_run = next(
+    r
+    for part, family, r in groups
+    if part == "architecture"
+    and family == gpt2
+    and r.exposures == high
+    and r.model.d_model == peaks.loc[(gpt2, high), "width"]
+)
+removal = []
+removable = [("deep", deep_run)] + (
+    [("GPT-2 peak", peak_run)] if setup.n_layer > 1 else []
+)
+for name, r in removable:
+    for row in ablation.bits_without_each_layer(
+        sweep.load_model(store, r, run.device), r
+    ):
+        removal.append(dict(model=name, layers=r.model.n_layer, **row))
+removal = pd.DataFrame(removal)
+removal["expected_if_layered"] = np.where(
+    removal.removed.isna(), 1.0, 1 - 1 / removal.layers
+)
+display(
+    removal[
+        [
+            "model",
+            "layers",
+            "removed",
+            "knowledge_bits",
+            "share",
+            "expected_if_layered",
+            "recall_accuracy",
+        ]
+    ].round(3)
+)
+last = removal[removal.removed == removal.layers - 1]
+print(
+    "without its last layer a model keeps "
+    + ", ".join(
+        f"{r.share:.1%} of its bits "
+        f"({r.layers} layers; 1 - 1/L = {1 - 1 / r.layers:.0%})"
+        for r in last.itertuples()
+    )
+)
+measured["max_last_layer_share"] = float((last.share / (1 - 1 / last.layers)).max())
+if p.max_last_layer_share is not None:
+    assert (last.share <= p.max_last_layer_share * (1 - 1 / last.layers)).all(), (
+        "claim: removing the last layer takes much more than 1/L of the knowledge"
+    )
+results["layer_removal"] = removal.to_dict("records")
+
+# %%
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+for name, g in removal[removal.removed.notna()].groupby("model", sort=False):
+    ax.plot(
+        g.removed + 1,
+        g.share,
+        marker="o",
+        label=f"{name} ({int(g.layers.iloc[0])} layers)",
+    )
+    ax.axhline(1 - 1 / g.layers.iloc[0], ls=":", color=ax.lines[-1].get_color())
+ax.set(
+    xlabel="layer removed (1 = first)",
+    ylabel="share of the bits left",
+    ylim=(min(0, removal.share.min()) - 0.05, 1.05),
+)
+ax.xaxis.get_major_locator().set_params(integer=True)
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# *Figure: the share of a model's knowledge bits left without each of its layers; the dotted lines are
+# $1 - 1/L$, what a model that kept each fact in one layer would keep on average.*
+
+# %% [markdown]
+# ## 5. Junk data and the domain token (Results 10–12)
+#
+# Now most of the training stream is not worth knowing. A share `junk_ratio` (the paper's 7/8) of the windows
+# comes from another bioD world of `junk_people` people, each window all-junk or all-useful; the useful people are
+# still seen `exposures` times, in the same steps as without junk (each step has as many useful windows as a step
+# without junk, plus the junk ones). Four set-ups, measured on the useful people only:
+#
+# * **no junk**;
+# * **random junk**: a huge junk world, each junk person seen a few times;
+# * **repetitive junk**: a junk world of a few people, seen over and over;
+# * **random junk + domain token**: every useful paragraph starts with a token of its own instead of `<eot>`.
+#
+# The paper: at 100 exposures random junk cuts capacity about 20×, at 300 about 3×; repetitive junk costs
+# nothing; the domain token limits the loss to about 2× at 100 exposures and removes it at 300.
+
+# %%
+junk_people = {
+    name: j.junk_people for name, j in p.junk_setups.items() if j.junk_people
+}
+windows_per_useful = p.junk_ratio / (1 - p.junk_ratio)  # junk windows per useful one
+for name, n_junk in junk_people.items():
+    print(
+        f"{name}: {n_junk:,} junk people, each seen about "
+        + ", ".join(
+            f"{windows_per_useful * e * spec.N / n_junk:,.1f} times at {e}"
+            for e in p.junk_exposures
+        )
+    )
+junk_runs = frame[frame.part == "junk"]
+junk = junk_runs.pivot(index="family", columns="exposures", values="R")
+junk = junk.loc[list(p.junk_setups)]
+display(junk.round(3))
+terms = junk_runs.pivot(
+    index="family", columns="exposures", values=["p1", "p2", "recall_accuracy"]
+).loc[list(p.junk_setups)]
+display(terms.round(3))
+j_low, j_high = min(p.junk_exposures), max(p.junk_exposures)
+clean = junk.loc["no junk"]
+rand, domain = junk.loc["random junk"], junk.loc["random junk + domain token"]
+recovered = (domain - rand) / (clean - rand)
+print(
+    f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
+    f"{clean[j_low]:.3f} without; the domain token recovers {recovered[j_low]:.0%} "
+    f"of the difference ({recovered[j_high]:.0%} at {j_high})"
+)
+measured.update(
+    min_junk_loss_low=float(clean[j_low] / rand[j_low])
+    if rand[j_low] > 0
+    else float("inf"),
+    min_domain_recovery_low=float(recovered[j_low]),
+    min_repetitive_share_low=float(junk.loc["repetitive junk", j_low] / clean[j_low]),
+)
+assert rand[j_low] * p.min_junk_loss_low <= clean[j_low], (
+    f"claim: random junk cuts R at {j_low} exposures at least {p.min_junk_loss_low}x"
+)
+assert recovered[j_low] >= p.min_domain_recovery_low, (
+    f"claim: the domain token recovers at least {p.min_domain_recovery_low:.0%} of "
+    "what random junk costs"
+)
+if p.min_repetitive_share_low is not None:
+    assert junk.loc["repetitive junk", j_low] >= (
+        p.min_repetitive_share_low * clean[j_low]
+    ), f"claim: repetitive junk keeps at least {p.min_repetitive_share_low} of R"
+results.update(
+    junk_R={
+        name: {str(e): float(v) for e, v in row.items()}
+        for name, row in junk.iterrows()
+    },
+    domain_recovered={str(e): float(v) for e, v in recovered.items()},
+)
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.8))
+junk.T.plot.bar(ax=ax, rot=0, width=0.8)
+ax.axhline(0, color="k", lw=0.8)
+ax.set(xlabel="exposures of each useful person", ylabel="R(F) on the useful people")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# *Figure: the capacity ratio measured on the useful people, for each set-up and number of exposures. $R$ can go
+# below zero: a model confused by the junk world codes the useful names worse than a uniform guess (the name term
+# of Theorem 3.2 is then negative).*
+#
+# The second table splits the cost. $p_1$ is the loss on a useful person's name right after the paragraph's first
+# token: with junk, that token starts junk paragraphs too, so the model spreads its guess over both worlds' names;
+# the domain token tells it which world comes next, and $p_1$ can fall back. $p_2$ is the loss on the values, given
+# the name: what the model knows about each useful person.
+
+# %% [markdown]
+# ## 6. The paper beside this book
+#
+# Ratios are capacity without the change over capacity with it (above 1: the change costs knowledge). Ours are
+# measured above at this chapter's scale and printed from this run; the paper's are read from its text
+# (`memcap.papers`).
+
+# %%
+paper = papers.ALLEN_ZHU_LI
+rows = [  # (what, the paper's ratio, our capacity without the change, with it)
+    (
+        f"gated MLP vs GPT-2, {high} exp.",
+        paper["architecture_loss_1000"],
+        peaks.R[(gpt2, high)],
+        peaks.R[("gated", high)],
+    ),
+    (
+        f"MLP/4 vs GPT-2, {high} exp.",
+        paper["architecture_loss_1000"],
+        peaks.R[(gpt2, high)],
+        peaks.R[("quarter", high)],
+    ),
+    (
+        f"no MLP vs GPT-2, {high} exp.",
+        paper["architecture_loss_1000"],
+        peaks.R[(gpt2, high)],
+        peaks.R[("none", high)],
+    ),
+    (
+        f"gated MLP vs GPT-2, {low} exp.",
+        paper["llama_loss_100"],
+        peaks.R[(gpt2, low)],
+        peaks.R[("gated", low)],
+    ),
+    (
+        f"MLP/4 vs GPT-2, {low} exp.",
+        paper["quarter_mlp_loss_100"],
+        peaks.R[(gpt2, low)],
+        peaks.R[("quarter", low)],
+    ),
+    (
+        f"no MLP vs GPT-2, {low} exp.",
+        paper["no_mlp_loss_100"],
+        peaks.R[(gpt2, low)],
+        peaks.R[("none", low)],
+    ),
+    (
+        f"MoE per total parameter, {high} exp.",
+        paper["moe_loss_1000"],
+        moe_table.loc[high, "gpt2_peak_R"],
+        moe_table.loc[high, "R_total"],
+    ),
+    (
+        f"MoE per total parameter, {low} exp.",
+        paper["moe_loss_100"],
+        moe_table.loc[low, "gpt2_peak_R"],
+        moe_table.loc[low, "R_total"],
+    ),
+    (f"random junk, {j_low} exp.", paper["junk_loss_100"], clean[j_low], rand[j_low]),
+    (
+        f"random junk, {j_high} exp.",
+        paper["junk_loss_300"],
+        clean[j_high],
+        rand[j_high],
+    ),
+    (
+        f"repetitive junk, {j_low} exp.",
+        paper["repetitive_junk_loss_100"],
+        clean[j_low],
+        junk.loc["repetitive junk", j_low],
+    ),
+    (
+        f"junk + domain token, {j_low} exp.",
+        paper["domain_tag_loss_100"],
+        clean[j_low],
+        domain[j_low],
+    ),
+    (
+        f"junk + domain token, {j_high} exp.",
+        paper["domain_tag_loss_300"],
+        clean[j_high],
+        domain[j_high],
+    ),
+]
+comparison = pd.DataFrame(
+    [
+        (
+            what,
+            f"{published.value:g} ({published.source})",
+            float(without),
+            float(with_),
+            float(without / with_) if with_ > 0 else float("inf"),
+        )
+        for what, published, without, with_ in rows
+    ],
+    columns=[
+        "capacity without / with",
+        "Allen-Zhu & Li",
+        "R without",
+        "R with",
+        "this book",
+    ],
+).set_index("capacity without / with")
+results["comparison"] = comparison["this book"].to_dict()
+comparison.round(3)
+
+# %% [markdown]
+# Every claim of the chapter with its threshold. The thresholds were fixed before the first `default` run;
+# where one was changed after it, the column *before the runs* keeps the first value and *held then* says whether
+# the measurement met it (`min_*`: at least the threshold; `max_*`: at most; empty: not claimed at this scale).
+
+# %%
+before = p.thresholds_before_runs or {name: getattr(p, name) for name in measured}
+claim_table = pd.DataFrame(
+    [
+        dict(
+            threshold=name,
+            measured=value,
+            now=getattr(p, name),
+            before_the_runs=before.get(name),
+            held_then=(
+                None
+                if before.get(name) is None
+                else bool(
+                    value >= before[name]
+                    if name.startswith("min_")
+                    else value <= before[name]
+                )
+            ),
+            held_now=(
+                None
+                if getattr(p, name) is None
+                else bool(
+                    value >= getattr(p, name)
+                    if name.startswith("min_")
+                    else value <= getattr(p, name)
+                )
+            ),
+        )
+        for name, value in measured.items()
+    ]
+).set_index("threshold")
+changed = claim_table[claim_table.now != claim_table.before_the_runs]
+print("changed after the first default run:", ", ".join(changed.index) or "none")
+assert claim_table.held_now.dropna().all(), "every claim asserted above holds"
+results["claims"] = claim_table.reset_index().to_dict("records")
+claim_table.round(3)
+
+# %% [markdown]
+# Where the two disagree, scale is the first suspect: our models have $10^4$ parameters, not $10^7$–$10^8$; our
+# low count trains with small batches for a few thousand steps; one learning rate serves every family; our junk
+# world is a few hundred thousand people with diversity sets of its own (the paper's junk is bioS, with the same
+# attribute values as the useful data), so it competes for the same weights harder; and where a useful $R$ is at or
+# below zero a ratio means nothing (shown as `inf`). The exposures the paper also measures with junk, 600 and
+# 1000, are in the `paper` preset.
+#
+# ## Summary
+#
+# * With many exposures a gated MLP or one a quarter the size stores about as much per parameter as GPT-2's; a model
+#   without MLP stores less at both counts, and the gap is the paper's at few exposures.
+# * A mixture of experts stores more than a dense model with its active parameters, less per parameter it holds.
+# * Knowledge is spread across layers: no layer can be removed at the cost of its share only.
+# * Random junk costs the most when exposures are few; repetitive junk costs nothing; a domain token gives part of
+#   the loss back.
+
+# %%
+results.update(
+    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained
+)
+run.save_results(results)
+print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric; the
+# instructor's guide in the book explains how assignments are made and graded.
+#
+# ### Exercise 1 (2 points): the MLP's worth at few exposures
+#
+# From `peaks` (section 2), compute `no_mlp_gap_low`: GPT-2's peak $R(F)$ divided by the peak $R(F)$ of the
+# model without MLP, both at the lower number of exposures (`low`).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+no_mlp_gap_low = peaks.loc[("standard", low), "R"] / peaks.loc[("none", low), "R"]
+### END SOLUTION
+print(f"at {low} exposures GPT-2's peak is {no_mlp_gap_low:.2f}x the no-MLP peak")
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.that(
+    np.isfinite(no_mlp_gap_low), f"no_mlp_gap_low = {no_mlp_gap_low!r}: a number"
+)
+### BEGIN HIDDEN TESTS
+no_mlp_at_low = arch[(arch.family == "none") & (arch.exposures == low)].R.max()
+gpt2_at_low = arch[(arch.family == "standard") & (arch.exposures == low)].R.max()
+checks.close(
+    "no_mlp_gap_low",
+    no_mlp_gap_low,
+    gpt2_at_low / no_mlp_at_low,
+    rel=1e-6,
+    show_expected=False,
+    why="the two families' largest R at the lower count",
+)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (3 points): parameters of an MLP, by hand
+#
+# Write `mlp_params(d, mlp)`: the parameters (weights and biases) of one block's MLP part for a width `d`, not
+# counting the LayerNorm in front of it, for `mlp` = `"standard"` ($d \to 4d \to d$, biases),
+# `"quarter"` ($d \to d \to d$, biases), `"none"`, and `"moe<E>"` for any number of experts `E` ($E$ experts of
+# $d \to d \to d$ with biases, and the router $d \to E$ without bias). Return an `int`. The checks compare it with
+# the parameters of a block built by `memcap.model` and fail if it reads `GPTConfig.n_params`,
+# `GPTConfig.n_active_params` or a module's parameters. Expected output:
+# `standard 4728, quarter 1200, none 0, moe8 9792`.
+
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+def mlp_params(d, mlp):
+    if mlp == "none":
+        return 0
+    if mlp == "standard":
+        return d * 4 * d + 4 * d + 4 * d * d + d
+    expert = 2 * (d * d + d)
+    if mlp == "quarter":
+        return expert
+    experts = int(mlp.removeprefix("moe"))
+    return experts * expert + d * experts
+
+
+### END SOLUTION
+print(
+    ", ".join(
+        f"{m} {mlp_params(24, m)}" for m in ("standard", "quarter", "none", "moe8")
+    )
+)
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+not_allowed = [
+    GPTConfig.n_params,
+    GPTConfig.n_active_params,
+    torch.nn.Module.parameters,
+    torch.nn.Module.named_parameters,
+]
+for mlp in ("standard", "quarter", "none", "moe8"):
+    block = Block(
+        GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=24, n_head=1, mlp=mlp)
+    )
+    checks.equal(
+        f"mlp_params(24, {mlp!r})",
+        checks.without(not_allowed, mlp_params, 24, mlp),
+        sum(
+            t.numel()
+            for n, t in block.named_parameters()
+            if n.startswith(("fc", "moe"))
+        ),
+        why="the parameters of memcap.model's block",
+    )
+### BEGIN HIDDEN TESTS
+for d, mlp in (
+    (40, "standard"),
+    (16, "quarter"),
+    (32, "moe2"),
+    (8, "moe32"),
+    (12, "none"),
+):
+    block = Block(
+        GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=d, n_head=1, mlp=mlp)
+    )
+    checks.equal(
+        f"mlp_params({d}, {mlp!r})",
+        checks.without(not_allowed, mlp_params, d, mlp),
+        sum(
+            t.numel()
+            for n, t in block.named_parameters()
+            if n.startswith(("fc", "moe"))
+        ),
+        show_expected=False,
+    )
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (3 points): top-1 routing
+#
+# Write `route_top1(x, router_weight)` for tokens `x` of shape $(n, d)$ and a router weight of shape $(E, d)$, as
+# section 3's router does it: each token's probabilities over the experts are the softmax of
+# `x @ router_weight.T`; it goes to its most probable expert. Return three things: `choice`, each token's expert
+# (an integer tensor of shape $(n,)$); `gate`, that expert's probability (shape $(n,)$); and `balance`, the
+# load-balancing loss $E\sum_e f_e P_e$ as a float ($f_e$ the share of the $n$ tokens sent to expert $e$, $P_e$ the
+# mean probability of expert $e$ over the tokens). The checks compare it with `MixtureOfExperts` and fail if it
+# calls that module. Expected output: `experts chosen [0, 0, 2, 0, 0, 1]; balance 1.252`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+routing_x = torch.randn(6, 8, generator=torch.Generator().manual_seed(1))
+routing_w = torch.randn(3, 8, generator=torch.Generator().manual_seed(2))
+
+
+### BEGIN SOLUTION
+def route_top1(x, router_weight):
+    probs = (x @ router_weight.T).softmax(dim=-1)
+    gate, choice = probs.max(dim=-1)
+    E = router_weight.shape[0]
+    f = torch.bincount(choice, minlength=E).to(probs.dtype) / len(choice)
+    return choice, gate, float(E * (f * probs.mean(dim=0)).sum())
+
+
+### END SOLUTION
+choice, gate, balance = route_top1(routing_x, routing_w)
+print(f"experts chosen {choice.tolist()}; balance {balance:.3f}")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+routing_cases = [(routing_x, routing_w, True)]
+### BEGIN HIDDEN TESTS
+for n, d, E, s in ((50, 16, 8, 5), (7, 4, 2, 6), (200, 24, 32, 7)):
+    gen = torch.Generator().manual_seed(s)
+    routing_cases.append(
+        (torch.randn(n, d, generator=gen), torch.randn(E, d, generator=gen), False)
+    )
+### END HIDDEN TESTS
+for x_, w_, show in routing_cases:
+    got = checks.without([MixtureOfExperts.forward], route_top1, x_, w_)
+    checks.that(len(got) == 3, "route_top1 returns choice, gate and balance")
+    layer = MixtureOfExperts(
+        w_.shape[1], w_.shape[0]
+    )  # the package's layer, its router set to w_
+    with torch.no_grad():
+        layer.router.weight.copy_(w_)
+        layer(x_)
+        want_gate = layer.router(x_).softmax(dim=-1).max(dim=-1).values
+    shape = f"{tuple(x_.shape)} tokens, {w_.shape[0]} experts"
+    checks.equal(
+        f"choice ({shape})",
+        [int(c) for c in got[0]],
+        layer.last_choice.tolist(),
+        show_expected=show,
+    )
+    checks.close(f"gate ({shape})", got[1], want_gate, rel=1e-5, show_expected=show)
+    checks.close(
+        f"balance ({shape})",
+        float(got[2]),
+        float(layer.aux_loss),
+        rel=1e-5,
+        show_expected=show,
+        why="E · Σ_e f_e · P_e",
+    )
+
+# %% [markdown]
+# ### Exercise 4 (2 points): what the junk costs on the names
+#
+# Theorem 3.2's name term is $N\log_2(N_0/e^{p_1})$. Using `terms` (section 5) and `spec`, compute
+# `name_bits_lost`: how many bits the name term loses with random junk against no junk, at the lower number of
+# junk exposures (`j_low`).
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+p1_clean = terms.loc["no junk", ("p1", j_low)]
+p1_junk = terms.loc["random junk", ("p1", j_low)]
+name_bits_lost = spec.N * (p1_junk - p1_clean) / np.log(2)
+### END SOLUTION
+print(
+    f"the name term loses {name_bits_lost:,.0f} bits with random junk "
+    f"at {j_low} exposures"
+)
+
+# %% nbgrader={"grade": true, "grade_id": "ex4", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.that(
+    np.isfinite(name_bits_lost),
+    f"name_bits_lost = {name_bits_lost!r}: a number of bits",
+)
+### BEGIN HIDDEN TESTS
+lost = [
+    knowledge.stored_bits_lower_bound(
+        spec,
+        junk_runs[(junk_runs.family == f) & (junk_runs.exposures == j_low)].p1.iloc[0],
+        0.0,
+        0.0,
+    )
+    for f in ("no junk", "random junk")
+]
+checks.close(
+    "name_bits_lost",
+    name_bits_lost,
+    lost[0] - lost[1],
+    rel=1e-6,
+    show_expected=False,
+    why="N · (p1 with junk − p1 without) / ln 2",
+)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (2 points, written): what the domain token tells the model
+#
+# Section 5 measured random junk with and without the domain token. Using `terms` and `junk`, say which part of
+# the knowledge the token gives back first (names or values) and explain why a single token can do that.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# The answer follows the student's tables. With random junk every paragraph, useful or not, starts with the same
+# token, so after it the model must spread its name prediction over the useful names and the junk world's much
+# larger set: $p_1$ rises and the name term falls, even for a model that knows its useful people. The domain token
+# marks the useful paragraphs: after it the model can put all its name probability on the useful people, so $p_1$
+# (the names) recovers first and most; the values ($p_2$) come back only as far as the model had stored them, and
+# junk that competed for the same weights during training still costs there. The token also separates the two
+# worlds' training signals, so gradients from junk names no longer pull the useful names' predictions.
+#
+# Rubric (2 points): 1 point for naming the part the student's own numbers show recovering most (usually $p_1$,
+# the names) with the numbers; 1 point for the mechanism: the token identifies which world's paragraph follows, so
+# the model need not hedge between the two worlds.
+# ### END SOLUTION
