@@ -589,8 +589,8 @@ class ArchitecturePreset(PresetBase):
         moe = [k.biod_run(w, e, mlp=f"moe{self.moe_experts}", **kw) for e in k.exposures for w in self.moe_widths]
         removal = k.biod_run(self.removal_width, max(k.exposures), n_layer=self.removal_depth, **kw)
         junk = {}
+        useful = self.junk_batch_size - junk_windows(self.junk_ratio, self.junk_batch_size)  # windows per step
         for name, j in self.junk_setups.items():
-            useful = self.junk_batch_size - junk_windows(self.junk_ratio, self.junk_batch_size)
             junk[name] = {
                 e: (k.junk_run(self.junk_width, e, j.junk_people, self.junk_ratio, self.junk_batch_size,
                                domain_token=j.domain_token, **kw)
