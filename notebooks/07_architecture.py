@@ -50,6 +50,7 @@ from memcap import papers
 from memcap.book import checks, start
 from memcap.engine import ablation, sweep
 from memcap.measures import claims, knowledge
+from memcap.measures.peaks import find_peak
 from memcap.model import Block, GPTConfig, MixtureOfExperts
 
 run = start(
@@ -87,8 +88,9 @@ groups = (
 )
 everything = [r for *_, r in groups]
 distinct = len({store.key(r.to_dict()) for r in everything})
+world_bits = knowledge.knowledge_bits_approx(spec)
 print(
-    f"{spec}: {knowledge.knowledge_bits_approx(spec):,.0f} bits of knowledge "
+    f"{spec}: {world_bits:,.0f} bits of knowledge "
     f"(Proposition 2.3); {distinct} runs "
     f"({len(everything) - distinct} used in two sections)"
 )
@@ -179,32 +181,44 @@ results.update(
 
 # %%
 arch = frame[frame.part == "architecture"]
+ceilings = {a.mlp: p.ceilings(a.mlp) for a in p.archs}  # R^max at every width
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
 for ax, exposures in zip(axes, (high, low)):
     for family, g in arch[arch.exposures == exposures].groupby("family", sort=False):
-        ax.plot(g.n_params, g.R, marker="o", label=family)
+        (line,) = ax.plot(g.n_params, g.R, marker="o", label=family)
+        if exposures == high:
+            R_max = np.array(list(ceilings[family].values()))
+            ax.plot(world_bits / R_max, R_max, ls=":", color=line.get_color())
     ax.set(
         xscale="log",
         xlabel="parameters P",
         title=f"{exposures} exposures",
     )
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
+axes[0].set_ylim(0, 1.3 * arch.R.max())
 axes[0].set_ylabel("R(F) (bits/param)")
 axes[0].legend(title="MLP", fontsize=8)
 plt.show()
 
 # %% [markdown]
 # *Figure: the capacity ratio of each MLP family against its parameters, at the high (left) and low (right)
-# number of exposures. Each family's peak is its knowledge capacity.*
+# number of exposures. Each family's peak is its knowledge capacity. Dotted (left): each family's ceiling
+# $R^\max$ = the world's bits / $P$ at every width of the ladder, which no model of that size can exceed.*
 
 # %%
-peaks = arch.loc[
-    arch.groupby(["family", "exposures"], sort=False).R.idxmax()
-].set_index(["family", "exposures"])[["width", "n_params", "R"]]
-span = arch.groupby(["family", "exposures"]).width.agg(["min", "max"])
-peaks["interior"] = [
-    span.loc[key, "min"] < w < span.loc[key, "max"] for key, w in peaks.width.items()
-]
+peaks = pd.DataFrame(
+    [
+        dict(
+            family=family,
+            exposures=e,
+            n_params=g.set_index("width").n_params[peak.width],
+            **vars(peak),
+            bracketed=peak.bracketed,
+        )
+        for (family, e), g in arch.groupby(["family", "exposures"], sort=False)
+        for peak in [find_peak(dict(zip(g.width, g.R)), ceilings[family])]
+    ]
+).set_index(["family", "exposures"])
 gpt2 = p.archs[0].mlp
 peaks["ratio_to_gpt2"] = [
     r / peaks.loc[(gpt2, e), "R"] for (_, e), r in zip(peaks.index, peaks.R)
@@ -258,17 +272,26 @@ if p.min_quarter_ratio_low is not None:
         f"claim: at {low} exposures MLP/4 keeps at least {p.min_quarter_ratio_low} "
         "of GPT-2's peak"
     )
+if p.require_bracketed_peaks:
+    assert peaks.bracketed.all(), (
+        "check: every family's peak is closed on both sides; open: "
+        + ", ".join(f"{f}@{e}" for f, e in peaks.index[~peaks.bracketed])
+    )
 results.update(
     peak_R={f"{f}@{e}": float(r) for (f, e), r in peaks.R.items()},
     peak_ratio_to_gpt2_high=ratio_high,
     peak_ratio_to_gpt2_low=ratio_low,
-    peaks_interior={f"{f}@{e}": bool(v) for (f, e), v in peaks.interior.items()},
+    peaks_bracketed={f"{f}@{e}": bool(v) for (f, e), v in peaks.bracketed.items()},
 )
 
 # %% [markdown]
-# A peak at the edge of a family's widths (`interior` false) is a lower bound on that family's capacity: a width
-# beyond the grid might store more. At the lower count the peaks sit at wider models than at the higher one (each
-# family has extra widths there): with few exposures a model needs spare parameters to pick up a fact at all.
+# `narrower` and `wider` say how each side of a peak is closed: by a trained width that stores less, or, on the
+# wider side, by the *ceiling*: $R(F) \le R^\max(F)$, the world's bits over $P$, whatever the training, and
+# $R^\max$ falls as the model widens, so once the next width's ceiling (`ceiling`) is below the peak's $R$ no
+# wider model can do better, and it need not be trained. That is why the grid stops at the peak at the higher
+# count. A side left `open` makes the peak a lower bound on the family's capacity (`bracketed` false); at this
+# scale the check above requires every family's peak closed. At the lower count the peaks sit at wider models
+# than at the higher one: with few exposures a model needs spare parameters to pick up a fact at all.
 #
 # Two results differ from the paper, and the claims say so (section 6 keeps the thresholds fixed before the first
 # `default` run beside the ones asserted now). Without an MLP the peak at the higher count falls short of GPT-2's by
@@ -290,44 +313,44 @@ results.update(
 # `n_params` in total and uses `active_params` for any one token (one expert per block).
 #
 # The cleanest comparison is with MLP/4 at the same width: the same attention, the same active parameters, and
-# $E$ times the MLP parameters. If the experts hold knowledge, the mixture stores more bits than MLP/4.
+# $E$ times the MLP parameters. If the experts hold knowledge, the mixture stores more bits than MLP/4. The
+# mixture's peak is found as in section 2 (`bracketed`: closed on both sides); where it is not, its $R$ is a lower
+# bound on the mixture's capacity and `gpt2_over_moe` an upper bound on the ratio.
 
 # %%
 moe = frame[frame.part == "mixture"].copy()
 moe["R_active"] = moe.R * moe.n_params / moe.active_params
 quarter = arch[arch.family == "quarter"].set_index(["width", "exposures"])
-dense = arch[arch.family == gpt2]
+moe_ceilings = p.ceilings("moe")
 moe_rows = []
 for e in (high, low):
-    m_peak = moe[moe.exposures == e].sort_values("R").iloc[-1]
-    d_peak = dense[dense.exposures == e].sort_values("R").iloc[-1]
+    g = moe[moe.exposures == e].set_index("width")
+    m_peak = find_peak(g.R.to_dict(), moe_ceilings)
     moe_rows.append(
         dict(
             exposures=e,
             moe_width=m_peak.width,
-            moe_params=m_peak.n_params,
-            moe_active=m_peak.active_params,
+            moe_params=g.n_params[m_peak.width],
+            moe_active=g.active_params[m_peak.width],
             R_total=m_peak.R,
-            R_active=m_peak.R_active,
-            gpt2_peak_R=d_peak.R,
-            gpt2_over_moe=d_peak.R / m_peak.R,
+            R_active=g.R_active[m_peak.width],
+            bracketed=m_peak.bracketed,
+            gpt2_peak_R=peaks.loc[(gpt2, e), "R"],
+            gpt2_over_moe=peaks.loc[(gpt2, e), "R"] / m_peak.R,
         )
     )
 moe_table = pd.DataFrame(moe_rows).set_index("exposures")
 display(moe_table.round(3))
-shared_widths = sorted(set(moe.width) & set(quarter.index.get_level_values("width")))
-versus = pd.DataFrame(
+versus = pd.DataFrame(  # every width and count at which both were trained
     [
         dict(
-            width=w,
-            exposures=e,
-            moe_bits=float(
-                moe[(moe.width == w) & (moe.exposures == e)].knowledge_bits.iloc[0]
-            ),
-            quarter_bits=float(quarter.loc[(w, e), "knowledge_bits"]),
+            width=r.width,
+            exposures=r.exposures,
+            moe_bits=r.knowledge_bits,
+            quarter_bits=float(quarter.loc[(r.width, r.exposures), "knowledge_bits"]),
         )
-        for w in shared_widths
-        for e in (high, low)
+        for r in moe.itertuples()
+        if (r.width, r.exposures) in quarter.index
     ]
 )
 versus["moe_over_quarter"] = versus.moe_bits / versus.quarter_bits
@@ -549,7 +572,8 @@ plt.show()
 #
 # Ratios are capacity without the change over capacity with it (above 1: the change costs knowledge). Ours are
 # measured above at this chapter's scale and printed from this run; the paper's are read from its text
-# (`memcap.papers`).
+# (`memcap.papers`). `peaks closed` says whether both capacities of a row are peaks closed on both sides (sections
+# 2 and 3); where one is open it is a lower bound, and the ratio only an estimate. The junk rows compare one width.
 
 # %%
 paper = papers.ALLEN_ZHU_LI
@@ -560,27 +584,46 @@ arch_paper = {  # (family, exposures) -> the paper's figure
     ("quarter", low): "quarter_mlp_loss_100",
     ("none", low): "no_mlp_loss_100",
 }
-rows = [  # (what, the paper's ratio, our capacity without the change, with it)
+# (what, the paper's ratio, our capacity without the change, with it, both peaks closed)
+rows = [
     *(
-        (f"{family_names[f]} vs GPT-2, {e} exp.", paper[key], peaks.R[(gpt2, e)],
-         peaks.R[(f, e)])
+        (
+            f"{family_names[f]} vs GPT-2, {e} exp.",
+            paper[key],
+            peaks.R[(gpt2, e)],
+            peaks.R[(f, e)],
+            peaks.bracketed[(gpt2, e)] and peaks.bracketed[(f, e)],
+        )
         for (f, e), key in arch_paper.items()
     ),
     *(
-        (f"MoE per total parameter, {e} exp.", paper[key],
-         moe_table.loc[e, "gpt2_peak_R"], moe_table.loc[e, "R_total"])
+        (
+            f"MoE per total parameter, {e} exp.",
+            paper[key],
+            moe_table.loc[e, "gpt2_peak_R"],
+            moe_table.loc[e, "R_total"],
+            peaks.bracketed[(gpt2, e)] and moe_table.loc[e, "bracketed"],
+        )
         for e, key in ((high, "moe_loss_1000"), (low, "moe_loss_100"))
     ),
     *(
-        (f"{name}, {e} exp.", paper[key], clean[e], junk.loc[setup_name, e])
+        (f"{name}, {e} exp.", paper[key], clean[e], junk.loc[setup_name, e], None)
         for name, setup_name, e, key in (
             ("random junk", "random junk", j_low, "junk_loss_100"),
             ("random junk", "random junk", j_high, "junk_loss_300"),
             ("repetitive junk", "repetitive junk", j_low, "repetitive_junk_loss_100"),
-            ("junk + domain token", "random junk + domain token", j_low,
-             "domain_tag_loss_100"),
-            ("junk + domain token", "random junk + domain token", j_high,
-             "domain_tag_loss_300"),
+            (
+                "junk + domain token",
+                "random junk + domain token",
+                j_low,
+                "domain_tag_loss_100",
+            ),
+            (
+                "junk + domain token",
+                "random junk + domain token",
+                j_high,
+                "domain_tag_loss_300",
+            ),
         )
     ),
 ]
@@ -592,8 +635,9 @@ comparison = pd.DataFrame(
             float(without),
             float(with_),
             float(without / with_) if with_ > 0 else float("inf"),
+            closed,
         )
-        for what, published, without, with_ in rows
+        for what, published, without, with_, closed in rows
     ],
     columns=[
         "capacity without / with",
@@ -601,6 +645,7 @@ comparison = pd.DataFrame(
         "R without",
         "R with",
         "this book",
+        "peaks closed",
     ],
 ).set_index("capacity without / with")
 results["comparison"] = comparison["this book"].to_dict()
@@ -615,8 +660,12 @@ comparison.round(3)
 before = p.thresholds_before_runs or {name: getattr(p, name) for name in measured}
 claim_table = pd.DataFrame(
     [
-        dict(threshold=name, measured=value, now=getattr(p, name),
-             before_the_runs=before.get(name))
+        dict(
+            threshold=name,
+            measured=value,
+            now=getattr(p, name),
+            before_the_runs=before.get(name),
+        )
         for name, value in measured.items()
     ]
 ).set_index("threshold")

@@ -7,6 +7,7 @@ import pytest
 
 from memcap.book import presets
 from memcap.book.chapters import CHAPTERS, SCALES, start
+from memcap.measures.knowledge import knowledge_bits_approx
 
 
 def preset_classes():
@@ -109,8 +110,8 @@ def test_architecture_runs_vary_one_thing_and_reuse_what_is_the_same():
         for a in p.archs:
             assert {r.model.mlp for r in runs["arch"][a.mlp]} == {a.mlp}
             low = min(p.setup.exposures)
-            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures != low} == set(a.widths)
-            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures == low} == {*a.widths, *a.low_widths}
+            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures != low} == set(a.high)
+            assert {r.model.d_model for r in runs["arch"][a.mlp] if r.exposures == low} == set(a.low)
         assert {r.model.n_experts for r in runs["moe"]} == {p.moe_experts}
         assert runs["removal"].model.n_layer == p.removal_depth
         for name, by_exposures in runs["junk"].items():
@@ -142,3 +143,18 @@ def test_junk_run_counts_steps_in_useful_windows():
     deep = k.biod_run(8, 30, mlp="gated", n_layer=3)
     assert (deep.model.mlp, deep.model.n_layer) == ("gated", 3)
     assert k.biod_run(8, 30, mlp="standard", n_layer=k.n_layer).to_dict() == k.biod_run(8, 30).to_dict()
+
+
+def test_architecture_ceilings_are_the_runs_own_R_max_and_fall_with_width():
+    p = presets.PRESETS["07_architecture"]["default"]
+    k = p.setup
+    bits = knowledge_bits_approx(k.spec())
+    for family in [a.mlp for a in p.archs] + ["moe"]:
+        ceilings = p.ceilings(family)
+        assert list(ceilings) == [w.width for w in k.widths]
+        values = list(ceilings.values())
+        assert values == sorted(values, reverse=True) and len(set(values)) == len(values)
+        mlp = f"moe{p.moe_experts}" if family == "moe" else family
+        for w, c in ceilings.items():
+            P = k.biod_run(w, min(k.exposures), mlp=mlp).model.n_params
+            assert c == pytest.approx(bits / P, rel=1e-12)

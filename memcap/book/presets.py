@@ -28,6 +28,7 @@ from memcap.data.biod import BioD
 from memcap.engine.bioruns import BioSCorpus, KnowledgeRun, junk_windows
 from memcap.engine.runs import CapacityRun
 from memcap.engine.train import TrainConfig
+from memcap.measures.knowledge import knowledge_bits_approx
 from memcap.model import GPTConfig
 
 
@@ -527,12 +528,14 @@ def _membership(scale: str, **kw) -> MembershipPreset:
 
 
 class Arch(NamedTuple):
-    """A model family by its MLP (see :data:`memcap.model.MLPS`), the widths it is trained at, and widths trained at
-    the lower exposure count only (where the peak sits at other widths)."""
+    """A model family by its MLP (see :data:`memcap.model.MLPS`) and the widths it is trained at, at the higher and
+    at the lower exposure count: around its peak at each, which sits at wider models with fewer exposures. A grid
+    may stop at the peak on the wider side when the next width's ceiling R^max is below the peak's R (see
+    :mod:`memcap.measures.peaks`)."""
 
     mlp: str
-    widths: tuple[int, ...]
-    low_widths: tuple[int, ...] = ()
+    high: tuple[int, ...]
+    low: tuple[int, ...]
 
 
 class Junk(NamedTuple):
@@ -572,9 +575,20 @@ class ArchitecturePreset(PresetBase):
         "claim: the domain token recovers this share of R(no junk) - R(random junk), lower junk count")
     min_repetitive_share_low: float | None = setting(
         "claim: R with repetitive junk >= this x R without, lower junk count")
+    require_bracketed_peaks: bool = setting(
+        "check: every family's peak is closed on both sides (trained widths or the ceiling), at both counts")
     thresholds_before_runs: dict[str, float | None] = setting(
         "the claims' thresholds as fixed before the default runs; the chapter shows any it changed beside them",
         default_factory=dict)
+
+    def ceilings(self, mlp: str) -> dict[int, float]:
+        """R^max of the family's model (``mlp``, or ``"moe"`` for the mixture) at every width of the setup's ladder:
+        the most its capacity ratio can be there, whatever the training (what :func:`~memcap.measures.peaks.find_peak`
+        closes a peak with)."""
+        k = self.setup
+        mlp = f"moe{self.moe_experts}" if mlp == "moe" else mlp
+        bits = knowledge_bits_approx(k.spec())
+        return {w.width: bits / k.biod_run(w.width, max(k.exposures), mlp=mlp).model.n_params for w in k.widths}
 
     def runs(self, seed: int = 0) -> dict[str, Any]:
         """The chapter's runs: ``arch`` (family -> every width at every exposure count), ``moe`` (every mixture
@@ -584,7 +598,7 @@ class ArchitecturePreset(PresetBase):
         kw = dict(data_seed=seed, init_seed=seed)
         low = min(k.exposures)
         arch = {a.mlp: [k.biod_run(w, e, mlp=a.mlp, **kw) for e in k.exposures
-                        for w in sorted({*a.widths, *(a.low_widths if e == low else ())})]
+                        for w in sorted(a.low if e == low else a.high)]
                 for a in self.archs}
         moe = [k.biod_run(w, e, mlp=f"moe{self.moe_experts}", **kw) for e in k.exposures for w in self.moe_widths]
         removal = k.biod_run(self.removal_width, max(k.exposures), n_layer=self.removal_depth, **kw)
@@ -710,27 +724,32 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
     "07_architecture": {
         "smoke": ArchitecturePreset(
             setup=KNOWLEDGE_SETUPS["smoke"],
-            archs=(Arch("standard", (8, 16)), Arch("gated", (8, 16)), Arch("quarter", (8, 16)), Arch("none", (8, 16))),
+            archs=tuple(Arch(m, (8, 16), (8, 16)) for m in ("standard", "gated", "quarter", "none")),
             moe_experts=4, moe_widths=(8,), removal_depth=2, removal_width=8, junk_width=8, junk_exposures=(30, 100),
             junk_ratio=0.875, junk_batch_size=32, junk_setups=_junk_setups(random=400, repetitive=2),
-            **SMOKE_ARCHITECTURE_THRESHOLDS,
+            require_bracketed_peaks=False, **SMOKE_ARCHITECTURE_THRESHOLDS,
         ),
         "default": ArchitecturePreset(
             setup=replace(KNOWLEDGE_SETUPS["default"], n_people=1000,
                           widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48, 56))),
-            archs=(Arch("standard", (16, 24, 32), (40, 48)), Arch("gated", (16, 24, 32), (40, 48)),
-                   Arch("quarter", (24, 32, 40), (48, 56)), Arch("none", (32, 40, 48), (24,))),
+            # at 1000 exposures no width past each peak: the next one's ceiling R^max is below the peak (the first
+            # default run trained one more each, 2026-12-02, and found them below as the ceiling requires)
+            archs=(Arch("standard", (16, 24), (24, 32, 40)), Arch("gated", (16, 24), (24, 32, 40)),
+                   Arch("quarter", (24, 32), (24, 32, 40, 48)), Arch("none", (40, 48), (24, 32, 40))),
             moe_experts=8, moe_widths=(16, 24), removal_depth=4, removal_width=16, junk_width=24,
             junk_exposures=(100, 300), junk_ratio=0.875, junk_batch_size=256,
-            junk_setups=_junk_setups(random=200_000, repetitive=10), **ARCHITECTURE_REVISED,
+            junk_setups=_junk_setups(random=200_000, repetitive=10), require_bracketed_peaks=True,
+            **ARCHITECTURE_REVISED,
             thresholds_before_runs=ARCHITECTURE_THRESHOLDS,
         ),
         "paper": ArchitecturePreset(
             setup=KNOWLEDGE_SETUPS["paper"],
-            archs=tuple(Arch(m, (128, 256, 384, 512)) for m in ("standard", "gated", "quarter", "none")),
+            archs=tuple(Arch(m, (128, 256, 384, 512), (128, 256, 384, 512))
+                        for m in ("standard", "gated", "quarter", "none")),
             moe_experts=32, moe_widths=(128, 256), removal_depth=8, removal_width=256, junk_width=256,
             junk_exposures=(100, 300, 600, 1000), junk_ratio=0.875, junk_batch_size=768,
-            junk_setups=_junk_setups(random=2_000_000, repetitive=1000), **ARCHITECTURE_REVISED,
+            junk_setups=_junk_setups(random=2_000_000, repetitive=1000), require_bracketed_peaks=True,
+            **ARCHITECTURE_REVISED,
             thresholds_before_runs=ARCHITECTURE_THRESHOLDS,
         ),
     },

@@ -22,8 +22,9 @@ from importlib import resources
 from pathlib import Path
 
 ENGINE_MODULES = ("model", "engine.train", "engine.stacked", "engine.runs", "engine.measure", "engine.bioruns",
-                  "data.uniform", "data.biod", "data.bios", "measures.evaluate", "measures.capacity",
-                  "measures.memorization", "measures.knowledge", "theory.information")
+                  "engine.textruns", "data.uniform", "data.biod", "data.bios", "data.text", "measures.evaluate",
+                  "measures.capacity", "measures.memorization", "measures.knowledge", "measures.membership",
+                  "theory.information")
 
 # version -> the fingerprints of the engine's code under it; append a line for every change, with the reason. A
 # change that moves code without changing any number keeps its version: its fingerprint is added to the version's
@@ -37,6 +38,8 @@ ENGINE_HISTORY = {
         "603dbfb84c84d0c0",  # MLP/4, mixture of experts, layer removal added (existing paths unchanged): smoke runs bitwise equal
         "3bfb61a213e271bd",  # bioD junk data and domain token added (keys of runs without them unchanged): smoke bitwise equal
         "102967a98811b913",  # the junk share computed in one place (a refactor): smoke runs bitwise equal
+        "8815c43e55a52bab",  # text runs (engine.textruns, data.text) added, measures.membership now covered: all 55
+                             # smoke runs of chapters 1-5 and 7 bitwise equal (weights, metrics, curves)
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
