@@ -89,6 +89,7 @@ def test_the_key_holds_everything_that_changes_the_result(corpus):
     (dict(duplicated=30), "duplicated=30"),
     (dict(prefix_lens=(14,), extract_tokens=4, extract_samples=2), r"\(14,\)"),
     (dict(prefix_lens=(4,)), "extract_tokens=0"),
+    (dict(curve_sequences=-2), "-2"),
 ])
 def test_bad_runs_are_named(change, named):
     with pytest.raises(ValueError, match=named):

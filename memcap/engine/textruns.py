@@ -14,7 +14,8 @@ the training set (``train_bits`` still lists every distinct sequence once). Extr
 ``extract_tokens`` tokens greedy decoding reproduces from their first ``k``.
 
 Training reuses the capacity loop (:func:`memcap.engine.train.train_models`); its learning-curve metric is the
-training set's code length below log2 V a token, in bits, which grows while the model learns it.
+training set's code length below log2 V a token, in bits, which grows while the model learns it (on the first
+``curve_sequences`` training sequences where the whole set would cost too much to code at every evaluation).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class TextRun:
     prefix_lens: tuple[int, ...] = field(default=())
     extract_tokens: int = 0
     extract_samples: int = 0
+    curve_sequences: int = 0  # the learning curve's metric is measured on this many training sequences (0: all)
 
     def __post_init__(self):
         if self.source not in SOURCES:
@@ -66,6 +68,8 @@ class TextRun:
         if self.model.vocab_size != self.text.vocab_size:
             raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the tokenizer's "
                              f"vocab_size={self.text.vocab_size}")
+        if not isinstance(self.curve_sequences, int) or self.curve_sequences < 0:
+            raise ValueError(f"curve_sequences must be an integer >= 0 (0: all), got {self.curve_sequences!r}")
         if self.copies < 1 or self.duplicated < 0 or (self.copies > 1 and self.duplicated < 1):
             raise ValueError(f"need copies >= 1 and, with copies > 1, duplicated >= 1; got copies={self.copies}, "
                              f"duplicated={self.duplicated}")
@@ -119,8 +123,9 @@ class TextRun:
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         untrained = code_length_bits_per_token(model, x)
         V = self.model.vocab_size
+        probe = x[: self.curve_sequences or None]
         (result,) = train_models([model], [x], [self.train], [self.init_seed],
-                                 metrics=[lambda m: memorized_bits(m, x, V).raw_bits], progress=progress,
+                                 metrics=[lambda m: memorized_bits(m, probe, V).raw_bits], progress=progress,
                                  metric_name="bits below log2 V", description=self.label)
         return self._measure(model, result, distinct, test, untrained, device), result.curve, dict(model.state_dict())
 
