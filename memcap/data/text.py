@@ -204,11 +204,16 @@ def deduplicate(sequences: np.ndarray) -> tuple[np.ndarray, int]:
     arr = np.asarray(sequences)
     if arr.ndim != 2:
         raise ValueError(f"sequences must be 2-D (N, S), got shape {arr.shape}")
-    if len(arr) == 0:
-        return arr, 0
-    _, first = np.unique(arr, axis=0, return_index=True)
-    keep = np.sort(first)
-    return arr[keep], len(arr) - len(keep)
+    keep = _first_occurrences(arr)
+    return arr[keep], int((~keep).sum())
+
+
+def _first_occurrences(arr: np.ndarray) -> np.ndarray:
+    """Which rows of ``arr`` (N, S) are the first of their kind: a boolean mask."""
+    keep = np.zeros(len(arr), dtype=bool)
+    if len(arr):
+        keep[np.unique(arr, axis=0, return_index=True)[1]] = True
+    return keep
 
 
 # --- the corpus as the models' sequences ------------------------------------------------------------------------
@@ -336,8 +341,6 @@ def _deduplicate_in_order(seqs: dict[str, np.ndarray]) -> tuple[dict[str, np.nda
     names = list(SPLITS)
     joined = np.concatenate([seqs[n] for n in names])
     owner = np.concatenate([np.full(len(seqs[n]), i) for i, n in enumerate(names)])
-    _, first = np.unique(joined, axis=0, return_index=True)
-    keep = np.zeros(len(joined), dtype=bool)
-    keep[first] = True
+    keep = _first_occurrences(joined)
     kept = {n: joined[(owner == i) & keep] for i, n in enumerate(names)}
     return kept, {n: int(((owner == i) & ~keep).sum()) for i, n in enumerate(names)}

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from memcap.data.text import TextSpec, make_splits
+from memcap.data.text import TextSpec, TextSplits, make_splits
 from memcap.engine.train import TrainConfig, train_models
 from memcap.engine.version import ENGINE_VERSION
 from memcap.measures.capacity import memorized_bits
@@ -108,9 +108,10 @@ class TextRun:
             raise ValueError(f"n_sequences={n} exceeds the {source_size} sequences of the {self.source} split")
         return np.random.default_rng([self.data_seed, 13]).permutation(source_size)[:n]
 
-    def data(self, cache=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(distinct training sequences, the training set with its copies, test sequences), as int64 arrays."""
-        splits = make_splits(self.text, cache=cache)
+    def data(self, splits: TextSplits | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(distinct training sequences, the training set with its copies, test sequences), as int64 arrays, from
+        ``splits`` (default: :func:`~memcap.data.text.make_splits` of the run's text)."""
+        splits = splits or make_splits(self.text)
         source = splits.pool if self.source == "pool" else splits.reference
         distinct = source[self.train_indices(len(source))]
         extra = [np.repeat(distinct[: self.duplicated], self.copies - 1, axis=0)] if self.copies > 1 else []
@@ -118,7 +119,8 @@ class TextRun:
         return distinct, np.concatenate([distinct, *extra]), test
 
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
-        distinct, train_set, test = self.data()
+        splits = make_splits(self.text)
+        distinct, train_set, test = self.data(splits)
         x = torch.as_tensor(train_set).to(device)
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         untrained = code_length_bits_per_token(model, x)
@@ -127,9 +129,10 @@ class TextRun:
         (result,) = train_models([model], [x], [self.train], [self.init_seed],
                                  metrics=[lambda m: memorized_bits(m, probe, V).raw_bits], progress=progress,
                                  metric_name="bits below log2 V", description=self.label)
-        return self._measure(model, result, distinct, test, untrained, device), result.curve, dict(model.state_dict())
+        metrics = self._measure(model, result, distinct, test, splits.pool, untrained, device)
+        return metrics, result.curve, dict(model.state_dict())
 
-    def _measure(self, model: GPT, result, distinct, test, untrained: float, device: str) -> dict:
+    def _measure(self, model: GPT, result, distinct, test, pool, untrained: float, device: str) -> dict:
         def code(rows: np.ndarray) -> np.ndarray:
             return sequence_code_length_bits(model, torch.as_tensor(rows).to(device))
 
@@ -149,7 +152,7 @@ class TextRun:
             test_bits=test_bits.round(4).tolist(),
         )
         if self.measure_pool:
-            metrics["pool_bits"] = code(make_splits(self.text).pool).round(4).tolist()
+            metrics["pool_bits"] = code(pool).round(4).tolist()
         for k in self.prefix_lens:
             m = self.extract_samples
             metrics[f"extract_{k}"] = extraction_rate(model, distinct[:m], k, self.extract_tokens)

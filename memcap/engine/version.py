@@ -41,6 +41,8 @@ ENGINE_HISTORY = {
         "8815c43e55a52bab",  # text runs (engine.textruns, data.text) added, measures.membership now covered: all 55
                              # smoke runs of chapters 1-5 and 7 bitwise equal (weights, metrics, curves)
         "d0c28320c9ae9624",  # text runs' curve_sequences (no text run stored yet): the 55 smoke runs bitwise equal
+        "7cb52afd234bb6da",  # review: one first-occurrence mask for both dedups, splits built once a text run; the
+                             # 55 smoke runs bitwise equal, the default text splits' counts unchanged
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

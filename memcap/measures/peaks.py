@@ -19,9 +19,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-SIDES = ("trained", "ceiling", "open")
-
-
 @dataclass(frozen=True)
 class Peak:
     """The best trained width, its R, and how each side of it is closed: ``"trained"`` (a trained width on that
