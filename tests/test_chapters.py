@@ -157,3 +157,16 @@ def test_failure_names_chapter_and_cell(tmp_path):
 def test_invalid_value_stops_the_chapter_at_its_first_cells(tmp_path):
     with pytest.raises(execute.ChapterFailed, match=r"cell In \[\d+\] .*ValueError: unknown device 'gpu'"):
         execute.run_chapter("1", scale="smoke", parameters={"device": "gpu"}, build_dir=tmp_path, progress=False)
+
+
+def test_a_chapter_reads_another_chapters_results_only_from_the_same_scale_and_seed(tmp_path):
+    build = tmp_path / "smoke"
+    ch5 = chapters.start("5", scale="smoke", seed=0, device="cpu", output_dir=str(build / "05_membership"), quiet=True)
+    ch6 = chapters.start("6", scale="smoke", seed=0, device="cpu", output_dir=str(build / "06_text"), quiet=True)
+    assert ch6.other_results("05_membership") is None  # not run yet
+    ch5.save_results({"law": {"c1": 1.0}})
+    assert ch6.other_results("5")["results"]["law"] == {"c1": 1.0}
+    other_seed = chapters.start("6", scale="smoke", seed=1, device="cpu", output_dir=str(build / "06_text"), quiet=True)
+    assert other_seed.other_results("05_membership") is None
+    with pytest.raises(ValueError, match="unknown chapter 'nine'"):
+        ch6.other_results("nine")

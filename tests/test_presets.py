@@ -158,3 +158,23 @@ def test_architecture_ceilings_are_the_runs_own_R_max_and_fall_with_width():
         for w, c in ceilings.items():
             P = k.biod_run(w, min(k.exposures), mlp=mlp).model.n_params
             assert c == pytest.approx(bits / P, rel=1e-12)
+
+
+def test_text_preset_builds_its_runs_and_names_a_bad_duplication_target():
+    for scale in SCALES:
+        p = presets.PRESETS["06_text"][scale]
+        assert p.sweep is presets.CAPACITY_SWEEPS[scale]
+        runs = p.runs(0)
+        sizes = [r.model.n_params for r in runs["references"].values()]
+        assert max(sizes) / min(sizes) >= (8 if scale != "smoke" else 1)
+        # the targets of one width share their nested draws; every reference codes the pool
+        assert all(r.measure_pool and r.source == "reference" for r in [*runs["references"].values(),
+                                                                        runs["oracle"]])
+        base = [r for r in runs["grid"][p.duplication_target.width]
+                if r.n_sequences == p.duplication_target.bits_per_param]
+        assert len(base) == 1 and all(dataclasses.replace(r, duplicated=0, copies=1) == base[0]
+                                      for r in runs["copies"])
+        assert len(p.set_sizes) >= (6 if scale != "smoke" else 4)
+    bad = dataclasses.replace(presets.PRESETS["06_text"]["smoke"], duplication_target=presets.Config(1, 16, 7))
+    with pytest.raises(ValueError, match=r"duplication_target=Config\(n_layer=1, width=16, bits_per_param=7\)"):
+        bad.runs(0)

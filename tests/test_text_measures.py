@@ -3,7 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from memcap.measures.text import spearman, tfidf
+from types import SimpleNamespace
+
+from memcap.measures.text import dataset_bits, loss_attack, mem_u, paired_greater, spearman, tfidf
 
 
 def test_tfidf_follows_the_papers_formula_on_a_hand_made_dataset():
@@ -53,3 +55,51 @@ def test_spearman_rejects_what_it_cannot_measure():
         spearman([1, 2, 3, 4, 5], [1, 1, 1, 1, 1])
     with pytest.raises(ValueError, match="level=1.5"):
         spearman([1, 2, 3, 4, 5], [1, 2, 3, 5, 4], level=1.5)
+
+
+def test_paired_greater_rejects_at_its_level_under_the_null_and_finds_a_shift():
+    rng = np.random.default_rng(2)
+    trials = 600
+    false = sum(paired_greater(rng.normal(size=30), rng.normal(size=30)) < 0.05 for _ in range(trials))
+    assert 0.03 <= false / trials <= 0.07, false / trials
+    found = sum(paired_greater(rng.normal(0.8, 1, 30), rng.normal(size=30)) < 0.05 for _ in range(100))
+    assert found >= 90
+    # the other direction is not "greater"
+    assert paired_greater(np.zeros(20), np.arange(1, 21)) > 0.99
+
+
+def test_paired_greater_gives_one_where_every_pair_ties_and_names_bad_shapes():
+    assert paired_greater([3.0, 4.0, 5.0], [3.0, 4.0, 5.0]) == 1.0
+    with pytest.raises(ValueError, match=r"\(3,\) and \(2,\)"):
+        paired_greater([1, 2, 3], [1, 2])
+
+
+class _Run(SimpleNamespace):
+    def train_indices(self, size):
+        return np.asarray(self.rows)
+
+
+def test_mem_u_and_dataset_bits_by_hand():
+    reference = dict(pool_bits=[100.0, 80.0, 60.0, 40.0], test_bits=[90.0, 70.0, 50.0])
+    target = dict(train_bits=[10.0, 75.0], test_bits=[95.0, 60.0, 50.0])
+    run = _Run(rows=[2, 0])  # trained on pool rows 2 and 0, in that order
+    train, test = mem_u(run, target, reference)
+    np.testing.assert_allclose(train, [60 - 10, 100 - 75])
+    np.testing.assert_allclose(test, [0, 70 - 60, 0])  # max(0, .): a longer code memorizes nothing
+    assert dataset_bits(run, reference) == 160.0
+    with pytest.raises(ValueError, match="pool_bits"):
+        mem_u(run, target, dict(test_bits=[1.0]))
+    with pytest.raises(ValueError, match="coded 3 test sequences, the target 4"):
+        mem_u(run, dict(train_bits=[1.0, 2.0], test_bits=[1.0] * 4), reference)
+
+
+def test_loss_attack_tells_members_apart_and_its_baseline_does_not():
+    rng = np.random.default_rng(3)
+    metrics = dict(train_bits=rng.normal(50, 5, 300).tolist(), test_bits=rng.normal(80, 5, 400).tolist())
+    row = loss_attack(metrics, 1000, np.random.default_rng(0), np.random.default_rng(1), n_boot=200)
+    assert row["n_attacked"] == 200  # half the test set
+    assert row["f1"] > 0.95 and row["f1_low"] > row["null_f1_high"]
+    assert row["null_f1"] < 0.75
+    same = dict(train_bits=rng.normal(80, 5, 300).tolist(), test_bits=metrics["test_bits"])
+    chance = loss_attack(same, 100, np.random.default_rng(0), np.random.default_rng(1), n_boot=200)
+    assert chance["n_attacked"] == 100 and chance["f1_low"] < 0.6

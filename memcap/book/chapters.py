@@ -68,6 +68,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("03_knowledge", "Knowledge capacity"),
     Chapter("04_precision", "Precision and quantization"),
     Chapter("05_membership", "Membership inference and its scaling law"),
+    Chapter("06_text", "Memorization and generalization in real text"),
     Chapter("07_architecture", "What else decides knowledge capacity"),
 )
 
@@ -104,6 +105,18 @@ class ChapterRun:
     def rng(self, stream: int = 0) -> np.random.Generator:
         """An independent, reproducible random generator per (seed, stream)."""
         return np.random.default_rng([self.seed, stream])
+
+    def other_results(self, chapter: str) -> dict | None:
+        """Another chapter's saved results from the same build folder (``output_dir``'s parent), when that chapter
+        has run there at this scale and seed; None otherwise (a chapter that compares with another says so)."""
+        other = get_chapter(chapter)
+        path = self.output_dir.parent / other.name / RESULTS_FILE
+        if not path.exists():
+            return None
+        saved = json.loads(path.read_text())
+        if saved.get("scale") != self.scale or saved.get("seed") != self.seed:
+            return None
+        return saved
 
     def settings(self):
         """The preset as a table of setting, value and reason (what a chapter shows below its set-up)."""

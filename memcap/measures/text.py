@@ -60,3 +60,65 @@ def spearman(x, y, level: float = 0.95) -> tuple[float, float, float]:
     half = norm.ppf(0.5 + level / 2) * math.sqrt((1 + rc * rc / 2) / (len(a) - 3))
     z = math.atanh(rc)
     return r, math.tanh(z - half), math.tanh(z + half)
+
+
+def paired_greater(a, b) -> float:
+    """p-value of the one-sided Wilcoxon signed-rank test that ``a`` exceeds ``b`` pair by pair (zero differences
+    dropped); 1.0 when every pair ties, where nothing supports the claim.
+
+        >>> paired_greater([5, 6, 7, 8, 9, 10, 11, 12], [1] * 8) < 0.01
+        True
+        >>> paired_greater([1, 2], [1, 2])
+        1.0
+    """
+    from scipy.stats import wilcoxon
+
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size == 0:
+        raise ValueError(f"a and b must be 1-D of one length, got shapes {x.shape} and {y.shape}")
+    d = x - y
+    if not np.any(d != 0):
+        return 1.0
+    return float(wilcoxon(d, alternative="greater", zero_method="wilcox").pvalue)
+
+
+def mem_u(run, metrics: dict, reference: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Unintended memorization of a target text run, sample by sample, against a reference run's metrics: (mem_U
+    of every distinct training sequence, in the order drawn; mem_U of every test sequence the target coded).
+    The training sequences' reference code lengths are looked up in the reference's ``pool_bits`` by
+    :meth:`~memcap.engine.textruns.TextRun.train_indices`."""
+    from memcap.measures.memorization import unintended_memorization_bits
+
+    if "pool_bits" not in reference:
+        raise ValueError("the reference's metrics have no pool_bits: it must be a reference run (measure_pool)")
+    pool = np.asarray(reference["pool_bits"])
+    train = unintended_memorization_bits(metrics["train_bits"], pool[run.train_indices(len(pool))])
+    test_bits = np.asarray(metrics["test_bits"])
+    ref_test = np.asarray(reference["test_bits"])
+    if len(ref_test) < len(test_bits):
+        raise ValueError(f"the reference coded {len(ref_test)} test sequences, the target {len(test_bits)}")
+    return train, unintended_memorization_bits(test_bits, ref_test[: len(test_bits)])
+
+
+def dataset_bits(run, reference: dict) -> float:
+    """A target's training set in bits, as the reference codes it: the sum of its sequences' code lengths (copies
+    counted once)."""
+    pool = np.asarray(reference["pool_bits"])
+    return float(pool[run.train_indices(len(pool))].sum())
+
+
+def loss_attack(metrics: dict, max_samples: int, rng: np.random.Generator, null_rng: np.random.Generator,
+                n_boot: int) -> dict:
+    """Chapter 5's calibrated loss attack (:func:`memcap.measures.membership.calibrated_attack`) on a text run's
+    stored code lengths: its first n training sequences (a random draw) against its first n test sequences, and the
+    same attack on the next n test sequences against those (nothing tells them apart: the baseline), with
+    n = min(training sequences, half the test sequences, ``max_samples``). Returns ``n_attacked``, ``f1``, ``f1_low``,
+    ``f1_high``, ``f1_best``, ``threshold``, ``null_f1`` and ``null_f1_high``."""
+    from memcap.measures.membership import calibrated_attack
+
+    train, test = np.asarray(metrics["train_bits"]), np.asarray(metrics["test_bits"])
+    n = min(len(train), len(test) // 2, max_samples)
+    attack = calibrated_attack(train[:n], test[:n], rng, n_boot=n_boot)
+    null = calibrated_attack(test[n:2 * n], test[:n], null_rng, n_boot=n_boot)
+    return dict(n_attacked=n, f1=attack.f1, f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best,
+                threshold=attack.threshold, null_f1=null.f1, null_f1_high=null.f1_ci[1])
