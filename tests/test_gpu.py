@@ -20,9 +20,14 @@ def largest_paper_run(chapter: str):
     return max(runs, key=lambda r: (r.model.n_params, r.train.max_steps))
 
 
-@pytest.mark.parametrize("chapter", ["02_capacity", "03_knowledge", "04_precision", "05_membership",
+@pytest.mark.parametrize("chapter", ["02_capacity", "03_knowledge", "04_precision", "05_membership", "06_text",
                                      "07_architecture"])
 def test_a_slice_of_the_largest_paper_run_trains_on_cuda(chapter, tmp_path):
+    if chapter == "06_text":
+        from memcap.data import text
+
+        if not text.SHAKESPEARE.path().exists():
+            pytest.skip("chapter 6 needs the corpus: run `memcap data` first (it is fetched, not generated)")
     run = largest_paper_run(chapter)
     train = dataclasses.replace(run.train, max_steps=SLICE_STEPS, eval_every=SLICE_STEPS // 3,
                                 warmup_steps=min(run.train.warmup_steps, SLICE_STEPS // 10))

@@ -173,6 +173,7 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
         raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
     out = Path(output_dir) if output_dir else default_output_dir(ch.name, scale)
     out.mkdir(parents=True, exist_ok=True)
+    _find_data_cache()
     run = ChapterRun(
         chapter=ch,
         scale=scale,
@@ -187,6 +188,25 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
         where = "" if run.store is None else f" | store: {run.store.root}"
         print(f"{ch.title} | {scale} | device: {run.device}{where}")
     return run
+
+
+def _find_data_cache() -> None:
+    """Point ``$MEMCAP_DATA`` (where fetched corpora are cached) at an absolute folder that holds them, so that a
+    chapter run from another folder (an assignment's, a test's) and its sweep's worker processes, which inherit the
+    variable, all read the same cache: ``build/data`` under the current folder, else under the checkout this package
+    runs from. A variable already set is kept; where neither holds a corpus nothing changes, and reading one fails
+    with the error that names the set-up step."""
+    import os
+
+    from memcap.data.text import CACHE_ENV, SHAKESPEARE
+
+    if os.environ.get(CACHE_ENV):
+        return
+    checkout = Path(__file__).resolve().parents[2]
+    for base in (Path.cwd(), checkout):
+        if SHAKESPEARE.path(base / "build" / "data").exists():
+            os.environ[CACHE_ENV] = str((base / "build" / "data").resolve())
+            return
 
 
 def _figure_theme() -> None:
