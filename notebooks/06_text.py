@@ -202,10 +202,11 @@ results.update(references=ref_table.to_dict("index"), oracle=oracle_name)
 
 # %%
 targets = [r for rs in grid.values() for r in rs]
-rows = []
+rows, mem_u = [], {}  # mem_u: (width, N) -> mem_U of each training sample, oracle
 for r in targets:
     m = M[r]
     mem_train, mem_test = text_measures.mem_u(r, m, oracle)
+    mem_u[r.model.d_model, r.n_sequences] = mem_train
     main_train, main_test = text_measures.mem_u(r, m, M[refs[r.model.d_model]])
     rows.append(
         dict(
@@ -298,10 +299,6 @@ plt.show()
 widths = sorted(grid)
 small_w, large_w = widths[0], widths[-1]
 sizes = [r.n_sequences for r in grid[small_w]]
-mem_u = {
-    (r.model.d_model, r.n_sequences): text_measures.mem_u(r, M[r], oracle)[0]
-    for r in targets
-}
 rises = []
 for n in sizes:
     ratio_small = mem.query("width == @small_w and n == @n").ratio.iloc[0]
@@ -414,7 +411,7 @@ dd = []
 for w, g in mem.groupby("width"):
     g = g.sort_values("n")
     i = int(np.argmax(g.test_loss.to_numpy()))
-    r_small, r_large = grid[w][0], grid[w][-1]
+    r_small = grid[w][0]
     gap_p = mannwhitneyu(
         M[r_small]["test_bits"], M[r_small]["train_bits"], alternative="greater"
     ).pvalue
@@ -424,6 +421,8 @@ for w, g in mem.groupby("width"):
             peak_at_n=int(g.n.iloc[i]),
             peak_ratio=g.ratio.iloc[i],
             interior_peak=0 < i < len(g) - 1,
+            rises_after_peak=int((np.diff(g.test_loss.to_numpy()[i:]) > 0).sum()),
+            sets_after_peak=len(g) - 1 - i,
             gap_smallest=g.test_loss.iloc[0] - g.train_loss.iloc[0],
             gap_largest=g.test_loss.iloc[-1] - g.train_loss.iloc[-1],
             gap_p_value=gap_p,
@@ -431,17 +430,15 @@ for w, g in mem.groupby("width"):
     )
 dd = pd.DataFrame(dd)
 display(dd.round(4))
-for w, g in mem.groupby("width"):
-    g = g.sort_values("n")
-    i = int(np.argmax(g.test_loss.to_numpy()))
-    after = np.diff(g.test_loss.to_numpy()[i:])
+for d in dd.itertuples():
+    g = mem[mem.width == d.width].sort_values("n")
     print(
-        f"d={w}: test loss highest at N={int(g.n.iloc[i])} "
-        f"(ratio {g.ratio.iloc[i]:.2f}), "
+        f"d={d.width}: test loss highest at N={d.peak_at_n} "
+        f"(ratio {d.peak_ratio:.2f}), "
         + (
             "falling at every larger set"
-            if (after < 0).all()
-            else f"rising again at {int((after > 0).sum())} of the {len(after)} "
+            if d.rises_after_peak == 0
+            else f"rising again at {d.rises_after_peak} of the {d.sets_after_peak} "
             "larger sets"
         )
         + f"; train loss {g.train_loss.iloc[0]:.2f} "
