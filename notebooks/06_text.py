@@ -21,7 +21,8 @@
 # text separates them sample by sample. Measured that way, memorization per sample rises with the model's size and
 # falls as its training set grows; the membership attack fails as the data outgrow capacity; what greedy decoding
 # still extracts from a large training set it extracts as well from text it never saw; the samples memorized most
-# are the rare ones; and a few copies of a sample in the data undo the deduplication.
+# are the rare ones; and a few copies of a sample in the data, exact or in another spelling, undo the
+# deduplication.
 #
 # Chapters 2 to 5 measured capacity where nothing can be generalized (uniform sequences, biographies of invented
 # people). This chapter brings Morris et al.'s thesis (§4, App. A.2–A.3) to text: Shakespeare's plays and poems and
@@ -79,6 +80,7 @@ run.settings()
 
 # %%
 splits = text.make_splits(p.text)
+p.check_splits(splits)  # every planned set fits in the pool (a clear error if not)
 tok = splits.tokenizer
 S, V = p.text.seq_len, p.text.vocab_size
 summary = splits.summary()
@@ -119,11 +121,13 @@ results.update(corpus=summary, duplicates_removed=n_removed)
 planned = p.runs(seed)  # `memcap plan 6` lists them
 refs, oracle_candidate = planned["references"], planned["oracle"]
 grid, copy_runs = planned["grid"], planned["copies"]
+near_runs = planned["near_copies"]
 text_runs = [
     *refs.values(),
     oracle_candidate,
     *[r for rs in grid.values() for r in rs],
     *copy_runs,
+    *near_runs,
 ]
 report = sweep.run_sweep(
     planned["capacity"] + text_runs,
@@ -731,66 +735,131 @@ results.update(
 # their TF-IDF and its rank among the set's samples (1: the rarest).*
 
 # %% [markdown]
-# ## 8. Duplicates
+# ## 8. Duplicates and near-duplicates
 #
 # Why deduplicate? We take one run of the grid (`duplication_target`) and repeat a few of its training samples:
 # `duplicated` samples appear `copies` times each, the rest once, with the same steps. A sample seen 16 times is
 # worth 16 to the optimizer: it is memorized first, called a member by the attack and extracted, long after the
 # model has stopped memorizing samples seen once. A corpus with duplicates measures its duplicates.
+#
+# Exact deduplication removes only exact repeats. The corpus holds a second edition of most plays, the First
+# Folio's spelling, which this chapter leaves out. Its passages are **near-duplicates** of the modern text: the same
+# words in the same order, spelled differently ("Giue vs pawse" for "Give us pause"), so they share few token
+# sequences and no exact deduplication finds them. The `near_copies` runs add them instead of exact copies: each
+# repeated sample appears once as drawn and `copies - 1` times in the Folio's spelling, found by aligning the two
+# editions word by word (`text.near_duplicates`). We measure the modern samples, as in the exact runs.
 
 # %%
 L_dup, w_dup, n_dup = p.duplication_target
 base_run = next(r for r in grid[w_dup] if r.n_sequences == n_dup)
-dup_n = max(r.duplicated for r in copy_runs)
-dup_rows = []
-for r in [base_run, *copy_runs]:
+distinct = base_run.data(splits)[0]  # every duplication run draws this set
+base_mem = text_measures.mem_u(base_run, M[base_run], oracle)[0]
+everyone = np.arange(len(distinct))
+
+
+def duplication_row(r, kind, rows=None):
+    """mem_U, the attack's calls and extraction for run r's repeated samples (or those
+    `rows`) and for the others."""
     m = M[r]
+    if rows is None:
+        rows = np.asarray(m.get("duplicated_rows", np.arange(r.duplicated)), dtype=int)
+    others = np.setdiff1d(everyone, rows)
     mem_all = text_measures.mem_u(r, m, oracle)[0]
     a = text_measures.loss_attack(
         m, p.max_attack_samples, run.rng(700), run.rng(701), p.n_boot
     )
     code = np.asarray(m["train_bits"])
     model = sweep.load_model(store, r, run.device)
-    distinct = r.data(splits)[0]
-    dup_rows.append(
-        dict(
-            copies=r.copies,
-            duplicated=r.duplicated,
-            mem_duplicated=mem_all[:dup_n].mean(),
-            mem_others=mem_all[dup_n:].mean(),
-            called_members_duplicated=(code[:dup_n] <= a["threshold"]).mean(),
-            called_members_others=(code[dup_n:] <= a["threshold"]).mean(),
-            extracted_duplicated=membership.extraction_rate(
-                model, distinct[:dup_n], k_max, p.extract_tokens
-            ),
-            extracted_others=membership.extraction_rate(
-                model,
-                distinct[dup_n : dup_n + p.extract_samples],
-                k_max,
-                p.extract_tokens,
-            ),
-            f1=a["f1"],
-            _mem=mem_all[:dup_n],
-        )
+    return dict(
+        kind=kind,
+        copies=r.copies,
+        duplicated=len(rows),
+        mem_duplicated=mem_all[rows].mean(),
+        mem_same_in_base=base_mem[rows].mean(),
+        mem_others=mem_all[others].mean(),
+        called_members_duplicated=(code[rows] <= a["threshold"]).mean(),
+        called_members_others=(code[others] <= a["threshold"]).mean(),
+        extracted_duplicated=membership.extraction_rate(
+            model, distinct[rows], k_max, p.extract_tokens
+        ),
+        extracted_others=membership.extraction_rate(
+            model, distinct[others[: p.extract_samples]], k_max, p.extract_tokens
+        ),
+        f1=a["f1"],
+        _mem=mem_all[rows],
+        _rows=rows,
     )
-dups = pd.DataFrame(dup_rows)
-display(dups.drop(columns="_mem").round(3))
-most = dups.loc[dups.copies.idxmax()]
-dup_p = text_measures.paired_greater(most._mem, dups.loc[dups.copies.idxmin()]._mem)
-print(
-    f"{dup_n} samples x{most.copies}: mem_U "
-    f"{most.mem_duplicated:.1f} bits each against "
-    f"{dups.loc[dups.copies.idxmin()].mem_duplicated:.1f} "
-    "seen once (paired Wilcoxon p = "
-    f"{dup_p:.1e})"
+
+
+dups = pd.DataFrame(
+    [duplication_row(base_run, "none", np.arange(copy_runs[-1].duplicated))]
+    + [duplication_row(r, "exact") for r in copy_runs]
+    + [duplication_row(r, "near") for r in near_runs]
 )
-assert dup_p < p.test_level, "claim: copies of a sample inflate its memorization"
-results.update(
-    duplicates=dups.drop(columns="_mem").to_dict("records"), duplicates_p_value=dup_p
-)
+display(dups.drop(columns=["_mem", "_rows"]).round(3))
+
+# %% [markdown]
+# The claims compare the most-copied run of each kind with the same samples in the base run, which saw each of them
+# once (paired Wilcoxon, one-sided).
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.3))
+dup_tests = {}
+for kind in ("exact", "near"):
+    most = dups[dups.kind == kind].sort_values("copies").iloc[-1]
+    dup_tests[kind] = (
+        most,
+        text_measures.paired_greater(most._mem, base_mem[most._rows]),
+    )
+    print(
+        f"{kind}: {most['duplicated']} samples x{most.copies}: mem_U "
+        f"{most.mem_duplicated:.1f} bits each against "
+        f"{most.mem_same_in_base:.1f} seen once (paired Wilcoxon p = "
+        f"{dup_tests[kind][1]:.1e})"
+    )
+(most_exact, dup_p), (most_near, near_p) = dup_tests["exact"], dup_tests["near"]
+assert dup_p < p.test_level, "claim: copies of a sample inflate its memorization"
+if p.near_level is not None:
+    assert near_p < p.near_level, (
+        "claim: near-duplicates (the Folio's spelling) inflate the memorization of "
+        "the modern samples, which exact deduplication cannot prevent"
+    )
+else:
+    print(f"near-duplicates at scale {scale!r}: shown, not claimed (near_level)")
+near_share = np.asarray(M[near_runs[-1]]["near_share"])
+base_called = dups.loc[dups.kind == "none", "called_members_duplicated"].iloc[0]
+print(
+    f"near-duplicates x{most_near.copies}: "
+    f"{most_near.mem_duplicated / most_exact.mem_duplicated:.0%} of the mem_U that "
+    f"exact copies give; the attack calls {most_near.called_members_duplicated:.0%} "
+    f"of those samples members (exact copies {most_exact.called_members_duplicated:.0%}"
+    f", samples seen once in the base run {base_called:.0%}); the two editions share "
+    f"{near_share.mean():.0%} of their words (mean over the repeated samples)"
+)
+results.update(
+    duplicates=dups.drop(columns=["_mem", "_rows"]).to_dict("records"),
+    duplicates_p_value=dup_p,
+    near_duplicates_p_value=near_p,
+    near_share=near_share.mean(),
+)
+
+# %% [markdown]
+# One repeated sample as drawn, and the near-duplicate the run added for it:
+
+# %%
+example = int(M[near_runs[-1]]["duplicated_rows"][0])
+folio = near_runs[-1].copied(distinct, splits).added[0]
+print(text.decode(tok, distinct[example]))
+print("-" * 40)
+print(text.decode(tok, folio))
+shared = len(
+    set(map(tuple, np.lib.stride_tricks.sliding_window_view(folio, 4)))
+    & set(map(tuple, np.lib.stride_tricks.sliding_window_view(distinct[example], 4)))
+)
+print(f"token 4-grams in common: {shared} of {S - 3}")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.3), layout="constrained")
+once = dups[dups.kind != "none"]
 for ax, what, label in zip(
     axes,
     ["mem", "called_members", "extracted"],
@@ -800,18 +869,29 @@ for ax, what, label in zip(
         f"extracted ({k_max}-token prefix)",
     ],
 ):
-    ax.plot(dups.copies, dups[f"{what}_duplicated"], "o-", label="the repeated samples")
-    ax.plot(dups.copies, dups[f"{what}_others"], "x--", label="samples seen once")
-    ax.set(xscale="log", xlabel="copies of each repeated sample", ylabel=label)
+    for kind, marker in (("exact", "o-"), ("near", "s-")):
+        d = dups[dups.kind.isin(["none", kind])]
+        ax.plot(d.copies, d[f"{what}_duplicated"], marker, label=f"repeated, {kind}")
+    ax.plot(once.copies, once[f"{what}_others"], "x", color="gray", label="seen once")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(
+        sorted(dups.copies.unique()), [str(c) for c in sorted(dups.copies.unique())]
+    )
+    ax.set(xlabel="times each repeated sample is seen", ylabel=label)
 axes[0].legend(fontsize=7)
 plt.show()
 
 # %% [markdown]
-# *Figure: the repeated samples against those seen once, in the same runs, by how many copies the repeated ones
-# had: mem$_U$, the share the attack calls members, and the share extracted.*
+# *Figure: the repeated samples against those seen once, in the same runs, by how many times the repeated ones
+# were seen: as exact copies (circles) or once plus near-duplicates in the Folio's spelling (squares). Left
+# mem$_U$, middle the share the attack calls members, right the share extracted.*
 #
 # Exact deduplication removes repeats of a whole sequence. It cannot see near-duplicates: the same passage in the
-# First Folio's spelling, or shifted by a few tokens. This chapter keeps one edition of every play for that reason.
+# First Folio's spelling, or shifted by a few tokens. Yet the model learns the passage from its other spelling:
+# the modern sample's mem$_U$ rises with the number of near-duplicates, less than with exact copies of the same
+# count, since only part of the tokens are shared, and the attack calls the samples members all the same. A
+# measurement of memorization on a corpus deduplicated only exactly counts these samples as memorized more than
+# once; this chapter keeps one edition of every play for that reason.
 
 # %% [markdown]
 # ## 9. The paper and this chapter
@@ -860,6 +940,13 @@ pd.DataFrame(
             paper="strongly",
             ours=f"rho {rho:.2f} [{rho_low:.2f}, {rho_high:.2f}]",
         ),
+        dict(
+            finding="deduplication matters for measuring memorization",
+            paper="careful deduplication extremely important",
+            ours=f"x{most_exact.copies} copies: mem_U {most_exact.mem_duplicated:.0f} "
+            f"vs {most_exact.mem_same_in_base:.1f} bits; near-duplicates "
+            f"{most_near.mem_duplicated:.0f} vs {most_near.mem_same_in_base:.1f}",
+        ),
     ]
 ).set_index("finding")
 
@@ -871,7 +958,8 @@ pd.DataFrame(
 # training samples with a great deal when the set is small. Memorization per sample rises with model size and falls
 # with data; the membership attack and extraction follow, and what extraction is left at large sets is extracted
 # from unseen text too. Rare samples are memorized most, and copies of a sample are memorized as if the
-# deduplication had never happened.
+# deduplication had never happened; near-duplicates that exact deduplication cannot see, the same passage in
+# another spelling, raise it too.
 
 # %%
 results.update(scale_note=f"{len(text_runs)} text runs")

@@ -26,8 +26,9 @@ def test_a_slice_of_the_largest_paper_run_trains_on_cuda(chapter, tmp_path):
     if chapter == "06_text":
         from memcap.data import text
 
-        if not text.SHAKESPEARE.path().exists():
-            pytest.skip("chapter 6 needs the corpus: run `memcap data` first (it is fetched, not generated)")
+        if not all(c.path().exists() for c in text.CORPORA):
+            pytest.skip("chapter 6 needs the corpus and GPT-2's vocabulary: run `memcap data` first (they are "
+                        "fetched, not generated)")
     run = largest_paper_run(chapter)
     train = dataclasses.replace(run.train, max_steps=SLICE_STEPS, eval_every=SLICE_STEPS // 3,
                                 warmup_steps=min(run.train.warmup_steps, SLICE_STEPS // 10))

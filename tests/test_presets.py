@@ -2,7 +2,9 @@
 
 import dataclasses
 import json
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from memcap.book import presets
@@ -174,7 +176,22 @@ def test_text_preset_builds_its_runs_and_names_a_bad_duplication_target():
                 if r.n_sequences == p.duplication_target.bits_per_param]
         assert len(base) == 1 and all(dataclasses.replace(r, duplicated=0, copies=1) == base[0]
                                       for r in runs["copies"])
+        assert runs["near_copies"] and all(
+            r.near and dataclasses.replace(r, duplicated=0, copies=1, near=False) == base[0]
+            for r in runs["near_copies"])
         assert len(p.set_sizes) >= (6 if scale != "smoke" else 4)
+    paper = presets.PRESETS["06_text"]["paper"]  # Morris et al.: GPT-2's vocabulary, 1.7M-19.2M parameters
+    assert paper.text.tokenizer == "gpt2" and paper.text.vocab_size == 50257
+    sizes = [paper.model(s.n_layer, s.width).n_params for s in paper.targets]
+    assert min(sizes) == pytest.approx(1.7e6, rel=0.02) and max(sizes) == pytest.approx(19.2e6, rel=0.01)
     bad = dataclasses.replace(presets.PRESETS["06_text"]["smoke"], duplication_target=presets.Config(1, 16, 7))
     with pytest.raises(ValueError, match=r"duplication_target=Config\(n_layer=1, width=16, bits_per_param=7\)"):
         bad.runs(0)
+
+
+def test_text_preset_names_a_set_larger_than_the_pool():
+    p = presets.PRESETS["06_text"]["smoke"]
+    fake = SimpleNamespace(pool=np.zeros((600, 16)))
+    p.check_splits(fake)  # 512 of 600: fits
+    with pytest.raises(ValueError, match=r"\{'set_sizes': 512, 'duplication_target': 512\}.*the 500 of the pool"):
+        p.check_splits(SimpleNamespace(pool=np.zeros((500, 16))))

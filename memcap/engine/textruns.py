@@ -9,7 +9,11 @@ sequences can be looked up there by index (:meth:`TextRun.train_indices`) and me
 model (:func:`memcap.measures.memorization.unintended_memorization_bits`).
 
 Duplicates on purpose: with ``copies`` > 1 the first ``duplicated`` training sequences appear ``copies`` times each in
-the training set (``train_bits`` still lists every distinct sequence once). Extraction: for each prefix length
+the training set (``train_bits`` still lists every distinct sequence once). With ``near`` the added copies are
+near-duplicates instead, which exact deduplication cannot see: the same passage in the First Folio's spelling
+(:func:`~memcap.data.text.near_duplicates`), for the first ``duplicated`` training sequences that have one (the
+metrics list which, ``duplicated_rows``); each then appears once as drawn and ``copies - 1`` times in the Folio's
+spelling. Extraction: for each prefix length
 ``k`` in ``prefix_lens``, the share of ``extract_samples`` training and test sequences whose next
 ``extract_tokens`` tokens greedy decoding reproduces from their first ``k``.
 
@@ -22,19 +26,32 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from memcap.data.text import TextSpec, TextSplits, make_splits
+from memcap.data.text import TextSpec, TextSplits, make_splits, near_duplicates
 from memcap.engine.train import TrainConfig, train_models
 from memcap.engine.version import ENGINE_VERSION
 from memcap.measures.capacity import memorized_bits
-from memcap.measures.evaluate import code_length_bits_per_token, sequence_code_length_bits
+from memcap.measures.evaluate import (
+    code_length_bits_per_token,
+    sequence_code_length_bits,
+)
 from memcap.measures.membership import extraction_rate
 from memcap.model import GPT, GPTConfig
 
 SOURCES = ("pool", "reference")
+
+
+class Copied(NamedTuple):
+    """What a duplication run repeats: rows of its distinct training sequences, what is added for each, and the
+    share of words the added passage shares with the row (1 for exact copies)."""
+
+    rows: np.ndarray
+    added: np.ndarray
+    share: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,7 @@ class TextRun:
     init_seed: int = 0
     duplicated: int = 0  # the first this many training sequences ...
     copies: int = 1  # ... appear this many times each
+    near: bool = False  # ... the added copies being the same passages in the First Folio's spelling
     test_sequences: int = 0  # test sequences coded (0: all)
     measure_pool: bool = False  # code every pool sequence too (reference runs)
     prefix_lens: tuple[int, ...] = field(default=())
@@ -73,6 +91,9 @@ class TextRun:
         if self.copies < 1 or self.duplicated < 0 or (self.copies > 1 and self.duplicated < 1):
             raise ValueError(f"need copies >= 1 and, with copies > 1, duplicated >= 1; got copies={self.copies}, "
                              f"duplicated={self.duplicated}")
+        if self.near and (self.copies < 2 or "folio" in self.text.editions):
+            raise ValueError(f"near-duplicates need copies >= 2 and texts without the Folio edition (they come from "
+                             f"it), got copies={self.copies}, editions={self.text.editions}")
         if self.n_sequences and self.duplicated > self.n_sequences:
             raise ValueError(f"duplicated={self.duplicated} exceeds the n_sequences={self.n_sequences} drawn")
         too_long = [k for k in self.prefix_lens if k < 1 or k + self.extract_tokens > self.text.seq_len]
@@ -91,14 +112,14 @@ class TextRun:
     def label(self) -> str:
         what = "reference" if self.source == "reference" else f"N={self.n_sequences}"
         return f"text L{self.model.n_layer} d={self.model.d_model} {what}" + (
-            f" x{self.copies}" if self.copies > 1 else "")
+            f" x{self.copies}" if self.copies > 1 else "") + (" near" if self.near else "")
 
     def to_dict(self) -> dict:
         out = {"engine": ENGINE_VERSION, "kind": "text", "model": asdict(self.model), "train": self.train.to_dict(),
                "text": self.text.to_dict()}
         out.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
-                    if k not in ("model", "train", "text")})
-        return out
+                    if k not in ("model", "train", "text") and (k != "near" or v)})  # near only when used: runs
+        return out  # without it keep their keys
 
     def train_indices(self, source_size: int) -> np.ndarray:
         """Which sequences of the source (by row) are drawn for training, in order: the first ``n_sequences`` of a
@@ -114,9 +135,29 @@ class TextRun:
         splits = splits or make_splits(self.text)
         source = splits.pool if self.source == "pool" else splits.reference
         distinct = source[self.train_indices(len(source))]
-        extra = [np.repeat(distinct[: self.duplicated], self.copies - 1, axis=0)] if self.copies > 1 else []
+        copied = self.copied(distinct, splits)
+        extra = [np.repeat(copied.added, self.copies - 1, axis=0)] if self.copies > 1 else []
         test = splits.test[: self.test_sequences or None]
         return distinct, np.concatenate([distinct, *extra]), test
+
+    def copied(self, distinct: np.ndarray, splits: TextSplits) -> Copied:
+        """Which of the ``distinct`` training sequences are repeated (``rows``), what is added ``copies - 1`` times
+        for each (``added``: the sequences themselves, or with ``near`` their near-duplicates) and the share of
+        words the two have in common (``share``; 1 for exact copies)."""
+        if self.copies == 1:
+            return Copied(np.zeros(0, dtype=np.int64), distinct[:0], np.zeros(0))
+        if not self.near:
+            rows = np.arange(self.duplicated)
+            return Copied(rows, distinct[rows], np.ones(len(rows)))
+        rows, added, share, step = [], [], [], 4 * self.duplicated
+        for lo in range(0, len(distinct), step):  # in order, until enough have one
+            found = near_duplicates(distinct[lo:lo + step], splits.tokenizer)
+            for i in np.flatnonzero(found.found)[: self.duplicated - len(rows)]:
+                rows.append(lo + i), added.append(found.rows[i]), share.append(found.share[i])
+            if len(rows) == self.duplicated:
+                return Copied(np.asarray(rows), np.stack(added), np.asarray(share))
+        raise ValueError(f"duplicated={self.duplicated}: only {len(rows)} of the {len(distinct)} training sequences "
+                         f"have a near-duplicate in the Folio edition")
 
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         splits = make_splits(self.text)
@@ -130,6 +171,9 @@ class TextRun:
                                  metrics=[lambda m: memorized_bits(m, probe, V).raw_bits], progress=progress,
                                  metric_name="bits below log2 V", description=self.label)
         metrics = self._measure(model, result, distinct, test, splits.pool, untrained, device)
+        if self.near:
+            copied = self.copied(distinct, splits)
+            metrics.update(duplicated_rows=copied.rows.tolist(), near_share=copied.share.round(4).tolist())
         return metrics, result.curve, dict(model.state_dict())
 
     def _measure(self, model: GPT, result, distinct, test, pool, untrained: float, device: str) -> dict:
