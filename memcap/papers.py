@@ -108,3 +108,20 @@ def table():
     rows = [dict(paper="Morris et al. 2025", name=k, **v._asdict()) for k, v in MORRIS.items()]
     rows += [dict(paper="Allen-Zhu & Li 2024", name=k, **v._asdict()) for k, v in ALLEN_ZHU_LI.items()]
     return pd.DataFrame(rows)
+
+
+def table1(max_layers: int | None = None):
+    """Morris et al.'s Table 1 as rows (n_layer, width, vocab_size, seq_len, n_params, fp32, bf16), the parameter
+    counts as printed ("80.4K" -> 80,400); only models of at most ``max_layers`` layers when given.
+
+        >>> t = table1(max_layers=1)
+        >>> t.width.tolist(), t.n_params.tolist()[:2], t.fp32.tolist()[0]
+        ([32, 64, 128, 256], [80400, 185000], 4.23)
+    """
+    import pandas as pd
+
+    scale = {"K": 1e3, "M": 1e6}
+    rows = [dict(n_layer=L, width=d, vocab_size=2048, seq_len=64, n_params=round(float(p[:-1]) * scale[p[-1]]),
+                 fp32=fp32, bf16=bf16)
+            for (L, d), (fp32, bf16, p) in sorted(MORRIS_TABLE1.items()) if max_layers is None or L <= max_layers]
+    return pd.DataFrame(rows)

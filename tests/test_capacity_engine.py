@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from memcap.measures import capacity
+from memcap.measures import capacity, trends
 from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig
 from memcap.engine.store import RunStore
@@ -310,3 +310,15 @@ def test_preset_run_sizes_datasets_in_bits_per_parameter():
     assert sweep.run(2, 12, 5.0, vocab_size=128).to_dict() == r.to_dict()  # same key when rebuilt
     with pytest.raises(ValueError, match="n_layer=3, width=12"):
         sweep.run(3, 12, 5.0)
+
+@pytest.mark.parametrize("slope", [0.3, 0.0, -0.3])
+def test_width_trend_recovers_the_slope_and_its_sign(slope):
+    rng = np.random.default_rng(0)
+    w = np.array([8, 12, 16, 24, 32, 48, 64] * 3)
+    b = 3.0 + slope * np.log2(w) + rng.normal(0, 0.02, w.size)
+    t = trends.fit_width_trend(w, b)
+    assert t.per_doubling_ci[0] < slope < t.per_doubling_ci[1]
+    expected = {0.3: "rises", 0.0: "not established", -0.3: "falls"}[slope]
+    assert t.verdict.startswith(expected)
+    with pytest.raises(ValueError, match="3 distinct widths"):
+        trends.fit_width_trend([8, 8, 16], [1, 2, 3])

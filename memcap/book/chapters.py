@@ -184,7 +184,9 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
         store=None if store_dir is None else open_store(store_dir),
     )
     if not quiet:
-        _figure_theme()
+        from memcap.book.figures import use_book_style
+
+        use_book_style()
         where = "" if run.store is None else f" | store: {run.store.root}"
         print(f"{ch.title} | {scale} | device: {run.device}{where}")
     return run
@@ -207,14 +209,6 @@ def _find_data_cache() -> None:
         if SHAKESPEARE.path(base / "build" / "data").exists():
             os.environ[CACHE_ENV] = str((base / "build" / "data").resolve())
             return
-
-
-def _figure_theme() -> None:
-    try:
-        import seaborn as sns
-    except ImportError:  # the figures then use matplotlib's defaults
-        return
-    sns.set_theme(style="whitegrid", context="notebook")
 
 
 def open_store(store_dir: str = ""):
