@@ -116,7 +116,14 @@ def test_chapter_3_results(smoke_build):
     data = chapters.load_results(smoke_build / "smoke" / "03_knowledge")
     r, preset = data["results"], data["preset"]
     widths, exposures = [w["width"] for w in preset["setup"]["widths"]], preset["setup"]["exposures"]
-    assert r["trained_this_run"] == r["runs_in_chapter"] == len(widths) * len(exposures) + 3
+    study = [c for c in preset["exposure_counts"] if c not in exposures] + list(preset["exposure_variants"])
+    assert r["trained_this_run"] == r["runs_in_chapter"] == len(widths) * len(exposures) + 3 + len(study)
+    ex = r["exposures_study"]
+    R_at = {int(c): R for c, R in ex["R_by_exposures"].items()}
+    assert sorted(R_at) == sorted(preset["exposure_counts"])
+    assert ex["gain"] == pytest.approx(R_at[max(R_at)] - R_at[min(R_at)])
+    assert [v["variant"] for v in ex["variants"]] == ["as trained", *preset["exposure_variants"]]
+    assert ex["variants"][0]["change_in_R"] == 0
     assert set(r["R_by_width"]) == {f"{w}@{e}" for w in widths for e in exposures}
     assert r["min_R_beyond_fresh"] >= preset["min_R_beyond_fresh"]  # the chapter's baseline claim, as written
     assert r["peak_R_high_exposures"] == max(v["R"] for k, v in r["R_by_width"].items()

@@ -195,3 +195,30 @@ def test_text_preset_names_a_set_larger_than_the_pool():
     p.check_splits(fake)  # 512 of 600: fits
     with pytest.raises(ValueError, match=r"\{'set_sizes': 512, 'duplication_target': 512\}.*the 500 of the pool"):
         p.check_splits(SimpleNamespace(pool=np.zeros((500, 16))))
+
+
+@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+def test_knowledge_exposure_study_reuses_the_chapters_runs_and_changes_one_setting(scale):
+    p = presets.PRESETS["03_knowledge"][scale]
+    runs = p.runs()
+    keys = {presets_key(r) for r in runs["biod"]}
+    exposures = runs["exposures"]
+    assert [r.exposures for r in exposures] == sorted(p.exposure_counts)
+    assert all(r.model.d_model == p.exposure_width for r in exposures)
+    for r in exposures:  # a count the chapter trains is the same run, not a second one
+        assert (presets_key(r) in keys) == (r.exposures in p.setup.exposures)
+    base = runs["variants"]["as trained"]
+    assert presets_key(base) in keys
+    for name, r in runs["variants"].items():
+        assert r.exposures == min(p.setup.exposures) and r.model == base.model, name
+        assert presets_key(r) != presets_key(base) or name == "as trained", name
+
+
+def test_knowledge_exposure_width_must_be_a_setup_width():
+    p = dataclasses.replace(presets.PRESETS["03_knowledge"]["smoke"], exposure_width=13)
+    with pytest.raises(ValueError, match="width=13"):
+        p.runs()
+
+
+def presets_key(run) -> str:
+    return json.dumps(run.to_dict(), sort_keys=True, default=str)
