@@ -808,8 +808,7 @@ def _exposure_variants(small_batch: int, large_batch: int, lr: float, warmup: in
         f"lr x2 ({2 * lr:g})": dict(lr=2 * lr),
         f"warm-up {warmup} steps": dict(warmup_steps=warmup),
         f"weight decay {decay_variant:g}": dict(weight_decay=decay_variant),
-        f"Parameter 2: batch {small_batch}, warm-up {warmup}, decay {weight_decay:g}":
-            dict(batch_size=small_batch, warmup_steps=warmup, weight_decay=weight_decay),
+        "the paper's Parameter 2": dict(batch_size=small_batch, warmup_steps=warmup, weight_decay=weight_decay),
     }
 
 
