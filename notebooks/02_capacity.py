@@ -647,13 +647,12 @@ plt.show()
 # depth) and the paper's Table 1 rows of the same depths (open red markers, V = 2,048, S = 64); left against the
 # width (log scale), right against the share of parameters in the embedding tables.*
 #
-# What the figure says. At our vocabulary the widest models we can train on two cores store the most per parameter,
-# but only the printed interval says whether that is a trend; the paper's rows start at the width where ours end.
-# The
-# embedding share does not explain the gap by itself (printed below: the paper's highest row has most of its
-# parameters in the embeddings, ours far fewer). Three things separate our models from the paper's narrowest ones,
-# and only the first is varied here: width; the vocabulary (log2 V bits a token; the held-out configurations are
-# our only points at other vocabularies); and training length (printed below; chapter 2's saturation check is
+# How to read it. The left panel asks whether, at our vocabulary, wider models store more per parameter (the
+# printed slope and its interval answer it); Table 1's narrowest rows are at d = 32, the widest of our default
+# models. The right panel asks whether the share of parameters in the embeddings explains the gap (printed below:
+# the paper's highest row against the range of ours). Three things separate our models from the paper's narrowest
+# ones, and only the first is varied here: width; the vocabulary (log2 V bits a token; the held-out configurations
+# are our only points at other vocabularies); and training length (printed below; chapter 2's saturation check is
 # `benchmarks/saturation.py 2`). The `paper` preset trains Table 1's own grid.
 
 # %%

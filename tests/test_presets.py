@@ -197,7 +197,7 @@ def test_text_preset_names_a_set_larger_than_the_pool():
         p.check_splits(SimpleNamespace(pool=np.zeros((500, 16))))
 
 
-@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+@pytest.mark.parametrize("scale", ["smoke", "default"])  # the paper's runs take 15 s to build (its bioS corpora)
 def test_knowledge_exposure_study_reuses_the_chapters_runs_and_changes_one_setting(scale):
     p = presets.PRESETS["03_knowledge"][scale]
     runs = p.runs()

@@ -843,7 +843,7 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
     "03_knowledge": {
         "smoke": KnowledgePreset(setup=KNOWLEDGE_SETUPS["smoke"], max_calibration_error=0.02, min_R_beyond_fresh=0.05,
                                  min_peak_R=None, rmax_match=0.9, rmax_limit=None, exposure_width=16,
-                                 exposure_counts=(10, 30, 100), exposure_variants={"batch 4": dict(batch_size=4)},
+                                 exposure_counts=(30, 100), exposure_variants={"batch 16": dict(batch_size=16)},
                                  min_exposure_gain=None),
         "default": KnowledgePreset(setup=KNOWLEDGE_SETUPS["default"], max_calibration_error=0.02,
                                    min_R_beyond_fresh=0.5, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8,
