@@ -431,8 +431,9 @@ if p.min_exposure_gain is not None:
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-AZL = {k: v.value for k, v in papers.ALLEN_ZHU_LI.items()}
-paper_points = {1000: AZL["peak_R_1000_exposures"], 100: AZL["peak_R_100_exposures"]}
+paper_points = {
+    1000: peak_paper, 100: papers.ALLEN_ZHU_LI["peak_R_100_exposures"].value
+}
 axes[0].plot(
     by_exposure.exposures, by_exposure.R, "o-",
     label=f"this book, width {p.exposure_width}",
@@ -467,7 +468,8 @@ comparison = pd.DataFrame(
          f"≥ {paper_points[100]:g} (100 exposures)"),
         (f"R(F) of width {p.exposure_width}, best variant", low, best_variant.R,
          f"≥ {paper_points[100]:g} (100 exposures)"),
-        ("largest R(F) of any run", high, frame.R.max(), f"≈ {AZL['max_R']:g} at most"),
+        ("largest R(F) of any run", high, frame.R.max(),
+         f"≈ {papers.ALLEN_ZHU_LI['max_R'].value:g} at most"),
     ],
     columns=["quantity", "exposures", "this book", "Allen-Zhu & Li"],
 )

@@ -311,6 +311,7 @@ def test_preset_run_sizes_datasets_in_bits_per_parameter():
     with pytest.raises(ValueError, match="n_layer=3, width=12"):
         sweep.run(3, 12, 5.0)
 
+
 @pytest.mark.parametrize("slope", [0.3, 0.0, -0.3])
 def test_width_trend_recovers_the_slope_and_its_sign(slope):
     rng = np.random.default_rng(0)

@@ -1,5 +1,5 @@
 """The book's figure style, set once per chapter by :func:`use_book_style` (called from
-:func:`memcap.book.chapters.setup`).
+:func:`memcap.book.chapters.start`).
 
 * seaborn's ``whitegrid`` theme;
 * constrained layout for every figure, so that side-by-side panels' axis labels, titles and tick labels never
