@@ -28,7 +28,7 @@ endif
 
 test: $(STAMP)
 	$(BIN)/memcap data
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 env: $(STAMP)
 

@@ -11,7 +11,8 @@ import pytest
 from memcap.book import build as book
 from memcap.book import chapters, execute
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the smoke book once for every test that reads it (make test runs two workers)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("smoke_build")]
 
 
 def test_chapter_1_results(smoke_build):

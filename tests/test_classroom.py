@@ -282,6 +282,7 @@ def test_exercise_timings_read_papermill_durations(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("smoke_build")  # the worker that builds the smoke book (tests/test_book.py)
 def test_grade_with_the_instructors_store_trains_nothing(smoke_build, tmp_path):
     """`memcap grade --store`: the handed-in notebook reads the chapter's models from the instructor's store."""
     course = tmp_path / "course"

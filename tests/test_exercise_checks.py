@@ -15,7 +15,8 @@ from memcap.book.execute import parameter_names, read_chapter
 
 from exercise_variants import VARIANTS
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the smoke book once for every test that reads it (make test runs two workers)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("smoke_build")]
 
 
 def _error(cell) -> str | None:

@@ -222,3 +222,24 @@ def test_knowledge_exposure_width_must_be_a_setup_width():
 
 def presets_key(run) -> str:
     return json.dumps(run.to_dict(), sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("scale", ["default", "paper"])
+def test_the_double_descent_sweep_spans_its_threshold_densely(scale):
+    p = presets.PRESETS["02_capacity"][scale]
+    dd = p.double_descent
+    sizes = dd.dataset_bits_per_param
+    assert len(sizes) >= 8 and len(dd.models) >= 2 and p.double_descent_seeds >= 2
+    steps = [b / a for a, b in zip(sizes, sizes[1:])]
+    assert max(steps) / min(steps) < 1.02  # evenly spaced in log (three significant digits)
+    assert sizes[-1] / sizes[0] >= 40  # about 0.1x to 4x of any capacity in that span
+    runs = p.runs(0)["double_descent"]
+    assert len(runs) == len(dd.models) * len(sizes) * p.double_descent_seeds
+    assert len({json.dumps(r.to_dict(), sort_keys=True) for r in runs}) == len(runs)
+    assert {(r.data_seed, r.init_seed) for r in runs} == {(k, k) for k in range(p.double_descent_seeds)}
+
+
+def test_geometric_sizes_name_bad_bounds():
+    assert presets.geometric(1, 4, 3) == (1.0, 2.0, 4.0)
+    with pytest.raises(ValueError, match="lo=4"):
+        presets.geometric(4, 1, 3)

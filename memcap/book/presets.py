@@ -235,6 +235,29 @@ CAPACITY_SWEEPS = {
 }
 
 
+def geometric(lo: float, hi: float, n: int) -> tuple[float, ...]:
+    """``n`` sizes from ``lo`` to ``hi``, evenly spaced in log, to three significant digits."""
+    if not 0 < lo < hi or n < 2:
+        raise ValueError(f"need 0 < lo < hi and n >= 2, got lo={lo}, hi={hi}, n={n}")
+    return tuple(float(f"{lo * (hi / lo) ** (k / (n - 1)):.3g}") for k in range(n))
+
+
+# Double descent (chapter 2, section 10): two small models on a smaller alphabet than the grid's, so that nine sizes
+# at two seeds train in minutes. Sizes span about 0.1x to 4x capacity, taking the capacity of these shapes from a
+# pilot (about 1.85 bits/param at V = 16, S = 16); the chapter measures it again from the sweep itself.
+DOUBLE_DESCENT_SWEEPS = {
+    "smoke": replace(CAPACITY_SWEEPS["smoke"], models=(Shape(1, 8, 3e-2), Shape(1, 12, 3e-2)),
+                     dataset_bits_per_param=geometric(0.2, 6, 6), batch_size=32, min_steps=300, max_epochs=100,
+                     max_steps=600, stack=12, stack_max_params=4000),
+    "default": replace(CAPACITY_SWEEPS["default"], vocab_size=16, seq_len=16,
+                       models=(Shape(1, 8, 3e-2), Shape(1, 16, 2e-2)), dataset_bits_per_param=geometric(0.18, 7.5, 9),
+                       batch_size=32, min_steps=2000, max_epochs=300, max_steps=6000, warmup_steps=50,
+                       eval_every=100, min_decay_steps=300, stack=18, stack_max_params=10000),
+    "paper": replace(CAPACITY_SWEEPS["paper"], models=(Shape(1, 32, 3e-3), Shape(2, 32, 3e-3)),
+                     dataset_bits_per_param=geometric(0.36, 14.4, 9)),
+}
+
+
 # --- shared: knowledge capacity (chapters 3, 4, 5) --------------------------------------------------------------
 
 
@@ -398,14 +421,26 @@ class CapacityPreset(PresetBase):
     min_stored_fraction_small: float = setting(
         "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
     max_prediction_error_percent: float = setting("claim: the mean prediction error over the held-out configurations")
+    double_descent: CapacitySweep = setting("double descent: models and sizes, from 0.1x to 4x capacity (own V and S)")
+    double_descent_seeds: int = setting("double descent: seeds per model and size (data and initialization)")
+    peak_ratio_range: tuple[float, float] | None = setting(
+        "claim: test loss peaks between these dataset bits / capacity (fixed after a pilot, see chapter 2)")
+    min_peak_over_ends: float | None = setting(
+        "claim: excess test loss at the peak over that at both ends of the double-descent grid, at least")
+    max_fit_ratio: float | None = setting(
+        "claim: double descent's train loss below 0.9x capacity over the least above 1.2x, at most")
 
     def runs(self, seed: int = 0) -> dict[str, Any]:
         """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison,
-        by schedule) and ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
-        rule: a run cut short by an epoch-based cap would read as a capacity shortfall)."""
-        sw = self.sweep
+        by schedule), ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
+        rule: a run cut short by an epoch-based cap would read as a capacity shortfall) and ``double_descent``
+        (every double-descent model on every size, ``double_descent_seeds`` seeds from ``seed`` on)."""
+        sw, dd = self.sweep, self.double_descent
         probe = dict(data_seed=seed, init_seed=seed)
         return dict(
+            double_descent=[dd.run(s.n_layer, s.width, r, data_seed=seed + k, init_seed=seed + k)
+                            for s in dd.models for r in dd.dataset_bits_per_param
+                            for k in range(self.double_descent_seeds)],
             grid=sw.grid(data_seed=seed, init_seed=seed),
             probes={"warm-up, constant, decay at plateau": sw.run(*self.schedule_probe, **probe),
                     "cosine over the step cap": sw.run(*self.schedule_probe, **probe, schedule="cosine")},
@@ -825,6 +860,8 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             sweep=CAPACITY_SWEEPS["smoke"], prediction_configs=(HeldOut(16, 8, 1, 12, 0.5), HeldOut(4, 12, 1, 12, 2)),
             schedule_probe=Config(1, 8, 3), plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
             min_stored_fraction_small=0.5, max_prediction_error_percent=80,
+            double_descent=DOUBLE_DESCENT_SWEEPS["smoke"], double_descent_seeds=2, peak_ratio_range=None,
+            min_peak_over_ends=None, max_fit_ratio=None,
         ),
         "default": CapacityPreset(
             sweep=CAPACITY_SWEEPS["default"],
@@ -832,12 +869,18 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
                                 HeldOut(128, 48, 2, 16, 6)),
             schedule_probe=Config(2, 12, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
             min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+            # the two double-descent claims were fixed after a pilot of the same sweep with shorter training
+            # (1,000-step floor), which peaked at 0.6-0.65 of capacity; before the runs below (2026-12-02)
+            double_descent=DOUBLE_DESCENT_SWEEPS["default"], double_descent_seeds=2, peak_ratio_range=(0.3, 1.5),
+            min_peak_over_ends=2.0, max_fit_ratio=0.25,  # max_fit_ratio: the grid's claim of the previous edition
         ),
         "paper": CapacityPreset(
             sweep=CAPACITY_SWEEPS["paper"],
             prediction_configs=(HeldOut(1024, 64, 2, 64, 1.0), HeldOut(4096, 32, 2, 64, 6)),
             schedule_probe=Config(2, 32, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
             min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+            double_descent=DOUBLE_DESCENT_SWEEPS["paper"], double_descent_seeds=3, peak_ratio_range=(0.3, 1.5),
+            min_peak_over_ends=2.0, max_fit_ratio=0.25,
         ),
     },
     "03_knowledge": {
