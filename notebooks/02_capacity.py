@@ -844,8 +844,8 @@ results["double_descent"] = dict(
 #   a trained one stores its own sequences, not fresh ones.
 # * Capacity grows with parameters; section 5 gives the exponent with its interval and says whether the data can call
 #   it linear. The fitted α is printed beside the paper's values.
-# * Test loss on fresh data peaks where a dataset's bits reach the model's capacity (section 10 gives the peak with
-#   its interval for two models, on a sweep of nine sizes): the double descent of Morris et al.
+# * Test loss on fresh data peaks close to where a dataset's bits reach the model's capacity (section 10 gives the
+#   peak with its interval for two models, on a sweep of nine sizes): the double descent of Morris et al.
 # * $\min(H(X)(S-1)/S, \alpha P)$ predicts how much a new configuration memorizes, to the mean error printed in
 #   section 8; bits per parameter still vary somewhat with $V$ and $S$ at these sizes, which is where it misses most.
 
