@@ -53,6 +53,19 @@ def test_chapters_share_run_sets_explicitly():
         assert presets.PRESETS["05_membership"][scale].knowledge is know
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_chapter_4s_fp32_capacity_runs_are_chapter_2s_grid(scale):
+    """Chapter 4's capacity per precision is a maximum over several sizes; its fp32 runs are chapter 2's own, so the
+    fp32 capacity it reports is chapter 2's, and its quantized models are among them."""
+    p = presets.PRESETS["04_precision"][scale]
+    assert len(p.precision_ratios) >= 3
+    grid = {json.dumps(r.to_dict(), sort_keys=True) for r in p.sweep.grid()}
+    fp32 = [r for r in p.runs()["precision"] if r.train.precision == "fp32"]
+    assert len(fp32) == len(p.precision_models) * len(p.precision_ratios)
+    assert {json.dumps(r.to_dict(), sort_keys=True) for r in fp32} <= grid
+    assert p.quantized_ratio in p.precision_ratios
+
+
 def test_presets_are_frozen_and_json_ready():
     p = presets.PRESETS["02_capacity"]["default"]
     with pytest.raises(dataclasses.FrozenInstanceError):
