@@ -10,6 +10,13 @@ from the original's), so a second call reads it. It prints the bits stored again
     .venv/bin/python benchmarks/saturation.py 2 --scale default --store build/store --factors 2 4
     .venv/bin/python benchmarks/saturation.py 4 --group precision --precision bf16 --factors 2
     .venv/bin/python benchmarks/saturation.py 3 --width 32 --factors 2      # chapter 3's peak-R width
+
+``--rule`` tries a candidate stopping rule first: the run is trained with those training settings changed (for
+example ``--rule decay_frac=0.9 min_decay_steps=3000``), and the k× runs scale that run, so the table says whether
+longer training still adds bits under the new rule:
+
+    .venv/bin/python benchmarks/saturation.py 2 --width 12 --sequences 226 \
+        --rule decay_frac=0.9 min_decay_steps=3000 --factors 2
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from memcap.book.plan import chapter_runs
 from memcap.engine.bioruns import KnowledgeRun
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
+from memcap.engine.train import TrainConfig
 
 GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs
 
@@ -38,6 +46,28 @@ def longer(run, stored_steps: int, k: int):
     return dataclasses.replace(run, train=train)
 
 
+def parse_rule(items: list[str]) -> dict:
+    """``["decay_frac=0.9", "min_decay_steps=3000"]`` -> ``{"decay_frac": 0.9, "min_decay_steps": 3000}``, checked
+    against :class:`TrainConfig`'s fields.
+
+        >>> parse_rule(["decay_frac=0.9", "min_decay_steps=3000"])
+        {'decay_frac': 0.9, 'min_decay_steps': 3000}
+    """
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    rule = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in fields:
+            raise SystemExit(f"--rule takes SETTING=VALUE with a TrainConfig setting ({', '.join(fields)}); "
+                             f"got {item!r}")
+        kind = type(getattr(TrainConfig(), name))
+        try:
+            rule[name] = kind(value) if kind is not bool else value.lower() in ("1", "true", "yes")
+        except ValueError:
+            raise SystemExit(f"--rule {name} needs a {kind.__name__}, got {value!r}") from None
+    return rule
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("chapter", choices=sorted(GROUPS) + [c.lstrip("0") for c in GROUPS])
@@ -47,7 +77,11 @@ def main() -> None:
     ap.add_argument("--precision", default="fp32", help="capacity runs of this training precision")
     ap.add_argument("--factors", type=int, nargs="+", default=[2, 4])
     ap.add_argument("--width", type=int, default=None, help="this width instead of the largest model (e.g. the peak)")
+    ap.add_argument("--sequences", type=int, default=None, help="the run on this many sequences instead of the largest")
+    ap.add_argument("--rule", nargs="+", default=[], metavar="SETTING=VALUE",
+                    help="train the run with these training settings changed first (a candidate stopping rule)")
     args = ap.parse_args()
+    rule = parse_rule(args.rule)
     chapter = args.chapter.zfill(2)
     runs = [r for r in chapter_runs(chapter, args.scale)[args.group or GROUPS[chapter]]
             if r.train.precision == args.precision]
@@ -55,10 +89,17 @@ def main() -> None:
         runs = [r for r in runs if r.model.d_model == args.width]
         if not runs:
             raise SystemExit(f"no {args.precision} run of width {args.width} in the chapter's capacity runs")
+    if args.sequences is not None:
+        runs = [r for r in runs if getattr(r, "n_sequences", None) == args.sequences]
+        if not runs:
+            raise SystemExit(f"no {args.precision} run on {args.sequences} sequences among the runs chosen")
     top = max(r.model.n_params for r in runs)
     run = max((r for r in runs if r.model.n_params == top),
               key=lambda r: (getattr(r, "exposures", 0), getattr(r, "n_sequences", 0)))
     store = RunStore(args.store)
+    if rule:
+        run = dataclasses.replace(run, train=dataclasses.replace(run.train, **rule))
+        run_sweep([run], store, device="cpu", max_workers=1)
     if not store.has(run.to_dict()):
         raise SystemExit(f"{run.label} is not in {args.store}: run the chapter first")
     base = store.load(run.to_dict())
@@ -71,7 +112,9 @@ def main() -> None:
         run_sweep([long_run], store, device="cpu", max_workers=1)
         got = store.load(long_run.to_dict())
         rows.append((k, got["curve"][-1]["step"], got["metrics"][metric], time.perf_counter() - t0))
-    print(f"{chapter} {run.label} ({run.model.n_params:,} parameters, {args.precision}): {metric} against training length")
+    under = f", rule {' '.join(args.rule)}" if rule else ""
+    print(f"{chapter} {run.label} ({run.model.n_params:,} parameters, {args.precision}{under}): {metric} against "
+          "training length")
     print(f"{'length':>7s} {'steps':>7s} {'bits':>10s} {'bits/param':>10s} {'gain':>7s} {'seconds':>8s}")
     for k, s, bits, seconds in rows:
         gain = bits / rows[0][2] - 1
