@@ -61,6 +61,8 @@ def parse_rule(items: list[str]) -> dict:
             raise SystemExit(f"--rule takes SETTING=VALUE with a TrainConfig setting ({', '.join(fields)}); "
                              f"got {item!r}")
         kind = type(getattr(TrainConfig(), name))
+        if kind not in (int, float, str, bool):
+            raise SystemExit(f"--rule cannot set {name} (a {kind.__name__}); only numbers, strings and flags")
         try:
             rule[name] = kind(value) if kind is not bool else value.lower() in ("1", "true", "yes")
         except ValueError:
