@@ -133,14 +133,17 @@ def test_runs_of_a_client_that_went_away_stop_on_the_workers(client, tmp_path):
     import subprocess
     import sys
 
-    before = set(client.run(os.getpid).values())
     parent = subprocess.Popen([sys.executable, "-c", ABANDONED, str(tmp_path / "store"), client.scheduler.address])
     try:
         deadline = time.time() + 120
         while time.time() < deadline and sum(len(v) for v in client.processing().values()) < 2:
-            time.sleep(0.5)  # both runs training on the workers
+            time.sleep(0.5)  # both runs sent to the workers
         assert sum(len(v) for v in client.processing().values()) == 2, "the sweep did not start on the cluster"
         time.sleep(2)
+        # the worker processes running a run now (Dask may queue both runs on one worker: worker-saturation > 1)
+        executing = client.run(lambda dask_worker: (os.getpid(), dask_worker.state.executing_count))
+        before = {pid for pid, n in executing.values() if n}
+        assert before, "no worker is training a run"
         parent.kill()  # as a cancelled job or `timeout` would
         parent.wait(timeout=30)
         deadline = time.time() + 60
@@ -151,7 +154,7 @@ def test_runs_of_a_client_that_went_away_stop_on_the_workers(client, tmp_path):
         if parent.poll() is None:
             parent.kill()
     # the worker processes that trained them end; their nannies start fresh ones
-    deadline, after = time.time() + 60, before
+    deadline, after = time.time() + 90, before
     while time.time() < deadline and not before.isdisjoint(after):
         time.sleep(1)
         try:
