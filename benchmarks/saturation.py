@@ -26,24 +26,12 @@ import dataclasses
 import time
 
 from memcap.book.plan import chapter_runs
-from memcap.engine.bioruns import KnowledgeRun
+from memcap.engine.saturation import longer, metric_name
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
 
 GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs
-
-
-def longer(run, stored_steps: int, k: int):
-    """The run trained ``k`` times longer, both phases scaled (see the module doc)."""
-    t = run.train
-    if isinstance(run, KnowledgeRun):
-        train = dataclasses.replace(t, max_steps=k * t.max_steps, warmup_steps=k * t.warmup_steps,
-                                    eval_every=k * t.eval_every)
-        return dataclasses.replace(run, exposures=k * run.exposures, train=train)
-    train = dataclasses.replace(t, max_steps=k * stored_steps, min_decay_steps=k * t.min_decay_steps,
-                                plateau_rel_tol=-1.0, target_fraction=1.0)
-    return dataclasses.replace(run, train=train)
 
 
 def parse_rule(items: list[str]) -> dict:
@@ -106,7 +94,7 @@ def main() -> None:
         raise SystemExit(f"{run.label} is not in {args.store}: run the chapter first")
     base = store.load(run.to_dict())
     steps = base["curve"][-1]["step"]
-    metric = "knowledge_bits" if isinstance(run, KnowledgeRun) else "memorized_bits"
+    metric = metric_name(run)
     rows = [(1, steps, base["metrics"][metric], 0.0)]
     for k in args.factors:
         t0 = time.perf_counter()

@@ -367,3 +367,31 @@ def test_locate_peak_names_bad_input():
         trends.locate_peak([1, 2, 3], np.ones(3))
     with pytest.raises(ValueError, match="level"):
         trends.locate_peak([1, 2, 3], np.ones((2, 3)), level=1.5)
+
+
+def test_saturation_twins_train_exactly_k_times_longer(tmp_path):
+    from memcap.engine import saturation
+
+    run = small_runs()[0]
+    store = RunStore(tmp_path)
+    with pytest.raises(ValueError, match="not in the store"):
+        saturation.saturation_runs(run, store, (2,))
+    run_sweep([run], store, executor=ThreadPoolExecutor(1), progress=False)
+    steps = store.load(run.to_dict())["curve"][-1]["step"]
+    for bad in [(1,), (), (2.0,)]:
+        with pytest.raises(ValueError, match="factors"):
+            saturation.saturation_runs(run, store, bad)
+    twins = saturation.saturation_runs(run, store, (2, 3))
+    with pytest.raises(ValueError, match="2x run"):
+        saturation.saturation_table(run, store, (2, 3))
+    run_sweep(twins, store, executor=ThreadPoolExecutor(2), progress=False)
+    table = saturation.saturation_table(run, store, (2, 3))
+    assert table.length.tolist() == [1, 2, 3] and table.steps.tolist() == [steps, 2 * steps, 3 * steps]
+    bits = [store.load(r.to_dict())["metrics"]["memorized_bits"] for r in [run, *twins]]
+    assert table.memorized_bits.tolist() == bits
+    assert table.gain.tolist() == pytest.approx([b / bits[0] - 1 for b in bits])
+    assert table.gain.iloc[0] == 0 and (table.per_param == table.memorized_bits / run.model.n_params).all()
+    # same data and initialization: only the length differs, and the key with it
+    for twin in twins:
+        assert twin.n_sequences == run.n_sequences and twin.model == run.model
+        assert dataclasses.replace(twin, train=run.train) == run and twin.to_dict() != run.to_dict()

@@ -483,7 +483,7 @@ def blocks(text: str, block_chars: int) -> list[str]:
     inside it where there is one; nothing is lost (``"".join(blocks(t, n)) == t``).
 
         >>> blocks("ab\\ncd\\nef", 5)
-        ['ab\\ncd\\n', 'ef']
+        ['ab\\n', 'cd\\nef']
     """
     out, start = [], 0
     while start < len(text):

@@ -141,7 +141,8 @@ def format_seconds(seconds: float) -> str:
     """
     s = int(round(seconds))
     if s >= 3600:
-        return f"{s // 3600} h {s % 3600 // 60} min"
+        m = int(round(s / 60))  # to the nearest minute
+        return f"{m // 60} h {m % 60} min"
     if s >= 60:
         return f"{s // 60} min {s % 60} s"
     return f"{s} s"
