@@ -42,8 +42,8 @@ import torch
 
 from memcap import papers
 from memcap.book import checks, start
-from memcap.engine import bioruns, frames, sweep
-from memcap.measures import capacity, claims, quantize, rounding
+from memcap.engine import bioruns, frames, rounding, sweep
+from memcap.measures import capacity, claims, quantize
 
 run = start("04_precision", scale=scale, seed=seed, device=device,
             output_dir=output_dir, store_dir=store_dir)
@@ -271,7 +271,7 @@ results["precision_comparison"] = comparison.round(4).to_dict("records")
 # size where each reached its capacity) are trained on for `rounding_steps` more steps at a constant rate, a share
 # `rounding_lr_factors` of the model's peak rate (the decay runs from the peak down to a tenth of it), and after
 # every step we compare every weight with its value before the step
-# (`memcap.measures.rounding`). The share left exactly unchanged is the share of updates lost; the fp32 models,
+# (`memcap.engine.rounding`). The share left exactly unchanged is the share of updates lost; the fp32 models,
 # measured the same way, are the baseline (a weight whose gradient is exactly zero does not move in either).
 # Beside it, the bits bf16 lost against fp32 on that model.
 
@@ -658,8 +658,8 @@ print(
 for name, kept_share in (("kept_embedding_rounded", kept_embedding_rounded),
                          ("kept_blocks_rounded", kept_blocks_rounded)):
     checks.that(math.isfinite(kept_share) and kept_share <= 1.05,
-                f"{name} = {kept_share!r}: a fraction of the bits before rounding (at most 1, "
-                "negative if the rounded model codes worse than uniform)")
+                f"{name} = {kept_share!r}: a fraction of the bits before rounding "
+                "(at most 1, negative if the rounded model codes worse than uniform)")
 ### BEGIN HIDDEN TESTS
 check_model = copy.deepcopy(probe_model)
 with torch.no_grad():

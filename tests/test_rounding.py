@@ -1,4 +1,4 @@
-"""Updates that round to nothing (memcap.measures.rounding): the counter, its errors and its cache."""
+"""Updates that round to nothing (memcap.engine.rounding): the counter, its errors and its cache."""
 
 import json
 
@@ -9,7 +9,7 @@ from memcap.engine.runs import CapacityRun
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
-from memcap.measures import rounding
+from memcap.engine import rounding
 from memcap.model import GPT, GPTConfig
 
 CFG = GPTConfig(vocab_size=8, seq_len=8, n_layer=1, d_model=8, n_head=2)

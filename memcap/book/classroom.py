@@ -372,8 +372,8 @@ def check_store(chapter: str | Chapter, store: str | Path, scale: str, seed: int
     store = Path(store)
     if not store.is_dir():
         raise FileNotFoundError(f"no run store at {store}")
-    runs = [r for group in chapter_runs(ch.name, scale, seed).values() for r in group]
     have = RunStore(store)
+    runs = [r for group in chapter_runs(ch.name, scale, seed, have).values() for r in group]
     missing = [r for r in runs if not have.has(r.to_dict())]
     if missing:
         raise AssignmentError(
