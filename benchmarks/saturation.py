@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 
 from memcap.book.plan import chapter_runs
-from memcap.engine.saturation import longer, metric_name
+from memcap.engine.saturation import metric_name, saturation_runs, saturation_table
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
@@ -92,24 +91,16 @@ def main() -> None:
         run_sweep([run], store, device="cpu", max_workers=1)
     if not store.has(run.to_dict()):
         raise SystemExit(f"{run.label} is not in {args.store}: run the chapter first")
-    base = store.load(run.to_dict())
-    steps = base["curve"][-1]["step"]
+    run_sweep(saturation_runs(run, store, args.factors), store, device="cpu", max_workers=1)  # one core each
+    table = saturation_table(run, store, args.factors)
     metric = metric_name(run)
-    rows = [(1, steps, base["metrics"][metric], 0.0)]
-    for k in args.factors:
-        t0 = time.perf_counter()
-        long_run = longer(run, steps, k)
-        run_sweep([long_run], store, device="cpu", max_workers=1)
-        got = store.load(long_run.to_dict())
-        rows.append((k, got["curve"][-1]["step"], got["metrics"][metric], time.perf_counter() - t0))
     under = f", rule {' '.join(args.rule)}" if rule else ""
     print(f"{chapter} {run.label} ({run.model.n_params:,} parameters, {args.precision}{under}): {metric} against "
           "training length")
     print(f"{'length':>7s} {'steps':>7s} {'bits':>10s} {'bits/param':>10s} {'gain':>7s} {'seconds':>8s}")
-    for k, s, bits, seconds in rows:
-        gain = bits / rows[0][2] - 1
-        print(f"{k:>6d}x {s:>7d} {bits:>10,.0f} {bits / run.model.n_params:>10.3f} {gain:>+7.1%} {seconds:>8.0f}")
-
+    for row in table.itertuples():
+        print(f"{row.length:>6d}x {row.steps:>7d} {getattr(row, metric):>10,.0f} {row.per_param:>10.3f} "
+              f"{row.gain:>+7.1%} {row.seconds:>8.0f}")
 
 if __name__ == "__main__":
     main()

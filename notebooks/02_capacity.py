@@ -462,7 +462,7 @@ time_to_capacity
 
 # %%
 base_run = p.saturation_base(seed)
-twins = saturation.saturation_runs(base_run, store, p.saturation_factors)
+twins = p.later_runs(seed, store)["saturation"]  # lengths from base_run's stored steps
 sat_report = sweep.run_sweep(twins, store, device=run.device)
 lengths = saturation.saturation_table(base_run, store, p.saturation_factors)
 display(lengths.round(3))

@@ -48,27 +48,17 @@ class Plan:
 
 
 def chapter_runs(chapter: str, scale: str, seed: int = 0, store=None) -> dict[str, list]:
-    """The chapter's runs by group, as the chapter builds them (its preset's ``runs``).
-
-    A chapter that checks saturation in training time (chapter 2: ``saturation_base``) also trains that run's
-    longer twins, group ``saturation``, whose lengths follow from the steps the base run took: they are exact when
-    ``store`` holds the base run, and otherwise sized from its step cap (an upper bound, under other keys)."""
-    from memcap.engine import saturation
+    """The chapter's runs by group, as the chapter builds them: its preset's ``runs``, then its ``later_runs``,
+    whose configurations follow from runs in ``store`` (a path or :class:`RunStore`; chapter 2's saturation
+    twins)."""
     from memcap.engine.store import RunStore
 
     ch = get_chapter(chapter)
     ch.check_scale(scale)
     preset = ch.presets[scale]
-    groups = {name: list(_flat(runs)) for name, runs in preset.runs(seed).items()}
-    if hasattr(type(preset), "saturation_base"):
-        base = preset.saturation_base(seed)
-        store = RunStore(store) if isinstance(store, (str, Path)) else store
-        if store is not None and store.has(base.to_dict()):
-            groups["saturation"] = saturation.saturation_runs(base, store, preset.saturation_factors)
-        else:
-            groups["saturation"] = [saturation.longer(base, base.train.max_steps, k)
-                                    for k in preset.saturation_factors]
-    return groups
+    store = RunStore(store) if isinstance(store, (str, Path)) else store
+    groups = {**preset.runs(seed), **preset.later_runs(seed, store)}
+    return {name: list(_flat(runs)) for name, runs in groups.items()}
 
 
 def _flat(runs):

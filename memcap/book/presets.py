@@ -92,6 +92,12 @@ class PresetBase:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
+    def later_runs(self, seed: int = 0, store=None) -> dict[str, list]:
+        """Runs whose configuration follows from runs trained before them (so ``runs`` cannot list them), by
+        group: exact when ``store`` holds what they follow from, else sized from step caps (upper bounds, under
+        other keys). None by default; chapter 2's saturation twins are some."""
+        return {}
+
 
 def _plain(value: Any) -> Any:
     if is_dataclass(value):
@@ -454,14 +460,22 @@ class CapacityPreset(PresetBase):
         )
 
     def saturation_base(self, seed: int = 0) -> CapacityRun:
-        """The grid run that ``saturation_run`` names, whose 2x and 4x twins (:mod:`memcap.engine.saturation`)
-        chapter 2 trains once the grid is stored: their lengths follow from its steps, so they are not among
-        :meth:`runs`."""
+        """The grid run that ``saturation_run`` names."""
         n_layer, width, ratio = self.saturation_run
         if ratio not in self.sweep.dataset_bits_per_param:
             raise ValueError(f"saturation_run's dataset size {ratio} is not one of the grid's "
                              f"{self.sweep.dataset_bits_per_param}")
         return self.sweep.run(n_layer, width, ratio, data_seed=seed, init_seed=seed)
+
+    def later_runs(self, seed: int = 0, store=None) -> dict[str, list]:
+        """``saturation``: :meth:`saturation_base` trained ``saturation_factors`` times longer
+        (:mod:`memcap.engine.saturation`); their lengths follow from the steps the base run took in ``store``."""
+        from memcap.engine import saturation
+
+        base = self.saturation_base(seed)
+        if store is not None and store.has(base.to_dict()):
+            return dict(saturation=saturation.saturation_runs(base, store, self.saturation_factors))
+        return dict(saturation=[saturation.longer(base, base.train.max_steps, k) for k in self.saturation_factors])
 
 
 # --- chapter 3 -----------------------------------------------------------------------------------------------------

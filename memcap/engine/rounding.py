@@ -16,13 +16,15 @@ copy, and nothing is stored.
 from __future__ import annotations
 
 import copy
-import json
 import dataclasses
+import json
 
 import torch
 
 from memcap.engine.train import TrainConfig, train
 from memcap.model import GPT
+
+MEASURE_VERSION = 1  # part of the cache key of stored_unchanged_share: raise it when this module's arithmetic changes
 
 
 class _UnchangedCounter:
@@ -82,7 +84,8 @@ def stored_unchanged_share(store, run, lr: float, *, steps: int = 100, device: s
     store = store if isinstance(store, RunStore) else RunStore(store)
     if not store.has(run.to_dict()):
         raise ValueError(f"{run.label} is not in the store {store.root}: train it first")
-    key = RunStore.key(dict(run=run.to_dict(), measure="unchanged_share", lr=float(lr), steps=steps))
+    key = RunStore.key(dict(run=run.to_dict(), measure="unchanged_share", version=MEASURE_VERSION, lr=float(lr),
+                            steps=steps))
     path = store.root / "derived" / f"{key}.json"
     if path.exists():
         return json.loads(path.read_text())["unchanged_share"]

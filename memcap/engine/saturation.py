@@ -7,8 +7,9 @@ so the length is exactly ``k`` times the ``steps`` the stopping rule gave the or
 (cosine schedule, length set by the exposures) ``k`` times the exposures, the steps, the warm-up and the
 evaluation interval. Each twin has its own store key, so it is trained once.
 
-:func:`saturation_table` trains the twins and tabulates the metric against the training length; chapter 2 shows
-it for one capacity run and ``benchmarks/saturation.py`` for any chapter's largest model.
+:func:`saturation_runs` builds the twins of a stored run and :func:`saturation_table` tabulates the metric against
+the training length once they are trained; chapter 2 shows it for one capacity run and ``benchmarks/saturation.py``
+for any chapter's largest model.
 """
 
 from __future__ import annotations
