@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from memcap import papers
 from memcap.book import presets
 from memcap.book.chapters import CHAPTERS, SCALES, start
 from memcap.measures.knowledge import knowledge_bits_approx
@@ -64,6 +65,31 @@ def test_chapter_4s_fp32_capacity_runs_are_chapter_2s_grid(scale):
     assert len(fp32) == len(p.precision_models) * len(p.precision_ratios)
     assert {json.dumps(r.to_dict(), sort_keys=True) for r in fp32} <= grid
     assert p.quantized_ratio in p.precision_ratios
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_chapter_4s_corner_runs_measure_a_capacity_per_precision_and_vocabulary(scale):
+    """The V trend trains the corner model at every V and precision on at least three sizes, with the sweep's
+    training settings; at `paper` it reaches Table 1's own row (V = 2048, S = 64), whose runs are also the
+    precision runs of that model, so the store trains them once."""
+    p = presets.PRESETS["04_precision"][scale]
+    corner = p.corner_runs()
+    assert p.runs()["corner"] == (corner if p.corner_in_chapter else [])
+    assert len(p.corner_ratios) >= 3 and len(p.corner_vocab_sizes) >= 2
+    assert {(r.model.vocab_size, r.train.precision) for r in corner} == {
+        (V, m) for V in p.corner_vocab_sizes for m in p.corner_precisions}
+    assert len(corner) == len(p.corner_vocab_sizes) * len(p.corner_precisions) * len(p.corner_ratios)
+    L, w, lr = p.corner_model
+    for r in corner:
+        assert (r.model.n_layer, r.model.d_model, r.model.seq_len, r.train.lr) == (L, w, p.corner_seq_len, lr)
+        assert r.train.batch_size == p.sweep.batch_size and r.train.decay_frac == p.sweep.decay_frac
+    if scale == "paper":
+        row = papers.table1()
+        assert ((row.n_layer == L) & (row.width == w) & (row.vocab_size == max(p.corner_vocab_sizes))
+                & (row.seq_len == p.corner_seq_len)).any()
+        precision = {json.dumps(r.to_dict(), sort_keys=True) for r in p.runs()["precision"]}
+        at_2048 = [r for r in corner if r.model.vocab_size == 2048]
+        assert at_2048 and all(json.dumps(r.to_dict(), sort_keys=True) in precision for r in at_2048)
 
 
 def test_presets_are_frozen_and_json_ready():

@@ -544,14 +544,35 @@ class PrecisionPreset(PresetBase):
     rounding_steps: int = setting("continued training steps per count (the second half is counted)")
     min_int8_retained: float = setting("claim: int8 keeps at least this share of the stored bits, both set-ups")
     max_int4_retained: float = setting("claim: int4 keeps at most this share of what int8 keeps (bioD peak model)")
+    corner_model: Shape = setting("the model of Morris et al.'s smallest Table 1 row (1 layer, d 32), with our rate")
+    corner_vocab_sizes: tuple[int, ...] = setting("V at which that model's capacity is measured per precision")
+    corner_seq_len: int = setting("S of those runs (the paper's: 64)")
+    corner_ratios: tuple[float, ...] = setting("their dataset sizes, H(X)/P: capacity is the maximum over them")
+    corner_precisions: tuple[str, ...] = setting("precisions of the V trend (Table 1's columns: fp32, bf16)")
+    require_corner_rise: bool = setting(
+        "claim: in fp32 the model stores more bits per parameter at the largest V than at the smallest")
+    corner_in_chapter: bool = setting(
+        "the chapter trains the V trend (False where it exceeds the budget: `-p corner yes` turns it on)")
+
+    def corner_sweep(self) -> CapacitySweep:
+        """The sweep's settings with the corner model and S: its runs train as chapter 2's do."""
+        return replace(self.sweep, seq_len=self.corner_seq_len, models=(self.corner_model,))
+
+    def corner_runs(self, seed: int = 0) -> list[CapacityRun]:
+        """The V trend: the corner model at every V and precision on every size, trained as chapter 2's runs."""
+        corner, (L, w, _) = self.corner_sweep(), self.corner_model
+        return [corner.run(L, w, ratio, vocab_size=V, data_seed=seed, init_seed=seed, precision=mode)
+                for mode in self.corner_precisions for V in self.corner_vocab_sizes for ratio in self.corner_ratios]
 
     def runs(self, seed: int = 0) -> dict[str, list]:
-        """The chapter's runs: ``precision`` (the models in every precision; the fp32 ones are chapter 2's) and
+        """The chapter's runs: ``precision`` (the models in every precision; the fp32 ones are chapter 2's),
+        ``corner`` (the smallest Table 1 model at growing V, per precision; only where ``corner_in_chapter``) and
         ``knowledge`` (chapter 3's bioD models at its higher exposure count, quantized here)."""
         high = max(self.knowledge.exposures)
         return dict(
             precision=[self.sweep.run(L, w, ratio, data_seed=seed, init_seed=seed, precision=mode)
                        for mode in self.precisions for L, w in self.precision_models for ratio in self.precision_ratios],
+            corner=self.corner_runs(seed) if self.corner_in_chapter else [],
             knowledge=[self.knowledge.biod_run(w, high, data_seed=seed, init_seed=seed) for w in self.knowledge_widths],
         )
 
@@ -947,7 +968,9 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             rounding_steps=20,
             precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 4, 3), calibration_sequences=32, knowledge_widths=(16,),
             max_calibration_error=0.02, min_R_beyond_fresh=0.05, min_stored_beyond_fresh=0.1, max_fp32_over_bf16=2.0, min_int8_retained=0.8,
-            max_int4_retained=0.9,
+            max_int4_retained=0.9, corner_model=Shape(1, 8, 3e-2), corner_vocab_sizes=(8, 16, 32), corner_seq_len=8,
+            corner_ratios=(1, 2, 3), corner_precisions=("fp32", "bf16"), require_corner_rise=False,
+            corner_in_chapter=True,
         ),
         "default": PrecisionPreset(
             sweep=CAPACITY_SWEEPS["default"], knowledge=KNOWLEDGE_SETUPS["default"],
@@ -959,15 +982,25 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 6, 5, 4, 3), calibration_sequences=128,
             knowledge_widths=(24, 32, 40), max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_stored_beyond_fresh=0.2,
             max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+            # Table 1's smallest row (1 x d 32 at V = 2048, S = 64) does not fit the chapter's budget on 2 cores
+            # (benchmarks/throughput.py: about 70 ms a step in fp32, bf16 about 2.5x that); the trend in V does.
+            # require_corner_rise fixed on 2026-12-02 before the runs, from chapter 2's section 9 trend in V.
+            corner_model=Shape(1, 32, 1.2e-2), corner_vocab_sizes=(256, 512, 1024), corner_seq_len=64,
+            corner_ratios=(2, 6, 10), corner_precisions=("fp32", "bf16"), require_corner_rise=True,
+            corner_in_chapter=False,
         ),
         "paper": PrecisionPreset(
             sweep=CAPACITY_SWEEPS["paper"], knowledge=KNOWLEDGE_SETUPS["paper"],
-            precision_models=(Layers(1, 32), Layers(2, 64), Layers(4, 128), Layers(8, 256)),
+            precision_models=(Layers(1, 32), Layers(2, 32), Layers(1, 64), Layers(2, 64), Layers(4, 128),
+                              Layers(8, 256)),
             precision_ratios=(4, 6, 8), quantized_ratio=8, plateau_tolerance=0.05, require_flattened=True,
             rounding_lr_factors=(1.0, 0.3, 0.1), rounding_steps=200,
             precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 6, 5, 4, 3), calibration_sequences=512,
             knowledge_widths=(256, 384, 512), max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_stored_beyond_fresh=0.2,
             max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
+            corner_model=Shape(1, 32, 3e-3), corner_vocab_sizes=(256, 512, 1024, 2048), corner_seq_len=64,
+            corner_ratios=(4, 6, 8), corner_precisions=("fp32", "bf16"), require_corner_rise=True,
+            corner_in_chapter=True,
         ),
     },
     "05_membership": {
