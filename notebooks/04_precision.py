@@ -99,15 +99,7 @@ print(
     f"{report.trained} runs trained, {report.reused} read from the store, in "
     f"{report.seconds:.0f} s"
 )
-by_mode = pd.concat(
-    [
-        capacity.capacity_by_model(g, tolerance=p.plateau_tolerance).assign(
-            precision=mode
-        )
-        for mode, g in prec.groupby("precision", sort=False)
-    ],
-    ignore_index=True,
-)
+by_mode = capacity.capacity_by_precision(prec, tolerance=p.plateau_tolerance)
 by_mode = by_mode.merge(
     prec.groupby(["precision", "model"], as_index=False).seconds.sum()
 )
@@ -293,16 +285,8 @@ creport = sweep.run_sweep(corner_runs, store, device=run.device, progress=with_c
 trend = frames.to_frame(corner_runs, creport.metrics)
 if with_corner:
     trend["model"] = [f"V {v}" for v in trend.vocab_size]
-    trend_caps = pd.concat(
-        [
-            capacity.capacity_by_model(g, tolerance=p.plateau_tolerance).assign(
-                precision=mode
-            )
-            for mode, g in trend.groupby("precision", sort=False)
-        ],
-        ignore_index=True,
-    )
-    trend_caps["V"] = trend_caps.model.str.split().str[1].astype(int)
+    trend_caps = capacity.capacity_by_precision(trend, tolerance=p.plateau_tolerance)
+    trend_caps["V"] = trend_caps.model.map(dict(zip(trend.model, trend.vocab_size)))
     display(
         trend_caps[
             [

@@ -149,6 +149,25 @@ class ExponentFit:
         return lo <= 1 <= hi and exclude[0] < lo and hi < exclude[1]
 
 
+def capacity_by_precision(frame, tolerance: float = 0.05):
+    """:func:`capacity_by_model` per training precision (``frame`` has a ``precision`` column too), one row per
+    precision and model, precisions in their order of appearance.
+
+        >>> import pandas as pd
+        >>> f = pd.DataFrame(dict(model="m", n_params=10, n_sequences=[1, 2] * 2, dataset_bits=[10, 20] * 2,
+        ...                       memorized_bits=[10, 12, 9, 8], precision=["fp32"] * 2 + ["bf16"] * 2))
+        >>> capacity_by_precision(f)[["precision", "capacity_bits"]].values.tolist()
+        [['fp32', 12.0], ['bf16', 9.0]]
+    """
+    import pandas as pd
+
+    return pd.concat(
+        [capacity_by_model(g, tolerance=tolerance).assign(precision=mode)
+         for mode, g in frame.groupby("precision", sort=False)],
+        ignore_index=True,
+    )
+
+
 def fit_capacity_exponent(params, capacity_bits) -> ExponentFit:
     """Fit log2 capacity = a + β log2 P with statsmodels OLS; β = 1 is a linear law.
 
