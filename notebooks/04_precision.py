@@ -258,10 +258,10 @@ results["precision_comparison"] = comparison.round(4).to_dict("records")
 # %% [markdown]
 # ### Toward the paper's corner: d 32 at growing V
 #
-# The models above are chapter 2's, at V = 256 and S = 32. Table 1's smallest row is one layer of width 32 at
-# V = 2048 and S = 64, about 80K parameters, of which 65K sit in the embedding. On 2 cores one of its training steps
-# takes about 70 ms in fp32 and bf16 about 2.5 times that (`benchmarks/throughput.py`), so its capacity in two
-# precisions, three dataset sizes each, costs more than this chapter's whole budget; `paper` trains Table 1's
+# The models above are chapter 2's, at its V and S (the comparison table gives them). Table 1's smallest row is one
+# layer of width 32 at V = 2048 and S = 64, most of whose parameters sit in its V × d embedding. On a 2-core CPU its
+# capacity in two precisions, three dataset sizes each, costs more than this chapter's whole budget (the README
+# gives the step times measured there; bf16 steps cost more than fp32's on a CPU); `paper` trains Table 1's
 # rows. The same model (`corner_model`) at the paper's S (`corner_seq_len`) is trained on growing vocabularies
 # (`corner_vocab_sizes`), in fp32 and pure bf16, each on `corner_ratios` dataset sizes, and its capacity is the
 # maximum over them, as above. Chapter 2 (section 9) found bits per parameter rising with V; the question here is

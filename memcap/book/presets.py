@@ -983,7 +983,7 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
             knowledge_widths=(24, 32, 40), max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_stored_beyond_fresh=0.2,
             max_fp32_over_bf16=1.5, min_int8_retained=0.95, max_int4_retained=0.5,
             # Table 1's smallest row (1 x d 32 at V = 2048, S = 64) does not fit the chapter's budget on 2 cores
-            # (benchmarks/throughput.py: about 70 ms a step in fp32, bf16 about 2.5x that); the trend in V does.
+            # (README: 182 ms a step at batch 128 in fp32, bf16 about 2.5x that); the trend in V does.
             # require_corner_rise fixed on 2026-12-02 before the runs, from chapter 2's section 9 trend in V.
             corner_model=Shape(1, 32, 1.2e-2), corner_vocab_sizes=(256, 512, 1024), corner_seq_len=64,
             corner_ratios=(2, 6, 10), corner_precisions=("fp32", "bf16"), require_corner_rise=True,
