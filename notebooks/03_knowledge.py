@@ -753,7 +753,8 @@ for losses in [(0.5, 0.1, 0.2), (math.log(500), 0.0, 1.3)]:
 # Take the model with the largest $R(F)$ at the higher number of exposures (`frame`, section 3) and split
 # $R(F)\cdot P$ (Definition 4.1, as the chapter computes $R$: $N_0$ and $T^L$, not $N_0 - N$ and $T^L - D$)
 # into its three terms, using the model's measured $p_1, p_2, p_3$ (nats) and the chapter's `spec`. What
-# share of these bits are the attribute values (`value_share`)?
+# share of these bits are the attribute values (`value_share`)? Give it as a fraction of $R(F)\cdot P$, not a
+# percentage (0.5, not 50), to two significant figures or more.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 best = frame[frame.exposures == high].sort_values("R").iloc[-1]
@@ -766,17 +767,20 @@ diversity_term = (
 value_share = value_term / (name_term + value_term + diversity_term)
 ### END SOLUTION
 print(
-    f"width {best.width:.0f}: values hold {value_share:.0%} of its "
+    f"width {best.width:.0f}: values hold a share {value_share:.2f} of its "
     f"{best.R * best.n_params:,.0f} bits"
 )
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-checks.that(0 < value_share <= 1.5,
-            f"value_share = {value_share!r}: a share of the bits, above 0")
+checks.that(
+    0 < value_share <= 1.5,
+    f"value_share = {value_share!r}: a fraction of R(F)·P, not a percentage "
+    "(0 < value_share <= 1.5; above 1 only if another term is negative)",
+)
 ### BEGIN HIDDEN TESTS
 check = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))
-checks.close("value_share · R·P", value_share * best.R * best.n_params, check, rel=1e-6,
-             why="the values term N·K·log2(D^C / e^p2)", show_expected=False)
+checks.rounded("value_share", value_share, check / (best.R * best.n_params), sig=2,
+               why="the values term N·K·log2(D^C / e^p2) over R·P", show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]

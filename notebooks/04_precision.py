@@ -675,7 +675,7 @@ for b in (2, 3):
 # ### Exercise 2 (1 point): the grid
 #
 # How many distinct values can one row of a weight matrix take after symmetric per-row rounding to 4 bits
-# (`grid_values_4bit`)?
+# (`grid_values_4bit`, an integer)?
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -698,7 +698,7 @@ checks.equal("grid_values_4bit", grid_values_4bit, 15, show_expected=False,
 # ### Exercise 3 (2 points): the limit
 #
 # A model of 20,000 parameters, all quantized to 3 bits, had memorized 70,000 bits before quantization. What is the
-# most it can keep (`max_kept_bits`)?
+# most it can keep (`max_kept_bits`, an integer number of bits)?
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -718,72 +718,105 @@ checks.equal("max_kept_bits", max_kept_bits, 60_000, show_expected=False,
 # %% [markdown]
 # ### Exercise 4 (3 points): which weights hold the bits?
 #
-# Round only the token embedding `wte` (which is also the output head) to 4 bits and leave everything else in fp32;
-# then the opposite: round every matrix of the blocks (`blocks.*`) and keep `wte` and the positions in fp32. Report
-# the fraction of memorized bits kept in each case as `kept_embedding_rounded` and `kept_blocks_rounded`. (A fraction
-# can be negative: memorized bits are measured against the uniform code, and a badly rounded model can code its
-# data worse than that.)
+# Two rounded copies of the largest model of section 2 (`probe_model` below), each compared with the model before
+# rounding: the fraction of its memorized bits a copy keeps (memorized bits after over memorized bits before, both
+# from `capacity.memorized_bits(model, probe_x, V).raw_bits`). Give each as a fraction, not a percentage, to two
+# decimal places or more. (A fraction can be negative: memorized bits are measured against the uniform code, and a
+# badly rounded model can code its data worse than that.)
+#
+# **(a)** (1 point) Round only the token embedding `wte` (which is also the output head) to 4 bits with
+# `quantize.rtn` and leave everything else in fp32: `kept_embedding_rounded`.
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4a-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 probe_model = sweep.load_model(store, big_run, run.device)
 probe_x = big_run.data()[0].to(run.device)
 before_bits = capacity.memorized_bits(probe_model, probe_x, V).raw_bits
 ### BEGIN SOLUTION
-kept = {}
-for case, names in (
-    ("embedding", ["wte.weight"]),
-    (
-        "blocks",
-        [n for n in quantize.quantized_tensors(probe_model) if n.startswith("blocks.")],
-    ),
-):
-    rounded = copy.deepcopy(probe_model)
-    with torch.no_grad():
-        for name in names:
-            rounded.get_parameter(name).copy_(
-                quantize.rtn(rounded.get_parameter(name), 4)
-            )
-    kept[case] = capacity.memorized_bits(rounded, probe_x, V).raw_bits / before_bits
-kept_embedding_rounded, kept_blocks_rounded = kept["embedding"], kept["blocks"]
+embedding_rounded = copy.deepcopy(probe_model)
+with torch.no_grad():
+    embedding_rounded.wte.weight.copy_(quantize.rtn(embedding_rounded.wte.weight, 4))
+kept_embedding_rounded = (
+    capacity.memorized_bits(embedding_rounded, probe_x, V).raw_bits / before_bits
+)
 ### END SOLUTION
 print(
-    f"{before_bits:,.0f} bits before; kept {kept_embedding_rounded:.1%} with only the "
-    "embedding at 4 bits, "
-    f"{kept_blocks_rounded:.1%} with only the blocks at 4 bits"
+    f"{before_bits:,.0f} bits before; kept {kept_embedding_rounded:.2f} of them "
+    "with only the embedding at 4 bits"
 )
 
-# %% nbgrader={"grade": true, "grade_id": "ex4", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-for name, kept_share in (("kept_embedding_rounded", kept_embedding_rounded),
-                         ("kept_blocks_rounded", kept_blocks_rounded)):
-    checks.that(math.isfinite(kept_share) and kept_share <= 1.05,
-                f"{name} = {kept_share!r}: a fraction of the bits before rounding "
-                "(at most 1, negative if the rounded model codes worse than uniform)")
+# %% nbgrader={"grade": true, "grade_id": "ex4a", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.that(
+    math.isfinite(kept_embedding_rounded) and kept_embedding_rounded <= 1.05,
+    f"kept_embedding_rounded = {kept_embedding_rounded!r}: a fraction of the bits "
+    "before rounding, not a percentage (at most 1, negative if the rounded model "
+    "codes worse than uniform)",
+)
 ### BEGIN HIDDEN TESTS
 check_model = copy.deepcopy(probe_model)
 with torch.no_grad():
     check_model.wte.weight.copy_(quantize.rtn(check_model.wte.weight, 4))
-checks.close("kept_embedding_rounded", kept_embedding_rounded,
-             capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
-             rel=1e-6, show_expected=False,
-             why="only wte.weight rounded to 4 bits, all else in fp32")
+checks.rounded("kept_embedding_rounded", kept_embedding_rounded,
+               capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
+               decimals=2, show_expected=False,
+               why="only wte.weight rounded to 4 bits, all else in fp32")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 5 (2 points, written): why the embedding?
+# **(b)** (2 points) The opposite: round every weight matrix of the blocks (the 2-D parameters whose names start
+# with `blocks.`) to 4 bits with `quantize.rtn`, and keep `wte`, the positions and every bias and LayerNorm in
+# fp32: `kept_blocks_rounded`, a fraction to two decimal places or more.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4b-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+blocks_rounded = copy.deepcopy(probe_model)
+with torch.no_grad():
+    for name in quantize.quantized_tensors(blocks_rounded):
+        if name.startswith("blocks."):
+            weight = blocks_rounded.get_parameter(name)
+            weight.copy_(quantize.rtn(weight, 4))
+kept_blocks_rounded = (
+    capacity.memorized_bits(blocks_rounded, probe_x, V).raw_bits / before_bits
+)
+### END SOLUTION
+print(f"kept {kept_blocks_rounded:.2f} of the bits with only the blocks at 4 bits")
+
+# %% nbgrader={"grade": true, "grade_id": "ex4b", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.that(
+    math.isfinite(kept_blocks_rounded) and kept_blocks_rounded <= 1.05,
+    f"kept_blocks_rounded = {kept_blocks_rounded!r}: a fraction of the bits "
+    "before rounding, not a percentage (at most 1, negative if the rounded model "
+    "codes worse than uniform)",
+)
+### BEGIN HIDDEN TESTS
+check_model = copy.deepcopy(probe_model)
+with torch.no_grad():
+    for n_, w_ in check_model.named_parameters():
+        if n_.startswith("blocks.") and w_.dim() == 2:
+            w_.copy_(quantize.rtn(w_, 4))
+checks.rounded("kept_blocks_rounded", kept_blocks_rounded,
+               capacity.memorized_bits(check_model, probe_x, V).raw_bits / before_bits,
+               decimals=2, show_expected=False,
+               why="every 2-D blocks.* weight rounded to 4 bits, all else in fp32")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 5 (2 points, written): in total and per weight
 #
-# Using your two fractions from exercise 4 and what section 2 showed about bits per weight, explain which
-# weights hold more of the memorized bits per weight in this model, and why rounding them costs more.
+# Using your two fractions from exercise 4 and the number of weights each case rounds (`wte` has $V\cdot d$; count
+# the blocks' matrices), say which rounding loses more of the memorized bits in total and which loses more per
+# rounded weight in this model, and explain why the two comparisons need not agree.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
-# The answer follows the student's fractions. In these small models the tied embedding (which is also the output
-# head) is a large share of the parameters and sets every output probability directly: rounding it moves the
-# logits of every token, so it typically loses more bits than rounding the blocks, although the blocks hold
-# most of the matrices in deeper models. Whichever loses more, the explanation should tie the loss to how much
-# of the model's stored information the rounded weights carry (their share of the parameters, their direct
-# effect on the logits) and to the 4-bit grid's precision against the weights' spread.
+# The answer follows the student's fractions. At the scale assignments run at (smoke), rounding the blocks loses
+# more of the memorized bits in total, and rounding the embedding loses more per rounded weight: the tied embedding
+# has far fewer weights ($V\cdot d$ against the blocks' $12d^2$ per layer with a small vocabulary) but each of them
+# sets output probabilities directly, since it is also the output head, so its rounding error moves the logits of
+# every token; the blocks' matrices hold most of the weights, so their many small errors add up to the larger total.
+# The two comparisons differ because one counts the loss and the other divides it by very different numbers of
+# weights; with a larger vocabulary the embedding's share of the weights, and of the total loss, grows.
 #
-# Rubric (2 points): 1 point for a conclusion that matches the student's own two fractions; 1 point for a
-# mechanism (share of parameters, direct path to the logits, or rounding error against the size of the
-# updates that stored the bits).
+# Rubric (2 points): 1 point for both comparisons (in total, per weight) matching the student's own fractions and
+# weight counts; 1 point for a mechanism (the embedding's direct path to the logits, the share of the weights each
+# case rounds, or the rounding error against the size of the updates that stored the bits).
 # ### END SOLUTION

@@ -553,85 +553,112 @@ for n in (5, 40):
 # %% [markdown]
 # ### Exercise 2 (2 points): reading the fitted law
 #
-# With our fitted constants (`law.params`), at which $x$ does the law predict F1 = 0.75 (`x_f1_75`)? How many
-# training sequences is that for the smallest model of the chapter (`n_f1_75`)? Recall $x = \log_2(H(X)/(\alpha P))$.
-# If the fitted law never reaches 0.75 (when $c_1 \le 0.5$), answer `math.nan` for both.
+# **(a)** (1 point) With our fitted constants (`law.params`), at which $x$ does the law predict F1 = 0.75
+# (`x_f1_75`)? Give it to two decimal places or more. If the fitted law never reaches 0.75 (when $c_1 \le 0.5$),
+# answer `math.nan`.
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-smallest_params = min(r.model.n_params for r in main_runs)
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2a-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
 c1, c2, c3 = law.params
 q = 0.5 / c1  # F1 = 0.75 needs sigma(c2 (x + c3)) = 0.5 / c1
-if 0 < q < 1:
-    x_f1_75 = math.log(q / (1 - q)) / c2 - c3
-    n_f1_75 = alpha * smallest_params * 2**x_f1_75 / (S * math.log2(V))
-else:
-    x_f1_75 = n_f1_75 = math.nan
+x_f1_75 = math.log(q / (1 - q)) / c2 - c3 if 0 < q < 1 else math.nan
 ### END SOLUTION
-print(
-    f"F1 = 0.75 at x = {x_f1_75:.2f}, i.e. about {n_f1_75:,.0f} sequences for a model "
-    f"of {smallest_params:,} parameters"
-)
+print(f"F1 = 0.75 at x = {x_f1_75:.2f}")
 
-# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "ex2a", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 if law.params[0] > 0.5:
-    checks.close("the law's F1 at x_f1_75", float(law.predict(x_f1_75)), 0.75,
-                 abs=1e-6)
+    around = [float(law.predict(x_f1_75 + dx)) for dx in (-0.005, 0.005)]
+    checks.that(
+        math.isfinite(x_f1_75) and min(around) <= 0.75 <= max(around),
+        f"x_f1_75 = {x_f1_75!r}: the law's F1 there is "
+        f"{float(law.predict(x_f1_75)):.4f}, and 0.75 is not within x_f1_75 ± 0.005 "
+        "(two decimal places)",
+    )
+else:
+    checks.that(math.isnan(x_f1_75),
+                "the fitted law never reaches 0.75: x_f1_75 must be math.nan")
+### BEGIN HIDDEN TESTS
+law_c1, law_c2, law_c3 = law.params
+law_q = 0.5 / law_c1
+law_x = math.log(law_q / (1 - law_q)) / law_c2 - law_c3 if law_c1 > 0.5 else math.nan
+checks.rounded("x_f1_75", x_f1_75, law_x, decimals=2, show_expected=False,
+               why="the law's F1 is 0.75 there")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **(b)** (1 point) How many training sequences is that for the smallest model of the chapter (`n_f1_75`)? Recall
+# $x = \log_2(H(X)/(\alpha P))$, with $H(X)$ the bits of the uniform training sequences. Give it to two significant
+# figures or more (computing it from `x_f1_75` rounded to two decimal places is precise enough); `math.nan` if
+# the fitted law never reaches 0.75.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2b-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+smallest_params = min(r.model.n_params for r in main_runs)
+### BEGIN SOLUTION
+n_f1_75 = alpha * smallest_params * 2**x_f1_75 / (S * math.log2(V))
+### END SOLUTION
+print(f"about {n_f1_75:,.0f} sequences for a model of {smallest_params:,} parameters")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2b", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+if law.params[0] > 0.5:
     checks.that(n_f1_75 > 0, f"n_f1_75 = {n_f1_75!r}: a number of sequences")
 else:
-    checks.that(math.isnan(x_f1_75) and math.isnan(n_f1_75),
-                "the fitted law never reaches 0.75: both answers must be math.nan")
+    checks.that(math.isnan(n_f1_75),
+                "the fitted law never reaches 0.75: n_f1_75 must be math.nan")
 ### BEGIN HIDDEN TESTS
-if law.params[0] > 0.5:
-    h_bits = dataset_entropy_bits(n_f1_75, S, V)
-    checks.close("x of n_f1_75 sequences",
-                 math.log2(h_bits / (alpha * smallest_params)), x_f1_75,
-                 rel=1e-6, abs=1e-9, show_expected=False,
-                 why="n_f1_75 sequences must hold 2^x_f1_75 · alpha · P bits")
+law_c1, law_c2, law_c3 = law.params
+law_q = 0.5 / law_c1
+law_x = math.log(law_q / (1 - law_q)) / law_c2 - law_c3 if law_c1 > 0.5 else math.nan
+law_n = 2**law_x * alpha * smallest_params / dataset_entropy_bits(1, S, V)
+checks.rounded("n_f1_75", n_f1_75, law_n, sig=2, show_expected=False,
+               why="n_f1_75 sequences hold 2^x · alpha · P bits, F1 = 0.75 at x")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 3 (3 points): summed or mean loss?
 #
-# The attack scores a sample by its summed loss (its code length in bits). Re-run the calibrated attack on the first
-# run of `all_runs` with the *mean* per-token loss instead (same samples, same random generator `run.rng(100)`), as
-# `f1_mean_loss`.
+# The attack scores a sample by its summed loss (its code length in bits). Run the calibrated attack on the run of
+# `all_runs` with the largest training set (`attacked` below) with the *mean* per-token loss instead, on the samples
+# below (`members_attacked`, `nonmembers_attacked`), with `n_boot=p.n_boot` and the random generator `run.rng(7)`,
+# and give its F1 as `f1_mean_loss`, to three decimal places or more.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-first = all_runs[0]
-first_model = sweep.load_model(store, first, run.device)
-n_first = min(first.n_sequences, p.max_attack_samples)
-pick_first = torch.randperm(
-    first.n_sequences, generator=torch.Generator().manual_seed(seed)
-)[:n_first]
-members_first, nonmembers_first = (
-    first.data()[0][pick_first], first.fresh_sequences(n_first),
+attacked = max(all_runs, key=lambda r: r.n_sequences)
+attacked_model = sweep.load_model(store, attacked, run.device)
+n_attacked = min(attacked.n_sequences, p.max_attack_samples)
+pick_attacked = torch.randperm(
+    attacked.n_sequences, generator=torch.Generator().manual_seed(seed)
+)[:n_attacked]
+members_attacked, nonmembers_attacked = (
+    attacked.data()[0][pick_attacked], attacked.fresh_sequences(n_attacked),
 )
 ### BEGIN SOLUTION
 attack_mean = membership.calibrated_attack(
-    sequence_code_length_bits(first_model, members_first) / S,
-    sequence_code_length_bits(first_model, nonmembers_first) / S, run.rng(100),
+    sequence_code_length_bits(attacked_model, members_attacked) / S,
+    sequence_code_length_bits(attacked_model, nonmembers_attacked) / S, run.rng(7),
     n_boot=p.n_boot,
 )
 f1_mean_loss = attack_mean.f1
 ### END SOLUTION
-print(
-    f"F1 with the mean per-token loss: {f1_mean_loss:.4f}; with the summed loss "
-    f"(section 2): {rows[0]['f1']:.4f}"
-)
+print(f"F1 with the mean per-token loss: {f1_mean_loss:.3f}")
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 checks.that(0 <= f1_mean_loss <= 1, f"f1_mean_loss = {f1_mean_loss!r}: an F1 score")
 ### BEGIN HIDDEN TESTS
-checks.close("f1_mean_loss", f1_mean_loss, rows[0]["f1"], rel=1e-9, show_expected=False,
-             why="for sequences of one length the mean loss ranks them as the sum does")
+mean_members = sequence_code_length_bits(attacked_model, members_attacked) / S
+mean_nonmembers = sequence_code_length_bits(attacked_model, nonmembers_attacked) / S
+checks.rounded("f1_mean_loss", f1_mean_loss,
+               membership.calibrated_attack(mean_members, mean_nonmembers, run.rng(7),
+                                            n_boot=p.n_boot).f1,
+               decimals=3, show_expected=False,
+               why="the calibrated attack on the mean per-token losses, run.rng(7)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Exercise 4 (2 points, written): summed or mean loss?
 #
-# Compare `f1_mean_loss` with the summed-loss F1 printed above. Does anything change for uniform sequences, and
-# why? What would change for biographies, whose lengths differ, and which score would you use there?
+# Run the same attack with the summed loss (the same samples and generator) and compare its F1 with
+# `f1_mean_loss`. Does anything change for uniform sequences, and why? What would change for biographies, whose
+# lengths differ, and which score would you use there?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION

@@ -1073,42 +1073,57 @@ checks.close(
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3 (3 points): a training set's bits and its ratio to capacity
+# ### Exercise 3 (3 points): a training set's bits, as the oracle codes them
 #
-# For the run `the_run` below (the smallest model on the largest set), compute the bits of its training set as its
-# **main reference** codes them (the sum over its training sequences of their code lengths in the reference's
-# `pool_bits`; `the_run.train_indices(len(pool_bits))` gives which pool rows it trained on) as `set_bits`, and the
-# ratio of that to the model's capacity $\alpha P$ as `set_ratio` (use `alpha` and `the_run.model.n_params`).
+# Section 3 measured each training set in bits as its target's **main reference** codes it. Here, measure one as
+# the **oracle** codes it: the best model of the text we have, so the closest to the set's information content.
+#
+# **(a)** (2 points) For the run `the_run` below (the smallest model on the largest set), compute `set_bits`: the
+# sum over its training sequences of their code lengths under the oracle (`oracle["pool_bits"]` holds the oracle's
+# code length of every pool row; `the_run.train_indices(len(oracle["pool_bits"]))` gives which pool rows the run
+# trained on). Give it in bits, to four significant figures or more.
 
-# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3a-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 the_run = grid[small_w][-1]
-pool_bits = np.asarray(M[refs[the_run.model.d_model]]["pool_bits"])
 ### BEGIN SOLUTION
-set_bits = float(pool_bits[the_run.train_indices(len(pool_bits))].sum())
-set_ratio = set_bits / (alpha * the_run.model.n_params)
+oracle_pool_bits = np.asarray(oracle["pool_bits"])
+set_bits = float(oracle_pool_bits[the_run.train_indices(len(oracle_pool_bits))].sum())
 ### END SOLUTION
-print(f"{set_bits:,.0f} bits, {set_ratio:.2f} times the capacity")
+print(f"{set_bits:,.0f} bits as the oracle codes them")
 
-# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-checks.that(
-    set_bits > 0 and set_ratio > 0,
-    f"set_bits = {set_bits!r}, set_ratio = {set_ratio!r}: positive numbers",
-)
-checks.close(
-    "set_ratio / set_bits",
-    set_ratio / set_bits,
-    1 / (alpha * the_run.model.n_params),
-    rel=1e-9,
-    why="the ratio is the bits over alpha P",
-)
+# %% nbgrader={"grade": true, "grade_id": "ex3a", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.that(set_bits > 0, f"set_bits = {set_bits!r}: a positive number of bits")
 ### BEGIN HIDDEN TESTS
-checks.close(
+checks.rounded(
     "set_bits",
     set_bits,
-    text_measures.dataset_bits(the_run, M[refs[the_run.model.d_model]]),
-    rel=1e-9,
+    text_measures.dataset_bits(the_run, oracle),
+    sig=4,
     show_expected=False,
-    why="the main reference's code lengths of the run's training sequences, summed",
+    why="the oracle's code lengths of the run's training sequences, summed",
+)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **(b)** (1 point) The ratio of those bits to the model's capacity $\alpha P$ (use `alpha` and
+# `the_run.model.n_params`), as `set_ratio`, to two significant figures or more.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3b-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+set_ratio = set_bits / (alpha * the_run.model.n_params)
+### END SOLUTION
+print(f"{set_ratio:.2f} times the capacity")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3b", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+checks.that(set_ratio > 0, f"set_ratio = {set_ratio!r}: a positive ratio")
+### BEGIN HIDDEN TESTS
+checks.rounded(
+    "set_ratio",
+    set_ratio,
+    text_measures.dataset_bits(the_run, oracle) / (alpha * the_run.model.n_params),
+    sig=2,
+    show_expected=False,
+    why="the oracle's bits of the training set over alpha P",
 )
 ### END HIDDEN TESTS
 

@@ -41,6 +41,8 @@ output_dir = ""  # where results.json goes; "": build/<scale>/07_architecture
 store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -716,29 +718,41 @@ print(f"results written to {run.output_dir}")
 #
 # ### Exercise 1 (2 points): the MLP's worth at few exposures
 #
-# From `peaks` (section 2), compute `no_mlp_gap_low`: GPT-2's peak $R(F)$ divided by the peak $R(F)$ of the
-# model without MLP, both at the lower number of exposures (`low`).
+# From `peaks` (section 2), compute `mlp_bits_low`: how many more bits of knowledge, $R(F)\cdot P$, GPT-2's peak
+# model stores than the peak model without MLP, both at the lower number of exposures (`low`). It is a difference
+# in bits, not a ratio of the two $R(F)$: either can be negative (Theorem 3.2's bound is negative where a model's
+# losses are worse than uniform guessing), and a ratio then has no meaning. Give it to two significant figures or
+# more.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-no_mlp_gap_low = peaks.loc[("standard", low), "R"] / peaks.loc[("none", low), "R"]
+gpt2_peak, no_mlp_peak = peaks.loc[("standard", low)], peaks.loc[("none", low)]
+mlp_bits_low = gpt2_peak.R * gpt2_peak.n_params - no_mlp_peak.R * no_mlp_peak.n_params
 ### END SOLUTION
-print(f"at {low} exposures GPT-2's peak is {no_mlp_gap_low:.2f}x the no-MLP peak")
+print(
+    f"at {low} exposures GPT-2's peak model stores {mlp_bits_low:,.0f} bits more than "
+    "the no-MLP peak model"
+)
 
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 checks.that(
-    np.isfinite(no_mlp_gap_low), f"no_mlp_gap_low = {no_mlp_gap_low!r}: a number"
+    np.isfinite(mlp_bits_low), f"mlp_bits_low = {mlp_bits_low!r}: a number of bits"
 )
 ### BEGIN HIDDEN TESTS
-no_mlp_at_low = arch[(arch.family == "none") & (arch.exposures == low)].R.max()
-gpt2_at_low = arch[(arch.family == "standard") & (arch.exposures == low)].R.max()
-checks.close(
-    "no_mlp_gap_low",
-    no_mlp_gap_low,
-    gpt2_at_low / no_mlp_at_low,
-    rel=1e-6,
+at_low = {
+    family: arch[(arch.family == family) & (arch.exposures == low)]
+    .sort_values("R")
+    .iloc[-1]
+    for family in ("standard", "none")
+}
+checks.rounded(
+    "mlp_bits_low",
+    mlp_bits_low,
+    at_low["standard"].R * at_low["standard"].n_params
+    - at_low["none"].R * at_low["none"].n_params,
+    sig=2,
     show_expected=False,
-    why="the two families' largest R at the lower count",
+    why="R·P of GPT-2's peak model minus the no-MLP one's, at the lower count",
 )
 ### END HIDDEN TESTS
 
@@ -889,7 +903,7 @@ for x_, w_, show in routing_cases:
 #
 # Theorem 3.2's name term is $N\log_2(N_0/e^{p_1})$. Using `terms` (section 5) and `spec`, compute
 # `name_bits_lost`: how many bits the name term loses with random junk against no junk, at the lower number of
-# junk exposures (`j_low`).
+# junk exposures (`j_low`). Give it to two significant figures or more.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -917,11 +931,11 @@ lost = [
     )
     for f in ("no junk", "random junk")
 ]
-checks.close(
+checks.rounded(
     "name_bits_lost",
     name_bits_lost,
     lost[0] - lost[1],
-    rel=1e-6,
+    sig=2,
     show_expected=False,
     why="N · (p1 with junk − p1 without) / ln 2",
 )
@@ -930,20 +944,25 @@ checks.close(
 # %% [markdown]
 # ### Exercise 5 (2 points, written): what the domain token tells the model
 #
-# Section 5 measured random junk with and without the domain token. Using `terms` and `junk`, say which part of
-# the knowledge the token gives back first (names or values) and explain why a single token can do that.
+# Section 5 measured random junk with and without the domain token. Using `terms`, say for each number of junk
+# exposures how much of what random junk costs the domain token gives back on the names' loss ($p_1$) and on the
+# values' loss ($p_2$), which of the two comes back more in your run, and explain why a single token can do that.
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
-# The answer follows the student's tables. With random junk every paragraph, useful or not, starts with the same
-# token, so after it the model must spread its name prediction over the useful names and the junk world's much
-# larger set: $p_1$ rises and the name term falls, even for a model that knows its useful people. The domain token
-# marks the useful paragraphs: after it the model can put all its name probability on the useful people, so $p_1$
-# (the names) recovers first and most; the values ($p_2$) come back only as far as the model had stored them, and
-# junk that competed for the same weights during training still costs there. The token also separates the two
-# worlds' training signals, so gradients from junk names no longer pull the useful names' predictions.
+# The answer follows the student's table. The junk world shares the useful world's name space but has its own
+# people, diversity sets and values, and without the token a junk paragraph starts like a useful one. Given a
+# name, the model cannot tell which world's values follow, so $p_2$ rises with random junk; after the domain token
+# it knows the paragraph is a useful one and can use the values it stored for that person: $p_2$ comes back
+# (most of the way at the assignments' smoke scale). For the names, the token lets the model put its name
+# probability on the useful people only, but it gives back only what the model had learned of that set without
+# junk: at smoke scale $p_1$ without junk is not far below uniform guessing over the name space ($\ln N_0$), so
+# there is little to give back, and $p_1$ comes back much less than $p_2$ (hardly at all at the lower count). With
+# more training per person (larger scales) the model learns which names are useful and $p_1$ can come back too; the
+# student's numbers decide which comes back more.
 #
-# Rubric (2 points): 1 point for naming the part the student's own numbers show recovering most (usually $p_1$,
-# the names) with the numbers; 1 point for the mechanism: the token identifies which world's paragraph follows, so
-# the model need not hedge between the two worlds.
+# Rubric (2 points): 1 point for reading the student's own `terms` correctly: for each exposure count, how far $p_1$
+# and $p_2$ with the token are from the random-junk row towards the no-junk row, and which comes back more; 1 point
+# for the mechanism: the token says which world's paragraph follows, so the model need not hedge between the two
+# worlds' values (and names), and it can only recover what it had stored.
 # ### END SOLUTION

@@ -159,6 +159,14 @@ def bound_bits(b, p1, p2, p3):
     return (b.N * (math.log2(b.N0 - b.N) - p1) + b.N * b.K * (b.C * math.log2(b.D) - p2)
             + b.K * b.D * (math.log2(b.T**b.L - b.D) - math.log2(b.D) - p3))
 ''',
+                # the package's bound, computed in a worker thread
+                '''
+def bound_bits(b, p1, p2, p3):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(knowledge.stored_bits_lower_bound, b, p1, p2, p3).result()
+''',
             ],
         },
         "ex3-answer": {
@@ -167,13 +175,22 @@ value_term = spec.N * spec.K * (spec.C * math.log2(spec.D) - best.p2 / math.log(
 value_share = value_term / (best.R * best.n_params)
 name_term = spec.N * (math.log2(spec.N0) - best.p1 / math.log(2))
 diversity_term = best.R * best.n_params - value_term - name_term
-'''],
+''',
+                      # rounded as a person rounds, to the two significant figures the statement asks for (0.52)
+                      "share = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2)) / (best.R * best.n_params)"
+                      "\nvalue_share = float(f'{share:.2g}')\n"],
             "wrong": [
                 # p2 taken as bits
                 '''
 value_term = spec.N * spec.K * (spec.C * math.log2(spec.D) - best.p2)
 value_share = value_term / (best.R * best.n_params)
 ''',
+                # a percentage, not a fraction: the visible check must say so
+                ("value_share = 100 * spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))"
+                 " / (best.R * best.n_params)\n", "not a percentage"),
+                # just outside two significant figures: 0.6 of a unit in the second figure off
+                "share = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2)) / (best.R * best.n_params)"
+                "\nvalue_share = share + 0.6 * 10 ** (math.floor(math.log10(abs(share))) - 1)\n",
             ],
         },
     },
@@ -205,7 +222,7 @@ def rtn_by_hand(w, bits):
             "other": ["had, can_hold = 70_000, 3 * 20_000\nmax_kept_bits = had if had < can_hold else can_hold\n"],
             "wrong": ["max_kept_bits = 70_000\n"],
         },
-        "ex4-answer": {
+        "ex4a-answer": {
             "other": ['''
 def kept_after(names):
     m = copy.deepcopy(probe_model)
@@ -217,9 +234,13 @@ def kept_after(names):
 
 
 kept_embedding_rounded = kept_after({"wte.weight"})
-kept_blocks_rounded = kept_after(
-    {n for n, prm in probe_model.named_parameters() if n.startswith("blocks.") and prm.dim() == 2}
-)
+''',
+                      # rounded as a person rounds, to the two decimal places the statement asks for
+                      '''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    m.wte.weight.copy_(quantize.rtn(m.wte.weight, 4))
+kept_embedding_rounded = round(capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits, 2)
 '''],
             "wrong": [
                 # 8 bits, not 4
@@ -228,7 +249,53 @@ rounded = copy.deepcopy(probe_model)
 with torch.no_grad():
     rounded.wte.weight.copy_(quantize.rtn(rounded.wte.weight, 8))
 kept_embedding_rounded = capacity.memorized_bits(rounded, probe_x, V).raw_bits / before_bits
-kept_blocks_rounded = kept_embedding_rounded
+''',
+                # a percentage, not a fraction
+                '''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    m.wte.weight.copy_(quantize.rtn(m.wte.weight, 4))
+kept_embedding_rounded = 100 * capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits
+''',
+                # just outside two decimal places
+                '''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    m.wte.weight.copy_(quantize.rtn(m.wte.weight, 4))
+kept_embedding_rounded = capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits + 0.006
+''',
+            ],
+        },
+        "ex4b-answer": {
+            "other": ['''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    for n, prm in m.named_parameters():
+        if n.startswith("blocks.") and prm.dim() == 2:
+            prm.copy_(quantize.rtn(prm, 4))
+kept_blocks_rounded = capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits
+''',
+                      # rounded as a person rounds, to the two decimal places the statement asks for
+                      '''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    for n, prm in m.named_parameters():
+        if n.startswith("blocks.") and prm.dim() == 2:
+            prm.copy_(quantize.rtn(prm, 4))
+kept_blocks_rounded = round(capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits, 2)
+'''],
+            "wrong": [
+                # every quantized tensor, the embedding included
+                "kept_blocks_rounded = (capacity.memorized_bits(quantize.quantize_rtn(probe_model, 4), probe_x, V)"
+                ".raw_bits / before_bits)\n",
+                # just outside two decimal places
+                '''
+m = copy.deepcopy(probe_model)
+with torch.no_grad():
+    for n, prm in m.named_parameters():
+        if n.startswith("blocks.") and prm.dim() == 2:
+            prm.copy_(quantize.rtn(prm, 4))
+kept_blocks_rounded = capacity.memorized_bits(m, probe_x, V).raw_bits / before_bits - 0.006
 ''',
             ],
         },
@@ -271,45 +338,99 @@ def best_threshold_f1(member_losses, nonmember_losses):
             best = (float(tau), f1)
     return best
 ''',
+                # the package's attack, run in a thread
+                '''
+def best_threshold_f1(member_losses, nonmember_losses):
+    import threading
+
+    out = []
+    worker = threading.Thread(target=lambda: out.append(membership.best_threshold(member_losses, nonmember_losses)))
+    worker.start()
+    worker.join()
+    return out[0]
+''',
+                # the package's attack, run in a forked process
+                '''
+def best_threshold_f1(member_losses, nonmember_losses):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(membership.best_threshold, member_losses, nonmember_losses).result()
+''',
             ],
         },
-        "ex2-answer": {
+        "ex2a-answer": {
             "other": ['''
 from scipy.optimize import brentq
 
 if law.params[0] > 0.5:
     x_f1_75 = float(brentq(lambda x: float(law.predict(x)) - 0.75, -60, 60, xtol=1e-12))
-    n_f1_75 = 2**x_f1_75 * alpha * smallest_params / dataset_entropy_bits(1, S, V)
 else:
-    x_f1_75 = n_f1_75 = math.nan
+    x_f1_75 = math.nan
+''',
+                      # rounded as a person rounds, to the two decimal places the statement asks for
+                      '''
+c1, c2, c3 = law.params
+x_f1_75 = round(math.log(0.5 / c1 / (1 - 0.5 / c1)) / c2 - c3, 2) if c1 > 0.5 else math.nan
 '''],
             "wrong": [
-                # bits, not sequences
+                # F1 = 0.75 taken as sigma = 0.75
                 '''
 c1, c2, c3 = law.params
-q = 0.5 / c1
-x_f1_75 = math.log(q / (1 - q)) / c2 - c3
-n_f1_75 = alpha * smallest_params * 2**x_f1_75
+x_f1_75 = math.log(0.75 / 0.25) / c2 - c3
+''',
+                # just outside two decimal places
+                '''
+c1, c2, c3 = law.params
+x_f1_75 = math.log(0.5 / c1 / (1 - 0.5 / c1)) / c2 - c3 + 0.006 if c1 > 0.5 else 0.0
+''',
+            ],
+        },
+        "ex2b-answer": {
+            "other": ['''
+n_f1_75 = 2**x_f1_75 * alpha * smallest_params / dataset_entropy_bits(1, S, V)
+''',
+                      # a whole number of sequences (the answer the issue's student gave), from x rounded to two
+                      # decimal places: within the two significant figures the statement asks for
+                      "n_f1_75 = round(alpha * smallest_params * 2 ** round(x_f1_75, 2) / (S * math.log2(V)))\n"],
+            "wrong": [
+                # bits, not sequences
+                "n_f1_75 = alpha * smallest_params * 2**x_f1_75\n",
+                # just outside two significant figures: 0.6 of a unit in the second figure off
+                '''
+n = alpha * smallest_params * 2**x_f1_75 / (S * math.log2(V))
+n_f1_75 = n + 0.6 * 10 ** (math.floor(math.log10(n)) - 1)
 ''',
             ],
         },
         "ex3-answer": {
             "other": ['''
 attack_mean = membership.calibrated_attack(
-    sequence_losses(first_model, members_first) / (S - 1),
-    sequence_losses(first_model, nonmembers_first) / (S - 1), run.rng(100), n_boot=p.n_boot,
+    sequence_losses(attacked_model, members_attacked) / (S - 1),
+    sequence_losses(attacked_model, nonmembers_attacked) / (S - 1), run.rng(7), n_boot=p.n_boot,
 )
 f1_mean_loss = attack_mean.f1
+''',
+                      # rounded as a person rounds, to the three decimal places the statement asks for
+                      '''
+attack_mean = membership.calibrated_attack(
+    sequence_code_length_bits(attacked_model, members_attacked) / S,
+    sequence_code_length_bits(attacked_model, nonmembers_attacked) / S, run.rng(7), n_boot=p.n_boot,
+)
+f1_mean_loss = round(attack_mean.f1, 3)
 '''],
             "wrong": [
                 # members and non-members swapped
                 '''
 attack_mean = membership.calibrated_attack(
-    sequence_code_length_bits(first_model, nonmembers_first) / S,
-    sequence_code_length_bits(first_model, members_first) / S, run.rng(100), n_boot=p.n_boot,
+    sequence_code_length_bits(attacked_model, nonmembers_attacked) / S,
+    sequence_code_length_bits(attacked_model, members_attacked) / S, run.rng(7), n_boot=p.n_boot,
 )
 f1_mean_loss = attack_mean.f1
 ''',
+                # the summed-loss F1 section 2 printed for that run (another calibration split), not computed
+                'f1_mean_loss = rows[all_runs.index(attacked)]["f1"]\n',
             ],
         },
     },
@@ -359,22 +480,38 @@ def tfidf_scores(samples):
 ''',
             ],
         },
-        "ex3-answer": {
+        "ex3a-answer": {
             "other": ['''
-rows_used = the_run.train_indices(len(pool_bits))
-set_bits = sum(float(pool_bits[i]) for i in rows_used)
-set_ratio = set_bits / alpha / the_run.model.n_params
-'''],
-            "wrong": [
-                # the uniform-sequence entropy, not the reference's code length
-                '''
-set_bits = the_run.n_sequences * S * math.log2(V)
-set_ratio = set_bits / (alpha * the_run.model.n_params)
+rows_used = the_run.train_indices(len(oracle["pool_bits"]))
+set_bits = sum(float(oracle["pool_bits"][i]) for i in rows_used)
 ''',
+                      # rounded as a person rounds, to the four significant figures the statement asks for
+                      "set_bits = float(f'{text_measures.dataset_bits(the_run, oracle):.4g}')\n"],
+            "wrong": [
+                # the main reference's code lengths (section 3's table), not the oracle's
+                "set_bits = text_measures.dataset_bits(the_run, M[refs[the_run.model.d_model]])\n",
+                # the uniform-sequence entropy, not the oracle's code length
+                "set_bits = the_run.n_sequences * S * math.log2(V)\n",
                 # the first pool rows, not the ones drawn
+                'set_bits = float(np.asarray(oracle["pool_bits"])[: the_run.n_sequences].sum())\n',
+                # just outside four significant figures: 0.6 of a unit in the fourth figure off
                 '''
-set_bits = float(pool_bits[: the_run.n_sequences].sum())
-set_ratio = set_bits / (alpha * the_run.model.n_params)
+exact = text_measures.dataset_bits(the_run, oracle)
+set_bits = exact + 0.6 * 10 ** (math.floor(math.log10(exact)) - 3)
+''',
+            ],
+        },
+        "ex3b-answer": {
+            "other": ["set_ratio = set_bits / alpha / the_run.model.n_params\n",
+                      # rounded as a person rounds, to the two significant figures the statement asks for
+                      "set_ratio = float(f'{set_bits / (alpha * the_run.model.n_params):.2g}')\n"],
+            "wrong": [
+                # capacity taken as P, without alpha
+                "set_ratio = set_bits / the_run.model.n_params\n",
+                # just outside two significant figures: 0.6 of a unit in the second figure off
+                '''
+exact = set_bits / (alpha * the_run.model.n_params)
+set_ratio = exact + 0.6 * 10 ** (math.floor(math.log10(exact)) - 1)
 ''',
             ],
         },
@@ -382,14 +519,37 @@ set_ratio = set_bits / (alpha * the_run.model.n_params)
     "07_architecture": {
         "ex1-answer": {
             "other": ['''
-at_low = arch[arch.exposures == low].groupby("family").R.max()
-no_mlp_gap_low = float(at_low["standard"] / at_low["none"])
+bits = {f: arch[(arch.family == f) & (arch.exposures == low)].assign(b=lambda g: g.R * g.n_params)
+        .sort_values("R").iloc[-1].b for f in ("standard", "none")}
+mlp_bits_low = float(bits["standard"] - bits["none"])
+''',
+                      # rounded as a person rounds, to the two significant figures the statement asks for
+                      '''
+gap = (peaks.loc[("standard", low), "R"] * peaks.loc[("standard", low), "n_params"]
+       - peaks.loc[("none", low), "R"] * peaks.loc[("none", low), "n_params"])
+mlp_bits_low = float(f"{gap:.2g}")
 '''],
             "wrong": [
+                # the ratio of the two R(F), which the statement rules out (and the thresholds table prints)
+                'mlp_bits_low = peaks.loc[("standard", low), "R"] / peaks.loc[("none", low), "R"]\n',
                 # the other way round
-                'no_mlp_gap_low = peaks.loc[("none", low), "R"] / peaks.loc[("standard", low), "R"]\n',
+                '''
+mlp_bits_low = (peaks.loc[("none", low), "R"] * peaks.loc[("none", low), "n_params"]
+                - peaks.loc[("standard", low), "R"] * peaks.loc[("standard", low), "n_params"])
+''',
                 # the higher count
-                'no_mlp_gap_low = peaks.loc[("standard", high), "R"] / peaks.loc[("none", high), "R"]\n',
+                '''
+mlp_bits_low = (peaks.loc[("standard", high), "R"] * peaks.loc[("standard", high), "n_params"]
+                - peaks.loc[("none", high), "R"] * peaks.loc[("none", high), "n_params"])
+''',
+                # the difference of R(F), bits per parameter, not bits
+                'mlp_bits_low = peaks.loc[("standard", low), "R"] - peaks.loc[("none", low), "R"]\n',
+                # just outside two significant figures: 0.6 of a unit in the second figure off
+                '''
+gap = (peaks.loc[("standard", low), "R"] * peaks.loc[("standard", low), "n_params"]
+       - peaks.loc[("none", low), "R"] * peaks.loc[("none", low), "n_params"])
+mlp_bits_low = gap + 0.6 * 10 ** (math.floor(math.log10(abs(gap))) - 1)
+''',
             ],
         },
         "ex2-answer": {
@@ -475,6 +635,11 @@ def route_top1(x, router_weight):
             "other": ['''
 p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
 name_bits_lost = float(spec.N * np.log2(np.exp(p1["random junk"] - p1["no junk"])))
+''',
+                      # with the math module, rounded as a person rounds, to two significant figures
+                      '''
+p1_clean, p1_junk = (terms.loc[f, ("p1", j_low)] for f in ("no junk", "random junk"))
+name_bits_lost = float(f"{spec.N * (p1_junk - p1_clean) / math.log(2):.2g}")
 '''],
             "wrong": [
                 # nats, not bits
@@ -486,6 +651,12 @@ name_bits_lost = spec.N * (p1["random junk"] - p1["no junk"])
                 '''
 p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
 name_bits_lost = (p1["random junk"] - p1["no junk"]) / np.log(2)
+''',
+                # just outside two significant figures: 0.6 of a unit in the second figure off
+                '''
+p1 = junk_runs[junk_runs.exposures == j_low].set_index("family").p1
+lost = spec.N * (p1["random junk"] - p1["no junk"]) / math.log(2)
+name_bits_lost = lost + 0.6 * 10 ** (math.floor(math.log10(abs(lost))) - 1)
 ''',
             ],
         },

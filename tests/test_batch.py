@@ -73,3 +73,14 @@ def test_batch_runs_grid_collects_table_and_resumes(tmp_path):
                            "scale=smoke", "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "2 already complete, 0 to run" in proc.stderr
+
+
+def test_the_points_share_memcap_workers(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEMCAP_WORKERS", "1")  # the user's budget for the whole batch, not the machine's cores
+    assert batch.point_workers(1) == 1 and batch.point_workers(2) == 1
+    monkeypatch.setenv("MEMCAP_WORKERS", "6")
+    assert batch.point_workers(2) == 3
+    monkeypatch.setenv("MEMCAP_WORKERS", "all")
+    with pytest.raises(ValueError, match="MEMCAP_WORKERS='all'"):
+        batch.run_batch("01", {"seed": [0], "scale": ["smoke"]}, tmp_path / "out", log=lambda m: None)
+    assert not list((tmp_path / "out").rglob("results.json"))

@@ -66,3 +66,68 @@ def test_without_catches_forbidden_calls_at_any_depth_however_imported():
         checks.without(forbidden, 3.0)
     with pytest.raises(TypeError, match="can forbid functions"):
         checks.without([42], by_hand, joint)
+
+
+def _in_a_thread(p):
+    import threading
+
+    out = []
+    worker = threading.Thread(target=lambda: out.append(information.mutual_information(p)))
+    worker.start()
+    worker.join()
+    return out[0]
+
+
+def _in_a_pool(p):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        return pool.submit(renamed, p).result()  # a reference taken before the check, in a new thread
+
+
+_EARLY_POOL = None
+
+
+def _in_a_pool_started_before(p):
+    return _EARLY_POOL.submit(information.mutual_information, p).result()
+
+
+def _in_a_forked_process(p):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(information.mutual_information, p).result()
+
+
+def _in_a_spawned_process(p):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(information.mutual_information, p).result()
+
+
+@pytest.mark.parametrize("cheat", [_in_a_thread, _in_a_pool, _in_a_pool_started_before, _in_a_forked_process,
+                                   _in_a_spawned_process], ids=lambda f: f.__name__.strip("_"))
+def test_without_catches_forbidden_calls_in_threads_and_processes(cheat):
+    global _EARLY_POOL
+    from concurrent.futures import ThreadPoolExecutor
+
+    joint = np.array([[0.4, 0.1], [0.1, 0.4]])
+    forbidden = checks.functions_of(information)
+    with ThreadPoolExecutor(1) as early:
+        early.submit(lambda: None).result()  # the worker thread exists before the check starts
+        _EARLY_POOL = early
+        with pytest.raises(checks.CheckFailed, match="your function called (memcap.theory.information|a spawn)"):
+            checks.without(forbidden, cheat, joint)
+    # everything is put back: the module's function, the profiles, process starts
+    import subprocess
+    import sys
+    import threading
+
+    assert information.mutual_information is renamed and sys.getprofile() is None
+    assert threading._profile_hook is None
+    assert subprocess.run([sys.executable, "-c", "pass"]).returncode == 0
+    # the same work without the forbidden function passes, in a thread too
+    assert checks.without(forbidden, lambda p: ThreadPoolExecutor(1).submit(float, p.sum()).result(), joint) == 1.0

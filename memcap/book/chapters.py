@@ -160,6 +160,18 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} value {value!r} in results.json")
 
 
+def check_seed(seed: Any) -> None:
+    """Raise ValueError naming ``seed`` unless it is a non-negative integer (the one check of a chapter's seed: the
+    chapter's set-up, ``memcap batch``, ``plan`` and ``assign`` all use it).
+
+        >>> check_seed(-1)
+        Traceback (most recent call last):
+        ValueError: seed must be a non-negative integer, got seed=-1
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+
+
 def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str = "", store_dir: str | None = None,
           quiet: bool = False) -> ChapterRun:
     """A chapter's set-up, its one call: validate the parameters (failing at once on a bad value, naming it), pick the
@@ -169,8 +181,7 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
     """
     ch = get_chapter(chapter)
     ch.check_scale(scale)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got seed={seed!r}")
+    check_seed(seed)
     out = Path(output_dir) if output_dir else default_output_dir(ch.name, scale)
     out.mkdir(parents=True, exist_ok=True)
     _find_data_cache()
@@ -218,7 +229,9 @@ def open_store(store_dir: str = ""):
     """
     from memcap.engine.store import RunStore
 
-    return RunStore(Path(store_dir) if store_dir else Path("build") / "store")
+    store = RunStore(Path(store_dir) if store_dir else Path("build") / "store")
+    store.check(writable=False)  # a file given as the folder fails here, in one line, before anything trains
+    return store
 
 
 def load_results(output_dir: str | Path) -> dict[str, Any]:

@@ -18,15 +18,20 @@ function and fails if it calls, at any depth, one of the package functions that 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
+import os
 import sys
+import tempfile
+import threading
 import types
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckFailed", "close", "equal", "is_instance", "that", "without", "functions_of"]
+__all__ = ["CheckFailed", "close", "rounded", "equal", "is_instance", "that", "without", "functions_of"]
 
 
 class CheckFailed(AssertionError):
@@ -71,6 +76,44 @@ def close(name: str, got: Any, expected: Any, *, rel: float = 1e-9, abs: float =
         raise CheckFailed(f"{name} = {shown}{expect} ({tol})" + (f": {why}" if why else ""))
 
 
+def rounded(name: str, got: Any, expected: Any, *, decimals: int | None = None, sig: int | None = None,
+            why: str = "", show_expected: bool = True) -> None:
+    """``got`` must be ``expected`` given to the precision a statement asks for: ``decimals`` decimal places
+    (0: the nearest integer) or ``sig`` significant figures. Any answer within half a unit of the last place asked
+    for passes (a person's rounding, or the unrounded value); one a little further off fails.
+
+        >>> rounded("n", 357, 357.38, decimals=0)
+        >>> rounded("share", 0.52, 0.5218, sig=2)
+        >>> rounded("share", 52.18, 0.5218, sig=2)
+        Traceback (most recent call last):
+        ...
+        memcap.book.checks.CheckFailed: share = 52.18, expected 0.5218 to 2 significant figures (within ±0.005)
+    """
+    if (decimals is None) == (sig is None):
+        raise TypeError("rounded() needs exactly one of decimals= and sig=")
+    try:
+        g, e = float(got), float(expected)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{name} must be a number, got {got!r}") from None
+    if math.isnan(e) or math.isnan(g):
+        if not (math.isnan(e) and math.isnan(g)):
+            expect = f", expected {_short(expected)}" if show_expected else ""
+            raise CheckFailed(f"{name} = {_short(got)}{expect}" + (f": {why}" if why else ""))
+        return
+    if sig is not None:
+        place = math.floor(math.log10(abs(e))) - sig + 1 if e != 0 else -sig
+        precision = f"to {sig} significant figure{'s' if sig != 1 else ''}"
+    else:
+        place = -decimals
+        precision = "to the nearest integer" if decimals == 0 else f"to {decimals} decimal place" + \
+            ("s" if decimals != 1 else "")
+    half = 0.5 * 10.0**place
+    if not abs(g - e) <= half * (1 + 1e-9):  # the margin absorbs binary rounding of e.g. 0.125 -> 0.12
+        expect = f", expected {_short(expected)}" if show_expected else ""
+        raise CheckFailed(f"{name} = {_short(got)}{expect} {precision} (within ±{half:g})"
+                          + (f": {why}" if why else ""))
+
+
 def equal(name: str, got: Any, expected: Any, *, why: str = "", show_expected: bool = True) -> None:
     """``got == expected`` exactly (integers, strings, tuples)."""
     if not got == expected:
@@ -111,43 +154,138 @@ def _label(f: Any) -> str:
 
 def without(forbidden: Iterable[Any], fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)``, failing with :class:`CheckFailed` if it called any of ``forbidden`` (functions,
-    methods, properties, built-ins) at any depth, however they were imported. Returns what ``fn`` returned.
+    methods, properties, built-ins) at any depth, however they were imported, in this thread, in threads it
+    started (``threading.Thread``, ``ThreadPoolExecutor``) or in processes it forked (``multiprocessing``,
+    ``ProcessPoolExecutor``). Returns what ``fn`` returned.
 
         >>> without([math.fsum], lambda xs: math.fsum(xs), [1.0, 2.0])
         Traceback (most recent call last):
         ...
         memcap.book.checks.CheckFailed: this exercise asks you to write the computation yourself, but your function called math.fsum
 
-    It watches calls with :func:`sys.setprofile` for the duration of the call only.
+    For the duration of the call only, it watches calls with :func:`sys.setprofile` in this thread and with
+    :func:`threading.setprofile` in the threads started meanwhile (a forked process keeps both), replaces every
+    module's reference to a forbidden function by a tripwire that reports its calls (so a thread started before
+    the check, a pool's worker, is caught too), and counts starting a process it cannot watch (``spawn``,
+    ``forkserver``, ``subprocess``) as a failure. Calls made in a forked process are reported back through a
+    temporary file.
     """
     if not callable(fn):
         raise CheckFailed(f"the answer must be a function, got {type(fn).__name__} {fn!r}")
-    codes, builtins = {}, {}
+    codes, builtins, labels = {}, {}, {}
     for f in forbidden:
         code = _code(f)
         if code is None:
             builtins[id(f)] = _label(f)
         else:
             codes[code] = _label(f)
-    called: list[str] = []
+        labels[id(f)] = _label(f)
+        labels[id(getattr(f, "__func__", f))] = _label(f)
+    with _Watch() as watch:
+        def profile(frame, event, arg):
+            if event == "call" and frame.f_code in codes:
+                watch.record(codes[frame.f_code])
+            elif event == "c_call" and id(arg) in builtins:
+                watch.record(builtins[id(arg)])
 
-    def profile(frame, event, arg):
-        if event == "call" and frame.f_code in codes:
-            name = codes[frame.f_code]
-        elif event == "c_call" and id(arg) in builtins:
-            name = builtins[id(arg)]
-        else:
-            return
-        if name not in called:
-            called.append(name)
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        result = fn(*args, **kwargs)
-    finally:
-        sys.setprofile(previous)
+        with _tripwires(forbidden, labels, watch), _no_unwatched_processes(watch):
+            previous, previous_threads = sys.getprofile(), threading._profile_hook
+            threading.setprofile(profile)
+            sys.setprofile(profile)
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                sys.setprofile(previous)
+                threading.setprofile(previous_threads)
+        called = watch.called()
     if called:
         raise CheckFailed(f"this exercise asks you to write the computation yourself, but your function called "
                           f"{', '.join(called)}")
     return result
+
+
+class _Watch:
+    """The forbidden calls seen: in this process in a list, from forked processes through a temporary file."""
+
+    def __enter__(self) -> "_Watch":
+        self._pid, self._seen, self._file = os.getpid(), [], tempfile.TemporaryFile()
+        return self
+
+    def record(self, name: str) -> None:
+        if os.getpid() == self._pid:
+            if name not in self._seen:
+                self._seen.append(name)
+        else:  # a forked child: the file's descriptor is shared, and one short write is atomic
+            os.write(self._file.fileno(), (name + "\n").encode())
+
+    def called(self) -> list[str]:
+        self._file.seek(0)
+        names = list(self._seen)
+        for name in self._file.read().decode(errors="replace").splitlines():
+            if name and name not in names:
+                names.append(name)
+        return names
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+
+@contextlib.contextmanager
+def _tripwires(forbidden: Iterable[Any], labels: dict[int, str], watch: _Watch):
+    """Replace, in every loaded module, each name bound to a forbidden function (not a method or property) by a
+    wrapper that records the call, then calls it; restore them afterwards."""
+    plain = {id(f): f for f in forbidden if not isinstance(f, property) and not hasattr(f, "__func__")}
+    wrappers: dict[int, Callable] = {}
+    replaced = []
+    for module in list(sys.modules.values()):
+        space = getattr(module, "__dict__", None)
+        if not isinstance(space, dict):
+            continue
+        for name, value in list(space.items()):
+            if id(value) in plain and value is plain[id(value)]:
+                if id(value) not in wrappers:
+                    wrappers[id(value)] = _tripwire(value, labels[id(value)], watch)
+                space[name] = wrappers[id(value)]
+                replaced.append((space, name, value))
+    try:
+        yield
+    finally:
+        for space, name, value in replaced:
+            space[name] = value
+
+
+def _tripwire(f: Callable, label: str, watch: _Watch) -> Callable:
+    @functools.wraps(f)
+    def tripwire(*args: Any, **kwargs: Any) -> Any:
+        watch.record(label)
+        return f(*args, **kwargs)
+
+    return tripwire
+
+
+@contextlib.contextmanager
+def _no_unwatched_processes(watch: _Watch):
+    """Starting a process that neither the profile nor the tripwires reach (a fresh interpreter: ``spawn``,
+    ``forkserver``, ``subprocess``) counts as a forbidden call: the check cannot see what it computes."""
+    import multiprocessing.process
+    import subprocess
+
+    start, popen_init = multiprocessing.process.BaseProcess.start, subprocess.Popen.__init__
+
+    def checked_start(self, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(self, "_start_method", None) or multiprocessing.get_start_method()
+        if method != "fork":
+            watch.record(f"a {method} process (which this check cannot watch: use fork or threads, or none)")
+        return start(self, *args, **kwargs)
+
+    def checked_popen(self, *args: Any, **kwargs: Any) -> Any:
+        watch.record("a subprocess (which this check cannot watch)")
+        return popen_init(self, *args, **kwargs)
+
+    multiprocessing.process.BaseProcess.start = checked_start
+    subprocess.Popen.__init__ = checked_popen
+    try:
+        yield
+    finally:
+        multiprocessing.process.BaseProcess.start = start
+        subprocess.Popen.__init__ = popen_init

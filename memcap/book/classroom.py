@@ -23,7 +23,8 @@ package and, for "by hand" work, forbid the package function that computes the s
     <course>/gradebook.db                         graded cells, points and hidden tests, for the autograder
 
 and refuses a student version that contains any line found only in solutions or hidden tests
-(:func:`leaked_lines`). :func:`grade` autogrades one handed-in notebook and returns a score per exercise with the
+(:func:`leaked_lines`). :func:`grade` (in :mod:`memcap.book.grading`, importable from here) autogrades one
+handed-in notebook, contained by :mod:`memcap.book.sandbox`, and returns a score per exercise with the
 message of the check that failed; ``store=`` makes the chapter read its trained models from the instructor's run
 store instead of training them again. :func:`student_view` is the form the public book shows: statements, empty
 answers and visible checks, never a solution or a hidden check.
@@ -34,9 +35,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import sys
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,7 @@ CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's own st
 TEXT_STUB = "YOUR ANSWER HERE"
 KINDS = ("computed", "implemented", "written")
 MIN_EXERCISES = 3
-CELL_TIMEOUT_SECONDS = 7200  # per cell, when the autograder runs a chapter (default scale takes minutes a cell)
+CELL_TIMEOUT_SECONDS = 7200  # per cell, for nbgrader's own commands (`memcap grade` sets its own limits)
 
 _CONFIG = f'''# nbgrader settings for the memcap chapters (written by `memcap assign`).
 c = get_config()  # noqa: F821
@@ -281,6 +280,15 @@ def instructor_notebook(chapter: str | Chapter, scale: str = "smoke", parameters
     return nb
 
 
+def __getattr__(name: str):
+    """The grading functions live in :mod:`memcap.book.grading`; ``classroom.grade`` and friends still work."""
+    if name in ("grade", "feedback", "check_store", "check_prerequisites", "grading_limits"):
+        from memcap.book import grading
+
+        return getattr(grading, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _api(course_dir: Path):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
@@ -362,102 +370,12 @@ def assignment_parameters(chapter: str | Chapter, course_dir: str | Path = "buil
     return params
 
 
-def check_store(chapter: str | Chapter, store: str | Path, scale: str, seed: int = 0) -> int:
-    """Raise :class:`AssignmentError` unless ``store`` holds every run ``chapter`` trains at ``scale``; returns
-    how many runs that is. Grading against an incomplete store would train the missing runs once per student."""
-    from memcap.book.plan import chapter_runs
-    from memcap.engine.store import RunStore
-
-    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    store = Path(store)
-    if not store.is_dir():
-        raise FileNotFoundError(f"no run store at {store}")
-    have = RunStore(store)
-    runs = [r for group in chapter_runs(ch.name, scale, seed, have).values() for r in group]
-    missing = [r for r in runs if not have.has(r.to_dict())]
-    if missing:
-        raise AssignmentError(
-            f"the store {store} lacks {len(missing)} of the {len(runs)} runs chapter {ch.name} trains at scale "
-            f"{scale} (seed {seed}); fill it once with `memcap run {ch.number} --scale {scale} -p seed {seed} "
-            f"-p store_dir {store}` before grading")
-    return len(runs)
-
-
-def _set_parameters(nb, values: Mapping[str, Any]) -> None:
-    """Append ``name = value`` lines to the notebook's injected-parameters cell (papermill's), so they win."""
-    cell = next((c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])), None)
-    if cell is None:
-        raise AssignmentError("the handed-in notebook has no injected-parameters cell; was it made by memcap assign?")
-    cell.source = cell.source.rstrip("\n") + "\n" + "".join(f"{k} = {v!r}\n" for k, v in values.items())
-
-
 def _error_text(cell) -> str | None:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             value = out.get("evalue", "").strip()
             return f"{out.get('ename', 'Error')}: {value}" if value else out.get("ename", "Error")
     return None
-
-
-def feedback(graded_nb, found: list[Exercise] | None = None) -> dict[str, str]:
-    """For each exercise of an autograded notebook whose checks failed, the reason: the error its answer cell
-    raised (if any), then the failing check's message; the same messages a student sees running the cells."""
-    found = found if found is not None else exercises(graded_nb)
-    by_id = {_nbgrader(c).get("grade_id"): c for c in graded_nb.cells if _nbgrader(c)}
-    out = {}
-    for ex in found:
-        if ex.manual:
-            continue
-        check = _error_text(by_id[ex.grade_id])
-        if check is None:
-            continue
-        answers = [e for e in (_error_text(by_id[a]) for a in ex.answer_ids) if e]
-        out[ex.grade_id] = "; ".join([*(f"your answer cell raised {e}" for e in answers), f"check: {check}"])
-    return out
-
-
-def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path = "build/classroom",
-          student: str = "student", store: str | Path | None = None):
-    """Autograde one handed-in notebook of ``chapter`` for ``student``; returns a table with one row per exercise:
-    ``exercise``, ``kind``, ``score``, ``max_score`` and ``feedback`` (why points were lost: the failing check's
-    message; for a written answer, that it awaits the instructor's :func:`mark`; its score is NaN until then).
-
-    ``store``: the instructor's run store, which must hold every run the chapter trains at the assignment's scale
-    (:func:`check_store`); the graded copy then reads its models from there instead of training them (chapters that
-    train nothing ignore it). The graded
-    notebook, with every check's output, is written to ``<course>/autograded/<student>/<chapter>/``."""
-    import nbformat
-
-    ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
-    notebook = Path(notebook)
-    if not notebook.is_file():
-        raise FileNotFoundError(f"no notebook to grade at {notebook}")
-    course = _course(course_dir, ch)
-    _check_student(student)
-    target = course / "submitted" / student / ch.name / f"{ch.name}.ipynb"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    from memcap.book.execute import parameter_names, read_chapter
-
-    if store is not None and "store_dir" not in parameter_names(read_chapter(ch)):
-        store = None  # the chapter trains nothing: there is no store to read
-    if store is not None:
-        params = assignment_parameters(ch, course)
-        check_store(ch, store, params.get("scale", "smoke"), int(params.get("seed", 0)))
-        nb = nbformat.read(notebook, as_version=4)
-        _set_parameters(nb, {"store_dir": str(Path(store).resolve())})
-        nbformat.write(nb, target)
-    elif notebook.resolve() != target.resolve():
-        shutil.copyfile(notebook, target)
-    with warnings.catch_warnings():  # nbgrader's gradebook session emits SQLAlchemy warnings on every new student
-        warnings.simplefilter("ignore", category=Warning)
-        result = _api(course).autograde(ch.name, student, force=True, create=True)
-    if not result["success"]:
-        raise AssignmentError(f"nbgrader could not grade {notebook} for {ch.name}:\n{result.get('log', '')}"
-                              f"{result.get('error', '')}")
-    graded_path = course / "autograded" / student / ch.name / f"{ch.name}.ipynb"
-    found = exercises(nbformat.read(course / "source" / ch.name / f"{ch.name}.ipynb", as_version=4), ch.name)
-    reasons = feedback(nbformat.read(graded_path, as_version=4), found)
-    return _scores(ch, course, student, found, reasons)
 
 
 def _scores(ch: Chapter, course: Path, student: str, found: list[Exercise], reasons: Mapping[str, str]):

@@ -10,7 +10,7 @@
                                                  run a chapter over a parameter grid, collect one table
     memcap assign [CHAPTER ...] [--course-dir DIR] [--scale S] [-p NAME VALUE ...]
                                                  student and instructor versions of the exercises (nbgrader)
-    memcap grade CHAPTER NOTEBOOK [--student ID] [--course-dir DIR] [--store DIR]
+    memcap grade CHAPTER NOTEBOOK [--student ID] [--course-dir DIR] [--store DIR] [--cell-seconds S] ...
                                                  autograde a handed-in notebook: a score and the reason per exercise
     memcap mark CHAPTER STUDENT [EXERCISE POINTS] [--course-dir DIR]
                                                  show a student's written answers beside the rubric; give points
@@ -21,13 +21,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
+import signal
 import sys
 import time
 
-from memcap.book.chapters import CHAPTERS, SCALES
-from memcap.book.execute import ChapterFailed, parse_value, run_chapters
+from memcap.book.chapters import CHAPTERS, SCALES, check_seed
+from memcap.book.execute import ChapterFailed, Interrupted, check_folder, parse_value, run_chapters
 from memcap.engine.cluster import SCHEDULER_ENV, check_scheduler
 
 
@@ -85,6 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--store", default=None,
                        help="the instructor's run store holding every run of the chapter at the assignment's scale: "
                             "the graded notebook reads its models there instead of training them")
+    grade.add_argument("--cell-seconds", type=float, default=None, help="time limit per cell (default: from the "
+                                                                          "chapter's measured grading time)")
+    grade.add_argument("--notebook-seconds", type=float, default=None, help="time limit for the whole notebook")
+    grade.add_argument("--memory-gb", type=float, default=None, help="address space limit (default: 16)")
+    grade.add_argument("--processes", type=int, default=None, help="processes and threads limit (default: 512)")
 
     mark = sub.add_parser("mark", help="show a student's written answers with the rubric, or give one points")
     mark.add_argument("chapter", help="chapter name or number, e.g. 1")
@@ -110,17 +117,44 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+FOLDER_OPTIONS = ("build_dir", "out", "cache", "course_dir")  # options naming a folder memcap writes into
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """The parsed command line; ``memcap lab`` passes everything after ``lab`` to ``jupyter lab`` as it is, in its
+    order (argparse would take ``--no-browser`` for an option of its own and refuse it)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["lab"] and argv[1:2] not in (["-h"], ["--help"]):
+        return argparse.Namespace(command="lab", lab_args=argv[1:])
+    return _parser().parse_args(argv)
+
+
+_signals: list[int] = []  # the signals _stop received
+
+
+def _stop(signum, frame):
+    """SIGTERM stops a command as Ctrl-C does: its child processes are ended and the runs stored so far kept."""
+    _signals.append(signum)
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     if args.command == "list":
         for ch in CHAPTERS:
             print(f"{ch.name:24s} {ch.title}  [scales: {', '.join(ch.scales)}]")
         return 0
     t0 = time.perf_counter()
+    _signals.clear()
+    on_sigterm = signal.signal(signal.SIGTERM, _stop)
     try:
-        if getattr(args, "scheduler", None) and args.command in ("run", "book"):
+        for option in FOLDER_OPTIONS:  # a file where a folder is expected: one line now, not a traceback later
+            if getattr(args, option, None):
+                check_folder(getattr(args, option), "--" + option.replace("_", "-"))
+        if getattr(args, "scheduler", None):
             check_scheduler(args.scheduler)  # fail now, not in a chapter's sweep half an hour in
-            os.environ[SCHEDULER_ENV] = args.scheduler  # the chapters' kernels inherit it
+            if args.command in ("run", "book"):
+                os.environ[SCHEDULER_ENV] = args.scheduler  # the chapters' kernels inherit it
         if args.command == "run":
             params = {name: parse_value(value) for name, value in args.parameter}
             run_chapters(
@@ -143,13 +177,17 @@ def main(argv: list[str] | None = None) -> int:
             from memcap.book.classroom import make_assignments
 
             params = {name: parse_value(value) for name, value in args.parameter}
+            if "seed" in params:  # it would be written into the students' notebooks
+                check_seed(params["seed"])
             for path in make_assignments(args.chapters or None, args.course_dir, scale=args.scale, parameters=params):
                 print(f"student version: {path}", file=sys.stderr)
             print(f"instructor versions and gradebook in {args.course_dir}", file=sys.stderr)
         elif args.command == "grade":
             from memcap.book.classroom import grade
 
-            scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student, store=args.store)
+            scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student, store=args.store,
+                           cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
+                           memory_gb=args.memory_gb, processes=args.processes)
             print(scores.drop(columns="feedback").to_string(index=False, na_rep="-"))
             print(f"total: {scores.score.sum():g} / {scores.max_score.sum():g}"
                   + (" (written answers not yet marked)" if scores.score.isna().any() else ""))
@@ -198,9 +236,15 @@ def main(argv: list[str] | None = None) -> int:
             index = build_book(args.scale, args.build_dir, execute=not args.no_execute, progress=not args.no_progress,
                                solutions=args.solutions)
             print(f"book built: {index}", file=sys.stderr)
-    except (ChapterFailed, ValueError, FileNotFoundError, RuntimeError) as err:  # AssignmentError is a RuntimeError
+    except (ChapterFailed, ValueError, OSError, RuntimeError) as err:  # AssignmentError is a RuntimeError
         print(f"memcap {args.command}: error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM through _stop
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the stopped cell's task, reported when collected
+        print(f"memcap {args.command}: {err if isinstance(err, Interrupted) else 'interrupted'}", file=sys.stderr)
+        return 128 + (_signals[-1] if _signals else signal.SIGINT)  # 143 after SIGTERM, 130 after Ctrl-C
+    finally:
+        signal.signal(signal.SIGTERM, on_sigterm)
     print(f"memcap {args.command}: finished in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return 0
 

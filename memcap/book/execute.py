@@ -36,6 +36,50 @@ class ChapterFailed(RuntimeError):
         super().__init__(f"chapter {chapter} failed: {message}{where}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a chapter or a batch. Every run finished before it is in the store, so the same
+    command resumes from there; ``stored`` counts the runs the store holds now."""
+
+    def __init__(self, store: str | Path | None = None):
+        self.store = store
+        self.stored = stored_runs(store)
+        super().__init__(f"interrupted: {self.stored} runs stored, re-run to resume")
+
+
+def stored_runs(store: str | Path | None) -> int:
+    """How many finished runs the run store folder ``store`` holds (0 when there is none)."""
+    if store is None:
+        return 0
+    return sum(1 for _ in Path(store).glob("??/*/metrics.json"))
+
+
+def check_folder(path: str | Path, what: str) -> Path:
+    """``path`` as a Path, after checking that it is a folder or can be made one: no file stands at it or above it.
+    Raises ValueError naming ``what`` (the option that gave it) and the file in the way.
+
+        >>> import tempfile
+        >>> a_file = tempfile.NamedTemporaryFile()
+        >>> check_folder(a_file.name + "/sub", "--out")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: --out .../sub: ... is a file, not a folder
+    """
+    path = Path(path)
+    for above in (path, *path.absolute().parents):
+        if above.exists():
+            if not above.is_dir():
+                where = "" if above == path else f": {above}"
+                raise ValueError(f"{what} {path}{where} is a file, not a folder")
+            break
+    return path
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
 @dataclass(frozen=True)
 class ChapterResult:
     chapter: str
@@ -139,12 +183,15 @@ def run_chapter(
     build = Path(build_dir).resolve() / scale
     # -p output_dir X is honoured (relative to the project); by default results go beside the executed notebook
     output_dir = (cwd / params["output_dir"]).resolve() if params.get("output_dir") else build / ch.name
+    check_folder(build, "--build-dir")
+    check_folder(output_dir, "-p output_dir")
     shown = os.path.relpath(output_dir, cwd)  # the injected cell reads better relative to the project
     params.update(scale=scale, output_dir=str(output_dir) if shown.startswith("..") else shown)
     if "store_dir" in known and "store_dir" not in params:  # one store per build folder, shared by its scales
         store = Path(build_dir).resolve() / "store"
         shown = os.path.relpath(store, cwd)
         params["store_dir"] = str(store) if shown.startswith("..") else shown
+    store_dir = cwd / params["store_dir"] if params.get("store_dir") else None  # for the count when interrupted
     output_dir.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)  # the executed notebook's folder, when results go elsewhere
     (output_dir / RESULTS_FILE).unlink(missing_ok=True)  # a stale result must not pass for this run's
@@ -160,9 +207,11 @@ def run_chapter(
                 str(partial),
                 parameters=params,
                 kernel_name="python3",
-                progress_bar=progress,
+                progress_bar=progress and _is_terminal(sys.stderr),  # no \r redraws in a CI log or a file
                 cwd=str(cwd),
             )
+    except KeyboardInterrupt:  # papermill stops the kernel; its sweep workers follow it
+        raise Interrupted(store_dir) from None
     except PapermillExecutionError as err:
         os.replace(partial, failed)
         first_line = next((line for line in (err.source or "").splitlines() if line.strip()), "")
@@ -226,6 +275,9 @@ def run_chapters(
     for ch in selected:  # validate everything before the first (possibly long) run starts
         ch.check_scale(scale)
         known[ch.name] = parameter_names(read_chapter(ch, root))
+    check_folder(build_dir, "--build-dir")
+    if params.get("output_dir"):
+        check_folder((root or project_root()) / str(params["output_dir"]), "-p output_dir")
     if len(selected) == 1:
         check_parameters(selected[0], known[selected[0].name], params)
     unused = sorted(k for k in params if not any(k in names for names in known.values()))

@@ -51,15 +51,26 @@ def install_default_viewer(prefix: str | Path | None = None) -> Path:
     return path
 
 
-def start(args: list[str] | None = None, root: Path | None = None) -> None:
-    """Install the default viewer, then replace this process by ``jupyter lab`` in the project's notebooks."""
+def command(args: list[str] | None = None, root: Path | None = None) -> list[str]:
+    """The ``jupyter lab`` command line ``memcap lab ARGS`` runs: JupyterLab's own options passed on as given, in the
+    project's notebooks unless ``args`` name another folder.
+
+        >>> command(["--no-browser"], root=Path("/nowhere"))[1:]
+        ['lab', '--no-browser']
+    """
     from memcap.book.execute import project_root
 
-    install_default_viewer()
+    args = list(args or [])
     notebooks = (root or project_root()) / "notebooks"
     jupyter = Path(sys.executable).with_name("jupyter")
-    command = [str(jupyter) if jupyter.exists() else "jupyter", "lab", *(args or [])]
-    if notebooks.is_dir() and not any(a.startswith("--notebook-dir") or a.startswith("--ServerApp.root_dir")
-                                      for a in args or []):
-        command.append(f"--ServerApp.root_dir={notebooks}")
-    os.execvp(command[0], command)
+    line = [str(jupyter) if jupyter.exists() else "jupyter", "lab", *args]
+    if notebooks.is_dir() and not any(a.startswith(("--notebook-dir", "--ServerApp.root_dir")) for a in args):
+        line.append(f"--ServerApp.root_dir={notebooks}")
+    return line
+
+
+def start(args: list[str] | None = None, root: Path | None = None) -> None:
+    """Install the default viewer, then replace this process by :func:`command`'s ``jupyter lab``."""
+    install_default_viewer()
+    line = command(args, root)
+    os.execvp(line[0], line)

@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from memcap.book.chapters import get_chapter
+from memcap.book.chapters import check_seed, get_chapter
 from memcap.engine.cost import run_flops, run_tokens, step_flops_per_token, training_flops_per_second
 from memcap.engine.progress import format_seconds
 
@@ -55,6 +55,7 @@ def chapter_runs(chapter: str, scale: str, seed: int = 0, store=None) -> dict[st
 
     ch = get_chapter(chapter)
     ch.check_scale(scale)
+    check_seed(seed)
     preset = ch.presets[scale]
     store = RunStore(store) if isinstance(store, (str, Path)) else store
     groups = {**preset.runs(seed), **preset.later_runs(seed, store)}
@@ -85,6 +86,8 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
     from memcap.engine.store import RunStore
     from memcap.engine.sweep import default_workers
 
+    get_chapter(chapter).check_scale(scale)
+    check_seed(seed)  # before the throughput is measured
     store = RunStore(store) if isinstance(store, (str, Path)) else store
     rows, seen, rates = [], set(), {}
     threads = torch.get_num_threads()

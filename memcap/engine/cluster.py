@@ -27,10 +27,10 @@ def is_dask_client(obj: Any) -> bool:
 
 
 @contextmanager
-def cluster_executor(executor: Any = None) -> Iterator[Executor | None]:
+def cluster_executor(executor: Any = None, timeout: float = 20) -> Iterator[Executor | None]:
     """The executor to fan work out to: ``executor`` itself; a Dask client's executor; a client connected to a
-    scheduler's address (a string, or $MEMCAP_SCHEDULER when ``executor`` is None), closed afterwards; or None
-    (the caller's local default)."""
+    scheduler's address (a string, or $MEMCAP_SCHEDULER when ``executor`` is None; ``timeout`` seconds to connect),
+    closed afterwards; or None (the caller's local default)."""
     address = executor if isinstance(executor, str) else None
     if executor is None:
         address = os.environ.get(SCHEDULER_ENV, "").strip() or None
@@ -43,18 +43,22 @@ def cluster_executor(executor: Any = None) -> Iterator[Executor | None]:
         raise ValueError(f"sending work to the Dask scheduler {address!r} needs the cluster extra: "
                          "pip install 'memcap[cluster]'") from None
     try:
-        client = Client(address, timeout="20s")
+        client = Client(address, timeout=f"{timeout}s")
     except OSError as err:
         raise ValueError(f"cannot reach the Dask scheduler at {address!r}: {err}") from None
+    except Exception as err:  # something answered, but not in Dask's protocol (its first bytes read as a huge length)
+        what = str(err).splitlines()[0][:120] if str(err) else ""
+        raise ValueError(f"{address!r} answered, but it is not a Dask scheduler "
+                         f"({type(err).__name__}: {what})") from None
     try:
         yield client.get_executor()
     finally:
         client.close()
 
 
-def check_scheduler(address: str) -> None:
-    """Raise ValueError naming ``address`` unless a Dask scheduler answers there."""
-    with cluster_executor(address):
+def check_scheduler(address: str, timeout: float = 20) -> None:
+    """Raise ValueError naming ``address`` unless a Dask scheduler answers there within ``timeout`` seconds."""
+    with cluster_executor(address, timeout):
         pass
 
 

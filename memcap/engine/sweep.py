@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,10 +34,11 @@ def _worker(run, store_root: str, device: str, progress: bool = False, threads: 
         set_worker_threads()
         stop_when_abandoned()
     store = RunStore(store_root)
-    if store.has(run.to_dict()):
-        return store.load(run.to_dict())["metrics"]
-    metrics, curve, state = run.execute(device, progress=progress or run_reporter(run.label) or False)
-    store.save(run.to_dict(), metrics, curve, state)
+    with store.lock(run.to_dict()):  # another process training this run: wait for it, then read its result
+        if store.has(run.to_dict()):
+            return store.load(run.to_dict())["metrics"]
+        metrics, curve, state = run.execute(device, progress=progress or run_reporter(run.label) or False)
+        store.save(run.to_dict(), metrics, curve, state)
     return metrics
 
 
@@ -45,10 +47,13 @@ def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, t
         set_worker_threads()
         stop_when_abandoned()
     store = RunStore(store_root)
-    todo = [r for r in runs if not store.has(r.to_dict())]
-    report = run_reporter(f"{todo[0].label} (+{len(todo) - 1} stacked)") if todo else None
-    for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device, report or False) if todo else []):
-        store.save(r.to_dict(), metrics, curve, state)
+    with ExitStack() as held:
+        for _, r in sorted({store.key(r.to_dict()): r for r in runs}.items()):  # one order everywhere: no deadlock
+            held.enter_context(store.lock(r.to_dict()))
+        todo = [r for r in runs if not store.has(r.to_dict())]
+        report = run_reporter(f"{todo[0].label} (+{len(todo) - 1} stacked)") if todo else None
+        for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device, report or False) if todo else []):
+            store.save(r.to_dict(), metrics, curve, state)
     return [store.load(r.to_dict())["metrics"] for r in runs]
 
 
@@ -141,6 +146,7 @@ def run_sweep(
     # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
     missing.sort(key=lambda i: -runs[i].cost)
     if missing:
+        store.check()  # a store that cannot take the runs fails now, not after training them
         emit("sweep", total=len(unique), stored=len(unique) - len(missing))
     bar = None
     if progress and missing:
