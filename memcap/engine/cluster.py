@@ -42,18 +42,42 @@ def cluster_executor(executor: Any = None, timeout: float = 20) -> Iterator[Exec
     except ImportError:
         raise ValueError(f"sending work to the Dask scheduler {address!r} needs the cluster extra: "
                          "pip install 'memcap[cluster]'") from None
-    try:
-        client = Client(address, timeout=f"{timeout}s")
-    except OSError as err:
-        raise ValueError(f"cannot reach the Dask scheduler at {address!r}: {err}") from None
-    except Exception as err:  # something answered, but not in Dask's protocol (its first bytes read as a huge length)
-        what = str(err).splitlines()[0][:120] if str(err) else ""
-        raise ValueError(f"{address!r} answered, but it is not a Dask scheduler "
-                         f"({type(err).__name__}: {what})") from None
+    _probe(address, timeout)  # before any Client: a Client whose start fails is closed later, from its __del__, which
+    # can deadlock the next Client started in the same process
+    client = Client(address, timeout=f"{timeout}s")
     try:
         yield client.get_executor()
     finally:
         client.close()
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Raise ValueError naming ``address`` unless a Dask scheduler answers there: one ``identity`` message over
+    Dask's own comm, in a thread of its own (the caller may be inside a running event loop, as a notebook is)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+
+    async def identity() -> Any:
+        comm = await connect(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            answer = pool.submit(asyncio.run, identity()).result()
+        except OSError as err:
+            raise ValueError(f"cannot reach the Dask scheduler at {address!r}: {err}") from None
+        except Exception as err:  # something answered, but not in Dask's protocol (its bytes read as a huge length)
+            what = str(err).splitlines()[0][:120] if str(err) else ""
+            raise ValueError(f"{address!r} answered, but it is not a Dask scheduler "
+                             f"({type(err).__name__}: {what})") from None
+    if not (isinstance(answer, dict) and answer.get("type") == "Scheduler"):
+        raise ValueError(f"{address!r} answered, but it is not a Dask scheduler (its identity: {str(answer)[:120]})")
 
 
 def check_scheduler(address: str, timeout: float = 20) -> None:
