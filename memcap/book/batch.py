@@ -33,7 +33,7 @@ from typing import Any
 
 from memcap.book.chapters import RESULTS_FILE, Chapter, check_seed, get_chapter, load_results
 from memcap.book.execute import Interrupted
-from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor, shutdown
+from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor, kill_workers, shutdown
 from memcap.engine.device import resolve_device
 from memcap.engine.files import write_bytes_atomic
 
@@ -261,21 +261,11 @@ def _run_points(ch: Chapter, todo: list[dict], out: Path, store: str | None, exe
             log(f"  {point_name(point)} done in {seconds:.1f} s ({time.perf_counter() - t0:.0f} s elapsed)")
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: end the points now rather than wait for their chapters
         if own:
-            _kill_workers(pool)
+            kill_workers(pool)
         raise Interrupted(store) from None
     finally:
         if own:
             shutdown(pool)
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """End a local pool's worker processes at once; the kernels and sweep workers under them follow (each watches
-    its parent). Their points have no results file yet, so the same batch resumes them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
-    for process in processes:
-        process.kill()
-    for process in processes:
-        process.join(timeout=10)
 
 
 def parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:

@@ -94,6 +94,16 @@ def shutdown(executor: Executor) -> None:
         executor.shutdown(wait=True)
 
 
+def kill_workers(pool: Executor) -> None:
+    """End a local process pool's worker processes at once (what each was running is lost; the processes under
+    them follow, as each watches its parent). A Dask or other executor is left alone."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way to reach them
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=10)
+
+
 def set_worker_threads() -> int:
     """Give torch this task's share of the cores and return it: one thread per running task, as the local
     executor's one process per core has (start Dask workers the same way: ``dask worker ADDRESS --nworkers N

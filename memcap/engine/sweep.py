@@ -12,15 +12,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, set_worker_threads, shutdown,
+from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
                                    stop_when_abandoned)
 from memcap.engine.measure import execute_runs
 from memcap.engine.progress import emit, run_reporter
@@ -172,18 +172,38 @@ def run_sweep(
     return SweepReport(metrics=metrics, trained=len(missing), reused=len(unique) - len(missing), seconds=time.perf_counter() - t0)
 
 
+@contextmanager
+def _children_ignore_ctrl_c(active: bool = True) -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored: SIGINT reaches a terminal's whole process group, and a worker
+    would print its own KeyboardInterrupt traceback (one still importing, too). An ignored signal stays ignored in
+    a child (and Python then installs no KeyboardInterrupt handler); the sweep's owner stops its workers, and each
+    exits with its parent. Only the main thread can change a handler: elsewhere nothing changes."""
+    import signal
+    import threading
+
+    if not active or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_max_params, bar, errors) -> None:
     own = executor is None
     pool = executor or default_executor(max_workers)
     remote = not own and not isinstance(pool, ProcessPoolExecutor)  # a cluster's workers set their own threads
     try:
         futures = {}
-        for group in _stack_groups(runs, missing, stack, stack_max_params):
-            if len(group) == 1:
-                futures[pool.submit(_worker, runs[group[0]], str(store.root), device, False, remote)] = group
-            else:
-                futures[pool.submit(_stacked_worker, [runs[i] for i in group], str(store.root), device,
-                                    remote)] = group
+        with _children_ignore_ctrl_c(own):  # the pool starts its processes while runs are submitted
+            for group in _stack_groups(runs, missing, stack, stack_max_params):
+                if len(group) == 1:
+                    futures[pool.submit(_worker, runs[group[0]], str(store.root), device, False, remote)] = group
+                else:
+                    futures[pool.submit(_stacked_worker, [runs[i] for i in group], str(store.root), device,
+                                        remote)] = group
         for fut in as_completed(futures):
             group = futures[fut]
             try:
@@ -197,6 +217,10 @@ def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_m
                 bar.update(len(group))
                 last = ms[-1] if isinstance(ms, list) else ms
                 bar.set_postfix_str(f"{runs[group[-1]].label}: {last['bits_per_param']:.2f} bits/param")
+    except KeyboardInterrupt:  # workers ignore Ctrl-C (they were started so): end them now, not after their runs
+        if own:
+            kill_workers(pool)
+        raise
     finally:
         if own:
             shutdown(pool)
