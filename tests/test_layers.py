@@ -31,8 +31,9 @@ def layer_of(module: str) -> int | None:
     raise ValueError(f"module {module!r} is in no layer: add its subpackage to LAYERS and to memcap/__init__.py")
 
 
-def imported_modules(source: str, module: str) -> set[str]:
-    """Every memcap module ``source`` imports, at any depth (function-level imports count too)."""
+def imported_modules(source: str, module: str, known: set[str] | frozenset[str] = frozenset()) -> set[str]:
+    """Every memcap module ``source`` imports, at any depth (function-level imports count too). ``from p import
+    name`` imports the module ``p.name`` when that is a file of the package or one of the ``known`` modules."""
     out = set()
     package = module.rsplit(".", 1)[0]
     for node in ast.walk(ast.parse(source)):
@@ -47,7 +48,7 @@ def imported_modules(source: str, module: str) -> set[str]:
                 continue
             for alias in node.names:  # `from memcap.engine import sweep` imports memcap.engine.sweep
                 candidate = f"{base}.{alias.name}"
-                out.add(candidate if (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py").exists()
+                out.add(candidate if candidate in known or (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py").exists()
                         or (PACKAGE.parent / candidate.replace(".", "/")).is_dir() else base)
     return out
 
@@ -90,3 +91,66 @@ def test_the_checker_sees_upward_imports_at_any_depth():
     assert upward_imports("from memcap.theory.information import entropy\n", "memcap.data.markov") == []
     with pytest.raises(ValueError, match="memcap.extras"):
         layer_of("memcap.extras.thing")
+
+
+def import_graph(sources: dict[str, str]) -> dict[str, set[str]]:
+    """module -> the memcap modules it imports (at any depth), for the modules in ``sources`` only."""
+    known = set(sources)
+    return {m: {t for t in imported_modules(src, m, known) if t in known and t != m} for m, src in sources.items()}
+
+
+def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles of a graph: each strongly connected set of two or more modules, sorted (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(circles)
+
+
+def test_no_import_circle():
+    """A module that imports another which (directly or through others) imports it back, at module level or
+    inside a function, is one job split in two or two jobs tangled: merge them or move the shared part below both."""
+    sources = {module: path.read_text() for module, path in package_modules()}
+    circles = import_circles(import_graph(sources))
+    assert not circles, "import circles:\n" + "\n".join(" <-> ".join(c) for c in circles)
+
+
+def test_the_circle_finder_sees_direct_indirect_and_function_level_circles():
+    sources = {
+        "memcap.engine.a": "from memcap.engine import b\n",
+        "memcap.engine.b": "def f():\n    from memcap.engine.a import thing\n",  # function level counts
+        "memcap.engine.c": "import memcap.engine.d\n",
+        "memcap.engine.d": "from memcap.engine.e import x\n",
+        "memcap.engine.e": "from memcap.engine import c\n",
+        "memcap.engine.f": "from memcap.engine import a\n",  # imports a circle, is in none
+    }
+    assert import_circles(import_graph(sources)) == [["memcap.engine.a", "memcap.engine.b"],
+                                                      ["memcap.engine.c", "memcap.engine.d", "memcap.engine.e"]]
+    assert import_circles(import_graph({"memcap.engine.a": "import os\n"})) == []
