@@ -7,8 +7,7 @@ import pytest
 import torch
 
 from memcap.book.presets import PRESETS
-from memcap.engine.bioruns import measure
-from memcap.engine import ablation
+from memcap.engine.studies import ablation
 from memcap.model import GPT
 
 
@@ -27,7 +26,7 @@ def test_first_row_is_the_whole_model_and_each_other_row_lacks_one_layer(trained
     rows = ablation.bits_without_each_layer(model, run, recall=False)
     assert [r["removed"] for r in rows] == [None, 0, 1]
     corpus = run.corpus()
-    whole = measure(model, run, corpus, run.evaluation(corpus))
+    whole = run.measure(model, corpus, run.evaluation(corpus))
     assert rows[0]["knowledge_bits"] == pytest.approx(whole["knowledge_bits"])
     assert rows[0]["share"] == 1.0
     for r in rows[1:]:

@@ -12,11 +12,12 @@ from memcap.measures import knowledge as kn
 from memcap.data.biod import BioDData
 from memcap.book.presets import KnowledgeSetup, Width
 from memcap.data.biod import BioD
-from memcap.engine.bioruns import BioDCorpus, BioSCorpus, KnowledgeRun, window_stream
+from memcap.data.streams import BioDCorpus, BioSCorpus, window_stream
+from memcap.engine.runs.knowledge import KnowledgeRun
 from memcap.data.bios import ATTRIBUTES, FRAMES, TEMPLATES, BioSWorld, WordTokenizer, token_span
 from memcap.model import GPTConfig
 from memcap.engine.version import ENGINE_VERSION
-from memcap.engine.train import TrainConfig
+from memcap.engine.training.config import TrainConfig
 
 SPEC = BioD(N=50, K=3, C=2, D=6, L=2, T=8, N0=8**3)
 

@@ -14,10 +14,10 @@ from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig
 from memcap.engine.store import RunStore
 from memcap.data.uniform import dataset_entropy_bits, memorizable_bits, uniform_sequences
-from memcap.engine.measure import execute_run
-from memcap.engine.runs import CapacityRun, grid
+from memcap.engine.runs.capacity import CapacityRun, grid
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import Schedule, TrainConfig, decay_trigger, plateaued, train
+from memcap.engine.training.config import STORED_SPELLINGS, Schedule, TrainConfig, decay_trigger, stalled
+from memcap.engine.training.loop import train
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
 FAST = TrainConfig(max_steps=300, batch_size=16, lr=2e-2, warmup_steps=20, eval_every=50, min_decay_steps=50)
@@ -98,27 +98,37 @@ def test_schedule_shape():
     assert c(500) == pytest.approx(0.55, abs=1e-3) and c.end == 1000
 
 
-def test_plateau_rule():
-    assert not plateaued([1, 2, 3], window=3, rel_tol=0.01)
-    assert plateaued([1, 100, 100.2, 100.4, 100.5], window=3, rel_tol=0.01)
-    assert not plateaued([1, 50, 80, 100, 130], window=3, rel_tol=0.01)
+def test_stall_rule():
+    assert not stalled([1, 2, 3], window=3, rel_tol=0.01)
+    assert stalled([1, 100, 100.2, 100.4, 100.5], window=3, rel_tol=0.01)
+    assert not stalled([1, 50, 80, 100, 130], window=3, rel_tol=0.01)
 
 
-def test_target_rule_starts_the_decay_before_the_plateau():
-    cfg = TrainConfig(plateau_window=2, plateau_rel_tol=0.01, target_fraction=0.9)
+def test_target_rule_starts_the_decay_before_the_stall_rule():
+    cfg = TrainConfig(stall_window=2, stall_rel_tol=0.01, target_fraction=0.9)
     assert decay_trigger([10, 60, 91], cfg, ceiling=100) == "target"
     assert decay_trigger([10, 60, 89], cfg, ceiling=100) is None
-    assert decay_trigger([10, 60, 91], cfg, ceiling=None) is None  # no ceiling: only the plateau rule
-    off = TrainConfig(plateau_window=2, plateau_rel_tol=0.01)
+    assert decay_trigger([10, 60, 91], cfg, ceiling=None) is None  # no ceiling: only the stall rule
+    off = TrainConfig(stall_window=2, stall_rel_tol=0.01)
     assert decay_trigger([10, 60, 99.9], off, ceiling=100) is None
     with pytest.raises(ValueError, match="target_fraction=1.5"):
         TrainConfig(target_fraction=1.5)
 
 
 def test_every_training_field_is_in_the_key():
-    assert set(TrainConfig().to_dict()) == {f.name for f in dataclasses.fields(TrainConfig)}
+    assert set(TrainConfig().to_dict()) == {STORED_SPELLINGS.get(f.name, f.name) for f in dataclasses.fields(TrainConfig)}
+    assert TrainConfig(stall_window=3, stall_rel_tol=0.02).to_dict()["plateau_window"] == 3  # the stored spelling
     assert TrainConfig().to_dict()["target_fraction"] == 1.0
     assert TrainConfig(target_fraction=0.97).to_dict()["target_fraction"] == 0.97
+
+
+def test_a_default_config_writes_the_stored_dict_it_always_wrote():
+    # the store key of every run holds this dict: its keys, values and order may never change
+    stored = {"max_steps": 20000, "batch_size": 128, "lr": 0.01, "warmup_steps": 100, "final_lr_ratio": 0.1,
+              "betas": [0.9, 0.99], "weight_decay": 0.0, "schedule": "wsd", "decay_frac": 0.25,
+              "min_decay_steps": 500, "eval_every": 250, "plateau_window": 4, "plateau_rel_tol": 0.01,
+              "target_fraction": 1.0, "precision": "fp32", "grad_clip": 1.0}
+    assert list(TrainConfig().to_dict().items()) == list(stored.items())
 
 
 def test_the_last_curve_point_averages_the_steps_it_covers():
@@ -138,7 +148,7 @@ def test_a_run_that_reaches_its_target_stops_early():
     steps = {}
     for frac in (1.0, 0.3):
         cfg = TrainConfig(max_steps=400, batch_size=8, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=20,
-                          plateau_rel_tol=1e-9, target_fraction=frac)
+                          stall_rel_tol=1e-9, target_fraction=frac)
         model = GPT(TINY, generator=torch.Generator().manual_seed(3))
         res = train(model, data, cfg, seed=5, metric=lambda m: capacity.memorized_bits(m, data, V).raw_bits,
                     metric_ceiling=ceiling)
@@ -179,7 +189,7 @@ def test_bf16_modes_train(precision):
     V = TINY.vocab_size
     data = uniform_sequences(8, TINY.seq_len, V, torch.Generator().manual_seed(0))
     model = GPT(TINY, generator=torch.Generator().manual_seed(3))
-    cfg = TrainConfig(**{**FAST.to_dict(), "betas": (0.9, 0.99), "precision": precision})
+    cfg = dataclasses.replace(FAST, betas=(0.9, 0.99), precision=precision)
     train(model, data, cfg, seed=1)
     assert next(model.parameters()).dtype == torch.float32  # measured in fp32 arithmetic afterwards
     assert capacity.memorized_bits(model, data, V).raw_bits > 50
@@ -265,8 +275,8 @@ def test_default_process_executor(tmp_path):
 
 def test_execute_run_is_reproducible():
     run = CapacityRun(model=TINY, train=FAST, n_sequences=6)
-    m1, c1, w1 = execute_run(run)
-    m2, c2, w2 = execute_run(run)
+    m1, c1, w1 = run.execute()
+    m2, c2, w2 = run.execute()
     assert m1["memorized_bits"] == m2["memorized_bits"]
     assert [p["metric"] for p in c1] == [p["metric"] for p in c2]
     assert m1["dataset_bits"] == 6 * 8 * 4
@@ -370,7 +380,7 @@ def test_locate_peak_names_bad_input():
 
 
 def test_saturation_twins_train_exactly_k_times_longer(tmp_path):
-    from memcap.engine import saturation
+    from memcap.engine.studies import saturation
 
     run = small_runs()[0]
     store = RunStore(tmp_path)

@@ -19,7 +19,7 @@ SWEEP = textwrap.dedent("""
     from memcap.model import GPTConfig
     from memcap.engine.runs import CapacityRun
     from memcap.engine.sweep import run_sweep
-    from memcap.engine.train import TrainConfig
+    from memcap.engine.training.config import TrainConfig
     cfg = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32)
     long = TrainConfig(max_steps=10**6, batch_size=64, schedule="cosine", eval_every=10**5)
     runs = [CapacityRun(model=cfg, train=long, n_sequences=n) for n in (100, 200)]

@@ -14,7 +14,7 @@ from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor  # noqa: E402
 from memcap.engine.runs import CapacityRun  # noqa: E402
 from memcap.engine.store import RunStore  # noqa: E402
 from memcap.engine.sweep import run_sweep  # noqa: E402
-from memcap.engine.train import TrainConfig  # noqa: E402
+from memcap.engine.training.config import TrainConfig  # noqa: E402
 from memcap.model import GPTConfig  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ import sys
 from memcap.model import GPTConfig
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
+from memcap.engine.training.config import TrainConfig
 cfg = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32)
 long = TrainConfig(max_steps=10**6, batch_size=64, schedule="cosine", eval_every=10**5)
 run_sweep([CapacityRun(model=cfg, train=long, n_sequences=n) for n in (100, 200)], sys.argv[1],

@@ -9,12 +9,12 @@ import pytest
 import memcap
 
 # every module, subpackages' included (iter_modules would list only the top level: memcap.engine, not
-# memcap.engine.train)
+# memcap.engine.training.config)
 MODULES = sorted(m.name for m in pkgutil.walk_packages(memcap.__path__, "memcap."))
 
 
 def test_every_module_is_collected():
-    assert {"memcap.engine.train", "memcap.engine.saturation", "memcap.measures.capacity"} <= set(MODULES)
+    assert {"memcap.engine.training.config", "memcap.engine.studies.saturation", "memcap.measures.capacity"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

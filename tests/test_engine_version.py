@@ -6,11 +6,10 @@ import torch
 
 from memcap.data.biod import BioD
 from memcap.engine import version as engine
-from memcap.engine.bioruns import KnowledgeRun
-from memcap.engine.measure import execute_run
-from memcap.engine.runs import CapacityRun
+from memcap.engine.runs.capacity import CapacityRun
+from memcap.engine.runs.knowledge import KnowledgeRun
 from memcap.engine.store import RunStore
-from memcap.engine.train import TrainConfig
+from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
@@ -59,7 +58,7 @@ def test_every_run_key_names_the_engine_version():
 def test_a_stored_run_records_engine_torch_stacking_and_its_baselines():
     run = CapacityRun(model=TINY, train=TrainConfig(max_steps=300, batch_size=8, lr=3e-2, warmup_steps=10,
                                                     eval_every=50, schedule="cosine"), n_sequences=8)
-    metrics, _, _ = execute_run(run)
+    metrics, _, _ = run.execute()
     assert metrics["engine_version"] == engine.ENGINE_VERSION and metrics["torch_version"] == torch.__version__
     assert metrics["stacked_with"] == 1
     # calibration: before training the model codes at about log2 V = 4 bits per token

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from memcap.data.biod import BioD
-from memcap.engine.bioruns import BioDCorpus, JunkMixture, KnowledgeRun, mixture_stream
-from memcap.engine.train import TrainConfig
+from memcap.data.streams import BioDCorpus, JunkMixture, mixture_stream
+from memcap.engine.runs.knowledge import KnowledgeRun
+from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
 SPEC = BioD(N=12, K=2, C=1, D=8, L=2, T=16, N0=16**4)

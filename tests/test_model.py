@@ -224,7 +224,8 @@ def test_remove_layer_runs_the_other_blocks_unchanged():
 
 def test_a_mixture_of_experts_trains_with_balanced_load():
     """The training loop adds the load-balancing term: a tiny MoE learns (loss falls) and uses every expert."""
-    from memcap.engine.train import TrainConfig, train, train_models
+    from memcap.engine.training.config import TrainConfig
+    from memcap.engine.training.loop import train, train_models
 
     cfg = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2, mlp="moe4")
     model = GPT(cfg, generator=torch.Generator().manual_seed(0))

@@ -9,7 +9,7 @@ import pytest
 from memcap.engine import progress
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
+from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
 

@@ -1,4 +1,4 @@
-"""Updates that round to nothing (memcap.engine.rounding): the counter, its errors and its cache."""
+"""Updates that round to nothing (memcap.engine.studies.rounding): the counter, its errors and its cache."""
 
 import json
 
@@ -8,8 +8,8 @@ import torch
 from memcap.engine.runs import CapacityRun
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
-from memcap.engine import rounding
+from memcap.engine.training.config import TrainConfig
+from memcap.engine.studies import rounding
 from memcap.model import GPT, GPTConfig
 
 CFG = GPTConfig(vocab_size=8, seq_len=8, n_layer=1, d_model=8, n_head=2)
@@ -47,3 +47,17 @@ def test_stored_share_is_computed_once(tmp_path):
     cached.write_text(json.dumps(dict(unchanged_share=-1.0)))  # a second call reads the file, not the model
     assert rounding.stored_unchanged_share(store, run, 1e-3, steps=4) == -1.0
     assert rounding.stored_unchanged_share(store, run, 1e-2, steps=4) != -1.0  # another rate, another entry
+
+
+
+def test_a_stored_share_is_invalidated_with_the_engine_version(tmp_path, monkeypatch):
+    # the same rule as a stored run's: the engine version is part of the key
+    run = CapacityRun(CFG, TrainConfig(max_steps=40, batch_size=8, eval_every=20, precision="bf16"), 8)
+    store = RunStore(tmp_path)
+    run_sweep([run], store, progress=False, max_workers=1)
+    rounding.stored_unchanged_share(store, run, 1e-3, steps=4)
+    (cached,) = (tmp_path / "derived").glob("*.json")
+    cached.write_text(json.dumps(dict(unchanged_share=-1.0)))
+    assert rounding.stored_unchanged_share(store, run, 1e-3, steps=4) == -1.0
+    monkeypatch.setattr(rounding, "ENGINE_VERSION", rounding.ENGINE_VERSION + 1)
+    assert rounding.stored_unchanged_share(store, run, 1e-3, steps=4) != -1.0

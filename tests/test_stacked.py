@@ -4,10 +4,11 @@ import pytest
 import torch
 
 from memcap.model import GPT, GPTConfig
-from memcap.engine.stacked import StackedAdamW, train_stacked
+from memcap.engine.training.stacked import StackedAdamW
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig, train, train_models
+from memcap.engine.training.config import TrainConfig
+from memcap.engine.training.loop import train, train_models, train_stacked
 
 CFG = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=4)
 
@@ -67,7 +68,7 @@ def test_stacked_members_keep_their_own_target_rule():
     from memcap.measures.capacity import memorized_bits
 
     tcs = [TrainConfig(max_steps=120, batch_size=16, lr=3e-2, warmup_steps=5, eval_every=10, min_decay_steps=10,
-                       plateau_rel_tol=1e-9, target_fraction=frac) for frac in (0.2, 1.0)]
+                       stall_rel_tol=1e-9, target_fraction=frac) for frac in (0.2, 1.0)]
     datas = [_data(0), _data(1)]
     ceilings = [memorizable_bits(40, 8, 16)] * 2
     metric = [lambda m, x=x: memorized_bits(m, x, 16).raw_bits for x in datas]

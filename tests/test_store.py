@@ -17,8 +17,9 @@ import torch
 from memcap.engine.files import write_json_atomic
 from memcap.engine.runs import CapacityRun
 from memcap.engine.store import DamagedRun, RunStore
-from memcap.engine.sweep import load_model, run_sweep
-from memcap.engine.train import TrainConfig
+from memcap.engine.runs.base import load_model
+from memcap.engine.sweep import run_sweep
+from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
@@ -100,7 +101,7 @@ def test_a_damaged_model_is_not_loaded_into_a_chapter(tmp_path):
     run_sweep([run], tmp_path, executor=ThreadPoolExecutor(1), progress=False)
     overwrite_middle(RunStore(tmp_path).path(run.to_dict()) / "model.safetensors")
     with pytest.raises(DamagedRun, match="model.safetensors"):
-        load_model(tmp_path, run)
+        load_model(RunStore(tmp_path), run)
 
 
 @pytest.mark.parametrize("name", ["metrics.json", "curve.json", "config.json"])

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from memcap.data import text
-from memcap.engine.textruns import TextRun
-from memcap.engine.train import TrainConfig
+from memcap.engine.runs.text import TextRun
+from memcap.engine.training.config import TrainConfig
 from memcap.measures.memorization import unintended_memorization_bits
 from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig

@@ -22,11 +22,8 @@ import torch
 
 from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
                                    stop_when_abandoned)
-from memcap.engine.measure import execute_runs
 from memcap.engine.progress import emit, run_reporter
-from memcap.engine.runs import CapacityRun
 from memcap.engine.store import RunStore
-from memcap.model import GPT
 
 
 def _worker(run, store_root: str, device: str, progress: bool = False, threads: bool = False) -> dict:
@@ -42,7 +39,7 @@ def _worker(run, store_root: str, device: str, progress: bool = False, threads: 
     return metrics
 
 
-def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, threads: bool = False) -> list[dict]:
+def _stacked_worker(runs: Sequence, store_root: str, device: str, threads: bool = False) -> list[dict]:
     if threads:
         set_worker_threads()
         stop_when_abandoned()
@@ -52,7 +49,8 @@ def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, t
             held.enter_context(store.lock(r.to_dict()))
         todo = [r for r in runs if not store.has(r.to_dict())]
         report = run_reporter(f"{todo[0].label} (+{len(todo) - 1} stacked)") if todo else None
-        for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device, report or False) if todo else []):
+        done = type(todo[0]).execute_many(todo, device, report or False) if todo else []
+        for r, (metrics, curve, state) in zip(todo, done):
             store.save(r.to_dict(), metrics, curve, state)
     return [store.load(r.to_dict())["metrics"] for r in runs]
 
@@ -143,7 +141,7 @@ def run_sweep(
         first_of_key.setdefault(store.key(c), i)  # a run listed twice is trained once
     unique = sorted(first_of_key.values())
     missing = [i for i in unique if not store.has(configs[i])]
-    # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
+    # biggest first (by cost, estimated training FLOPs), so the last worker is not left with the biggest run
     missing.sort(key=lambda i: -runs[i].cost)
     if missing:
         store.check()  # a store that cannot take the runs fails now, not after training them
@@ -227,17 +225,16 @@ def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_m
 
 
 def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list[list[int]]:
-    """Split run indices into jobs: groups of up to ``stack`` stackable capacity runs, the rest one by one."""
+    """Split run indices into jobs: groups of up to ``stack`` runs of one ``stack_key(max_params)``, the rest (key
+    None) one by one."""
     if stack <= 1:
         return [[i] for i in indices]
-    from memcap.engine.stacked import stack_key
-
-    groups: dict[tuple, list[int]] = {}
+    groups: dict = {}
     jobs: list[list[int]] = []
     for i in indices:
-        r = runs[i]
-        if isinstance(r, CapacityRun) and r.model.n_params <= max_params and r.train.precision == "fp32":
-            groups.setdefault(stack_key(r), []).append(i)
+        key = runs[i].stack_key(max_params)
+        if key is not None:
+            groups.setdefault(key, []).append(i)
         else:
             jobs.append([i])
     for members in groups.values():
@@ -246,10 +243,3 @@ def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list
     jobs.sort(key=lambda g: -sum(runs[i].cost for i in g))
     return jobs
 
-
-def load_model(store: RunStore | str, run, device: str = "cpu") -> GPT:
-    """The trained model of a stored run (any run with a ``model`` configuration), in eval mode."""
-    store = store if isinstance(store, RunStore) else RunStore(store)
-    model = GPT(run.model)
-    model.load_state_dict(store.load_weights(run.to_dict()))
-    return model.to(device).eval()

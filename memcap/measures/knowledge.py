@@ -7,6 +7,9 @@ uniform from its attribute's set.
 Losses p1, p2, p3 are in **nats** and are sums over exactly the knowledge tokens (Remark 3.1), averaged over
 people (and attributes): p1 the name tokens, p2 a whole value, p3 a value's first chunk. Every e^{p} below is
 turned into bits by one visible line, ``nats_to_bits(p)``.
+
+:func:`measure_knowledge` measures a trained model on renderings of a corpus (:mod:`memcap.data.streams`): the
+losses, R(F), R^max(F), the Theorem 3.2 bound and, when asked, greedy recall (:func:`recall_accuracy`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from memcap.data.biod import BioD
+from memcap.data.bios import ATTRIBUTES, PHRASINGS
+from memcap.data.streams import BioDCorpus
+from memcap.measures.evaluate import greedy_complete, span_loss_sums
+from memcap.model import GPT
 from memcap.theory.information import nats_to_bits
 
 
@@ -105,11 +114,81 @@ class KnowledgeLosses:
 
 def biod_losses(sums: dict) -> KnowledgeLosses:
     """Average :func:`span_loss_sums` output of bioD paragraphs (span names ``name``, ``value{k}``, ``first{k}``)."""
-    import numpy as np
-
     values = [v for k, v in sums.items() if k.startswith("value")]
     firsts = [v for k, v in sums.items() if k.startswith("first")]
     if "name" not in sums or not values or len(values) != len(firsts):
         raise ValueError(f"need spans name, value<k> and first<k>; got {sorted(sums)}")
     return KnowledgeLosses(p1=float(np.mean(sums["name"])), p2=float(np.mean(np.stack(values))),
                            p3=float(np.mean(np.stack(firsts))))
+
+
+def measure_knowledge(model: GPT, corpus, evaluation: list, n_params: int, n_people: int,
+                      recall_people: int = 0) -> dict:
+    """Knowledge losses, R(F), R^max(F) and the Theorem 3.2 bound of a trained model on ``evaluation`` (one
+    (tokens, spans) rendering per measured person of ``corpus``, a :class:`~memcap.data.streams.BioDCorpus` or
+    :class:`~memcap.data.streams.BioSCorpus` of ``n_people`` people), for a model of ``n_params`` parameters (the
+    whole model's, also for a model with a layer removed); with ``recall_people`` > 0, also the recall accuracy
+    of the first that many people (:func:`recall_accuracy`)."""
+    tokens = [t for t, _ in evaluation]
+    spans = [s for _, s in evaluation]
+    sums = span_loss_sums(model, tokens, spans, pad=corpus.eot)
+    P = n_params
+    N = n_people  # the mean losses below are over the measured people: with a sample, R is an estimate
+    if isinstance(corpus, BioDCorpus):
+        b = corpus.spec
+        losses = biod_losses(sums)
+        R = capacity_ratio(b, losses.p1, losses.p2, losses.p3, P)
+        out = dict(p1=losses.p1, p2=losses.p2, p3=losses.p3, R=R, R_max=knowledge_bits_approx(b) / P,
+                   lower_bound_bits=stored_bits_lower_bound(b, losses.p1, losses.p2, losses.p3))
+    else:
+        world = corpus.world
+        p1 = float(np.mean(sums["name"]))
+        p2 = float(np.mean(sum(sums[k] for k in (*ATTRIBUTES, "pronoun"))))
+        n0, s0 = world.n0, world.log2_s0()
+        R = bios_capacity_ratio(N, n0, p1, p2, P, log2_s0=s0)
+        out = dict(p1=p1, p2=p2, p3=None, R=R, R_max=bios_max_capacity_ratio(N, n0, P, s0),
+                   lower_bound_bits=None,  # Theorem 3.2 is stated for bioD
+                   value_bits={a: float(nats_to_bits(np.mean(sums[a]))) for a in ATTRIBUTES},
+                   # what the losses imply for exact recall: the mean probability of the whole true value
+                   implied_recall={a: float(np.mean(np.exp(-np.asarray(sums[a])))) for a in ATTRIBUTES},
+                   used_words=corpus.used_words,
+                   R_used_rows=R * P / (P - (corpus.vocab_size - corpus.used_words) * model.cfg.d_model))
+    out.update(n_params=P, bits_per_param=R, knowledge_bits=R * P, vocab_size=corpus.vocab_size,
+               measured_people=len(evaluation))
+    if recall_people:
+        hits = recall_accuracy(model, corpus, recall_people)
+        if isinstance(hits, dict):
+            out["recall_by_attribute"] = hits
+            hits = float(np.mean(list(hits.values())))
+        out["recall_accuracy"] = hits
+    return out
+
+
+def recall_accuracy(model: GPT, corpus, people: int) -> float | dict[str, float]:
+    """Share of exact greedy completions, over the corpus's first ``people`` people. bioD: ``<eot> name marker_k`` → value k,
+    over every k (one number). bioS: for each attribute, ``<eot> <full name> <its first phrasing>`` (e.g. "... was
+    born on") → the value (a dict, attribute → share)."""
+    m = people
+    if isinstance(corpus, BioDCorpus):
+        d = corpus.data
+        hits = []
+        for k in range(corpus.spec.K):
+            prompts = np.stack([corpus.prompt(i, k) for i in range(m)])
+            out = greedy_complete(model, prompts, d.value_len).numpy()
+            truth = np.stack([d.value_tokens(i, k) for i in range(m)])
+            hits.append((out == truth).all(axis=1))
+        return float(np.mean(hits))
+    tok, world = corpus.world.tokenizer, corpus.world
+    by_attribute = {}
+    for a in ATTRIBUTES:
+        groups: dict[tuple[int, int], list[tuple[np.ndarray, np.ndarray]]] = {}
+        for p in corpus.people[:m]:
+            prompt = corpus.remap[[0, *tok.encode(f"{p.full_name} {PHRASINGS[a][0]}")]]
+            truth = corpus.remap[tok.encode(world.values(p)[a])]
+            groups.setdefault((len(prompt), len(truth)), []).append((prompt, truth))
+        hits = []
+        for (_, n_tokens), pairs in groups.items():  # batch prompts and values of one length together
+            out = greedy_complete(model, np.stack([q for q, _ in pairs]), n_tokens).numpy()
+            hits.extend((out == np.stack([t for _, t in pairs])).all(axis=1).tolist())
+        by_attribute[a] = float(np.mean(hits))
+    return by_attribute

@@ -14,9 +14,9 @@ import os
 _BREAK = os.environ.get("MEMCAP_TEST_BREAK", "")
 
 if _BREAK == "lr0":
-    import memcap.engine.train
+    import memcap.engine.training.config
 
-    memcap.engine.train.Schedule.__call__ = lambda self, step: 0.0
+    memcap.engine.training.config.Schedule.__call__ = lambda self, step: 0.0
 
 elif _BREAK == "nats":
     import math

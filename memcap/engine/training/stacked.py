@@ -3,25 +3,26 @@
 A tiny GPT leaves most of a CPU core idle: its matrix products are too small to keep the arithmetic units busy,
 and the time goes to per-operation overhead. Stacking K models of the same shape (different data, seeds or
 learning rates) turns K small products into one batched product. Whether that pays depends on the size: the
-throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.engine.sweep.run_sweep` stacks runs
-only when asked (``stack=K``), for runs at most ``stack_max_params`` parameters.
+throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.engine.sweep.run_sweep` stacks
+runs only when asked (``stack=K``), for runs at most ``stack_max_params`` parameters.
 
-Each member keeps its own everything: data, batch order, learning-rate schedule with its own plateau rule,
-gradient clipping and AdamW state. The loop is :func:`memcap.engine.train.train_models`, the same for one model and for
-K; this module supplies only its batched step. Only the floating-point summation order differs from a single
-run, so a stacked run's numbers agree with a single run's to rounding at first and statistically after many steps.
+Each member keeps its own everything: data, batch order, learning-rate schedule with its own stall rule,
+gradient clipping and AdamW state. The loop is :func:`memcap.engine.training.loop.train_models`, the same for one
+model and for K; this module supplies only its batched step. Only the floating-point summation order differs from a
+single run, so a stacked run's numbers agree with a single run's to rounding at first and statistically after many
+steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch.func import functional_call, stack_module_state, vmap
 
 from memcap.model import GPT
-from memcap.engine.train import TrainConfig, TrainResult, train_models
+from memcap.engine.training.config import TrainConfig
 
 
 class StackedAdamW:
@@ -69,9 +70,9 @@ def clip_per_member_(params: Sequence[torch.Tensor], max_norm: float) -> torch.T
 
 
 class StackedStep:
-    """The training step of :func:`memcap.engine.train.train_models` for K > 1 models of one shape: one vmapped forward and
-    backward pass, per-member gradient clipping and :class:`StackedAdamW`. A finished member is frozen (its
-    parameters and optimizer state stop changing) while the others go on."""
+    """The training step of :func:`memcap.engine.training.loop.train_models` for K > 1 models of one shape: one
+    vmapped forward and backward pass, per-member gradient clipping and :class:`StackedAdamW`. A finished member is
+    frozen (its parameters and optimizer state stop changing) while the others go on."""
 
     def __init__(self, models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig]):
         shapes = {m.cfg.with_(attention="sdpa") for m in models}
@@ -119,15 +120,6 @@ class StackedStep:
     def finish(self) -> None:
         for k in range(len(self.models)):
             self.member(k)
-
-
-def train_stacked(models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig], seeds: Sequence[int],
-                  metrics: Sequence[Callable[[GPT], float]] | None = None,
-                  ceilings: Sequence[float | None] | None = None) -> list[TrainResult]:
-    """Train ``models`` (same shape) together: :func:`memcap.engine.train.train_models` with K = len(models)."""
-    if len(models) < 2:
-        raise ValueError(f"stacking needs at least 2 models, got {len(models)}; use memcap.engine.train.train for one")
-    return train_models(models, datas, cfgs, seeds, metrics=metrics, ceilings=ceilings)
 
 
 def stack_key(run) -> tuple:

@@ -17,7 +17,7 @@ spelling. Extraction: for each prefix length
 ``k`` in ``prefix_lens``, the share of ``extract_samples`` training and test sequences whose next
 ``extract_tokens`` tokens greedy decoding reproduces from their first ``k``.
 
-Training reuses the capacity loop (:func:`memcap.engine.train.train_models`); its learning-curve metric is the
+Training reuses the capacity loop (:func:`memcap.engine.training.loop.train_models`); its learning-curve metric is the
 training set's code length below log2 V a token, in bits, which grows while the model learns it (on the first
 ``curve_sequences`` training sequences where the whole set would cost too much to code at every evaluation).
 """
@@ -25,6 +25,7 @@ training set's code length below log2 V a token, in bits, which grows while the 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -32,7 +33,9 @@ import numpy as np
 import torch
 
 from memcap.data.text import TextSpec, TextSplits, make_splits, near_duplicates
-from memcap.engine.train import TrainConfig, train_models
+from memcap.engine.runs.cost import run_flops
+from memcap.engine.training.config import TrainConfig
+from memcap.engine.training.loop import train_models
 from memcap.engine.version import ENGINE_VERSION
 from memcap.measures.capacity import memorized_bits
 from memcap.measures.evaluate import (
@@ -105,8 +108,12 @@ class TextRun:
 
     @property
     def cost(self) -> float:
-        """Relative training cost (parameters x steps), to schedule the biggest runs first."""
-        return self.model.n_params * self.train.max_steps
+        """Estimated training FLOPs (:mod:`memcap.engine.runs.cost`)."""
+        return run_flops(self)
+
+    def stack_key(self, max_params: int) -> None:
+        """Text runs train alone."""
+        return None
 
     @property
     def label(self) -> str:
@@ -177,6 +184,11 @@ class TextRun:
         if self.near:
             metrics.update(duplicated_rows=copied.rows.tolist(), near_share=copied.share.round(4).tolist())
         return metrics, result.curve, dict(model.state_dict())
+
+    @staticmethod
+    def execute_many(runs: Sequence[TextRun], device: str = "cpu", progress: bool = False) -> list:
+        """:meth:`execute` of each run: text runs never share a stack."""
+        return [r.execute(device, progress) for r in runs]
 
     def _measure(self, model: GPT, result, distinct, test, pool, untrained: float, device: str) -> dict:
         def code(rows: np.ndarray) -> np.ndarray:

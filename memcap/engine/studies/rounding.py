@@ -6,11 +6,13 @@ steps are about the learning rate in size, so the smaller the rate (late in trai
 the weight, the more steps vanish. In fp32 (24 significant bits) the same steps survive.
 
 :func:`unchanged_share` measures it on a trained model. It continues the model with the book's own trainer
-(:func:`memcap.engine.train.train`, the run's precision and batch size, fresh AdamW moments, a constant learning
+(:func:`memcap.engine.training.loop.train`, the run's precision and batch size, fresh AdamW moments, a constant learning
 rate) for ``steps`` steps on the run's training data, and after every step compares each weight element with its
 value before that step. It returns the share of (element, step) pairs left exactly unchanged over the second half
 of the steps, once the fresh moments have settled. The trained model is not changed: the continuation trains a
-copy, and nothing is stored.
+copy, and nothing is stored. :func:`stored_unchanged_share` keeps a stored run's share beside the store, under a
+key that holds the run's key and the engine version (:mod:`memcap.engine.version`, which covers this module): a
+kept share is invalidated by the same rule as a stored run.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ import json
 
 import torch
 
-from memcap.engine.train import TrainConfig, train
+from memcap.engine.files import write_json_atomic
+from memcap.engine.runs.base import load_model
+from memcap.engine.store import RunStore
+from memcap.engine.training.config import TrainConfig
+from memcap.engine.training.loop import train
+from memcap.engine.version import ENGINE_VERSION
 from memcap.model import GPT
-
-MEASURE_VERSION = 1  # part of the cache key of stored_unchanged_share: raise it when this module's arithmetic changes
 
 
 class _UnchangedCounter:
@@ -43,7 +48,7 @@ class _UnchangedCounter:
         same = sum(int((a == b).sum()) for a, b in zip(self.previous, now))
         self.shares.append(same / sum(a.numel() for a in now))
         self.previous = now
-        return 1.0  # a constant metric: the plateau rule is switched off anyway
+        return 1.0  # a constant metric: the stall rule is switched off anyway
 
 
 def unchanged_share(model: GPT, data: torch.Tensor, cfg: TrainConfig, lr: float, *, steps: int = 100,
@@ -67,7 +72,7 @@ def unchanged_share(model: GPT, data: torch.Tensor, cfg: TrainConfig, lr: float,
     copy_ = copy.deepcopy(model).float()
     counter = _UnchangedCounter(copy_)
     constant = dataclasses.replace(cfg, max_steps=steps, lr=lr, warmup_steps=0, final_lr_ratio=1.0, eval_every=1,
-                                   plateau_rel_tol=-1.0, target_fraction=1.0, schedule="wsd")
+                                   stall_rel_tol=-1.0, target_fraction=1.0, schedule="wsd")
     train(copy_, data, constant, seed=seed, metric=counter)
     late = counter.shares[len(counter.shares) // 2:]
     return sum(late) / len(late)
@@ -76,15 +81,11 @@ def unchanged_share(model: GPT, data: torch.Tensor, cfg: TrainConfig, lr: float,
 def stored_unchanged_share(store, run, lr: float, *, steps: int = 100, device: str = "cpu") -> float:
     """:func:`unchanged_share` of a stored run's trained model on its own training data, with its training
     settings, at ``lr``; computed once and kept beside the store's runs (``<store>/derived/``, written atomically),
-    so a second call with the same arguments reads it."""
-    from memcap.engine.files import write_json_atomic
-    from memcap.engine.store import RunStore
-    from memcap.engine.sweep import load_model
-
+    so a second call with the same arguments reads it, until the engine version changes."""
     store = store if isinstance(store, RunStore) else RunStore(store)
     if not store.has(run.to_dict()):
         raise ValueError(f"{run.label} is not in the store {store.root}: train it first")
-    key = RunStore.key(dict(run=run.to_dict(), measure="unchanged_share", version=MEASURE_VERSION, lr=float(lr),
+    key = RunStore.key(dict(run=run.to_dict(), measure="unchanged_share", engine=ENGINE_VERSION, lr=float(lr),
                             steps=steps))
     path = store.root / "derived" / f"{key}.json"
     if path.exists():

@@ -2,7 +2,7 @@
 
 Capacity is the most a model can store, so the runs behind it must be long enough that training longer adds
 nothing. :func:`longer` makes the ``k``-times-longer twin of a stored run (same data, same seeds): for a capacity
-run (warm-up, stable phase, decay) both phases are scaled by ``k`` with the plateau and target rules switched off,
+run (warm-up, stable phase, decay) both phases are scaled by ``k`` with the stall and target rules switched off,
 so the length is exactly ``k`` times the ``steps`` the stopping rule gave the original; for a knowledge run
 (cosine schedule, length set by the exposures) ``k`` times the exposures, the steps, the warm-up and the
 evaluation interval. Each twin has its own store key, so it is trained once.
@@ -17,18 +17,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from memcap.engine.bioruns import KnowledgeRun
-from memcap.engine.runs import CapacityRun
+from memcap.engine.runs.capacity import CapacityRun
+from memcap.engine.runs.knowledge import KnowledgeRun
 
 
 def longer(run: CapacityRun | KnowledgeRun, steps: int, k: int) -> CapacityRun | KnowledgeRun:
     """``run`` trained ``k`` times longer, both phases scaled; ``steps`` is how long the stored run trained.
 
-        >>> from memcap.engine.train import TrainConfig
+        >>> from memcap.engine.training.config import TrainConfig
         >>> from memcap.model import GPTConfig
         >>> r = CapacityRun(GPTConfig(8, 8, 1, 8), TrainConfig(max_steps=800, min_decay_steps=100), 16)
         >>> t = longer(r, 500, 2).train
-        >>> t.max_steps, t.min_decay_steps, t.plateau_rel_tol, t.target_fraction
+        >>> t.max_steps, t.min_decay_steps, t.stall_rel_tol, t.target_fraction
         (1000, 200, -1.0, 1.0)
     """
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
@@ -43,7 +43,7 @@ def longer(run: CapacityRun | KnowledgeRun, steps: int, k: int) -> CapacityRun |
     if not isinstance(run, CapacityRun):
         raise TypeError(f"need a CapacityRun or KnowledgeRun, got {type(run).__name__}")
     train = dataclasses.replace(t, max_steps=k * steps, min_decay_steps=k * t.min_decay_steps,
-                                plateau_rel_tol=-1.0, target_fraction=1.0)
+                                stall_rel_tol=-1.0, target_fraction=1.0)
     return dataclasses.replace(run, train=train)
 
 

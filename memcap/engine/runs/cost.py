@@ -3,7 +3,15 @@
 FLOPs of a training step are counted as 6 · (non-embedding parameters + V·d for the tied output head) per token,
 plus the attention scores (6 · 2 · L · T · d per token for forward and backward of QKᵀ and AV, T the mean context
 length): the usual transformer estimate (Kaplan et al. 2020). Evaluations of the metric during training are not
-counted. Token counts are upper bounds for capacity runs, whose plateau rule may stop them before their step cap.
+counted.
+
+A run's ``cost`` (the Run protocol's, :mod:`memcap.engine.sweep`'s ordering key: biggest first) has one meaning for
+every kind: its **estimated training FLOPs**, :func:`step_flops_per_token` × the tokens it is expected to train
+on. Knowledge and text runs are expected to train to their step cap (:func:`run_flops`). A capacity run trains
+until its stall rule ends it, which nothing tells in advance; it is expected to make :data:`CAPACITY_EPOCHS` passes
+over its N sequences (:func:`capacity_flops`), so that among runs of one shape the cost orders them by N, as
+stacked groups are formed. :func:`run_tokens` and :func:`run_flops` count any run to its step cap: upper bounds
+for capacity runs.
 """
 
 from __future__ import annotations
@@ -28,12 +36,27 @@ def step_flops_per_token(cfg: GPTConfig) -> float:
     return 6 * (non_embedding + cfg.vocab_size * d) + 6 * 2 * L * T * d
 
 
+CAPACITY_EPOCHS = 200  # passes over its data a capacity run is expected to make (the median of chapter 2's smoke runs)
+
+
+def capacity_flops(cfg: GPTConfig, n_sequences: int) -> float:
+    """Estimated training FLOPs of a capacity run of ``cfg`` on ``n_sequences`` sequences: :data:`CAPACITY_EPOCHS`
+    passes over them.
+
+        >>> cfg = GPTConfig(vocab_size=256, seq_len=33, n_layer=2, d_model=16, n_head=2)
+        >>> capacity_flops(cfg, 20) == 2 * capacity_flops(cfg, 10) == step_flops_per_token(cfg) * 200 * 10 * 32 * 2
+        True
+    """
+    return step_flops_per_token(cfg) * (CAPACITY_EPOCHS * n_sequences * (cfg.seq_len - 1))
+
+
 def run_tokens(run) -> int:
     """Training tokens of a run at its step cap: steps · batch · predicted tokens per window."""
     return run.train.max_steps * run.train.batch_size * (run.model.seq_len - 1)
 
 
 def run_flops(run) -> float:
+    """Training FLOPs of a run at its step cap."""
     return run_tokens(run) * step_flops_per_token(run.model)
 
 

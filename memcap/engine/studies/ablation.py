@@ -1,9 +1,9 @@
 """What a trained knowledge model holds where: the bits left when one layer is removed (Allen-Zhu & Li §8.1), and
 how a mixture of experts spreads the tokens over its experts.
 
-Both measure a stored :class:`~memcap.engine.bioruns.KnowledgeRun`'s model on the run's own evaluation renderings,
-with the run's own measurement (:func:`memcap.engine.bioruns.measure`), so the numbers are the chapter's R(F)
-and knowledge bits. Knowledge bits are R(F) · P with P the *whole* model's parameters: a model without a layer is
+Both measure a stored :class:`~memcap.engine.runs.knowledge.KnowledgeRun`'s model on the run's own evaluation
+renderings, with the run's own measurement (:meth:`~memcap.engine.runs.knowledge.KnowledgeRun.measure`), so the
+numbers are the chapter's R(F) and knowledge bits. Knowledge bits are R(F) · P with P the *whole* model's parameters: a model without a layer is
 measured as the same model's knowledge, not as a smaller model's ratio.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from memcap.engine.bioruns import KnowledgeRun, measure
+from memcap.engine.runs.knowledge import KnowledgeRun
 from memcap.model import GPT, remove_layer
 
 
@@ -29,8 +29,8 @@ def bits_without_each_layer(model: GPT, run: KnowledgeRun, recall: bool = True) 
     model.eval()
     rows = []
     for removed in [None, *range(model.cfg.n_layer)]:
-        m = measure(model if removed is None else remove_layer(model, removed), run, corpus, evaluation,
-                    recall=recall)
+        m = run.measure(model if removed is None else remove_layer(model, removed), corpus, evaluation,
+                        recall=recall)
         rows.append(dict(removed=removed, knowledge_bits=m["knowledge_bits"], p1=m["p1"], p2=m["p2"], p3=m["p3"],
                          **({"recall_accuracy": m["recall_accuracy"]} if recall else {})))
     whole = rows[0]["knowledge_bits"]

@@ -1,149 +1,17 @@
-"""Training a GPT on a fixed set of sequences until what it stores stops growing.
-
-Schedule (``schedule="wsd"``, the default): linear warm-up, then a constant rate while a progress metric
-(memorized bits, by default) still grows, then a cosine decay to ``final_lr_ratio`` × lr, then stop:
-
-    lr  ^     ______________________
-        |    /                      `-.._            decay starts when the metric plateaus:
-        |   /                              `--.__    its relative gain over the last `plateau_window`
-        |__/_____________________________________`-> evaluations is below `plateau_rel_tol`
-          warm-up       stable               decay   (or when the step cap leaves just room for the decay)
-
-The decay matters: a third or more of the final bits arrive while the rate anneals, so stopping at a plateau
-without annealing would under-measure capacity. The decay lasts ``decay_frac`` × the steps taken so far
-(at least ``min_decay_steps``). ``schedule="cosine"`` is the classic alternative: cosine decay from the first
-step to ``max_steps``, no early stop; the capacity chapter compares the two.
+"""The training loop: one model, or several of one shape stacked (:mod:`memcap.engine.training.stacked`), on a
+fixed set of sequences or a stream, with the schedule and stop rules of :mod:`memcap.engine.training.config`.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 
 import torch
 
+from memcap.engine.training.config import STORED_SPELLINGS, Schedule, TrainConfig, TrainResult, decay_trigger
+from memcap.engine.training.stacked import StackedStep
 from memcap.model import GPT
-
-PRECISIONS = ("fp32", "bf16-mixed", "bf16")
-SCHEDULES = ("wsd", "cosine")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train. Every field has a reason; see the module docstring for the schedule."""
-
-    max_steps: int = 20_000  # cap: a run stops here even if the metric still grows
-    batch_size: int = 128  # sequences per step; throughput is flat in batch size past ~8K tokens a step
-    lr: float = 1e-2  # tiny models tolerate a high rate; the best rate falls as width grows
-    warmup_steps: int = 100
-    final_lr_ratio: float = 0.1  # decay to 0.1 x lr
-    betas: tuple[float, float] = (0.9, 0.99)
-    weight_decay: float = 0.0  # decay slows memorization (5-18 % in the CPU notes) and shrinks capacity
-    schedule: str = "wsd"
-    decay_frac: float = 0.25  # decay length as a fraction of the steps before it
-    min_decay_steps: int = 500
-    eval_every: int = 250  # steps between metric evaluations (plateau checks, learning curve points)
-    plateau_window: int = 4  # evaluations compared by the plateau rule
-    plateau_rel_tol: float = 0.01  # "plateau": less than 1 % relative gain over the window
-    target_fraction: float = 1.0  # decay also starts once the metric reaches this fraction of its ceiling (1: never)
-    precision: str = "fp32"  # "fp32", "bf16-mixed" (fp32 weights, bf16 compute), "bf16" (bf16 weights)
-    grad_clip: float = 1.0
-
-    def __post_init__(self):
-        for name in ("max_steps", "batch_size", "eval_every", "plateau_window"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {name}={getattr(self, name)!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got lr={self.lr!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {list(SCHEDULES)}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"unknown precision {self.precision!r}; allowed: {list(PRECISIONS)}")
-        if not 0 < self.target_fraction <= 1:
-            raise ValueError(f"target_fraction must lie in (0, 1], got target_fraction={self.target_fraction!r}")
-        if not 0 < self.final_lr_ratio <= 1 or not 0 < self.decay_frac <= 1:
-            raise ValueError(f"final_lr_ratio and decay_frac must lie in (0, 1], got {self.final_lr_ratio}, {self.decay_frac}")
-
-    def to_dict(self) -> dict:
-        """Every field as a plain JSON value (a run's key holds them all)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-
-@dataclass
-class TrainResult:
-    steps: int
-    seconds: float
-    tokens: int
-    stop_reason: str  # "plateau", "target" (see decay_trigger) or "max_steps"
-    curve: list[dict] = field(default_factory=list)  # {"step", "lr", "loss", "metric", "seconds"}
-
-
-class Schedule:
-    """Learning-rate multiplier per step; the decay start is set when the plateau rule fires."""
-
-    def __init__(self, cfg: TrainConfig):
-        self.cfg = cfg
-        self.decay_start: int | None = None
-        self.decay_len = 0
-        if cfg.schedule == "cosine":
-            self.decay_start, self.decay_len = 0, cfg.max_steps
-
-    def start_decay(self, step: int) -> None:
-        if self.decay_start is None:
-            self.decay_start = step
-            wanted = max(self.cfg.min_decay_steps, int(self.cfg.decay_frac * step))
-            self.decay_len = max(1, min(wanted, self.cfg.max_steps - step))
-
-    @property
-    def end(self) -> int:
-        return self.cfg.max_steps if self.decay_start is None else self.decay_start + self.decay_len
-
-    def __call__(self, step: int) -> float:
-        if step < self.cfg.warmup_steps:
-            warm = (step + 1) / self.cfg.warmup_steps
-        else:
-            warm = 1.0
-        if self.decay_start is None or step < self.decay_start:
-            return warm
-        t = min(1.0, (step - self.decay_start) / self.decay_len)
-        r = self.cfg.final_lr_ratio
-        return warm * (r + (1 - r) * 0.5 * (1 + math.cos(math.pi * t)))
-
-
-def decay_trigger(values: list[float], cfg: TrainConfig, ceiling: float | None) -> str | None:
-    """Why the stable phase should end after these metric values, or None to go on.
-
-    ``"target"``: the last value reached ``cfg.target_fraction`` of ``ceiling`` (a model that has stored nearly
-    all it can store has nothing left to wait for); ``"plateau"``: the plateau rule fired.
-
-        >>> cfg = TrainConfig(plateau_window=2, plateau_rel_tol=0.01, target_fraction=0.97)
-        >>> decay_trigger([50, 97.5], cfg, ceiling=100), decay_trigger([50, 90], cfg, ceiling=100)
-        ('target', None)
-        >>> decay_trigger([10, 50, 90, 90.1, 90.2], cfg, ceiling=None)
-        'plateau'
-    """
-    if ceiling is not None and cfg.target_fraction < 1 and values and values[-1] >= cfg.target_fraction * ceiling:
-        return "target"
-    if plateaued(values, cfg.plateau_window, cfg.plateau_rel_tol):
-        return "plateau"
-    return None
-
-
-def plateaued(values: list[float], window: int, rel_tol: float) -> bool:
-    """True when the last value exceeds the one ``window`` evaluations earlier by less than ``rel_tol``.
-
-        >>> plateaued([10, 50, 100, 100.2, 100.5], window=2, rel_tol=0.01)
-        True
-        >>> plateaued([10, 50, 90, 100], window=2, rel_tol=0.01)
-        False
-    """
-    if len(values) <= window:
-        return False
-    now, before = values[-1], values[-1 - window]
-    return (now - before) < rel_tol * max(abs(now), 1e-12)
-
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator):
     """Endless stream of index batches: each epoch is a fresh permutation, so every sequence is seen equally."""
@@ -223,7 +91,7 @@ def train(
     ``data`` may instead be a function that takes the run's random generator and yields (B, S) batches
     forever: text that is re-rendered at every exposure (the biographies) trains this way.
 
-    ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the plateau
+    ``metric(model)`` is evaluated every ``eval_every`` steps (in eval mode, no grad) and drives the stall
     rule; without one, the negative training loss does. ``metric_ceiling`` is the most the metric can reach
     (for memorized bits, :func:`memcap.measures.capacity.memorizable_bits`): with ``cfg.target_fraction < 1`` the decay
     also starts once the metric reaches that fraction of it. The same seed gives the same run. This is
@@ -248,12 +116,13 @@ def train_models(
 ) -> list[TrainResult]:
     """The training loop: train K >= 1 models in place, model k on ``datas[k]`` with ``cfgs[k]`` and ``seeds[k]``.
 
-    One model trains with torch's AdamW in any precision. Several train *stacked* (:mod:`memcap.engine.stacked`): one
-    batched forward and backward pass for all of them, which needs one shape, one batch size, shared betas and
-    clipping, and fp32. Everything else is per model and handled here, once, for both: the schedule with its
-    plateau, target and step-cap rules (:class:`Schedule`, :func:`decay_trigger`), evaluation of the metric every
-    ``eval_every`` steps, and the learning curve, whose loss is the mean over the steps since the previous point.
-    A stacked model follows the same arithmetic as when trained alone, up to the order of floating-point sums.
+    One model trains with torch's AdamW in any precision. Several train *stacked*
+    (:mod:`memcap.engine.training.stacked`): one batched forward and backward pass for all of them, which needs one
+    shape, one batch size, shared betas and clipping, and fp32. Everything else is per model and handled here, once,
+    for both: the schedule with its stall, target and step-cap rules (:class:`Schedule`, :func:`decay_trigger`),
+    evaluation of the metric every ``eval_every`` steps, and the learning curve, whose loss is the mean over the
+    steps since the previous point. A stacked model follows the same arithmetic as when trained alone, up to the
+    order of floating-point sums.
 
     ``progress=True`` shows a text progress bar; a callable instead is called at every evaluation of the first model
     with ``step``, ``max_steps``, ``metric_name`` and ``metric`` (:mod:`memcap.engine.progress` reports them to a
@@ -273,8 +142,6 @@ def train_models(
     if K == 1:
         stepper = _SingleStep(models[0], cfgs[0])
     else:
-        from memcap.engine.stacked import StackedStep
-
         stepper = StackedStep(models, datas, cfgs)
     streams = [batch_stream(d, c.batch_size, s, device) for d, c, s in zip(datas, cfgs, seeds)]
     schedules = [Schedule(c) for c in cfgs]
@@ -323,7 +190,7 @@ def train_models(
                           if sched.decay_start is None else None)
                 if reason:
                     sched.start_decay(step)
-                    res.stop_reason = reason
+                    res.stop_reason = STORED_SPELLINGS.get(reason, reason)
             if sched.decay_start is None and step >= c.max_steps - max(c.min_decay_steps, int(c.decay_frac * step)):
                 sched.start_decay(step)  # the cap leaves just room for the decay
             if step >= sched.end:
@@ -335,6 +202,15 @@ def train_models(
     for m in models:
         m.eval()
     return results
+
+
+def train_stacked(models: Sequence[GPT], datas: Sequence[Data], cfgs: Sequence[TrainConfig], seeds: Sequence[int],
+                  metrics: Sequence[Callable[[GPT], float]] | None = None,
+                  ceilings: Sequence[float | None] | None = None) -> list[TrainResult]:
+    """Train ``models`` (same shape) together: :func:`train_models` with K = len(models) >= 2."""
+    if len(models) < 2:
+        raise ValueError(f"stacking needs at least 2 models, got {len(models)}; use train for one")
+    return train_models(models, datas, cfgs, seeds, metrics=metrics, ceilings=ceilings)
 
 
 def gain_during_decay(curve: list[dict]) -> float:

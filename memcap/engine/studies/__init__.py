@@ -1,0 +1,2 @@
+"""Studies of stored runs for the chapters: is a run saturated in training time (:mod:`~.saturation`), how many
+updates round to nothing (:mod:`~.rounding`), what a knowledge model holds where (:mod:`~.ablation`)."""
