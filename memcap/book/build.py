@@ -6,7 +6,7 @@ chapter's first output line names the scale it ran at), and Sphinx with myst-nb 
 ``<build>/<scale>/html`` with warnings treated as errors. Math is rendered by a MathJax copy shipped
 with the build (no CDN), so the book reads offline.
 
-The book is public, so its exercises are in their student form (:func:`memcap.book.classroom.student_view`):
+The book is public, so its exercises are in their student form (:func:`memcap.book.exercises.student_view`):
 statements, empty answers and visible checks, no reference solution, hidden check or rubric. ``solutions=True``
 builds the instructor's book with all of them into ``<build>/<scale>/html-solutions`` instead.
 """
@@ -28,7 +28,7 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
                   solutions: bool = False) -> Path:
     """Copy ``book/`` and the executed notebooks of ``scale`` into one Sphinx source folder, the exercises in
     their student form (or, with ``solutions``, the instructor's)."""
-    from memcap.book.classroom import solutions_view, student_view
+    from memcap.book.exercises import solutions_view, student_view
 
     root = root or project_root()
     build = Path(build_dir).resolve() / scale
@@ -42,7 +42,7 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
             f"no executed notebook for {missing} in {build}; run `memcap run --scale {scale}` first "
             "(or `memcap book` without --no-execute)"
         )
-    from memcap.book.classroom import exercise_counts, exercise_timings, kinds_markdown, timings_markdown
+    from memcap.book.guide import exercise_counts, exercise_timings, kinds_markdown, timings_markdown
 
     # the instructor's guide includes these tables: chapter and exercise times of every scale built so far,
     # and the exercises of each chapter by kind

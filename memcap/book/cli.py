@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             if report.failed:
                 raise RuntimeError(f"{len(report.failed)} grid point(s) failed; the table holds the others")
         elif args.command == "assign":
-            from memcap.book.classroom import make_assignments
+            from memcap.book.course import make_assignments
 
             params = {name: parse_value(value) for name, value in args.parameter}
             if "seed" in params:  # it would be written into the students' notebooks
@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"student version: {path}", file=sys.stderr)
             print(f"instructor versions and gradebook in {args.course_dir}", file=sys.stderr)
         elif args.command == "grade":
-            from memcap.book.classroom import grade
+            from memcap.book.grading import grade
 
             scores = grade(args.chapter, args.notebook, args.course_dir, student=args.student, store=args.store,
                            cell_seconds=args.cell_seconds, notebook_seconds=args.notebook_seconds,
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                     lost = "" if row.kind == "written" else f" ({row.score:g} of {row.max_score:g})"
                     print(f"{row.exercise}{lost}: {row.feedback}")
         elif args.command == "mark":
-            from memcap.book.classroom import mark, written_answers
+            from memcap.book.course import mark, written_answers
 
             if (args.exercise is None) != (args.points is None):
                 raise ValueError("give both EXERCISE and POINTS to mark, or neither to see the written answers")

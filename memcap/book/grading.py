@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from memcap.book.chapters import Chapter, get_chapter
-from memcap.book.classroom import (AssignmentError, Exercise, _api, _check_student, _course, _error_text, _nbgrader,
-                                   _scores, assignment_parameters, exercises)
+from memcap.book.course import _api, _check_student, _course, _error_text, _scores, assignment_parameters
+from memcap.book.exercises import AssignmentError, Exercise, _nbgrader, exercises
 from memcap.book.sandbox import Limits
 
 # seconds to grade one student who answered everything, 2 CPU cores (benchmarks/grading.py; book/instructors.md);
@@ -234,7 +234,7 @@ def grade(chapter: str | Chapter, notebook: str | Path, course_dir: str | Path =
     """Autograde one handed-in notebook of ``chapter`` for ``student``; returns a table with one row per exercise:
     ``exercise``, ``kind``, ``score``, ``max_score`` and ``feedback`` (why points were lost: the failing check's
     message, or the limit a cell ran past; for a written answer, that it awaits the instructor's
-    :func:`~memcap.book.classroom.mark`; its score is NaN until then).
+    :func:`~memcap.book.course.mark`; its score is NaN until then).
 
     ``store``: the instructor's run store, which must hold every run the chapter trains at the assignment's scale
     (:func:`check_store`); the graded copy then reads its models from there, read-only, instead of training them

@@ -1,0 +1,156 @@
+"""Chapter 7's settings (what else decides knowledge capacity): MLP families around their peaks, the mixture, layer
+removal and junk data, with the claims' thresholds, per scale (book/thresholds.md says how each threshold was set).
+
+    >>> sorted(BY_SCALE["smoke"].runs())
+    ['arch', 'junk', 'moe', 'removal']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup, Width
+from memcap.book.presets.settings import PresetBase, setting
+from memcap.engine.bioruns import junk_windows
+from memcap.measures.knowledge import knowledge_bits_approx
+
+
+class Arch(NamedTuple):
+    """A model family by its MLP (see :data:`memcap.model.MLPS`) and the widths it is trained at, at the higher and
+    at the lower exposure count: around its peak at each, which sits at wider models with fewer exposures. A grid
+    may stop at the peak on the wider side when the next width's ceiling R^max is below the peak's R (see
+    :mod:`memcap.measures.peaks`)."""
+
+    mlp: str
+    high: tuple[int, ...]
+    low: tuple[int, ...]
+
+
+class Junk(NamedTuple):
+    """A junk set-up: junk people (0: no junk) and whether useful paragraphs carry the domain token."""
+
+    junk_people: int
+    domain_token: bool
+
+
+@dataclass(frozen=True)
+class ArchitecturePreset(PresetBase):
+    setup: KnowledgeSetup = setting("this chapter's bioD world, models and training (chapter 3's, its own N)")
+    archs: tuple[Arch, ...] = setting("MLP variants, the first GPT-2's, each at widths around its own peak")
+    moe_experts: int = setting("experts E of the mixture (top-1 routing, each expert d -> d -> d)")
+    moe_widths: tuple[int, ...] = setting("widths of the mixture models")
+    removal_depth: int = setting("layers of the extra GPT-2 whose layers are removed one at a time")
+    removal_width: int = setting("its width (near capacity at the higher exposure count)")
+    junk_width: int = setting("width of every junk run (R^max about 2 here: near the peak size at the higher count)")
+    junk_exposures: tuple[int, ...] = setting("exposures of the useful people in the junk runs")
+    junk_ratio: float = setting("share of training windows from the junk world (Allen-Zhu & Li: 7/8)")
+    junk_batch_size: int = setting("windows per step with junk; the useful ones are as many as without junk")
+    junk_setups: dict[str, Junk] = setting("the set-ups: no junk, random (huge) junk, repetitive junk, domain token")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_R_beyond_fresh: float = setting(
+        "claim: at the higher count the best model's R exceeds its R on fresh people by this (bits/param)")
+    min_arch_ratio_high: float | None = setting("claim: every family's peak R >= this x GPT-2's at the higher count")
+    min_no_mlp_gap_low: float | None = setting("claim: GPT-2's peak R >= this x no-MLP's at the lower count")
+    max_gated_ratio_low: float | None = setting("claim: the gated MLP's peak R <= this x GPT-2's at the lower count")
+    min_gated_ratio_low: float | None = setting("claim: the gated MLP's peak R >= this x GPT-2's at the lower count")
+    min_quarter_ratio_low: float | None = setting("claim: MLP/4's peak R >= this x GPT-2's at the lower count")
+    min_moe_over_quarter: float | None = setting(
+        "claim: a mixture stores >= this x the bits of MLP/4 of its width (the same active parameters)")
+    max_last_layer_share: float | None = setting(
+        "claim: bits left without the last layer <= this x (1 - 1/L) of the whole model's")
+    min_junk_loss_low: float = setting("claim: R without junk >= this x R with random junk, lower junk count")
+    min_domain_recovery_low: float = setting(
+        "claim: the domain token recovers this share of R(no junk) - R(random junk), lower junk count")
+    min_repetitive_share_low: float | None = setting(
+        "claim: R with repetitive junk >= this x R without, lower junk count")
+    require_bracketed_peaks: bool = setting(
+        "check: every family's peak is closed on both sides (trained widths or the ceiling), at both counts")
+    thresholds_before_runs: dict[str, float | None] = setting(
+        "the claims' thresholds as fixed before the default runs; the chapter shows any it changed beside them",
+        default_factory=dict)
+
+    def ceilings(self, mlp: str) -> dict[int, float]:
+        """R^max of the family's model (``mlp``, or ``"moe"`` for the mixture) at every width of the setup's ladder:
+        the most its capacity ratio can be there, whatever the training (what :func:`~memcap.measures.peaks.find_peak`
+        closes a peak with)."""
+        k = self.setup
+        mlp = f"moe{self.moe_experts}" if mlp == "moe" else mlp
+        bits = knowledge_bits_approx(k.spec())
+        return {w.width: bits / k.biod_run(w.width, max(k.exposures), mlp=mlp).model.n_params for w in k.widths}
+
+    def runs(self, seed: int = 0) -> dict[str, Any]:
+        """The chapter's runs: ``arch`` (family -> every width at every exposure count), ``moe`` (every mixture
+        width at every count), ``removal`` (the deeper GPT-2 at the higher count) and ``junk`` (set-up -> exposures
+        -> run)."""
+        k = self.setup
+        kw = dict(data_seed=seed, init_seed=seed)
+        low = min(k.exposures)
+        arch = {a.mlp: [k.biod_run(w, e, mlp=a.mlp, **kw) for e in k.exposures
+                        for w in sorted(a.low if e == low else a.high)]
+                for a in self.archs}
+        moe = [k.biod_run(w, e, mlp=f"moe{self.moe_experts}", **kw) for e in k.exposures for w in self.moe_widths]
+        removal = k.biod_run(self.removal_width, max(k.exposures), n_layer=self.removal_depth, **kw)
+        junk = {}
+        useful = self.junk_batch_size - junk_windows(self.junk_ratio, self.junk_batch_size)  # windows per step
+        for name, j in self.junk_setups.items():
+            junk[name] = {
+                e: (k.junk_run(self.junk_width, e, j.junk_people, self.junk_ratio, self.junk_batch_size,
+                               domain_token=j.domain_token, **kw)
+                    if j.junk_people else k.biod_run(self.junk_width, e, batch_size=useful, **kw))
+                for e in self.junk_exposures}
+        return dict(arch=arch, moe=moe, removal=removal, junk=junk)
+
+
+def _junk_setups(random: int, repetitive: int) -> dict[str, Junk]:
+    return {"no junk": Junk(0, False), "random junk": Junk(random, False),
+            "repetitive junk": Junk(repetitive, False), "random junk + domain token": Junk(random, True)}
+
+
+ARCHITECTURE_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thresholds.md)
+    max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_arch_ratio_high=0.7, min_no_mlp_gap_low=1.1,
+    max_gated_ratio_low=1.05, min_gated_ratio_low=None, min_quarter_ratio_low=0.8, min_moe_over_quarter=1.1,
+    max_last_layer_share=0.75, min_junk_loss_low=2.0, min_domain_recovery_low=0.2, min_repetitive_share_low=0.7,
+)
+# two changed after the first default run; chapter 7 shows both values beside the new ones (book/thresholds.md)
+ARCHITECTURE_REVISED = dict(ARCHITECTURE_THRESHOLDS, min_arch_ratio_high=0.6, max_gated_ratio_low=None,
+                            min_gated_ratio_low=1.0)
+SMOKE_ARCHITECTURE_THRESHOLDS = dict(  # smoke: a few seconds of training show only the junk data's cost
+    ARCHITECTURE_THRESHOLDS, min_R_beyond_fresh=0.02, min_arch_ratio_high=None, min_no_mlp_gap_low=None,
+    max_gated_ratio_low=None, min_quarter_ratio_low=None, min_moe_over_quarter=None, max_last_layer_share=None,
+    min_domain_recovery_low=0.0, min_repetitive_share_low=None,
+)
+
+
+
+BY_SCALE = {
+    "smoke": ArchitecturePreset(
+        setup=KNOWLEDGE_SETUPS["smoke"],
+        archs=tuple(Arch(m, (8, 16), (8, 16)) for m in ("standard", "gated", "quarter", "none")),
+        moe_experts=4, moe_widths=(8,), removal_depth=2, removal_width=8, junk_width=8, junk_exposures=(30, 100),
+        junk_ratio=0.875, junk_batch_size=32, junk_setups=_junk_setups(random=400, repetitive=2),
+        require_bracketed_peaks=False, **SMOKE_ARCHITECTURE_THRESHOLDS,
+    ),
+    "default": ArchitecturePreset(
+        setup=replace(KNOWLEDGE_SETUPS["default"], n_people=1000,
+                      widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48, 56))),
+        # at 1000 exposures no width past each peak: the next one's ceiling R^max is below the peak
+        archs=(Arch("standard", (16, 24), (24, 32, 40)), Arch("gated", (16, 24), (24, 32, 40)),
+               Arch("quarter", (24, 32), (24, 32, 40, 48)), Arch("none", (40, 48), (24, 32, 40))),
+        moe_experts=8, moe_widths=(16, 24), removal_depth=4, removal_width=16, junk_width=24,
+        junk_exposures=(100, 300), junk_ratio=0.875, junk_batch_size=256,
+        junk_setups=_junk_setups(random=200_000, repetitive=10), require_bracketed_peaks=True,
+        **ARCHITECTURE_REVISED,
+        thresholds_before_runs=ARCHITECTURE_THRESHOLDS,
+    ),
+    "paper": ArchitecturePreset(
+        setup=KNOWLEDGE_SETUPS["paper"],
+        archs=tuple(Arch(m, (128, 256, 384, 512), (128, 256, 384, 512))
+                    for m in ("standard", "gated", "quarter", "none")),
+        moe_experts=32, moe_widths=(128, 256), removal_depth=8, removal_width=256, junk_width=256,
+        junk_exposures=(100, 300, 600, 1000), junk_ratio=0.875, junk_batch_size=768,
+        junk_setups=_junk_setups(random=2_000_000, repetitive=1000), require_bracketed_peaks=True,
+        **ARCHITECTURE_REVISED,
+        thresholds_before_runs=ARCHITECTURE_THRESHOLDS,
+    ),
+}

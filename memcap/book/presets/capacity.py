@@ -1,0 +1,137 @@
+"""Chapter 2's settings (how many bits fit in a GPT): the shared sweep's grid, the held-out predictions, the
+schedule probe, double descent and the saturation twins, with the claims' thresholds, per scale
+(book/thresholds.md says how each threshold was set).
+
+    >>> sorted(BY_SCALE["smoke"].runs())
+    ['double_descent', 'grid', 'held_out', 'probes']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Shape, geometric
+from memcap.book.presets.settings import PresetBase, setting
+from memcap.engine.runs import CapacityRun
+
+
+class HeldOut(NamedTuple):
+    """A configuration held out of chapter 2's fit: vocabulary, sequence length, layers, width, H(X)/P."""
+
+    vocab_size: int
+    seq_len: int
+    n_layer: int
+    width: int
+    bits_per_param: float
+
+
+
+# Double descent (chapter 2, section 10): two small models on a smaller alphabet than the grid's, so that nine sizes
+# at two seeds train in minutes; sizes span about 0.1x to 4x capacity (book/thresholds.md: how they were chosen).
+DOUBLE_DESCENT_SWEEPS = {
+    "smoke": replace(CAPACITY_SWEEPS["smoke"], models=(Shape(1, 8, 3e-2), Shape(1, 12, 3e-2)),
+                     dataset_bits_per_param=geometric(0.2, 6, 6), batch_size=32, min_steps=300, max_epochs=100,
+                     max_steps=600, stack=12, stack_max_params=4000),
+    "default": replace(CAPACITY_SWEEPS["default"], vocab_size=16, seq_len=16,
+                       models=(Shape(1, 8, 3e-2), Shape(1, 16, 2e-2)), dataset_bits_per_param=geometric(0.18, 7.5, 9),
+                       batch_size=32, min_steps=2000, max_epochs=300, max_steps=6000, warmup_steps=50,
+                       eval_every=100, min_decay_steps=300, stack=18, stack_max_params=10000),
+    "paper": replace(CAPACITY_SWEEPS["paper"], models=(Shape(1, 32, 3e-3), Shape(2, 32, 3e-3)),
+                     dataset_bits_per_param=geometric(0.36, 14.4, 9)),
+}
+
+
+
+@dataclass(frozen=True)
+class CapacityPreset(PresetBase):
+    sweep: CapacitySweep = setting("the shared uniform-sequence sweep (chapters 4 and 5 reuse its runs)")
+    prediction_configs: tuple[HeldOut, ...] = setting("configurations held out of the fit, predicted by min(·, αP)")
+    schedule_probe: Config = setting("the run on which two schedules are compared")
+    plateau_tolerance: float = setting("a larger dataset within this share of a model's maximum shows a plateau")
+    require_plateau: bool = setting("claim the curves flatten past capacity (smoke runs are too short for it)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_stored_fraction_small: float = setting(
+        "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
+    max_prediction_error_percent: float = setting("claim: the mean prediction error over the held-out configurations")
+    double_descent: CapacitySweep = setting("double descent: models and sizes, from 0.1x to 4x capacity (own V and S)")
+    double_descent_seeds: int = setting("double descent: seeds per model and size (data and initialization)")
+    peak_ratio_range: tuple[float, float] | None = setting(
+        "claim: test loss peaks between these dataset bits / capacity (fixed after a pilot, see chapter 2)")
+    min_peak_over_ends: float | None = setting(
+        "claim: excess test loss at the peak over that at both ends of the double-descent grid, at least")
+    max_fit_ratio: float | None = setting(
+        "claim: double descent's train loss below 0.9x capacity over the least above 1.2x, at most")
+    saturation_run: Config = setting("the grid run trained 2x and 4x longer: is it saturated in training time?")
+    saturation_factors: tuple[int, ...] = setting("how many times longer the saturation twins train (each >= 2)")
+    max_saturation_gain: float | None = setting(
+        "claim: the longest twin stores at most this share more than the run (None: reported, not claimed)")
+
+    def runs(self, seed: int = 0) -> dict[str, Any]:
+        """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison,
+        by schedule), ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
+        rule: a run cut short by an epoch-based cap would read as a capacity shortfall) and ``double_descent``
+        (every double-descent model on every size, ``double_descent_seeds`` seeds from ``seed`` on)."""
+        sw, dd = self.sweep, self.double_descent
+        probe = dict(data_seed=seed, init_seed=seed)
+        return dict(
+            double_descent=[dd.run(s.n_layer, s.width, r, data_seed=seed + k, init_seed=seed + k)
+                            for s in dd.models for r in dd.dataset_bits_per_param
+                            for k in range(self.double_descent_seeds)],
+            grid=sw.grid(data_seed=seed, init_seed=seed),
+            probes={"warm-up, constant, decay at plateau": sw.run(*self.schedule_probe, **probe),
+                    "cosine over the step cap": sw.run(*self.schedule_probe, **probe, schedule="cosine")},
+            held_out=[sw.run(c.n_layer, c.width, c.bits_per_param, vocab_size=c.vocab_size, seq_len=c.seq_len,
+                             data_seed=seed + 1, init_seed=seed, max_steps=sw.max_steps)
+                      for c in self.prediction_configs],
+        )
+
+    def saturation_base(self, seed: int = 0) -> CapacityRun:
+        """The grid run that ``saturation_run`` names."""
+        n_layer, width, ratio = self.saturation_run
+        if ratio not in self.sweep.dataset_bits_per_param:
+            raise ValueError(f"saturation_run's dataset size {ratio} is not one of the grid's "
+                             f"{self.sweep.dataset_bits_per_param}")
+        return self.sweep.run(n_layer, width, ratio, data_seed=seed, init_seed=seed)
+
+    def later_runs(self, seed: int = 0, store=None) -> dict[str, list]:
+        """``saturation``: :meth:`saturation_base` trained ``saturation_factors`` times longer
+        (:mod:`memcap.engine.saturation`); their lengths follow from the steps the base run took in ``store``."""
+        from memcap.engine import saturation
+
+        base = self.saturation_base(seed)
+        if store is not None and store.has(base.to_dict()):
+            return dict(saturation=saturation.saturation_runs(base, store, self.saturation_factors))
+        return dict(saturation=[saturation.longer(base, base.train.max_steps, k) for k in self.saturation_factors])
+
+
+
+BY_SCALE = {
+    "smoke": CapacityPreset(
+        sweep=CAPACITY_SWEEPS["smoke"], prediction_configs=(HeldOut(16, 8, 1, 12, 0.5), HeldOut(4, 12, 1, 12, 2)),
+        schedule_probe=Config(1, 8, 3), plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
+        min_stored_fraction_small=0.5, max_prediction_error_percent=80,
+        double_descent=DOUBLE_DESCENT_SWEEPS["smoke"], double_descent_seeds=2, peak_ratio_range=None,
+        min_peak_over_ends=None, max_fit_ratio=None, saturation_run=Config(1, 16, 3), saturation_factors=(2, 4),
+        max_saturation_gain=None,
+    ),
+    "default": CapacityPreset(
+        sweep=CAPACITY_SWEEPS["default"],
+        prediction_configs=(HeldOut(256, 64, 2, 20, 1.0), HeldOut(128, 48, 2, 16, 14), HeldOut(512, 16, 2, 20, 14),
+                            HeldOut(128, 48, 2, 16, 6)),
+        schedule_probe=Config(2, 12, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
+        min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        double_descent=DOUBLE_DESCENT_SWEEPS["default"], double_descent_seeds=2, peak_ratio_range=(0.3, 1.5),
+        min_peak_over_ends=2.0, max_fit_ratio=0.25,
+        saturation_run=Config(2, 12, 8), saturation_factors=(2, 4), max_saturation_gain=0.10,
+    ),
+    "paper": CapacityPreset(
+        sweep=CAPACITY_SWEEPS["paper"],
+        prediction_configs=(HeldOut(1024, 64, 2, 64, 1.0), HeldOut(4096, 32, 2, 64, 6)),
+        schedule_probe=Config(2, 32, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
+        min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        double_descent=DOUBLE_DESCENT_SWEEPS["paper"], double_descent_seeds=3, peak_ratio_range=(0.3, 1.5),
+        min_peak_over_ends=2.0, max_fit_ratio=0.25, saturation_run=Config(8, 256, 8), saturation_factors=(2, 4),
+        max_saturation_gain=0.02,
+    ),
+}

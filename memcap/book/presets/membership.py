@@ -1,0 +1,97 @@
+"""Chapter 5's settings (membership inference and its scaling law): the attacked runs, larger datasets, held-out
+runs and bioS at chapter 3's budget, with the claims' thresholds, per scale (book/thresholds.md says how each
+threshold was set).
+
+    >>> sorted(BY_SCALE["smoke"].runs())
+    ['bios', 'extra', 'held_out', 'main']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Layers
+from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup
+from memcap.book.presets.settings import PresetBase, setting
+
+
+@dataclass(frozen=True)
+class MembershipPreset(PresetBase):
+    sweep: CapacitySweep = setting("chapter 2's sweep, shared: its runs are attacked", expand=False)
+    knowledge: KnowledgeSetup = setting("chapter 3's set-up, shared: bioS runs at its training budget", expand=False)
+    extra_models: tuple[Layers, ...] = setting("sweep models also trained on larger datasets")
+    extra_ratios: tuple[float, ...] = setting("those datasets, H(X)/P: many times past capacity")
+    extra_max_steps: int = setting("step cap of the larger-dataset runs")
+    heldout_runs: tuple[Config, ...] = setting("runs predicted by the fitted law, not fitted")
+    prefix_lens: tuple[int, ...] = setting("greedy extraction from prefixes of these lengths")
+    extract_tokens: int = setting("extraction is judged on this many next tokens")
+    max_attack_samples: int = setting("members (and as many non-members) attacked per run")
+    n_boot: int = setting("bootstrap resamples of every interval")
+    plateau_tolerance: float = setting("capacity from the sweep as chapter 2 measures it (same tolerance)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    min_stored_fraction_small: float = setting("claim: as chapter 2's, on the runs attacked here")
+    spearman_level: float = setting("claim: one-sided Spearman test that F1 falls with x, at this level")
+    max_law_rmse: float = setting("claim: the fitted law's RMSE in F1")
+    max_heldout_error: float = setting("claim: the law's mean error on held-out runs (F1 points)")
+    min_informative_f1: float = setting("claim: the lower CI bound of F1 where extraction reads zero")
+    require_informative_without_extraction: bool = setting("claim that such runs exist")
+    bios_widths: tuple[int, ...] = setting("bioS model widths")
+    bios_people: tuple[int, ...] = setting("bioS people counts, at chapter 3's training budget")
+    bios_measure_people: int = setting("people attacked per bioS run")
+    bios_min_top_f1: float | None = setting("claim: the largest bioS F1 at least (None: not claimed)")
+    bios_max_bottom_f1: float | None = setting("claim: the smallest bioS F1 at most (None: not claimed)")
+    min_bios_heldout_extraction: float | None = setting(
+        "claim: held-out people's template words are extracted at least this often (None: not claimed)")
+
+    def runs(self, seed: int = 0) -> dict[str, list]:
+        """The chapter's runs: ``main`` (chapter 2's grid), ``extra`` (larger datasets), ``held_out`` (predicted by
+        the law, not fitted) and ``bios`` (every width on every people count at chapter 3's training budget, then
+        chapter 3's bioS_simple run)."""
+        sw, k = self.sweep, self.knowledge
+        budget = k.bios_people * k.bios_exposures  # biography presentations per run
+        bios = [k.bios_run("bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
+                           measure_people=self.bios_measure_people)
+                for w in self.bios_widths for n in self.bios_people]
+        bios.append(k.bios_run("bioS_simple", data_seed=seed, init_seed=seed))
+        capped = dict(data_seed=seed, init_seed=seed, max_steps=self.extra_max_steps)
+        return dict(
+            main=sw.grid(data_seed=seed, init_seed=seed),
+            extra=[sw.run(L, w, r, **capped) for L, w in self.extra_models for r in self.extra_ratios],
+            held_out=[sw.run(L, w, r, **capped) for L, w, r in self.heldout_runs],
+            bios=bios,
+        )
+
+
+def _membership(scale: str, **kw) -> MembershipPreset:
+    return MembershipPreset(sweep=CAPACITY_SWEEPS[scale], knowledge=KNOWLEDGE_SETUPS[scale], plateau_tolerance=0.05,
+                            max_calibration_error=0.02, **kw)
+
+
+
+BY_SCALE = {
+    "smoke": _membership(
+        "smoke", min_stored_fraction_small=0.5, extra_models=(Layers(1, 8),), extra_ratios=(6, 12),
+        extra_max_steps=400, heldout_runs=(Config(1, 12, 6), Config(1, 8, 24)), prefix_lens=(2, 4),
+        extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=1.0,
+        max_heldout_error=1.0, min_informative_f1=0.0, require_informative_without_extraction=False,
+        bios_widths=(8, 16), bios_people=(20, 100), bios_measure_people=50, bios_min_top_f1=None,
+        bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
+    ),
+    "default": _membership(
+        "default", min_stored_fraction_small=0.9, extra_models=(Layers(2, 12), Layers(2, 16)),
+        extra_ratios=(40, 160), extra_max_steps=6000, heldout_runs=(Config(2, 32, 40), Config(2, 12, 640)),
+        prefix_lens=(4, 8, 16), extract_tokens=8, max_attack_samples=2000, n_boot=500, spearman_level=0.01,
+        max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
+        require_informative_without_extraction=True, bios_widths=(16, 32, 64), bios_people=(300, 3000, 30000),
+        bios_measure_people=1000, bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
+    ),
+    "paper": _membership(
+        "paper", min_stored_fraction_small=0.9, extra_models=(Layers(2, 64), Layers(4, 128)),
+        extra_ratios=(32, 128, 512), extra_max_steps=200_000, heldout_runs=(Config(8, 256, 64), Config(2, 64, 2048)),
+        prefix_lens=(8, 16, 32), extract_tokens=16, max_attack_samples=5000, n_boot=1000, spearman_level=0.01,
+        max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
+        require_informative_without_extraction=True, bios_widths=(128, 256, 512),
+        bios_people=(100_000, 300_000, 1_000_000), bios_measure_people=10_000, bios_min_top_f1=0.95,
+        bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
+    ),
+}

@@ -1,0 +1,195 @@
+"""Chapter 6's settings (memorization and generalization in real text): the corpus and its splits, target and
+reference models, duplication runs, with the claims' thresholds, per scale (book/thresholds.md says how each
+threshold was set).
+
+    >>> BY_SCALE["smoke"].text.vocab_size
+    300
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Shape
+from memcap.book.presets.settings import PresetBase, setting
+from memcap.data.text import TextSpec, TextSplits
+from memcap.engine.textruns import TextRun
+from memcap.engine.train import TrainConfig
+from memcap.model import GPTConfig
+
+
+class Copies(NamedTuple):
+    """A duplication run: the first ``duplicated`` training sequences appear ``copies`` times each."""
+
+    duplicated: int
+    copies: int
+
+
+@dataclass(frozen=True)
+class TextPreset(PresetBase):
+    sweep: CapacitySweep = setting("chapter 2's sweep, shared: its runs give alpha for the capacity line",
+                                   expand=False)
+    editions: tuple[str, ...] = setting("texts used: modern Shakespeare, Folio spelling, Milton (one edition a play)")
+    tokenizer: str = setting("bpe: a byte-level BPE trained on the reference split; gpt2: GPT-2's own vocabulary")
+    vocab_size: int = setting("V: tokens of the byte-level BPE (GPT-2's: 50,257)")
+    seq_len: int = setting("S: tokens per sequence; also the models' learned positions")
+    block_chars: int = setting("texts are cut into blocks of about this many characters, dealt to the splits")
+    reference_share: float = setting("share of blocks for the reference split (tokenizer and reference models)")
+    test_share: float = setting("share of blocks for the test split (no model trains on it)")
+    max_chars: int = setting("only the first this many characters of every text (0: all of it)")
+    split_seed: int = setting("seed of the deal of blocks to the splits (fixed: the splits are the data)")
+    targets: tuple[Shape, ...] = setting("target models: layers, width and learning rate (>= 8x in parameters)")
+    head_dim: int = setting("dimensions per attention head: n_head = width // head_dim")
+    set_sizes: tuple[int, ...] = setting("training-set sizes drawn from the pool (nested: a smaller set is part "
+                                         "of every larger one)")
+    steps: int = setting("training steps of every target model (cosine schedule), whatever its set size")
+    batch_size: int = setting("sequences per step")
+    warmup_steps: int = setting("linear warm-up steps")
+    reference_steps: int = setting("steps of each main reference: the target's shape on the whole reference split")
+    oracle: Shape = setting("the oracle candidate: a larger model trained longer on the reference split")
+    oracle_steps: int = setting("its training steps")
+    curve_sequences: int = setting("training sequences the learning curve is measured on")
+    test_sequences: int = setting("test sequences coded by every model (0: all); members' non-members")
+    prefix_lens: tuple[int, ...] = setting("greedy extraction from prefixes of these lengths (tokens)")
+    extract_tokens: int = setting("extraction is judged on this many next tokens, all exact")
+    extract_samples: int = setting("training (and as many test) sequences tried for extraction per run")
+    duplication_target: Config = setting("the run copies are injected into: layers, width, set size")
+    copies: tuple[Copies, ...] = setting("duplication runs: how many sequences, how many copies of each")
+    near_copies: tuple[Copies, ...] = setting(
+        "near-duplicate runs: sequences, times each (once as drawn, the rest in Folio spelling)")
+    max_attack_samples: int = setting("members (and as many non-members) attacked per run")
+    n_boot: int = setting("bootstrap resamples of every interval")
+    heldout_width: int = setting("the target width whose runs the text law predicts (fitted on the others)")
+    plateau_tolerance: float = setting("alpha from chapter 2's runs as chapter 2 measures it (same tolerance)")
+    max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    max_test_mem_share: float = setting(
+        "claim: mean mem_U of test sequences (against the oracle) at most this share of their oracle code length")
+    test_level: float = setting("claim: level of every one-sided test (Wilcoxon, Spearman)")
+    min_small_mem_share: float = setting(
+        "claim: the largest model's smallest set keeps this share of its reference code length as mem_U")
+    max_law_rmse: float | None = setting("claim: the text law's RMSE in F1 (None: not claimed)")
+    max_heldout_error: float | None = setting("claim: the law's mean error on the held-out width (F1 points)")
+    min_tfidf_rho: float | None = setting("claim: the lower bound of Spearman's interval, TF-IDF vs mem_U")
+    near_level: float | None = setting(
+        "claim: level of the test that near-duplicates raise their samples' mem_U (None: not claimed)")
+    thresholds_before_runs: dict[str, float | None] = setting(
+        "the claims' thresholds as fixed before the default runs; the chapter shows any it changed beside them",
+        default_factory=dict)
+
+    @property
+    def text(self) -> TextSpec:
+        """The corpus as sequences (:class:`~memcap.data.text.TextSpec`), from the settings above."""
+        return TextSpec(editions=self.editions, vocab_size=self.vocab_size, seq_len=self.seq_len,
+                        block_chars=self.block_chars, reference_share=self.reference_share,
+                        test_share=self.test_share, max_chars=self.max_chars, seed=self.split_seed,
+                        tokenizer=self.tokenizer)
+
+    def check_splits(self, splits: TextSplits) -> None:
+        """A ValueError naming the setting if a planned training set is larger than the pool it is drawn from."""
+        pool = len(splits.pool)
+        wanted = {"set_sizes": max(self.set_sizes), "duplication_target": self.duplication_target[2]}
+        bad = {k: v for k, v in wanted.items() if v > pool}
+        if bad:
+            raise ValueError(f"{bad}: more sequences than the {pool:,} of the pool (0 in set_sizes: all of it)")
+
+    def model(self, n_layer: int, width: int) -> GPTConfig:
+        return GPTConfig(vocab_size=self.text.vocab_size, seq_len=self.text.seq_len, n_layer=n_layer, d_model=width,
+                         n_head=max(1, width // self.head_dim))
+
+    def _train(self, steps: int, lr: float) -> TrainConfig:
+        return TrainConfig(max_steps=steps, batch_size=self.batch_size, lr=lr, schedule="cosine",
+                           warmup_steps=self.warmup_steps, eval_every=max(1, steps // 8))
+
+    def _common(self) -> dict:
+        return dict(text=self.text, test_sequences=self.test_sequences, curve_sequences=self.curve_sequences,
+                    prefix_lens=self.prefix_lens, extract_tokens=self.extract_tokens,
+                    extract_samples=self.extract_samples)
+
+    def target(self, shape: Shape, n: int, seed: int = 0, **kw) -> TextRun:
+        return TextRun(model=self.model(shape.n_layer, shape.width), train=self._train(self.steps, shape.lr),
+                       n_sequences=n, data_seed=seed, init_seed=seed, **self._common(), **kw)
+
+    def reference(self, shape: Shape, steps: int, seed: int = 0) -> TextRun:
+        return TextRun(model=self.model(shape.n_layer, shape.width), train=self._train(steps, shape.lr),
+                       n_sequences=0, source="reference", measure_pool=True, data_seed=seed, init_seed=seed,
+                       **self._common())
+
+    def runs(self, seed: int = 0) -> dict[str, Any]:
+        """The chapter's runs: ``capacity`` (chapter 2's grid, for alpha), ``references`` (width -> the main
+        reference of that target shape), ``oracle`` (the larger reference), ``grid`` (width -> the target runs, by
+        set size), ``copies`` (the duplication runs; their base run is in the grid) and ``near_copies`` (the same
+        with near-duplicates)."""
+        by_width = {s.width: s for s in self.targets}
+        L, w, n = self.duplication_target
+        if w not in by_width or n not in self.set_sizes:
+            raise ValueError(f"duplication_target={self.duplication_target} must be a target width and set size")
+        return dict(
+            capacity=self.sweep.grid(data_seed=seed, init_seed=seed),
+            references={s.width: self.reference(s, self.reference_steps, seed) for s in self.targets},
+            oracle=self.reference(self.oracle, self.oracle_steps, seed),
+            grid={s.width: [self.target(s, n_, seed) for n_ in self.set_sizes] for s in self.targets},
+            copies=[self.target(by_width[w], n, seed, duplicated=c.duplicated, copies=c.copies)
+                    for c in self.copies],
+            near_copies=[self.target(by_width[w], n, seed, duplicated=c.duplicated, copies=c.copies, near=True)
+                         for c in self.near_copies],
+        )
+
+
+def _text(**changes) -> dict:
+    """The text settings of :class:`TextPreset`: TextSpec's defaults (modern Shakespeare and Milton, V = 1,024,
+    S = 64, blocks of 4,096 characters, 60 % reference, 5 % test) with ``changes``."""
+    spec = replace(TextSpec(), **changes)
+    return dict(editions=spec.editions, tokenizer=spec.tokenizer, vocab_size=spec.vocab_size, seq_len=spec.seq_len,
+                block_chars=spec.block_chars, reference_share=spec.reference_share, test_share=spec.test_share,
+                max_chars=spec.max_chars, split_seed=spec.seed)
+
+
+TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thresholds.md)
+    max_calibration_error=0.02, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
+    max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0, near_level=0.01,
+)
+SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law, TF-IDF and near-duplicates shown, not claimed
+    TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, max_law_rmse=None, max_heldout_error=None,
+    min_tfidf_rho=None, near_level=None,
+)
+
+
+
+BY_SCALE = {
+    "smoke": TextPreset(
+        sweep=CAPACITY_SWEEPS["smoke"], **_text(vocab_size=300, seq_len=16, max_chars=6000),
+        targets=(Shape(1, 8, 2e-2), Shape(1, 16, 2e-2), Shape(1, 32, 1e-2)), head_dim=8,
+        set_sizes=(8, 32, 128, 512), steps=200, batch_size=32, warmup_steps=10, reference_steps=200,
+        oracle=Shape(1, 48, 1e-2), oracle_steps=300, curve_sequences=64, test_sequences=0, prefix_lens=(4, 8),
+        extract_tokens=4, extract_samples=64, duplication_target=Config(1, 16, 512),
+        copies=(Copies(8, 4), Copies(8, 16)), near_copies=(Copies(16, 4), Copies(16, 16)), max_attack_samples=200,
+        n_boot=100, heldout_width=16,
+        plateau_tolerance=0.05, **SMOKE_TEXT_THRESHOLDS,
+    ),
+    "default": TextPreset(
+        sweep=CAPACITY_SWEEPS["default"], **_text(),
+        targets=(Shape(2, 12, 1e-2), Shape(2, 32, 5e-3), Shape(2, 64, 3e-3)), head_dim=16,
+        set_sizes=(16, 64, 256, 1024, 4096, 12288), steps=1500, batch_size=32, warmup_steps=30,
+        reference_steps=2000, oracle=Shape(2, 96, 2e-3), oracle_steps=4000, curve_sequences=512,
+        test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=16, extract_samples=512,
+        duplication_target=Config(2, 32, 4096), copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
+        near_copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
+        max_attack_samples=1000, n_boot=500, heldout_width=32, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
+        thresholds_before_runs=TEXT_THRESHOLDS,
+    ),
+    "paper": TextPreset(  # Morris et al.'s text models: 8-layer GPT-2s of 1.7M-19.2M parameters with GPT-2's
+        # vocabulary, tied embeddings; ours: the same, widths 32-256 (1.71M-19.2M parameters)
+        sweep=CAPACITY_SWEEPS["paper"], **_text(tokenizer="gpt2", vocab_size=50257),
+        targets=(Shape(8, 32, 1e-3), Shape(8, 64, 1e-3), Shape(8, 128, 1e-3), Shape(8, 256, 6e-4)), head_dim=32,
+        # 0: the whole pool; every set stays below these models' capacity (book/thresholds.md)
+        set_sizes=(64, 256, 1024, 2048, 4096, 0), steps=20000, batch_size=256, warmup_steps=500,
+        reference_steps=20000, oracle=Shape(8, 384, 5e-4), oracle_steps=40000, curve_sequences=2048,
+        test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=32, extract_samples=2000,
+        duplication_target=Config(8, 128, 4096),
+        copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)),
+        near_copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)), max_attack_samples=2000,
+        n_boot=1000, heldout_width=128, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
+        thresholds_before_runs=TEXT_THRESHOLDS,
+    ),
+}
