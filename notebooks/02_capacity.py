@@ -16,12 +16,10 @@
 #
 # **Takeaway:** trained on uniformly random sequences, where nothing can be generalized, a GPT stores a bounded
 # number of bits per parameter: memorized bits grow with the dataset until they hit a plateau, the model's
-# capacity, and capacity grows with the parameter count, close to linearly (section 5 measures the exponent and
-# says whether the data can call it linear).
+# capacity, and capacity grows with the parameter count, close to linearly (section 5 measures how close).
 #
-# This chapter reproduces §3 of Morris et al. (2025) at the scale of two CPU cores. Every model is trained by
-# `memcap.engine.sweep` and stored under a key of its full configuration, so a second run of this chapter only reads
-# the store and takes seconds.
+# This chapter reproduces §3 of Morris et al. (2025) at the scale of two CPU cores. Every model is stored under a
+# key of its full configuration, so a second run of this chapter only reads the store and takes seconds.
 
 # %% tags=["parameters"]
 scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
@@ -44,8 +42,9 @@ from memcap.book import checks, start
 from memcap.data import uniform
 from memcap.engine import frames, saturation, sweep
 from memcap.engine.train import gain_during_decay
-from memcap.measures import capacity, claims, evaluate, trends
+from memcap.measures import capacity, claims, double_descent, evaluate, trends
 from memcap.model import GPT, GPTConfig
+from memcap.theory.information import entropy
 
 run = start("02_capacity", scale=scale, seed=seed, device=device,
             output_dir=output_dir, store_dir=store_dir)
@@ -55,350 +54,223 @@ run.settings()
 # %% [markdown]
 # ## 1. Data with a known number of bits
 #
-# $N$ sequences of $S$ tokens, each token drawn uniformly from $V$ symbols, independently, hold exactly
-# $H(X) = N \cdot S \cdot \log_2 V$ bits. There is no pattern to learn: a model can code this data shorter than
-# $H(X)$ only by storing the sequences themselves. So
+# $N$ sequences of $S$ tokens drawn uniformly and independently from $V$ symbols hold $H(X) = N S \log_2 V$ bits.
+# There is no pattern to learn: a model codes them shorter only by storing the sequences themselves. So
 #
 # $$\text{memorized bits} = H(X) - \sum_{x \in X} \bigl(-\log_2 p(x \mid \hat\theta)\bigr),$$
 #
-# where every token is charged, the first included: the model has no token to condition $x_0$ on and pays
-# $\log_2 V$ for it, exactly as the uniform reference does.
+# where every token is charged, the first at $\log_2 V$ (nothing precedes it), as in the uniform reference.
 
 # %%
 V, S = sw.vocab_size, sw.seq_len
 sample = uniform.uniform_sequences(2000, S, V, torch.Generator().manual_seed(seed))
 counts = np.bincount(sample.numpy().ravel(), minlength=V)
-empirical = -(
-    counts / counts.sum() * np.log2(np.where(counts > 0, counts / counts.sum(), 1))
-).sum()
-print(
-    f"V = {V}: empirical entropy of {counts.sum():,} tokens = {empirical:.3f} "
-    f"bits/token; log2 V = {math.log2(V):.3f}"
-)
-print(
-    f"one sequence of S = {S} tokens holds {S * math.log2(V):.0f} bits; "
-    f"1000 sequences hold {uniform.dataset_entropy_bits(1000, S, V):,.0f} bits"
-)
+empirical = entropy(counts / counts.sum())  # bits per token
+print(f"V = {V}: empirical entropy of {counts.sum():,} tokens = {empirical:.3f} "
+      f"bits/token; log2 V = {math.log2(V):.3f}")
+print(f"one sequence of S = {S} tokens holds {S * math.log2(V):.0f} bits; "
+      f"1000 sequences hold {uniform.dataset_entropy_bits(1000, S, V):,.0f} bits")
 assert abs(empirical - math.log2(V)) < 0.02 * math.log2(V)
 
 # %% [markdown]
 # ## 2. The model and its parameter count
 #
-# A GPT-2 decoder (pre-LayerNorm, GELU MLP, no dropout) with tied input/output embeddings and learned positions,
-# as in Morris et al. Counting every parameter gives
-# $P = L(12d^2 + 13d) + V d + S d + 2d$: per layer $4d^2 + 4d$ for attention, $8d^2 + 5d$ for the MLP and $4d$ for
-# two LayerNorms; then the token and position tables and the final LayerNorm. We check the formula against the
-# model's own count and against the paper's Table 1.
-
+# A GPT-2 decoder (pre-LayerNorm, GELU MLP, no dropout) with tied embeddings and learned positions, as in Morris et
+# al., has $P = L(12d^2 + 13d) + V d + S d + 2d$ parameters: per layer $4d^2 + 4d$ for attention, $8d^2 + 5d$ for the
+# MLP and $4d$ for two LayerNorms; then the token and position tables and the final LayerNorm (exercise 2 derives
+# it). `GPTConfig.n_params` is this closed form; we check it against the parameters the model builds, on three of
+# Table 1's shapes and on this chapter's models.
 
 # %%
-def formula(L, d, V, S):
-    return L * (12 * d * d + 13 * d) + V * d + S * d + 2 * d
-
-
-param_counts = []
-for L, d, V_, S_ in [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)] + [
-    (m.n_layer, m.width, V, S) for m in sw.models
-]:
-    cfg = GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L, d_model=d)
-    counted = sum(t.numel() for t in GPT(cfg).parameters())
-    param_counts.append(
-        dict(
-            L=L, d=d, V=V_, S=S_, formula=formula(L, d, V_, S_), model=counted,
-            config=cfg.n_params,
-        )
-    )
-param_counts = pd.DataFrame(param_counts)
-assert (param_counts.formula == param_counts.model).all() and (
-    param_counts.formula == param_counts.config
-).all()
+table1_shapes = [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)]
+configs = [GPTConfig(vocab_size=V_, seq_len=S_, n_layer=L, d_model=d) for L, d, V_, S_
+           in table1_shapes + [(m.n_layer, m.width, V, S) for m in sw.models]]
+param_counts = pd.DataFrame([
+    dict(L=c.n_layer, d=c.d_model, V=c.vocab_size, S=c.seq_len,
+         model=sum(t.numel() for t in GPT(c).parameters()), config=c.n_params)
+    for c in configs])
+assert (param_counts.model == param_counts.config).all(), "the closed form counts all"
 param_counts
 
 # %% [markdown]
 # ## 3. The sweep
 #
-# Every model is trained on datasets of several sizes. Sizes are set in *dataset bits per parameter*
-# ($H(X)/P$), so each model sees datasets from well below to well above what it can store. Training (settings
-# below) uses AdamW and a warm-up/stable/decay schedule: the rate stays constant while memorized bits grow, a
-# cosine decay starts once they have grown by less than `plateau_rel_tol` over the last `plateau_window`
-# evaluations, or once they reach `target_fraction` of the most the run can memorize (a small set is nearly all
-# stored within a few hundred steps and then only creeps: waiting for its plateau would cost thousands of steps for
-# the last percent), and the run stops when the decay ends (or at the step cap). The `stop_reason` column says which
-# rule ended each run.
+# Every model is trained on datasets of several sizes, in *dataset bits per parameter* ($H(X)/P$) from well below
+# to well above what it can store, with AdamW and a warm-up/stable/decay schedule: a cosine decay starts once
+# memorized bits grow by less than `plateau_rel_tol` over `plateau_window` evaluations or reach `target_fraction` of
+# the most the run can memorize; the run stops when the decay ends or at the step cap (`stop_reason`).
 
 # %%
 planned = p.runs(seed)  # the chapter's runs, from its preset (`memcap plan 2`)
 runs = planned["grid"]  # every model on every dataset size
-pd.DataFrame(
-    [
-        dict(
-            model=frames.model_label(r.model), params=r.model.n_params,
-            heads=r.model.n_head, N=r.n_sequences, dataset_bits=r.dataset_bits,
-            lr=r.train.lr,
-        )
-        for r in runs
-    ]
-)
+pd.DataFrame([
+    dict(model=frames.model_label(r.model), params=r.model.n_params,
+         heads=r.model.n_head, N=r.n_sequences, dataset_bits=r.dataset_bits,
+         lr=r.train.lr)
+    for r in runs
+])
 
 # %%
-# Sections 7 and 8 need a few more runs: a schedule comparison and configurations held
-# out of the fit.
-# One sweep trains them all at once, so both cores stay busy; later sections read them
-# from the store.
+# one sweep also trains sections 7 and 8's runs, so both cores stay busy
 probe_runs = planned["probes"]  # one model and dataset, two schedules
-# Held-out runs (on other data) stop only by the plateau rule (step cap max_steps): a
-# run cut short by an epoch-based cap would read as a capacity shortfall and blame the
-# prediction for the trainer's budget.
-held_runs = planned["held_out"]
-# the smallest models train `stack` at a time in one process, where the throughput
-# benchmark found it pays
-report = sweep.run_sweep(
-    runs + list(probe_runs.values()) + held_runs, store, device=run.device,
-    stack=sw.stack, stack_max_params=sw.stack_max_params,
-)
+held_runs = planned["held_out"]  # held out of the fit; they stop by the plateau rule
+report = sweep.run_sweep(runs + list(probe_runs.values()) + held_runs, store,
+                         device=run.device, stack=sw.stack,
+                         stack_max_params=sw.stack_max_params)
 frame = frames.to_frame(runs, report.metrics[: len(runs)])
-print(
-    f"{report.trained} runs trained, {report.reused} read from the store, in "
-    f"{report.seconds:.0f} s"
-)
-frame[
-    [
-        "model", "n_params", "n_sequences", "dataset_bits", "memorized_bits",
-        "bits_per_param", "steps", "seconds", "stop_reason",
-    ]
-].round(2)
+print(f"{report.trained} runs trained, {report.reused} read from the store, in "
+      f"{report.seconds:.0f} s")
+frame[["model", "n_params", "n_sequences", "dataset_bits", "memorized_bits",
+       "bits_per_param", "steps", "seconds", "stop_reason"]].round(2)
 
 # %% [markdown]
 # ## 4. Memorization plateaus at capacity
 #
-# First the baselines every claim below is measured against, taken in the same runs. Before training, each model
-# codes its training data at $\log_2 V$ bits per token (it knows nothing): this *calibration* fails if code lengths
-# are mis-scaled. After training, the same model is also measured on fresh sequences from the same source: what it
-# stores of its own sequences beyond what it "stores" of sequences it never saw is what it memorized. On the
-# smallest datasets that gap should be nearly everything a sequence can give, $(S-1)\log_2 V$ bits.
+# First the baselines every claim below is measured against, from the same runs (`memcap.measures.claims`). Before
+# training, each model codes its data at $\log_2 V$ bits per token: this *calibration* fails if code lengths are
+# mis-scaled. After training, what a model stores of its own sequences beyond what it "stores" of fresh ones from
+# the same source is what it memorized; on the smallest datasets, nearly all a sequence can give, $(S-1)\log_2 V$.
 
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
 base["stored_beyond_fresh"] = claims.stored_beyond_fresh(frame)
-display(
-    base[
-        [
-            "model", "n_sequences", "untrained_bits_per_token", "log2_vocab",
-            "calibration_error", "memorized_bits_per_sequence",
-            "fresh_memorized_bits_per_sequence", "stored_beyond_fresh",
-        ]
-    ].round(3)
-)
+display(base[["model", "n_sequences", "untrained_bits_per_token", "log2_vocab",
+              "calibration_error", "memorized_bits_per_sequence",
+              "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
 smallest = base.loc[base.groupby("model").dataset_bits.idxmin()]
 learned = smallest.stored_beyond_fresh.min()
-print(
-    "calibration: untrained models code at log2 V within "
-    f"{base.calibration_error.abs().max():.2%}"
-)
-print(
-    f"smallest datasets: each model stores at least {learned:.1%} of the memorizable "
-    "bits per sequence beyond what "
-    "it stores of a fresh sequence (at most nothing: fresh uniform data cannot be "
-    "coded below log2 V a token)"
-)
+print("calibration: untrained models code at log2 V within "
+      f"{base.calibration_error.abs().max():.2%}")
+print(f"smallest datasets: each model stores at least {learned:.1%} of the memorizable "
+      "bits per sequence beyond what it stores of a fresh sequence (at most nothing: "
+      "fresh uniform data cannot be coded below log2 V a token)")
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
 assert learned >= p.min_stored_fraction_small, (
-    "claim: a model stores its small dataset, not fresh data"
-)
-# sanity check, not a finding (it holds for any model): no model stores more bits than
-# the data hold
+    "claim: a model stores its small dataset, not fresh data")
+# sanity check, not a finding (it holds for any model): no more bits than the data hold
 assert (frame.memorized_bits <= frame.dataset_bits + 1e-6).all()
 
 # %% [markdown]
 # Memorized bits are reported **raw**: $H(X) - \sum_x \text{code length}(x)$, the saving of the whole dataset's code,
-# which is what a capacity is. Morris et al.'s $\text{mem}_U$ clips each sample at zero,
-# $\sum_x \max(0, \log_2 V^S - \text{code length}(x))$: a sequence the model codes worse than the uniform reference
-# counts 0 instead of a negative number, so the clipped sum is never smaller. The table shows both; they differ
-# where a model is past capacity and codes some sequences worse than chance.
+# which is what a capacity is. Morris et al.'s $\text{mem}_U$ clips each sample at zero, so a sequence coded worse
+# than the uniform reference counts 0, not a negative number. The table below shows both.
 
 # %%
 caps = capacity.capacity_by_model(frame, tolerance=p.plateau_tolerance)
 fig, ax = plt.subplots(figsize=(7, 4.5))
-sns.lineplot(
-    data=frame, x="dataset_bits", y="memorized_bits", hue="model", marker="o", ax=ax
-)
+sns.lineplot(frame, x="dataset_bits", y="memorized_bits", hue="model", marker="o",
+             ax=ax)
 lim = np.array([frame.dataset_bits.min(), frame.dataset_bits.max()])
 ax.plot(lim, lim, "k--", lw=1, label="H(X): everything stored")
 for c, color in zip(caps.itertuples(), sns.color_palette()):
     ax.axhline(c.capacity_bits, color=color, lw=0.8, ls=":")
-ax.set(
-    xscale="log", yscale="log", xlabel="dataset size H(X) (bits)",
-    ylabel="memorized bits",
-)
+ax.set(xscale="log", yscale="log", xlabel="dataset size H(X) (bits)",
+       ylabel="memorized bits")
 ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# *Figure: memorized bits against dataset size for each model. Small datasets are stored almost completely (on the
-# dashed line); past a size that grows with the model, memorized bits stop growing (dotted lines: each model's
-# capacity, the maximum over dataset sizes).*
+# *Figure: memorized bits against dataset size. Small datasets are stored almost completely (dashed line); past a
+# size that grows with the model, memorized bits stop growing (dotted: each model's capacity, its maximum).*
 #
-# A plateau is shown only by a dataset *larger* than the one where a model's maximum is reached that still stores
-# within `plateau_tolerance` of it; a model whose largest dataset holds its maximum has not shown that it stopped
-# (`plateau_established` below). An earlier edition of this chapter also counted the maximum itself and called the
-# plateau established for every model; with the stricter count it is not, for the models whose largest dataset
-# still gained a little. What the chapter asserts instead, a claim set after seeing these runs and weaker than a
-# plateau, is that the curve **flattens**: past capacity the largest dataset stores less than `plateau_tolerance`
-# more than the next smaller one (`last_step_gain`), though it holds 1.75 times the bits. Whether the last few
-# percent are slow growth or noise of training length, more dataset sizes and longer runs would tell.
+# A plateau is shown only by a dataset *larger* than the maximum's that still stores within `plateau_tolerance` of
+# it (`plateau_established`). What the chapter asserts, a claim set after seeing these runs and weaker than a
+# plateau, is that the curve **flattens**: the largest dataset stores less than `plateau_tolerance` more than the
+# next one (`last_step_gain`), though it holds 1.75 times the bits.
 
 # %%
-raw_clipped = frame[
-    ["model", "n_sequences", "dataset_bits", "memorized_bits", "memorized_bits_clipped"]
-].copy()
+raw_clipped = frame[["model", "n_sequences", "dataset_bits", "memorized_bits",
+                     "memorized_bits_clipped"]].copy()
 raw_clipped["clipped_minus_raw_percent"] = 100 * (
-    raw_clipped.memorized_bits_clipped / raw_clipped.memorized_bits - 1
-)
+    raw_clipped.memorized_bits_clipped / raw_clipped.memorized_bits - 1)
 display(raw_clipped.round(2))
 display(caps.round(3))
 plateau_models = int(caps.plateau_established.sum())
-print(
-    f"plateau established (a larger dataset within {p.plateau_tolerance:.0%} of the "
-    "maximum): "
-    f"{plateau_models} of {len(caps)} models"
-)
-print(
-    "curve flattened (the largest dataset past capacity gains less than "
-    f"{p.plateau_tolerance:.0%} over the next): "
-    f"{int(caps.flattened.sum())} of {len(caps)} models; gains "
-    + ", ".join(f"{r.model} {100 * r.last_step_gain:+.1f} %" for r in caps.itertuples())
-)
+print(f"plateau established (a larger dataset within {p.plateau_tolerance:.0%} of the "
+      f"maximum): {plateau_models} of {len(caps)} models")
+print("curve flattened (the largest dataset past capacity gains less than "
+      f"{p.plateau_tolerance:.0%} over the next): "
+      f"{int(caps.flattened.sum())} of {len(caps)} models; gains "
+      + ", ".join(f"{r.model} {100 * r.last_step_gain:+.1f} %"
+                  for r in caps.itertuples()))
 if p.require_plateau:
     assert caps.flattened.all(), (
-        "claim: past capacity, memorization stops growing with the data", caps,
-    )
+        "claim: past capacity, memorization stops growing with the data", caps)
 
 # %% [markdown]
 # ## 5. Capacity against parameters: how close to linear?
 #
-# An $R^2$ cannot tell a linear law from a sublinear one: a $P^{0.8}$ law passes a straight-line fit through the
-# origin with $R^2 > 0.99$ on models like ours. So we fit the exponent: $\log_2 \text{capacity} = a + \beta \log_2 P$
-# (`statsmodels` OLS, 95 % interval). The chapter calls capacity *linear* in parameters only if the interval contains
-# 1 and is narrow enough to exclude 0.8 and 1.2; otherwise it states the exponent it measured. Then, as Morris et al.
-# do, we fit capacity $= \alpha P$ (through the origin) and show their published values beside ours: 3.51 bits per
-# parameter on average in bf16 and 3.83 in fp32 (their Table 1), ≈3.6 from their fitted slope.
+# An $R^2$ cannot tell a linear law from a sublinear one ($P^{0.8}$ passes a line through the origin with
+# $R^2 > 0.99$ on models like ours), so we fit the exponent, $\log_2 \text{capacity} = a + \beta \log_2 P$ (OLS,
+# 95 % interval), and call capacity *linear* only if the interval contains 1 and excludes 0.8 and 1.2. Then, as
+# Morris et al. do, we fit capacity $= \alpha P$ beside their values: 3.51 bits per parameter in bf16 and 3.83 in
+# fp32 on average (Table 1), ≈3.6 from their fitted slope.
 
 # %%
 exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits)
 fit = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits)
 depths = sorted({m.n_layer for m in sw.models})
-print(
-    f"exponent beta = {exponent.exponent:.3f}, 95 % CI [{exponent.exponent_ci[0]:.3f}, "
-    f"{exponent.exponent_ci[1]:.3f}] "
-    f"from {exponent.n_models} models spanning {exponent.param_span:.1f}x in "
-    f"parameters, depths {depths}"
-)
-if exponent.is_linear():
-    verdict = "linear: the interval contains 1 and excludes 0.8 and 1.2"
-elif exponent.exponent_ci[0] > 1:
-    verdict = (
-        "faster than linear at these sizes: bits per parameter still rise with the "
-        "model "
-        "(the smallest models spend a larger share of their parameters on "
-        "embeddings that store less)"
-    )
-elif exponent.exponent_ci[1] < 1:
-    verdict = "slower than linear at these sizes"
-else:
-    verdict = (
-        "not decided: the interval contains 1 but is too wide to exclude 0.8 or 1.2 "
-        "with these models"
-    )
+lo_b, hi_b = exponent.exponent_ci
+print(f"exponent beta = {exponent.exponent:.3f}, 95 % CI [{lo_b:.3f}, {hi_b:.3f}] "
+      f"from {exponent.n_models} models spanning {exponent.param_span:.1f}x in "
+      f"parameters, depths {depths}")
+verdict = trends.exponent_verdict(exponent.exponent_ci)
 print("capacity against parameters is", verdict)
 by_size = caps.sort_values("n_params")
 assert by_size.capacity_bits.iloc[-1] > by_size.capacity_bits.iloc[0], (
-    "claim: capacity grows with the parameter count"
-)
+    "claim: capacity grows with the parameter count")
 # with three models the interval has one degree of freedom and says little
 if exponent.n_models >= 4:
-    assert exponent.exponent_ci[0] > 0, (
-        "claim: capacity grows with the parameter count (exponent above 0)"
-    )
+    assert lo_b > 0, "claim: capacity grows with the parameter count (exponent above 0)"
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4.5))
-sns.scatterplot(
-    data=caps, x="n_params", y="capacity_bits", hue="model", s=70, ax=ax, zorder=3
-)
+sns.scatterplot(caps, x="n_params", y="capacity_bits", hue="model", s=70, ax=ax,
+                zorder=3)
 xs = np.linspace(0, caps.n_params.max() * 1.1, 50)
-ax.plot(
-    xs, fit.alpha * xs, "k-", label=f"this book, fp32: α = {fit.alpha:.2f} bits/param"
-)
-ax.fill_between(
-    xs, fit.alpha_ci[0] * xs, fit.alpha_ci[1] * xs, color="k", alpha=0.12,
-    label="95 % interval",
-)
-fp32_mean, headline = (
-    papers.MORRIS["alpha_fp32_mean"].value, papers.MORRIS["alpha_approx"].value,
-)
-ax.plot(
-    xs, fp32_mean * xs, ":", color="tab:red",
-    label=f"Morris et al. fp32 mean ({fp32_mean})",
-)
-ax.plot(
-    xs, headline * xs, "--", color="tab:gray", label=f"Morris et al. bf16 (≈{headline})"
-)
+ax.plot(xs, fit.alpha * xs, "k-",
+        label=f"this book, fp32: α = {fit.alpha:.2f} bits/param")
+ax.fill_between(xs, fit.alpha_ci[0] * xs, fit.alpha_ci[1] * xs, color="k", alpha=0.12,
+                label="95 % interval")
+fp32_mean = papers.MORRIS["alpha_fp32_mean"].value
+headline = papers.MORRIS["alpha_approx"].value
+ax.plot(xs, fp32_mean * xs, ":", color="tab:red",
+        label=f"Morris et al. fp32 mean ({fp32_mean})")
+ax.plot(xs, headline * xs, "--", color="tab:gray",
+        label=f"Morris et al. bf16 (≈{headline})")
 ax.set(xlabel="parameters P", ylabel="capacity (bits)")
 ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# *Figure: each model's capacity against its parameter count, with the fitted line through the origin and its
-# 95 % interval; the paper's values for comparison.*
+# *Figure: capacity against parameters, the fitted line through the origin (95 % interval) and the paper's.*
 
 # %%
 M = {k: v.value for k, v in papers.MORRIS.items()}
-comparison = pd.DataFrame(
-    [
-        (
-            "exponent β (capacity ∝ P^β)", exponent.exponent,
-            f"[{exponent.exponent_ci[0]:.2f}, {exponent.exponent_ci[1]:.2f}]",
-            "linear (β = 1) assumed",
-        ),
-        (
-            "α, through the origin", fit.alpha,
-            f"[{fit.alpha_ci[0]:.2f}, {fit.alpha_ci[1]:.2f}]",
-            f"{M['alpha_fp32_mean']} (fp32 mean), {M['alpha_bf16_mean']} (bf16 mean)",
-        ),
-        (
-            "slope with intercept", fit.slope,
-            f"[{fit.slope_ci[0]:.2f}, {fit.slope_ci[1]:.2f}]",
-            f"{M['alpha_fitted_bf16']} (fitted, bf16)",
-        ),
-        (
-            "intercept (bits)", fit.intercept,
-            f"[{fit.intercept_ci[0]:.0f}, {fit.intercept_ci[1]:.0f}]", "—",
-        ),
-    ],
-    columns=["quantity", "this book", "95 % interval", "Morris et al."],
-)
+comparison = pd.DataFrame([
+    ("exponent β (capacity ∝ P^β)", exponent.exponent, f"[{lo_b:.2f}, {hi_b:.2f}]",
+     "linear (β = 1) assumed"),
+    ("α, through the origin", fit.alpha, "[{:.2f}, {:.2f}]".format(*fit.alpha_ci),
+     f"{M['alpha_fp32_mean']} (fp32 mean), {M['alpha_bf16_mean']} (bf16 mean)"),
+    ("slope with intercept", fit.slope, "[{:.2f}, {:.2f}]".format(*fit.slope_ci),
+     f"{M['alpha_fitted_bf16']} (fitted, bf16)"),
+    ("intercept (bits)", fit.intercept,
+     f"[{fit.intercept_ci[0]:.0f}, {fit.intercept_ci[1]:.0f}]", "—"),
+], columns=["quantity", "this book", "95 % interval", "Morris et al."])
 display(comparison.round(3))
-print(
-    f"alpha = {fit.alpha:.3f} bits/param (95 % CI "
-    f"{fit.alpha_ci[0]:.3f}-{fit.alpha_ci[1]:.3f}), "
-    f"R² through the origin = {fit.r2_through_origin:.4f}, from {fit.n_models} "
-    "models"
-)
+print(f"alpha = {fit.alpha:.3f} bits/param (95 % CI "
+      f"{fit.alpha_ci[0]:.3f}-{fit.alpha_ci[1]:.3f}), R² through the origin = "
+      f"{fit.r2_through_origin:.4f}, from {fit.n_models} models")
 results.update(
     alpha_bits_per_param=fit.alpha, alpha_ci=fit.alpha_ci,
     slope_bits_per_param=fit.slope, slope_ci=fit.slope_ci, intercept_bits=fit.intercept,
     r2_through_origin=fit.r2_through_origin, exponent=exponent.exponent,
     exponent_ci=exponent.exponent_ci, exponent_verdict=verdict,
-    capacities={
-        r.model: dict(
-            n_params=r.n_params, capacity_bits=r.capacity_bits,
-            bits_per_param=r.bits_per_param,
-        )
-        for r in caps.itertuples()
-    },
+    capacities=caps.set_index("model")[["n_params", "capacity_bits",
+                                        "bits_per_param"]].to_dict("index"),
     plateau_established_models=plateau_models,
     flattened_models=int(caps.flattened.sum()),
-    last_step_gain={r.model: r.last_step_gain for r in caps.itertuples()},
+    last_step_gain=caps.set_index("model").last_step_gain.to_dict(),
     calibration_max_error=float(base.calibration_error.abs().max()),
     smallest_stored_beyond_fresh=float(learned),
 )
@@ -406,23 +278,17 @@ results.update(
 # %% [markdown]
 # ## 6. Learning curves: saturation
 #
-# Memorized bits during training, for each model on its largest dataset. The rate stays constant while bits still
-# grow; the bend near the end is the decay, which adds a last share of bits.
+# Memorized bits during training, each model on its largest dataset; the bend near the end is the decay.
 
 # %%
-curves = []
-for r in runs:
-    if r.n_sequences != max(q.n_sequences for q in runs if q.model == r.model):
-        continue
-    for point in store.load(r.to_dict())["curve"]:
-        curves.append(dict(model=frames.model_label(r.model), **point))
-curves = pd.DataFrame(curves)
+largest = [r for r in runs
+           if r.n_sequences == max(q.n_sequences for q in runs if q.model == r.model)]
+curves = pd.DataFrame([dict(model=frames.model_label(r.model), **point)
+                       for r in largest for point in store.load(r.to_dict())["curve"]])
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 sns.lineplot(data=curves, x="step", y="metric", hue="model", ax=axes[0])
 axes[0].set(xlabel="training step", ylabel="memorized bits")
-sns.lineplot(
-    data=curves, x="seconds", y="metric", hue="model", ax=axes[1], legend=False
-)
+sns.lineplot(curves, x="seconds", y="metric", hue="model", ax=axes[1], legend=False)
 axes[1].set(xlabel="wall-clock seconds (one CPU thread)", ylabel="memorized bits")
 plt.show()
 
@@ -430,35 +296,26 @@ plt.show()
 # *Figure: memorized bits against training steps (left) and seconds (right), each model on its largest dataset.*
 
 # %%
-shares = curves.groupby("model").apply(
-    lambda g: gain_during_decay(g.to_dict("records")), include_groups=False
-)
-print(
-    "share of the final memorized bits gained during the decay:",
-    shares.round(3).to_dict(),
-)
+shares = pd.Series({model: gain_during_decay(g.to_dict("records"))
+                   for model, g in curves.groupby("model")})
+print("share of the final memorized bits gained during the decay:",
+      shares.round(3).to_dict())
 assert (shares > 0).all(), "the decay should add bits"
 results["decay_share_of_final_bits"] = shares.round(4).to_dict()
-time_to_capacity = frame.loc[
-    frame.groupby("model").memorized_bits.idxmax(), ["model", "seconds", "steps"]
-]
-results["time_to_capacity_seconds"] = dict(
-    zip(time_to_capacity.model, time_to_capacity.seconds.round(1))
-)
+time_to_capacity = frame.loc[frame.groupby("model").memorized_bits.idxmax(),
+                             ["model", "seconds", "steps"]]
+results["time_to_capacity_seconds"] = dict(zip(time_to_capacity.model,
+                                               time_to_capacity.seconds.round(1)))
 time_to_capacity
 
 # %% [markdown]
 # ### Saturated in training time?
 #
 # A capacity is the most a model can store, so the runs behind it must be long enough that training longer adds
-# nothing. We train one grid run (`saturation_run`: a model on one of its dataset sizes) again, on the same data
-# from the same initialization, 2 and 4 times longer: the stable phase and the decay both scaled, the plateau rule
-# switched off so that the lengths are exact (`memcap.engine.saturation`). If the longer twins store more, every
-# capacity in this chapter is a lower bound by about that much. Morris et al. train $10^6$ steps; our stopping rule
-# ends runs after a few thousand, so we expect some gain. The claim (`max_saturation_gain`, fixed before these runs
-# from a 4× run of L2-d32 that stored 8.5 % more) bounds it; a rule that saturates the runs would keep the gain
-# under about 2 %, and the table says whether this one does. (At `default` the twins are the smallest model's,
-# which fit the chapter's time budget; `benchmarks/saturation.py` runs them for any model.)
+# nothing. We train one grid run (`saturation_run`) again on the same data from the same initialization, 2 and 4
+# times longer, the plateau rule off (`memcap.engine.saturation`). Morris et al. train $10^6$ steps; ours stop after
+# a few thousand, so we expect some gain. The claim (`max_saturation_gain`, fixed before these runs from a 4× run of
+# L2-d32 that stored 8.5 % more) bounds it; a rule that saturates the runs would keep it under about 2 %.
 
 # %%
 base_run = p.saturation_base(seed)
@@ -467,56 +324,49 @@ sat_report = sweep.run_sweep(twins, store, device=run.device)
 lengths = saturation.saturation_table(base_run, store, p.saturation_factors)
 display(lengths.round(3))
 longest = lengths.iloc[-1]
-print(
-    f"{frames.model_label(base_run.model)} on {base_run.n_sequences} sequences: "
-    + ", ".join(
-        f"{k}x training stores {g:+.1%}"
-        for k, g in zip(lengths.length, lengths.gain) if k > 1
-    )
-    + f"; under 2 % at {longest.length}x: {bool(longest.gain < 0.02)}"
-)
+print(f"{frames.model_label(base_run.model)} on {base_run.n_sequences} sequences: "
+      + ", ".join(f"{k}x training stores {g:+.1%}"
+                  for k, g in zip(lengths.length, lengths.gain) if k > 1)
+      + f"; under 2 % at {longest.length}x: {bool(longest.gain < 0.02)}")
+if p.max_saturation_gain is not None:
+    assert longest.gain <= p.max_saturation_gain, (
+        f"claim: {longest.length}x longer training stores at most "
+        f"{p.max_saturation_gain:.0%} more (got {longest.gain:+.1%})")
+results["saturation_in_time"] = lengths[["length", "steps", "memorized_bits", "gain"]
+                                        ].to_dict("records")
+
+# %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for k, r in zip(lengths.length, [base_run, *twins]):
     c = pd.DataFrame(store.load(r.to_dict())["curve"])
     ax.plot(c.step, c.metric, label=f"{k}x ({c.step.iloc[-1]:,} steps)")
-ax.axhline(
-    base_run.memorizable_bits, color="grey", ls=":", lw=1, label="(S-1)/S of H(X)"
-)
+ax.axhline(base_run.memorizable_bits, color="grey", ls=":", lw=1,
+           label="(S-1)/S of H(X)")
 ax.set(xlabel="training step", ylabel="memorized bits")
 ax.legend(fontsize=8)
 plt.show()
-if p.max_saturation_gain is not None:
-    assert longest.gain <= p.max_saturation_gain, (
-        f"claim: {longest.length}x longer training stores at most "
-        f"{p.max_saturation_gain:.0%} more (got {longest.gain:+.1%})"
-    )
-results["saturation_in_time"] = lengths[
-    ["length", "steps", "memorized_bits", "gain"]
-].to_dict("records")
 
 # %% [markdown]
-# *Figure: memorized bits of one run and of its twins trained 2 and 4 times longer (same data, same
-# initialization). Where the longer curves end higher, the chapter's capacities are that much below what the model
-# can store.*
+# *Figure: memorized bits of one run and of its twins trained 2 and 4 times longer (same data and initialization).*
 
 # %% [markdown]
 # ## 7. Which schedule reaches capacity fastest?
 #
 # The decay matters: a run stopped on a plateau at constant rate sits below the same run after its decay (section 6
-# measures by how much).
-# We compare, on one model and dataset, our schedule (constant rate until the plateau, then decay) with a cosine
-# decay over the same step cap, by the bits they reach and the seconds they take.
+# measures by how much). We compare, on one model and dataset, our schedule (constant rate until the plateau, then
+# decay) with a cosine decay over the same step cap, by the bits they reach and the seconds they take.
 
 # %%
 probe_report = sweep.run_sweep(list(probe_runs.values()), store, device=run.device)
-probe_frame = pd.DataFrame(
-    [dict(schedule=k, **m) for k, m in zip(probe_runs, probe_report.metrics)]
-)
-display(
-    probe_frame[
-        ["schedule", "memorized_bits", "bits_per_param", "steps", "seconds"]
-    ].round(2)
-)
+probe_frame = pd.DataFrame([dict(schedule=k, **m)
+                            for k, m in zip(probe_runs, probe_report.metrics)])
+display(probe_frame[["schedule", "memorized_bits", "bits_per_param", "steps",
+                     "seconds"]].round(2))
+ours, cosine = probe_frame.iloc[0], probe_frame.iloc[1]
+print(f"ours: {ours.memorized_bits:,.0f} bits in {ours.seconds:.0f} s; cosine: "
+      f"{cosine.memorized_bits:,.0f} bits in {cosine.seconds:.0f} s")
+results["schedule_probe"] = probe_frame[["schedule", "memorized_bits", "steps",
+                                         "seconds"]].to_dict("records")
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for name, r in probe_runs.items():
     c = pd.DataFrame(store.load(r.to_dict())["curve"])
@@ -528,165 +378,109 @@ plt.show()
 # %% [markdown]
 # *Figure: memorized bits against time for the two schedules on the same model and data.*
 
-# %%
-ours, cosine = probe_frame.iloc[0], probe_frame.iloc[1]
-print(
-    f"ours: {ours.memorized_bits:,.0f} bits in {ours.seconds:.0f} s; cosine: "
-    f"{cosine.memorized_bits:,.0f} bits "
-    f"in {cosine.seconds:.0f} s"
-)
-results["schedule_probe"] = probe_frame[
-    ["schedule", "memorized_bits", "steps", "seconds"]
-].to_dict("records")
-
 # %% [markdown]
 # ## 8. Predicting memorization of new configurations
 #
-# If capacity is $\alpha P$, a model trained on a dataset of $H(X)$ bits should store $\min(H(X), \alpha P)$. We test
-# that on configurations the fit never saw: other vocabularies, sequence lengths and dataset sizes
-# (`prediction_configs`): one below capacity, two well past it, and one in the bend between the rule's two branches
-# (about 6 dataset bits per parameter), where a model stores somewhat less than either branch says (the fit's
-# middle dataset sizes show by how much, printed below). Every configuration's error is reported, and the claim is
-# about the mean over all of them. (An earlier edition held out only the first three, chosen after a run in the bend
-# had missed by 9 %; the bend configuration is back, so the table shows the rule where it is weakest too. The
-# claimed bound on the mean error was 5 % over those three; over all four it is 10 %, set before this edition's runs.)
-#
-# One correction is exact. Every token is charged, the first at $\log_2 V$ bits whatever the model (nothing
-# precedes it; see `memcap.measures.capacity`), so no model can store the first token of a sequence: the most it can memorize
-# is $N(S-1)\log_2 V = H(X)\,(S-1)/S$. We predict both ways: $\min(H(X), \alpha P)$ as Morris et al. state it, and
-# $\min(H(X)(S-1)/S, \alpha P)$, which differs only below capacity. The chapter's claim is about the second.
+# If capacity is $\alpha P$, a model trained on $H(X)$ bits should store $\min(H(X), \alpha P)$. We test that on
+# configurations the fit never saw (`prediction_configs`: other vocabularies, sequence lengths and sizes): one below
+# capacity, two well past it, and one in the bend between the rule's two branches, where a model stores somewhat
+# less than either says. The claim bounds the mean error over all of them (`max_prediction_error_percent`, set
+# before the runs). One correction is exact: no model can store the first token of a sequence (it is charged
+# $\log_2 V$ whatever the model), so the most it can memorize is $H(X)\,(S-1)/S$. We predict both ways, as Morris
+# et al. state it and as $\min(H(X)(S-1)/S, \alpha P)$, which differs only below capacity; the claim is about the
+# second.
 
 # %%
 held_report = sweep.run_sweep(held_runs, store, device=run.device)
 held = frames.to_frame(held_runs, held_report.metrics)
 held["memorizable_bits"] = [r.memorizable_bits for r in held_runs]
-held["predicted_H"] = capacity.predicted_memorization_bits(
-    held.dataset_bits, held.n_params, fit.alpha
-)
-held["predicted_bits"] = capacity.predicted_memorization_bits(
-    held.memorizable_bits, held.n_params, fit.alpha
-)
-held["error_H_percent"] = (
-    100 * (held.memorized_bits - held.predicted_H) / held.predicted_H
-)
-held["error_percent"] = (
-    100 * (held.memorized_bits - held.predicted_bits) / held.predicted_bits
-)
-display(
-    held[
-        [
-            "model", "vocab_size", "seq_len", "n_params", "n_sequences", "dataset_bits",
-            "predicted_H", "predicted_bits", "memorized_bits", "error_H_percent",
-            "error_percent", "steps", "stop_reason",
-        ]
-    ].round(1)
-)
+held = trends.prediction_errors(held, fit.alpha)
+display(held[["model", "vocab_size", "seq_len", "n_params", "n_sequences",
+              "dataset_bits", "predicted_H", "predicted_bits", "memorized_bits",
+              "error_H_percent", "error_percent", "steps", "stop_reason"]].round(1))
 mean_abs_error_H = held.error_H_percent.abs().mean()
 mean_abs_error = held.error_percent.abs().mean()
-print(
-    f"mean absolute prediction error over {len(held)} held-out configurations: "
-    f"{mean_abs_error:.1f} % "
-    f"(with H(X) as the ceiling: {mean_abs_error_H:.1f} %)"
-)
+print(f"mean absolute prediction error over {len(held)} held-out configurations: "
+      f"{mean_abs_error:.1f} % (with H(X) as the ceiling: {mean_abs_error_H:.1f} %)")
+assert mean_abs_error < p.max_prediction_error_percent, (
+    "claim: min(H(X)(S-1)/S, alpha P) predicts held-out runs")
+
+# %% [markdown]
+# Where the rule misses: the fit's own runs in the bend, and the held-out configuration it misses most.
+
+# %%
 middle_size = sorted(sw.dataset_bits_per_param)[-2]
 middle = frame[frame.dataset_bits_per_param.round() == middle_size].set_index("model")
 bend = middle.memorized_bits / frame.groupby("model").memorized_bits.max()
-print(
-    "near the bend: the fit's middle dataset size stored "
-    + ", ".join(f"{m} {100 * b:.1f} %" for m, b in bend.items())
-    + " of each model's capacity"
-)
+print("near the bend: the fit's middle dataset size stored "
+      + ", ".join(f"{m} {100 * b:.1f} %" for m, b in bend.items())
+      + " of each model's capacity")
 worst = held.loc[held.error_percent.abs().idxmax()]
-print(
-    f"largest miss: {worst.error_percent:+.1f} % for V = {worst.vocab_size}, S = "
-    f"{worst.seq_len}, {worst.model}; "
-    f"it stored {worst.memorized_bits / worst.n_params:.2f} bits per parameter "
-    f"against alpha = {fit.alpha:.2f}"
-)
-assert mean_abs_error < p.max_prediction_error_percent, (
-    "claim: min(H(X)(S-1)/S, alpha P) predicts held-out runs"
-)
+print(f"largest miss: {worst.error_percent:+.1f} % for V = {worst.vocab_size}, S = "
+      f"{worst.seq_len}, {worst.model}; it stored "
+      f"{worst.memorized_bits / worst.n_params:.2f} bits per parameter against "
+      f"alpha = {fit.alpha:.2f}")
 results.update(
     prediction_mean_abs_error_percent=mean_abs_error,
     bend_fraction_of_capacity=bend.round(4).to_dict(),
     prediction_mean_abs_error_percent_with_H=mean_abs_error_H,
-    prediction=held[
-        [
-            "model", "vocab_size", "seq_len", "n_sequences", "predicted_H",
-            "predicted_bits", "memorized_bits", "error_H_percent", "error_percent",
-        ]
-    ].to_dict("records"),
+    prediction=held[["model", "vocab_size", "seq_len", "n_sequences", "predicted_H",
+                     "predicted_bits", "memorized_bits", "error_H_percent",
+                     "error_percent"]].to_dict("records"),
 )
 
 # %% [markdown]
 # ## 9. Bits per parameter against width and vocabulary
 #
-# Our α (section 5) is below the paper's fp32 mean, and section 5's exponent already hints at part of the reason:
-# per parameter, our larger models store more than our smaller ones. This section puts every capacity the chapter
-# measured on one axis, *bits per parameter against width*, by vocabulary $V$ and depth: the sweep's models (capacity
-# = the maximum over their dataset sizes) and the held-out configurations of section 8 that were trained far past
-# capacity (dataset bits at least three times $\alpha P$; one size each, so a lower bound). Beside them, Morris et
-# al.'s Table 1 rows of the same depths, all at $V$ = 2,048 and $S$ = 64. The last column is the share of parameters
-# in the token and position embeddings, $(V + S)\,d / P$.
-#
-# The trend with width is fitted on the sweep's models of its most common depth (one vocabulary): bits per
-# parameter against $\log_2 d$ (OLS, 95 % interval on the slope, the change per doubling of the width). With one
-# seed and a handful of widths the interval is wide; the chapter states the verdict the interval allows.
+# Our α is below the paper's fp32 mean, and section 5's exponent hints at part of the reason: per parameter, our
+# larger models store more. So we put every capacity measured here on one axis, *bits per parameter against
+# width*, by vocabulary $V$ and depth: the sweep's models and the held-out configurations trained far past capacity
+# (dataset bits at least $3\alpha P$; one size each, so a lower bound), beside Table 1's rows of the same depths
+# ($V$ = 2,048, $S$ = 64). `embedding_share` is the share of parameters in the embeddings, $(V + S)\,d / P$.
 
 # %%
-shapes = frame.drop_duplicates("model")[
-    ["model", "n_layer", "d_model", "vocab_size", "seq_len"]
-]
+shapes = frame.drop_duplicates("model")[["model", "n_layer", "d_model", "vocab_size",
+                                          "seq_len"]]
 far = held[held.dataset_bits >= 3 * fit.alpha * held.n_params]
-trend = pd.concat(
-    [
-        caps.merge(shapes, on="model").assign(source="sweep: max over sizes"),
-        far.assign(
-            bits_per_param=far.memorized_bits / far.n_params,
-            source="held out: one size, far past capacity",
-        ),
-    ]
-)[
-    ["source", "model", "n_layer", "d_model", "vocab_size", "seq_len", "n_params",
-     "bits_per_param"]
-]
-trend["embedding_share"] = (
-    (trend.vocab_size + trend.seq_len) * trend.d_model / trend.n_params
-)
+trend = pd.concat([
+    caps.merge(shapes, on="model").assign(source="sweep: max over sizes"),
+    far.assign(bits_per_param=far.memorized_bits / far.n_params,
+               source="held out: one size, far past capacity"),
+])[["source", "model", "n_layer", "d_model", "vocab_size", "seq_len", "n_params",
+    "bits_per_param"]]
+trend["embedding_share"] = trends.embedding_share(trend.vocab_size, trend.seq_len,
+                                                  trend.d_model, trend.n_params)
 paper_rows = papers.table1(max_layers=max(depths))
-paper_rows["embedding_share"] = (
-    (paper_rows.vocab_size + paper_rows.seq_len) * paper_rows.width
-    / paper_rows.n_params
-)
+paper_rows["embedding_share"] = trends.embedding_share(
+    paper_rows.vocab_size, paper_rows.seq_len, paper_rows.width, paper_rows.n_params)
 display(trend.reset_index(drop=True).round(3))
 display(paper_rows.round(3))
+
+# %% [markdown]
+# The trend with width is fitted on the sweep's models of its most common depth: bits per parameter against
+# $\log_2 d$ (OLS, 95 % interval on the slope, the change per doubling of the width). With one seed and a handful of
+# widths the interval is wide; the chapter states the verdict the interval allows.
+
+# %%
 main_depth = max(depths, key=lambda L: sum(m.n_layer == L for m in sw.models))
 same = trend[trend.source.str.startswith("sweep") & (trend.n_layer == main_depth)]
 width_trend = trends.fit_width_trend(same.d_model, same.bits_per_param)
 lo_w, hi_w = width_trend.per_doubling_ci
-print(
-    f"L{main_depth}, V = {V}: bits/param change by {width_trend.per_doubling:+.3f} "
-    f"per doubling of the width, 95 % CI [{lo_w:+.3f}, {hi_w:+.3f}] "
-    f"({width_trend.n_models} models): {width_trend.verdict}"
-)
+print(f"L{main_depth}, V = {V}: bits/param change by {width_trend.per_doubling:+.3f} "
+      f"per doubling of the width, 95 % CI [{lo_w:+.3f}, {hi_w:+.3f}] "
+      f"({width_trend.n_models} models): {width_trend.verdict}")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
-for ax, x, xlabel in (
-    (axes[0], "d_model", "width d"),
-    (axes[1], "embedding_share", "share of parameters in the embeddings"),
-):
-    sns.scatterplot(
-        data=trend, x=x, y="bits_per_param", hue="vocab_size", style="n_layer",
-        markers={1: "o", 2: "X"}, palette="viridis", s=90, ax=ax, zorder=3,
-        legend=ax is axes[1],
-    )
+for ax, x, xlabel in zip(axes, ("d_model", "embedding_share"),
+                         ("width d", "share of parameters in the embeddings")):
+    sns.scatterplot(data=trend, x=x, y="bits_per_param", hue="vocab_size",
+                    style="n_layer", markers={1: "o", 2: "X"}, palette="viridis", s=90,
+                    ax=ax, zorder=3, legend=ax is axes[1])
     px = "width" if x == "d_model" else x
     for L, rows in paper_rows.groupby("n_layer"):
-        ax.plot(
-            rows[px], rows.fp32, "o--" if L == 1 else "X-", mfc="none", ms=8,
-            color="tab:red", label=f"Morris et al. L{L}, V = 2048 (fp32)",
-        )
+        ax.plot(rows[px], rows.fp32, "o--" if L == 1 else "X-", mfc="none", ms=8,
+                color="tab:red", label=f"Morris et al. L{L}, V = 2048 (fp32)")
     ax.set(xlabel=xlabel, ylabel="capacity (bits per parameter)")
 widths = sorted(set(trend.d_model) | set(paper_rows.width))
 axes[0].set_xscale("log", base=2)
@@ -695,32 +489,23 @@ axes[1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
 plt.show()
 
 # %% [markdown]
-# *Figure: capacity per parameter of every model this chapter trained to capacity (filled: colour = V, marker =
-# depth) and the paper's Table 1 rows of the same depths (open red markers, V = 2,048, S = 64); left against the
-# width (log scale), right against the share of parameters in the embedding tables.*
+# *Figure: capacity per parameter of our models (colour = V, marker = depth) and Table 1's rows (open red), against
+# the width (left) and the share of parameters in the embeddings (right).*
 #
-# How to read it. The left panel asks whether, at our vocabulary, wider models store more per parameter (the
-# printed slope and its interval answer it); Table 1's narrowest rows are at d = 32, the widest of our default
-# models. The right panel asks whether the share of parameters in the embeddings explains the gap (printed below:
-# the paper's highest row against the range of ours). Three things separate our models from the paper's narrowest
-# ones, and only the first is varied here: width; the vocabulary (log2 V bits a token; the held-out configurations
-# are our only points at other vocabularies); and training length (printed below; chapter 2's saturation check is
-# `benchmarks/saturation.py 2`). The `paper` preset trains Table 1's own grid.
+# The left panel asks whether wider models store more per parameter at our vocabulary (Table 1's narrowest rows,
+# d = 32, are our widest default model); the right, whether the embeddings' share explains the gap. Three things
+# separate our models from the paper's, and only width is varied here; the vocabulary (the held-out configurations
+# are our only other ones) and training length are printed below. The `paper` preset trains Table 1's own grid.
 
 # %%
 top = paper_rows.loc[paper_rows.fp32.idxmax()]
-print(
-    f"the paper's highest row, L{int(top.n_layer)}-d{int(top.width)}: {top.fp32} "
-    f"bits/param (fp32), {100 * top.embedding_share:.0f} % of its parameters in the "
-    "embeddings; "
-    f"ours: {100 * trend.embedding_share.min():.0f}-"
-    f"{100 * trend.embedding_share.max():.0f} %"
-)
-print(
-    f"training: the paper {papers.MORRIS['steps'].value:,.0f} steps of batch "
-    f"{papers.MORRIS['batch_size'].value:,.0f}; our capacity runs "
-    f"{frame.steps.min():,}-{frame.steps.max():,} steps of batch {sw.batch_size}"
-)
+print(f"the paper's highest row, L{int(top.n_layer)}-d{int(top.width)}: {top.fp32} "
+      f"bits/param (fp32), {100 * top.embedding_share:.0f} % of its parameters in the "
+      f"embeddings; ours: {100 * trend.embedding_share.min():.0f}-"
+      f"{100 * trend.embedding_share.max():.0f} %")
+print(f"training: the paper {papers.MORRIS['steps'].value:,.0f} steps of batch "
+      f"{papers.MORRIS['batch_size'].value:,.0f}; our capacity runs "
+      f"{frame.steps.min():,}-{frame.steps.max():,} steps of batch {sw.batch_size}")
 results["bits_per_param_trend"] = dict(
     depth=main_depth, vocab_size=V, per_doubling=width_trend.per_doubling,
     per_doubling_ci=width_trend.per_doubling_ci, verdict=width_trend.verdict,
@@ -731,76 +516,46 @@ results["bits_per_param_trend"] = dict(
 # ## 10. Double descent
 #
 # Morris et al. find that test loss on fresh data peaks where the dataset's bits first exceed the model's capacity:
-# below that ratio the model can store every sample; above it, it must start to share information between them.
-# The grid above has one dataset size below capacity per model, too few to show a peak. So this section trains a
-# sweep of its own (`double_descent` in the settings): two small models on a smaller alphabet than the grid's, so
-# that nine dataset sizes, evenly spaced in log from about 0.1x to 4x capacity, train at two seeds each within the
-# chapter's budget. Capacity is each model's own, measured by this sweep: the most it stores on any size (mean over
-# seeds). Every run goes on the axis $H(X)/\text{capacity}$ with its training loss and its loss on fresh
-# sequences, both as bits per token, the test loss as the excess over the $\log_2 V$ any model must pay on new
-# data.
+# below that ratio the model can store every sample; above it, it must share information between them. The grid
+# above has too few sizes below capacity to show a peak, so this section trains its own sweep (`double_descent`):
+# two small models on a smaller alphabet, nine dataset sizes evenly spaced in log from about 0.1x to 4x capacity,
+# two seeds each. Capacity is each model's own on this sweep (the most it stores on any size, mean over seeds).
+# Every run goes on the axis $H(X)/\text{capacity}$ with its training loss and its test loss in bits per token,
+# the test loss as the excess over the $\log_2 V$ any model must pay on new data.
 #
-# Two claims were fixed after a pilot of this sweep with shorter training (a 1,000-step floor), which peaked at
-# 0.6-0.65 of capacity, and before these runs: the peak lies between `peak_ratio_range` of capacity, and its excess
-# test loss is at least `min_peak_over_ends` times that at both ends of the grid (an untrained model, or one that
-# learns nothing, has the same excess everywhere).
+# Two claims were fixed after a pilot with shorter training, which peaked at 0.6-0.65 of capacity, and before
+# these runs: the peak lies within `peak_ratio_range`, and its excess test loss is at least `min_peak_over_ends`
+# times that at both ends of the grid (a model that learns nothing has the same excess everywhere).
 
 # %%
 dd = p.double_descent
 dd_runs = planned["double_descent"]
-dd_report = sweep.run_sweep(
-    dd_runs, store, device=run.device,
-    stack=dd.stack, stack_max_params=dd.stack_max_params,
-)
+dd_report = sweep.run_sweep(dd_runs, store, device=run.device, stack=dd.stack,
+                            stack_max_params=dd.stack_max_params)
 ddf = frames.to_frame(dd_runs, dd_report.metrics)
 ddf["seed"] = [r.data_seed for r in dd_runs]
 ddf["train_loss"] = ddf.train_loss_bits_per_token
 ddf["excess_test_loss"] = ddf.test_loss_bits_per_token - math.log2(dd.vocab_size)
-dd_capacity = (
-    ddf.groupby(["model", "n_sequences"], sort=False).memorized_bits.mean()
-    .groupby(level="model", sort=False).max()
-)
+dd_capacity = double_descent.seed_mean_capacity(ddf)
 ddf["capacity_ratio"] = ddf.dataset_bits / ddf.model.map(dd_capacity)
-print(
-    f"V = {dd.vocab_size}, S = {dd.seq_len}; {len(dd_runs)} runs "
-    f"({dd_report.trained} trained, {dd_report.reused} read from the store) in "
-    f"{dd_report.seconds:.0f} s"
-)
+print(f"V = {dd.vocab_size}, S = {dd.seq_len}; {len(dd_runs)} runs "
+      f"({dd_report.trained} trained, {dd_report.reused} read from the store) in "
+      f"{dd_report.seconds:.0f} s")
 
 # %%
-dd_rows = []
-for model, g_ in ddf.groupby("model", sort=False):
-    wide = g_.pivot_table(
-        index="seed", columns="capacity_ratio", values="excess_test_loss"
-    )
-    peak = trends.locate_peak(wide.columns.to_numpy(), wide.to_numpy())
-    curve = wide.mean()
-    train = g_.groupby("capacity_ratio").train_loss.mean()
-    fits = train[train < 0.1 * math.log2(dd.vocab_size)]  # fits: under 10 % of log2 V
-    dd_rows.append(dict(
-        model=model, params=int(g_.n_params.iloc[0]), capacity_bits=dd_capacity[model],
-        bits_per_param=dd_capacity[model] / g_.n_params.iloc[0],
-        peak_ratio=peak.x, peak_low=peak.interval[0], peak_high=peak.interval[1],
-        interior_share=peak.interior_share, interior=peak.interior,
-        peak_excess=curve.iloc[peak.index], smallest_excess=curve.iloc[0],
-        largest_excess=curve.iloc[-1],
-        train_loss_at_peak=train.iloc[peak.index],
-        last_ratio_fitted=fits.index.max() if len(fits) else math.nan,
-    ))
-dd_peaks = pd.DataFrame(dd_rows)
+# each model's peak, with a 95 % interval over resampled seeds, the excess at the grid's
+# ends, and the largest dataset it fits (training loss under 10 % of log2 V)
+dd_peaks = double_descent.test_loss_peaks(ddf, dd_capacity, dd.vocab_size)
+dd_rows = dd_peaks.to_dict("records")
 dd_peaks.round(3)
 
 # %%
-dd_long = ddf.melt(
-    id_vars=["model", "seed", "capacity_ratio"],
-    value_vars=["train_loss", "excess_test_loss"],
-    var_name="loss", value_name="bits_per_token",
-)
-g = sns.relplot(
-    data=dd_long, x="capacity_ratio", y="bits_per_token", hue="model", col="loss",
-    kind="line", marker="o", errorbar=("pi", 100), height=3.6, aspect=1.2,
-    facet_kws=dict(sharey=False),
-)
+dd_long = ddf.melt(id_vars=["model", "seed", "capacity_ratio"],
+                   value_vars=["train_loss", "excess_test_loss"], var_name="loss",
+                   value_name="bits_per_token")
+g = sns.relplot(data=dd_long, x="capacity_ratio", y="bits_per_token", hue="model",
+                col="loss", kind="line", marker="o", errorbar=("pi", 100), height=3.6,
+                aspect=1.2, facet_kws=dict(sharey=False))
 for ax in g.axes.flat:
     ax.axvline(1, color="k", lw=0.8, ls="--")
     ax.set(xscale="log", xlabel="dataset bits / capacity  (N·S·log2 V / capacity)")
@@ -811,65 +566,53 @@ g.axes.flat[1].set(yscale="log", ylabel="bits per token above log2 V")
 plt.show()
 
 # %% [markdown]
-# *Figure: left, training loss in bits per predicted token; right, test loss on fresh sequences minus $\log_2 V$ (log
-# scale); both against the ratio of dataset bits to the model's capacity, each point the mean of two seeds (the
-# band spans them). The dashed line marks the ratio 1; the shaded spans are the peaks' 95 % intervals (a bracket
-# over resampled seeds, `memcap.measures.trends.locate_peak`; its coverage is checked on simulated curves in the
-# tests).*
+# *Figure: training loss (left) and test loss above $\log_2 V$ (right, log scale) in bits per token against dataset
+# bits / capacity, mean of two seeds (band: both). Dashed: ratio 1; shaded: the peaks' 95 % intervals
+# (`memcap.measures.peaks.locate_peak`, its coverage checked on simulated curves in the tests).*
 
 # %%
 for row in dd_rows:
-    print(
-        f"{row['model']} ({row['params']:,} params, capacity "
-        f"{row['capacity_bits']:,.0f} bits = {row['bits_per_param']:.2f} bits/param): "
-        f"test loss peaks at {row['peak_ratio']:.2f}x "
-        f"capacity (95 % interval {row['peak_low']:.2f}-{row['peak_high']:.2f}), "
-        f"{row['peak_excess']:.1f} bits/token above log2 V against "
-        f"{row['smallest_excess']:.1f} and {row['largest_excess']:.2f} at the grid's "
-        "ends; the interval contains ratio 1: "
-        f"{'yes' if row['peak_low'] <= 1 <= row['peak_high'] else 'no'}; "
-        "the largest dataset it fits (training loss under 10 % of log2 V): "
-        f"{row['last_ratio_fitted']:.2f}x"
-    )
+    print(f"{row['model']} ({row['params']:,} params, capacity "
+          f"{row['capacity_bits']:,.0f} bits = {row['bits_per_param']:.2f} bits/param)"
+          ": "
+          f"test loss peaks at {row['peak_ratio']:.2f}x capacity (95 % interval "
+          f"{row['peak_low']:.2f}-{row['peak_high']:.2f}), {row['peak_excess']:.1f} "
+          f"bits/token above log2 V against {row['smallest_excess']:.1f} and "
+          f"{row['largest_excess']:.2f} at the grid's ends; the interval contains "
+          f"ratio 1: {'yes' if row['peak_low'] <= 1 <= row['peak_high'] else 'no'}; "
+          "the largest dataset it fits (training loss under 10 % of log2 V): "
+          f"{row['last_ratio_fitted']:.2f}x")
 below = ddf[ddf.capacity_ratio < 0.9]
 above = ddf[ddf.capacity_ratio > 1.2]
-print(
-    f"below 0.9x capacity the training loss is at most {below.train_loss.max():.3f} "
-    f"bits/token; above 1.2x at least {above.train_loss.min():.2f}"
-)
+print(f"below 0.9x capacity the training loss is at most {below.train_loss.max():.3f} "
+      f"bits/token; above 1.2x at least {above.train_loss.min():.2f}")
+display(pd.DataFrame([
+    dict(model=row["model"], quantity="test-loss peak, dataset bits / capacity",
+         this_book=round(row["peak_ratio"], 2),
+         interval=f"[{row['peak_low']:.2f}, {row['peak_high']:.2f}]",
+         morris_et_al=papers.MORRIS["double_descent_ratio"].value)
+    for row in dd_rows
+]))
+
+# %%
+# the claims: a model fits the datasets below its capacity and none above; its test loss
+# peaks inside the grid, well above both ends, within peak_ratio_range; it falls past it
 if p.max_fit_ratio is not None:
     assert below.train_loss.max() < p.max_fit_ratio * above.train_loss.min(), (
-        "claim: a model fits every dataset below its capacity, and none above it"
-    )
+        "claim: a model fits every dataset below its capacity, and none above it")
 for row in dd_rows:
     if p.min_peak_over_ends is not None:
         ends = max(row["smallest_excess"], row["largest_excess"])
         assert row["interior"] and row["peak_excess"] >= p.min_peak_over_ends * ends, (
             f"claim: {row['model']}'s test loss peaks inside the grid, "
-            f"{p.min_peak_over_ends}x above both ends"
-        )
+            f"{p.min_peak_over_ends}x above both ends")
     if p.peak_ratio_range is not None:
         lo, hi = p.peak_ratio_range
         assert lo <= row["peak_ratio"] <= hi, (
             f"claim: {row['model']}'s test loss peaks between {lo}x and {hi}x "
-            "capacity, "
-            f"not at {row['peak_ratio']:.2f}x"
-        )
-display(pd.DataFrame(
-    [
-        dict(
-            model=row["model"], quantity="test-loss peak, dataset bits / capacity",
-            this_book=round(row["peak_ratio"], 2),
-            interval=f"[{row['peak_low']:.2f}, {row['peak_high']:.2f}]",
-            morris_et_al=papers.MORRIS["double_descent_ratio"].value,
-        )
-        for row in dd_rows
-    ]
-))
-for model, g_ in ddf.groupby("model", sort=False):
-    curve = g_.groupby("capacity_ratio").excess_test_loss.mean()
-    past = curve[curve.index >= curve.idxmax()]
-    assert past.is_monotonic_decreasing, f"{model}: test loss should fall past its peak"
+            f"capacity, not at {row['peak_ratio']:.2f}x")
+for model, falls in double_descent.falls_past_peak(ddf).items():
+    assert falls, f"{model}: test loss should fall past its peak"
 results["double_descent"] = dict(
     vocab_size=dd.vocab_size, seq_len=dd.seq_len, seeds=p.double_descent_seeds,
     peaks=dd_peaks.round(4).to_dict("records"),
@@ -878,36 +621,29 @@ results["double_descent"] = dict(
 )
 
 # %% [markdown]
-# Why the peak sits there shows in the training loss beside it. A dataset the model fits (training loss near 0) is
-# stored sequence by sequence, and the more sequences it stores, the more confidently wrong its predictions on fresh
-# ones: the excess test loss grows with the dataset. Once the data no longer fit, the model has to spread what it
-# stores over all of them, its predictions flatten and the test loss falls towards $\log_2 V$. So the test loss
-# peaks at, or one grid step before, the largest dataset the model still fits (printed above), and the training
-# loss starts to rise one step later, just past ratio 1: the threshold the paper names. The printed intervals say
-# whether ratio 1 is among the peak locations these two seeds allow; the grid's steps (1.6x) bound how finely any
-# location can be told apart.
+# Why the peak sits there shows in the training loss. A dataset the model fits is stored sequence by sequence, and
+# the more it stores, the more confidently wrong its predictions on fresh ones. Once the data no longer fit, the
+# model spreads what it stores over all of them, its predictions flatten and the test loss falls towards
+# $\log_2 V$. So the test loss peaks at, or one grid step before, the largest dataset the model still fits, and
+# the training loss rises one step later, just past ratio 1: the paper's threshold. The grid's steps (1.6x) bound
+# how finely any location can be told apart.
 
 # %% [markdown]
 # ## Summary
 #
-# * On uniform random sequences a GPT stores everything up to its capacity and then (nearly) stops: past capacity the
-#   memorized bits flatten (section 4 counts for how many models a dataset larger than the maximum's shows a plateau).
-# * Every claim is measured against baselines from the same runs: an untrained model codes at $\log_2 V$ a token, and
-#   a trained one stores its own sequences, not fresh ones.
-# * Capacity grows with parameters; section 5 gives the exponent with its interval and says whether the data can call
-#   it linear. The fitted α is printed beside the paper's values.
-# * Test loss on fresh data peaks close to where a dataset's bits reach the model's capacity (section 10 gives the
-#   peak with its interval for two models, on a sweep of nine sizes): the double descent of Morris et al.
-# * $\min(H(X)(S-1)/S, \alpha P)$ predicts how much a new configuration memorizes, to the mean error printed in
-#   section 8; bits per parameter still vary somewhat with $V$ and $S$ at these sizes, which is where it misses most.
-# * Section 6 trains one run 2 and 4 times longer: where the longer twins store more, the run was not saturated in
-#   training time, and the capacities and α here are lower bounds by about that share (the claim bounds it).
+# * On uniform random sequences a GPT stores everything up to its capacity and then (nearly) stops: past capacity
+#   the memorized bits flatten, measured against baselines from the same runs (an untrained model codes at
+#   $\log_2 V$ a token; a trained one stores its own sequences, not fresh ones).
+# * Capacity grows with parameters; section 5 gives the exponent with its interval, and α beside the paper's.
+# * Test loss on fresh data peaks close to where a dataset's bits reach the model's capacity (section 10): the
+#   double descent of Morris et al.
+# * $\min(H(X)(S-1)/S, \alpha P)$ predicts how much a new configuration memorizes (section 8); where training 2 and
+#   4 times longer stores more (section 6), the capacities and α here are lower bounds by about that share.
 
 # %%
-results.update(
-    runs_in_chapter=sum(r.trained + r.reused for r in (report, sat_report, dd_report)),
-    trained_this_run=sum(r.trained for r in (report, sat_report, dd_report)),
-)
+reports = (report, sat_report, dd_report)
+results.update(runs_in_chapter=sum(r.trained + r.reused for r in reports),
+               trained_this_run=sum(r.trained for r in reports))
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 
@@ -934,10 +670,8 @@ print(f"results written to {run.output_dir}")
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 smallest = sw.models[0]
-probe = sw.run(
-    smallest.n_layer, smallest.width, min(sw.dataset_bits_per_param),
-    data_seed=seed, init_seed=seed,
-)
+probe = sw.run(smallest.n_layer, smallest.width, min(sw.dataset_bits_per_param),
+               data_seed=seed, init_seed=seed)
 probe_model = sweep.load_model(store, probe, run.device)
 probe_x = probe.data()[0][:64].to(run.device)
 with torch.no_grad():
@@ -1017,10 +751,8 @@ for shape in [(4, 8, 16, 8), (3, 64, 512, 128)]:
 # share near 0.5 means "a little of each".
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-past = sw.run(
-    smallest.n_layer, smallest.width, max(sw.dataset_bits_per_param),
-    data_seed=seed, init_seed=seed,
-)
+past = sw.run(smallest.n_layer, smallest.width, max(sw.dataset_bits_per_param),
+              data_seed=seed, init_seed=seed)
 past_model = sweep.load_model(store, past, run.device)
 past_x = past.data()[0].to(run.device)
 ### BEGIN SOLUTION
@@ -1028,11 +760,9 @@ per_sequence = capacity.memorized_bits(past_model, past_x, V).per_sequence_bits
 ranked = np.sort(per_sequence)[::-1]
 top_half_share = float(ranked[: len(ranked) // 2].sum() / ranked.sum())
 ### END SOLUTION
-print(
-    f"{len(per_sequence)} sequences of {S * math.log2(V):.0f} bits; the better half "
-    f"holds {top_half_share:.0%} of "
-    f"the memorized bits; median {np.median(per_sequence):.1f} bits per sequence"
-)
+print(f"{len(per_sequence)} sequences of {S * math.log2(V):.0f} bits; the better half "
+      f"holds {top_half_share:.0%} of the memorized bits; median "
+      f"{np.median(per_sequence):.1f} bits per sequence")
 
 # %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 checks.equal("len(per_sequence)", len(per_sequence), past.n_sequences,

@@ -16,8 +16,8 @@
 #
 # **Takeaway:** counted as *knowledge* (facts about people, learned from text that states them many times),
 # a GPT stores about 2 bits per parameter once it has seen each fact about a thousand times, and far fewer at a
-# hundred exposures (section 4 prints both peaks). This is fewer than the raw bits of chapter 2, and the chapter ends by explaining
-# why.
+# hundred exposures (section 4 prints both peaks). This is fewer than the raw bits of chapter 2, and the chapter
+# ends by explaining why.
 #
 # We reproduce Allen-Zhu & Li (2024), *Physics of Language Models 3.3*: synthetic biographies whose information
 # content is known exactly, a lower bound on the bits a model must have stored (their Theorem 3.2) computed from
@@ -187,18 +187,16 @@ steps.round(3)
 # Every model is a GPT-2 with `n_layer` layers, trained with AdamW, a short warm-up and a cosine decay to 0.1× for a
 # fixed number of **exposures**: each person's paragraph is shown that many times (re-rendered with a fresh
 # sentence order each time), paragraphs joined and cut into windows of `seq_len` tokens. The paper's GPT-2 uses
-# rotary positions; `positions` is a preset setting, learned on the CPU presets and rotary at `paper` scale. (An
-# earlier edition said learned positions stored more at our sizes, from trials it did not reproduce; this book makes
-# no such claim.)
-# Training minimizes the ordinary next-token loss on every token; only the measurement looks at the knowledge
+# rotary positions; `positions` is a preset setting, learned on the CPU presets and rotary at `paper` scale (the book
+# claims neither stores more at our sizes). Training minimizes the ordinary next-token loss on every token; only the measurement looks at the knowledge
 # tokens. Parameters: all of them, since the data use every embedding row (the paper counts used rows only).
 
 # %%
 high, low = max(setup.exposures), min(setup.exposures)
 planned = p.runs(seed)  # the chapter's runs, built from its preset (`memcap plan 3`)
 runs = planned["biod"]  # every width at both exposure counts
-# bioS, bioS_simple, and this book's first bioS construction, kept to show what it cost:
-# the vocabulary re-indexed to the words used
+# bioS, bioS_simple, and bioS with the vocabulary re-indexed to the words used
+# (section 6 shows what that gives away)
 bios_runs = planned["bios"]
 plan = pd.DataFrame(
     [
@@ -237,20 +235,15 @@ frame[
 # is also measured on people it never saw, drawn from the same world (new names, values from the same diversity
 # sets): $R$ computed from their losses, `fresh_R`, counts what the model knows about the world (the diversity sets,
 # the format) but nothing about individuals. What a model stores of *its* people is at least
-# $R - \max(0, R_\text{fresh})$: a model that knows its people well is *over*-confident about strangers, so
-# `fresh_R` is often below zero, and nothing below zero is knowledge to subtract.
+# $R - \max(0, R_\text{fresh})$ (`claims.stored_beyond_fresh`, the same baseline as chapter 2's): a model that knows
+# its people well is *over*-confident about strangers, so `fresh_R` is often below zero, and nothing below zero is
+# knowledge to subtract.
 
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
-base["R_beyond_fresh"] = base.R - base.fresh_R.clip(lower=0)
-display(
-    base[
-        [
-            "width", "exposures", "untrained_bits_per_token", "log2_vocab",
-            "calibration_error", "R", "fresh_R", "R_beyond_fresh",
-        ]
-    ].round(3)
-)
+base["R_beyond_fresh"] = claims.stored_beyond_fresh(base)
+display(base[["width", "exposures", "untrained_bits_per_token", "log2_vocab",
+              "calibration_error", "R", "fresh_R", "R_beyond_fresh"]].round(3))
 learned_high = base[base.exposures == high].R_beyond_fresh.min()
 print(
     "calibration: untrained models code at log2 V within "
@@ -576,8 +569,8 @@ results["bios"] = bios[
 
 # %% [markdown]
 # **Which names exist must not come for free.** The model's vocabulary is the whole world's: every name word of
-# the pool of $N_0$ names, not only those of its $N$ people. A first edition of this chapter re-indexed the
-# vocabulary to the words its people use (the last row above). Then the output layer alone says which name words
+# the pool of $N_0$ names, not only those of its $N$ people. Suppose instead the vocabulary were re-indexed to the
+# words its people use (the last row above, `used words only`). Then the output layer alone says which name words
 # exist: a model could code a name in fewer than $\log_2 N_0$ bits without having stored anything, and the name term
 # of $R$, which charges every name against $\log_2 N_0$, would count that as knowledge. With the pool's vocabulary,
 # $\log_2 N_0$ really is the price of a name for a model that knows none. Below: how much the re-indexing actually

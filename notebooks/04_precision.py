@@ -20,8 +20,8 @@
 # more bits than it has.
 #
 # Two findings are reproduced: Morris et al.'s Table 1 (capacity per parameter in bf16 against fp32) and
-# Allen-Zhu & Li's Result 8 (int8 keeps the knowledge, int4 loses more than half), on the two set-ups of the
-# previous chapters. Models already trained by chapters 2 and 3 are read from the shared store.
+# Allen-Zhu & Li's Result 8 (int8 keeps the knowledge, int4 loses more than half), on the two set-ups of chapters
+# 2 and 3. Models they already trained are read from the shared store.
 
 # %% tags=["parameters"]
 scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
@@ -77,9 +77,8 @@ assert lost == 1.0
 # three ways. The fp32 runs are chapter 2's own, read from the store; the bf16 runs use the same data, seeds and
 # schedule. A model's capacity in a precision is, as in chapter 2, the most it stores on any of the sizes
 # (`memcap.measures.capacity.capacity_by_model`), so the fp32 row is chapter 2's capacity of that model, and the
-# table says whether the sizes past the maximum show the plateau. (An earlier edition compared the precisions at one
-# size, 8 bits per parameter. What it called α was then the bits stored on that size, not a capacity: its fp32 value,
-# 3.27, sat below chapter 2's α for that reason alone.)
+# table says whether the sizes past the maximum show the plateau. (Comparing the precisions at one dataset size
+# would measure the bits stored on that size, not a capacity, and sit below chapter 2's α for that reason alone.)
 #
 # Chapter 2 asserts that its curves *flatten* past capacity: the largest dataset stores less than
 # `plateau_tolerance` more than the next one. This chapter fixed the same claim for every precision before its runs
@@ -100,72 +99,43 @@ print(
     f"{report.seconds:.0f} s"
 )
 by_mode = capacity.capacity_by_precision(prec, tolerance=p.plateau_tolerance)
-by_mode = by_mode.merge(
-    prec.groupby(["precision", "model"], as_index=False).seconds.sum()
-)
-fits = {
-    mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits)
-    for mode, g in by_mode.groupby("precision")
-}
-alpha = (
-    pd.DataFrame(
-        [
-            dict(
-                precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1]
-            )
-            for m, f in fits.items()
-        ]
-    )
-    .set_index("precision")
-    .loc[list(p.precisions)]
-)
-display(
-    by_mode[
-        [
-            "precision", "model", "n_params", "capacity_bits", "bits_per_param",
-            "n_at_capacity", "plateau_established", "last_step_gain", "flattened",
-            "seconds",
-        ]
-    ].round(3)
-)
+run_seconds = prec.groupby(["precision", "model"], as_index=False).seconds.sum()
+by_mode = by_mode.merge(run_seconds)
+fits = {mode: capacity.fit_bits_per_parameter(g.n_params, g.capacity_bits)
+        for mode, g in by_mode.groupby("precision")}
+alpha = pd.DataFrame([
+    dict(precision=m, alpha=f.alpha, ci_low=f.alpha_ci[0], ci_high=f.alpha_ci[1])
+    for m, f in fits.items()
+]).set_index("precision").loc[list(p.precisions)]
+display(by_mode[["precision", "model", "n_params", "capacity_bits", "bits_per_param",
+                 "n_at_capacity", "plateau_established", "last_step_gain", "flattened",
+                 "seconds"]].round(3))
 display(alpha.round(3))
-print(
-    "curve flattened (the largest dataset gains less than "
-    f"{p.plateau_tolerance:.0%} over the next): "
-    + ", ".join(
-        f"{m} {int(g.flattened.sum())} of {len(g)}"
-        for m, g in by_mode.groupby("precision", sort=False)
-    )
-)
+
+# %% [markdown]
+# Which curves flattened, the runs of any that did not, and the two baselines of chapter 2 measured in the same runs
+# (calibration, and bits stored beyond fresh data).
+
+# %%
+print("curve flattened (the largest dataset gains less than "
+      f"{p.plateau_tolerance:.0%} over the next): "
+      + ", ".join(f"{m} {int(g.flattened.sum())} of {len(g)}"
+                  for m, g in by_mode.groupby("precision", sort=False)))
 unflattened = by_mode.loc[~by_mode.flattened, ["precision", "model"]]
-display(
-    prec.merge(unflattened)[
-        ["precision", "model", "n_sequences", "memorized_bits", "steps", "stop_reason"]
-    ].round(1)
-)
+display(prec.merge(unflattened)[["precision", "model", "n_sequences", "memorized_bits",
+                                 "steps", "stop_reason"]].round(1))
 if p.require_flattened:
     assert by_mode.flattened.all(), (
         "claim: in every precision, past capacity memorization stops growing with the "
-        "data",
-        by_mode,
-    )
-# baselines measured in the same runs (chapter 2 explains them): calibration, and bits
-# stored beyond fresh data
+        "data", by_mode)
 base = claims.calibration(prec, tolerance=p.max_calibration_error)
 base["stored_beyond_fresh"] = claims.stored_beyond_fresh(base)
-display(
-    base[
-        [
-            "model", "precision", "calibration_error", "memorized_bits_per_sequence",
-            "fresh_memorized_bits_per_sequence", "stored_beyond_fresh",
-        ]
-    ].round(3)
-)
+display(base[["model", "precision", "calibration_error", "memorized_bits_per_sequence",
+              "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
 assert (base.stored_beyond_fresh >= p.min_stored_beyond_fresh).all(), (
     "claim: in every precision the models store their training data beyond what they "
-    "store of fresh data"
-)
+    "store of fresh data")
 
 # %%
 fig, (ax_curve, ax) = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -585,8 +555,7 @@ int8_knowledge = knowledge_q[
     & (knowledge_q.method == "RTN")
     & (knowledge_q.width == peak_width)
 ].retained.item()
-kfresh = pd.DataFrame(kreport.metrics)
-beyond_fresh = kfresh.R - kfresh.fresh_R.clip(lower=0)  # chapter 3's baseline
+beyond_fresh = claims.stored_beyond_fresh(pd.DataFrame(kreport.metrics))  # chapter 3's
 print(
     "bioD models before quantization: R - max(0, R on fresh people) = "
     f"{beyond_fresh.round(3).tolist()}"

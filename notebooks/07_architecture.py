@@ -55,14 +55,8 @@ from memcap.measures import claims, knowledge
 from memcap.measures.peaks import find_peak
 from memcap.model import Block, GPTConfig, MixtureOfExperts
 
-run = start(
-    "07_architecture",
-    scale=scale,
-    seed=seed,
-    device=device,
-    output_dir=output_dir,
-    store_dir=store_dir,
-)
+run = start("07_architecture", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
 p, setup, store, results = run.preset, run.preset.setup, run.store, run.results
 run.settings()
 
@@ -78,92 +72,56 @@ run.settings()
 spec = setup.spec()
 high, low = max(setup.exposures), min(setup.exposures)
 planned = p.runs(seed)  # `memcap plan 7` lists them
-groups = (
+groups = (  # (section, family, run)
     [("architecture", mlp, r) for mlp, rs in planned["arch"].items() for r in rs]
     + [("mixture", r.model.mlp, r) for r in planned["moe"]]
     + [("removal", f"standard, {p.removal_depth} layers", planned["removal"])]
-    + [
-        ("junk", name, r)
-        for name, by_exposures in planned["junk"].items()
-        for r in by_exposures.values()
-    ]
+    + [("junk", name, r) for name, by_exposures in planned["junk"].items()
+       for r in by_exposures.values()]
 )
 everything = [r for *_, r in groups]
 distinct = len({store.key(r.to_dict()) for r in everything})
 world_bits = knowledge.knowledge_bits_approx(spec)
-print(
-    f"{spec}: {world_bits:,.0f} bits of knowledge "
-    f"(Proposition 2.3); {distinct} runs "
-    f"({len(everything) - distinct} used in two sections)"
-)
+print(f"{spec}: {world_bits:,.0f} bits of knowledge (Proposition 2.3); {distinct} runs "
+      f"({len(everything) - distinct} used in two sections)")
 
 # %%
 report = sweep.run_sweep(everything, store, device=run.device)
-print(
-    f"{report.trained} runs trained, {report.reused} read from the store, in "
-    f"{report.seconds:.0f} s"
-)
-frame = pd.DataFrame(
-    [
-        dict(
-            part=part,
-            family=family,
-            width=r.model.d_model,
-            layers=r.model.n_layer,
-            exposures=r.exposures,
-            batch=r.train.batch_size,
-            active_params=r.model.n_active_params,
-            **m,
-        )
-        for (part, family, r), m in zip(groups, report.metrics)
-    ]
-)
-frame[
-    [
-        "part",
-        "family",
-        "width",
-        "layers",
-        "n_params",
-        "active_params",
-        "exposures",
-        "batch",
-        "steps",
-        "R",
-        "R_max",
-        "fresh_R",
-        "recall_accuracy",
-        "seconds",
-    ]
-].round(3)
+print(f"{report.trained} runs trained, {report.reused} read from the store, in "
+      f"{report.seconds:.0f} s")
+frame = pd.DataFrame([
+    dict(part=part, family=family, width=r.model.d_model, layers=r.model.n_layer,
+         exposures=r.exposures, batch=r.train.batch_size,
+         active_params=r.model.n_active_params, **m)
+    for (part, family, r), m in zip(groups, report.metrics)
+])
+frame[["part", "family", "width", "layers", "n_params", "active_params", "exposures",
+       "batch", "steps", "R", "R_max", "fresh_R", "recall_accuracy",
+       "seconds"]].round(3)
 
 # %% [markdown]
 # The same two baselines as chapter 3, from the same runs. Untrained, every model codes the paragraphs at
 # $\log_2 V$ bits per token; trained, it is measured again on people it never saw (`fresh_R`): what it stores of
-# its own people is at least $R - \max(0, R_\text{fresh})$. A broken engine or measurement fails one of the two.
+# its own people is at least $R - \max(0, R_\text{fresh})$ (`claims.stored_beyond_fresh`). A broken engine or
+# measurement fails one of the two.
 
 # %%
 base = claims.calibration(frame, tolerance=p.max_calibration_error)
-base["R_beyond_fresh"] = base.R - base.fresh_R.clip(lower=0)
+base["R_beyond_fresh"] = claims.stored_beyond_fresh(base)
 no_junk_high = base[(base.part != "junk") & (base.exposures == high)]
 learned = no_junk_high.R_beyond_fresh.max()
-print(
-    "calibration: untrained models code at log2 V within "
-    f"{base.calibration_error.abs().max():.2%}; at {high} exposures the best model "
-    f"stores {learned:.3f} bits/param about its own people beyond fresh ones"
-)
+print("calibration: untrained models code at log2 V within "
+      f"{base.calibration_error.abs().max():.2%}; at {high} exposures the best model "
+      f"stores {learned:.3f} bits/param about its own people beyond fresh ones")
 measured = dict(  # every claim's measured value, by its threshold's name (section 6)
     max_calibration_error=float(base.calibration_error.abs().max()),
     min_R_beyond_fresh=float(learned),
 )
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
 assert learned >= p.min_R_beyond_fresh, (
-    "claim: trained models store knowledge of their own people"
-)
-results.update(
-    calibration_max_error=float(base.calibration_error.abs().max()),
-    max_R_beyond_fresh=float(learned),
-)
+    "claim: trained models store knowledge of their own people")
+results.update(calibration_max_error=float(base.calibration_error.abs().max()),
+               max_R_beyond_fresh=float(learned))
 
 # %% [markdown]
 # ## 2. Architecture (Results 5–7)
@@ -191,11 +149,7 @@ for ax, exposures in zip(axes, (high, low)):
         if exposures == high:
             R_max = np.array(list(ceilings[family].values()))
             ax.plot(world_bits / R_max, R_max, ls=":", color=line.get_color())
-    ax.set(
-        xscale="log",
-        xlabel="parameters P",
-        title=f"{exposures} exposures",
-    )
+    ax.set(xscale="log", xlabel="parameters P", title=f"{exposures} exposures")
     ax.xaxis.set_minor_formatter(plt.NullFormatter())
 axes[0].set_ylim(0, 1.3 * arch.R.max())
 axes[0].set_ylabel("R(F) (bits/param)")
@@ -208,40 +162,26 @@ plt.show()
 # $R^\max$ = the world's bits / $P$ at every width of the ladder, which no model of that size can exceed.*
 
 # %%
-peaks = pd.DataFrame(
-    [
-        dict(
-            family=family,
-            exposures=e,
-            n_params=g.set_index("width").n_params[peak.width],
-            **vars(peak),
-            bracketed=peak.bracketed,
-        )
-        for (family, e), g in arch.groupby(["family", "exposures"], sort=False)
-        for peak in [find_peak(dict(zip(g.width, g.R)), ceilings[family])]
-    ]
-).set_index(["family", "exposures"])
+peaks = pd.DataFrame([
+    dict(family=family, exposures=e, n_params=g.set_index("width").n_params[peak.width],
+         **vars(peak), bracketed=peak.bracketed)
+    for (family, e), g in arch.groupby(["family", "exposures"], sort=False)
+    for peak in [find_peak(dict(zip(g.width, g.R)), ceilings[family])]
+]).set_index(["family", "exposures"])
 gpt2 = p.archs[0].mlp
-peaks["ratio_to_gpt2"] = [
-    r / peaks.loc[(gpt2, e), "R"] for (_, e), r in zip(peaks.index, peaks.R)
-]
+peaks["ratio_to_gpt2"] = [r / peaks.loc[(gpt2, e), "R"]
+                          for (_, e), r in zip(peaks.index, peaks.R)]
 display(peaks.round(3))
-ratio_high = {
-    f: peaks.loc[(f, high), "R"] / peaks.loc[(gpt2, high), "R"]
-    for f in arch.family.unique()
-}
-ratio_low = {
-    f: peaks.loc[(f, low), "R"] / peaks.loc[(gpt2, low), "R"]
-    for f in arch.family.unique()
-}
-print(
-    f"peak R relative to GPT-2 at {high} exposures: "
-    + ", ".join(f"{f} {v:.2f}" for f, v in ratio_high.items())
-)
-print(
-    f"peak R relative to GPT-2 at {low} exposures: "
-    + ", ".join(f"{f} {v:.2f}" for f, v in ratio_low.items())
-)
+ratio_high, ratio_low = ({f: peaks.loc[(f, e), "R"] / peaks.loc[(gpt2, e), "R"]
+                          for f in arch.family.unique()} for e in (high, low))
+for e, ratios in ((high, ratio_high), (low, ratio_low)):
+    print(f"peak R relative to GPT-2 at {e} exposures: "
+          + ", ".join(f"{f} {v:.2f}" for f, v in ratios.items()))
+
+# %% [markdown]
+# The claims of Results 5–7 at this scale, each against its threshold (section 6 lists them all):
+
+# %%
 measured.update(
     min_arch_ratio_high=min(ratio_high.values()),
     min_no_mlp_gap_low=1 / ratio_low["none"],
@@ -252,37 +192,30 @@ measured.update(
 if p.min_arch_ratio_high is not None:
     assert min(ratio_high.values()) >= p.min_arch_ratio_high, (
         f"claim: at {high} exposures every family's peak is at least "
-        f"{p.min_arch_ratio_high} of GPT-2's"
-    )
+        f"{p.min_arch_ratio_high} of GPT-2's")
 if p.min_no_mlp_gap_low is not None:
     assert 1 / ratio_low["none"] >= p.min_no_mlp_gap_low, (
         f"claim: at {low} exposures GPT-2 stores at least {p.min_no_mlp_gap_low}x "
-        "what a model without MLP stores"
-    )
+        "what a model without MLP stores")
 if p.max_gated_ratio_low is not None:
     assert ratio_low["gated"] <= p.max_gated_ratio_low, (
         f"claim: at {low} exposures the gated MLP stores no more than "
-        f"{p.max_gated_ratio_low}x GPT-2's"
-    )
+        f"{p.max_gated_ratio_low}x GPT-2's")
 if p.min_gated_ratio_low is not None:
     assert ratio_low["gated"] >= p.min_gated_ratio_low, (
         f"claim: at {low} exposures the gated MLP stores at least "
-        f"{p.min_gated_ratio_low}x GPT-2's"
-    )
+        f"{p.min_gated_ratio_low}x GPT-2's")
 if p.min_quarter_ratio_low is not None:
     assert ratio_low["quarter"] >= p.min_quarter_ratio_low, (
         f"claim: at {low} exposures MLP/4 keeps at least {p.min_quarter_ratio_low} "
-        "of GPT-2's peak"
-    )
+        "of GPT-2's peak")
 if p.require_bracketed_peaks:
     assert peaks.bracketed.all(), (
         "check: every family's peak is closed on both sides; open: "
-        + ", ".join(f"{f}@{e}" for f, e in peaks.index[~peaks.bracketed])
-    )
+        + ", ".join(f"{f}@{e}" for f, e in peaks.index[~peaks.bracketed]))
 results.update(
     peak_R={f"{f}@{e}": float(r) for (f, e), r in peaks.R.items()},
-    peak_ratio_to_gpt2_high=ratio_high,
-    peak_ratio_to_gpt2_low=ratio_low,
+    peak_ratio_to_gpt2_high=ratio_high, peak_ratio_to_gpt2_low=ratio_low,
     peaks_bracketed={f"{f}@{e}": bool(v) for (f, e), v in peaks.bracketed.items()},
 )
 
@@ -328,70 +261,45 @@ moe_rows = []
 for e in (high, low):
     g = moe[moe.exposures == e].set_index("width")
     m_peak = find_peak(g.R.to_dict(), moe_ceilings)
-    moe_rows.append(
-        dict(
-            exposures=e,
-            moe_width=m_peak.width,
-            moe_params=g.n_params[m_peak.width],
-            moe_active=g.active_params[m_peak.width],
-            R_total=m_peak.R,
-            R_active=g.R_active[m_peak.width],
-            bracketed=m_peak.bracketed,
-            gpt2_peak_R=peaks.loc[(gpt2, e), "R"],
-            gpt2_over_moe=peaks.loc[(gpt2, e), "R"] / m_peak.R,
-        )
-    )
+    moe_rows.append(dict(
+        exposures=e, moe_width=m_peak.width, moe_params=g.n_params[m_peak.width],
+        moe_active=g.active_params[m_peak.width], R_total=m_peak.R,
+        R_active=g.R_active[m_peak.width], bracketed=m_peak.bracketed,
+        gpt2_peak_R=peaks.loc[(gpt2, e), "R"],
+        gpt2_over_moe=peaks.loc[(gpt2, e), "R"] / m_peak.R,
+    ))
 moe_table = pd.DataFrame(moe_rows).set_index("exposures")
 display(moe_table.round(3))
-versus = pd.DataFrame(  # every width and count at which both were trained
-    [
-        dict(
-            width=r.width,
-            exposures=r.exposures,
-            moe_bits=r.knowledge_bits,
-            quarter_bits=float(quarter.loc[(r.width, r.exposures), "knowledge_bits"]),
-        )
-        for r in moe.itertuples()
-        if (r.width, r.exposures) in quarter.index
-    ]
-)
+versus = pd.DataFrame([  # every width and count at which both were trained
+    dict(width=r.width, exposures=r.exposures, moe_bits=r.knowledge_bits,
+         quarter_bits=float(quarter.loc[(r.width, r.exposures), "knowledge_bits"]))
+    for r in moe.itertuples() if (r.width, r.exposures) in quarter.index
+])
 versus["moe_over_quarter"] = versus.moe_bits / versus.quarter_bits
 display(versus.round(3))
 
 # %%
 probe = moe[moe.exposures == high].sort_values("R").iloc[-1]
-probe_run = next(
-    r
-    for part, _, r in groups
-    if part == "mixture" and r.exposures == high and r.model.d_model == probe.width
-)
+probe_run = next(r for part, _, r in groups if part == "mixture" and r.exposures == high
+                 and r.model.d_model == probe.width)
 probe_model = sweep.load_model(store, probe_run, run.device)
 probe_tokens = np.stack([t for t, _ in probe_run.evaluation()])
 load = ablation.expert_load(probe_model, probe_tokens)
-print(
-    f"tokens per expert in the {p.moe_experts}-expert model of width {probe.width} "
-    f"(rows: layers; even load = {1 / p.moe_experts:.3f}):"
-)
+print(f"tokens per expert in the {p.moe_experts}-expert model of width {probe.width} "
+      f"(rows: layers; even load = {1 / p.moe_experts:.3f}):")
 print(pd.DataFrame(load).round(3).to_string())
-results.update(
-    moe=moe_table.reset_index().to_dict("records"),
-    moe_over_quarter=versus.to_dict("records"),
-    expert_load=load.round(4).tolist(),
-)
+results.update(moe=moe_table.reset_index().to_dict("records"),
+               moe_over_quarter=versus.to_dict("records"),
+               expert_load=load.round(4).tolist())
 at_high = versus[versus.exposures == high]
-print(
-    f"at {high} exposures the mixture stores "
-    + ", ".join(
-        f"{r.moe_over_quarter:.2f}x MLP/4's bits (width {r.width})"
-        for r in at_high.itertuples()
-    )
-)
+print(f"at {high} exposures the mixture stores "
+      + ", ".join(f"{r.moe_over_quarter:.2f}x MLP/4's bits (width {r.width})"
+                  for r in at_high.itertuples()))
 measured["min_moe_over_quarter"] = float(at_high.moe_over_quarter.min())
 if p.min_moe_over_quarter is not None:
     assert (at_high.moe_over_quarter >= p.min_moe_over_quarter).all(), (
         f"claim: at {high} exposures the experts add knowledge: the mixture stores at "
-        f"least {p.min_moe_over_quarter}x the bits of MLP/4 of its width"
-    )
+        f"least {p.min_moe_over_quarter}x the bits of MLP/4 of its width")
 
 # %% [markdown]
 # ## 4. Where knowledge lives (§8.1)
@@ -406,71 +314,39 @@ if p.min_moe_over_quarter is not None:
 
 # %%
 deep_run = planned["removal"]
-peak_run = next(
-    r
-    for part, family, r in groups
-    if part == "architecture"
-    and family == gpt2
-    and r.exposures == high
-    and r.model.d_model == peaks.loc[(gpt2, high), "width"]
-)
-removal = []
-removable = [("deep", deep_run)] + (
-    [("GPT-2 peak", peak_run)] if setup.n_layer > 1 else []
-)
-for name, r in removable:
-    for row in ablation.bits_without_each_layer(
-        sweep.load_model(store, r, run.device), r
-    ):
-        removal.append(dict(model=name, layers=r.model.n_layer, **row))
-removal = pd.DataFrame(removal)
-removal["expected_if_layered"] = np.where(
-    removal.removed.isna(), 1.0, 1 - 1 / removal.layers
-)
-display(
-    removal[
-        [
-            "model",
-            "layers",
-            "removed",
-            "knowledge_bits",
-            "share",
-            "expected_if_layered",
-            "recall_accuracy",
-        ]
-    ].round(3)
-)
+peak_run = next(r for part, family, r in groups
+                if part == "architecture" and family == gpt2 and r.exposures == high
+                and r.model.d_model == peaks.loc[(gpt2, high), "width"])
+removable = [("deep", deep_run)] + ([("GPT-2 peak", peak_run)]
+                                    if setup.n_layer > 1 else [])
+removal = pd.DataFrame([
+    dict(model=name, layers=r.model.n_layer, **row) for name, r in removable
+    for row in ablation.bits_without_each_layer(sweep.load_model(store, r, run.device),
+                                                r)
+])
+removal["expected_if_layered"] = np.where(removal.removed.isna(), 1.0,
+                                          1 - 1 / removal.layers)
+display(removal[["model", "layers", "removed", "knowledge_bits", "share",
+                 "expected_if_layered", "recall_accuracy"]].round(3))
 last = removal[removal.removed == removal.layers - 1]
-print(
-    "without its last layer a model keeps "
-    + ", ".join(
-        f"{r.share:.1%} of its bits "
-        f"({r.layers} layers; 1 - 1/L = {1 - 1 / r.layers:.0%})"
-        for r in last.itertuples()
-    )
-)
+print("without its last layer a model keeps "
+      + ", ".join(f"{r.share:.1%} of its bits "
+                  f"({r.layers} layers; 1 - 1/L = {1 - 1 / r.layers:.0%})"
+                  for r in last.itertuples()))
 measured["max_last_layer_share"] = float((last.share / (1 - 1 / last.layers)).max())
 if p.max_last_layer_share is not None:
     assert (last.share <= p.max_last_layer_share * (1 - 1 / last.layers)).all(), (
-        "claim: removing the last layer takes much more than 1/L of the knowledge"
-    )
+        "claim: removing the last layer takes much more than 1/L of the knowledge")
 results["layer_removal"] = removal.to_dict("records")
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 for name, g in removal[removal.removed.notna()].groupby("model", sort=False):
-    ax.plot(
-        g.removed + 1,
-        g.share,
-        marker="o",
-        label=f"{name} ({int(g.layers.iloc[0])} layers)",
-    )
+    ax.plot(g.removed + 1, g.share, marker="o",
+            label=f"{name} ({int(g.layers.iloc[0])} layers)")
     ax.axhline(1 - 1 / g.layers.iloc[0], ls=":", color=ax.lines[-1].get_color())
-ax.set(
-    xlabel="layer removed (1 = first)",
-    ylabel="share of the bits left",
-    ylim=(min(0, removal.share.min()) - 0.05, 1.05),
-)
+ax.set(xlabel="layer removed (1 = first)", ylabel="share of the bits left",
+       ylim=(min(0, removal.share.min()) - 0.05, 1.05))
 ax.xaxis.get_major_locator().set_params(integer=True)
 ax.legend(fontsize=8)
 plt.show()
@@ -496,58 +372,50 @@ plt.show()
 # nothing; the domain token limits the loss to about 2× at 100 exposures and removes it at 300.
 
 # %%
-junk_people = {
-    name: j.junk_people for name, j in p.junk_setups.items() if j.junk_people
-}
+junk_people = {name: j.junk_people for name, j in p.junk_setups.items()
+               if j.junk_people}
 windows_per_useful = p.junk_ratio / (1 - p.junk_ratio)  # junk windows per useful one
 for name, n_junk in junk_people.items():
-    print(
-        f"{name}: {n_junk:,} junk people, each seen about "
-        + ", ".join(
-            f"{windows_per_useful * e * spec.N / n_junk:,.1f} times at {e}"
-            for e in p.junk_exposures
-        )
-    )
+    print(f"{name}: {n_junk:,} junk people, each seen about "
+          + ", ".join(f"{windows_per_useful * e * spec.N / n_junk:,.1f} times at {e}"
+                      for e in p.junk_exposures))
 junk_runs = frame[frame.part == "junk"]
 junk = junk_runs.pivot(index="family", columns="exposures", values="R")
 junk = junk.loc[list(p.junk_setups)]
 display(junk.round(3))
-terms = junk_runs.pivot(
-    index="family", columns="exposures", values=["p1", "p2", "recall_accuracy"]
-).loc[list(p.junk_setups)]
+terms = junk_runs.pivot(index="family", columns="exposures",
+                        values=["p1", "p2", "recall_accuracy"]).loc[list(p.junk_setups)]
 display(terms.round(3))
 j_low, j_high = min(p.junk_exposures), max(p.junk_exposures)
 clean = junk.loc["no junk"]
 rand, domain = junk.loc["random junk"], junk.loc["random junk + domain token"]
 recovered = (domain - rand) / (clean - rand)
-print(
-    f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
-    f"{clean[j_low]:.3f} without; the domain token recovers {recovered[j_low]:.0%} "
-    f"of the difference ({recovered[j_high]:.0%} at {j_high})"
-)
+print(f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
+      f"{clean[j_low]:.3f} without; the domain token recovers {recovered[j_low]:.0%} "
+      f"of the difference ({recovered[j_high]:.0%} at {j_high})")
+
+# %% [markdown]
+# The claims of Results 10–12 at this scale:
+
+# %%
 measured.update(
-    min_junk_loss_low=float(clean[j_low] / rand[j_low])
-    if rand[j_low] > 0
-    else float("inf"),
+    min_junk_loss_low=(float(clean[j_low] / rand[j_low]) if rand[j_low] > 0
+                       else float("inf")),
     min_domain_recovery_low=float(recovered[j_low]),
     min_repetitive_share_low=float(junk.loc["repetitive junk", j_low] / clean[j_low]),
 )
 assert rand[j_low] * p.min_junk_loss_low <= clean[j_low], (
-    f"claim: random junk cuts R at {j_low} exposures at least {p.min_junk_loss_low}x"
-)
+    f"claim: random junk cuts R at {j_low} exposures at least {p.min_junk_loss_low}x")
 assert recovered[j_low] >= p.min_domain_recovery_low, (
     f"claim: the domain token recovers at least {p.min_domain_recovery_low:.0%} of "
-    "what random junk costs"
-)
+    "what random junk costs")
 if p.min_repetitive_share_low is not None:
     assert junk.loc["repetitive junk", j_low] >= (
         p.min_repetitive_share_low * clean[j_low]
     ), f"claim: repetitive junk keeps at least {p.min_repetitive_share_low} of R"
 results.update(
-    junk_R={
-        name: {str(e): float(v) for e, v in row.items()}
-        for name, row in junk.iterrows()
-    },
+    junk_R={name: {str(e): float(v) for e, v in row.items()}
+            for name, row in junk.iterrows()},
     domain_recovered={str(e): float(v) for e, v in recovered.items()},
 )
 
@@ -587,68 +455,30 @@ arch_paper = {  # (family, exposures) -> the paper's figure
     ("none", low): "no_mlp_loss_100",
 }
 # (what, the paper's ratio, our capacity without the change, with it, both peaks closed)
+domain_setup = "random junk + domain token"
 rows = [
-    *(
-        (
-            f"{family_names[f]} vs GPT-2, {e} exp.",
-            paper[key],
-            peaks.R[(gpt2, e)],
-            peaks.R[(f, e)],
-            peaks.bracketed[(gpt2, e)] and peaks.bracketed[(f, e)],
-        )
-        for (f, e), key in arch_paper.items()
-    ),
-    *(
-        (
-            f"MoE per total parameter, {e} exp.",
-            paper[key],
-            moe_table.loc[e, "gpt2_peak_R"],
-            moe_table.loc[e, "R_total"],
-            peaks.bracketed[(gpt2, e)] and moe_table.loc[e, "bracketed"],
-        )
-        for e, key in ((high, "moe_loss_1000"), (low, "moe_loss_100"))
-    ),
-    *(
-        (f"{name}, {e} exp.", paper[key], clean[e], junk.loc[setup_name, e], None)
-        for name, setup_name, e, key in (
-            ("random junk", "random junk", j_low, "junk_loss_100"),
-            ("random junk", "random junk", j_high, "junk_loss_300"),
-            ("repetitive junk", "repetitive junk", j_low, "repetitive_junk_loss_100"),
-            (
-                "junk + domain token",
-                "random junk + domain token",
-                j_low,
-                "domain_tag_loss_100",
-            ),
-            (
-                "junk + domain token",
-                "random junk + domain token",
-                j_high,
-                "domain_tag_loss_300",
-            ),
-        )
-    ),
+    *((f"{family_names[f]} vs GPT-2, {e} exp.", paper[key], peaks.R[(gpt2, e)],
+       peaks.R[(f, e)], peaks.bracketed[(gpt2, e)] and peaks.bracketed[(f, e)])
+      for (f, e), key in arch_paper.items()),
+    *((f"MoE per total parameter, {e} exp.", paper[key],
+       moe_table.loc[e, "gpt2_peak_R"], moe_table.loc[e, "R_total"],
+       peaks.bracketed[(gpt2, e)] and moe_table.loc[e, "bracketed"])
+      for e, key in ((high, "moe_loss_1000"), (low, "moe_loss_100"))),
+    *((f"{name}, {e} exp.", paper[key], clean[e], junk.loc[setup_name, e], None)
+      for name, setup_name, e, key in (
+          ("random junk", "random junk", j_low, "junk_loss_100"),
+          ("random junk", "random junk", j_high, "junk_loss_300"),
+          ("repetitive junk", "repetitive junk", j_low, "repetitive_junk_loss_100"),
+          ("junk + domain token", domain_setup, j_low, "domain_tag_loss_100"),
+          ("junk + domain token", domain_setup, j_high, "domain_tag_loss_300"),
+      )),
 ]
 comparison = pd.DataFrame(
-    [
-        (
-            what,
-            f"{published.value:g} ({published.source})",
-            float(without),
-            float(with_),
-            float(without / with_) if with_ > 0 else float("inf"),
-            closed,
-        )
-        for what, published, without, with_, closed in rows
-    ],
-    columns=[
-        "capacity without / with",
-        "Allen-Zhu & Li",
-        "R without",
-        "R with",
-        "this book",
-        "peaks closed",
-    ],
+    [(what, f"{published.value:g} ({published.source})", float(without), float(with_),
+      float(without / with_) if with_ > 0 else float("inf"), closed)
+     for what, published, without, with_, closed in rows],
+    columns=["capacity without / with", "Allen-Zhu & Li", "R without", "R with",
+             "this book", "peaks closed"],
 ).set_index("capacity without / with")
 results["comparison"] = comparison["this book"].to_dict()
 comparison.round(3)
@@ -659,25 +489,9 @@ comparison.round(3)
 # the measurement met it (`min_*`: at least the threshold; `max_*`: at most; NaN: not claimed at this scale).
 
 # %%
-before = p.thresholds_before_runs or {name: getattr(p, name) for name in measured}
-claim_table = pd.DataFrame(
-    [
-        dict(
-            threshold=name,
-            measured=value,
-            now=getattr(p, name),
-            before_the_runs=before.get(name),
-        )
-        for name, value in measured.items()
-    ]
-).set_index("threshold")
-at_least = claim_table.index.str.startswith("min_")
-for column, held in (("before_the_runs", "held_then"), ("now", "held_now")):
-    t = claim_table[column].astype(float)
-    met = np.where(at_least, claim_table.measured >= t, claim_table.measured <= t)
-    claim_table[held] = pd.Series(met, index=claim_table.index).where(t.notna())
-now, first = claim_table.now.astype(float), claim_table.before_the_runs.astype(float)
-changed = claim_table.index[(now != first) & ~(now.isna() & first.isna())]
+now = {name: getattr(p, name) for name in measured}
+claim_table = claims.threshold_table(measured, now, p.thresholds_before_runs or None)
+changed = claims.changed_thresholds(claim_table)
 print("changed after the first default run:", ", ".join(changed) or "none")
 results["claims"] = claim_table.reset_index().to_dict("records")
 claim_table.round(3)
@@ -700,9 +514,8 @@ claim_table.round(3)
 #   the loss back.
 
 # %%
-results.update(
-    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained
-)
+results.update(runs_in_chapter=report.trained + report.reused,
+               trained_this_run=report.trained)
 run.save_results(results)
 print(f"results written to {run.output_dir}")
 

@@ -335,50 +335,6 @@ def test_width_trend_recovers_the_slope_and_its_sign(slope):
         trends.fit_width_trend([8, 8, 16], [1, 2, 3])
 
 
-def _peaked(x, at, width=0.8):
-    return np.exp(-(np.log(x / at) / width) ** 2)
-
-
-@pytest.mark.parametrize("at", [0.3, 0.7, 1.6])
-def test_locate_peak_finds_a_known_peak_between_grid_points(at):
-    x = np.geomspace(0.1, 4, 9)
-    y = 10 * _peaked(x, at)[None, :] + np.random.default_rng(1).normal(0, 0.05, (3, x.size))
-    p = trends.locate_peak(x, y)
-    assert p.interior and p.interior_share == 1.0
-    assert abs(math.log(p.x / at)) < math.log(1.2)  # within a fifth of a grid step (1.59x) of the truth
-    assert p.interval[0] < at < p.interval[1]
-
-
-def test_locate_peak_reports_a_monotone_curve_as_peaking_at_an_end():
-    x = np.geomspace(0.1, 4, 9)
-    p = trends.locate_peak(x, np.vstack([1 / x, 1.1 / x]))
-    assert p.index == 0 and not p.interior and p.x == x[0] and p.interior_share == 0.0
-
-
-def test_the_peak_interval_covers_the_true_peak_in_simulation():
-    # Two seeds, as the default double-descent sweep; noise comparable with the seed-to-seed spread there
-    # (a tenth of the peak's height). The bracket must cover at least its nominal 95 % (binomial slack).
-    rng = np.random.default_rng(7)
-    x = np.geomspace(0.1, 4, 9)
-    covered = 0
-    n_sim = 300
-    for _ in range(n_sim):
-        at = math.exp(rng.uniform(math.log(0.25), math.log(2.0)))
-        y = _peaked(x, at)[None, :] + rng.normal(0, 0.1, (2, x.size))
-        lo, hi = trends.locate_peak(x, y, n_boot=400, seed=int(rng.integers(1 << 30))).interval
-        covered += lo <= at <= hi
-    assert covered / n_sim >= 0.95 - 2 * math.sqrt(0.95 * 0.05 / n_sim), covered / n_sim
-
-
-def test_locate_peak_names_bad_input():
-    with pytest.raises(ValueError, match="increasing"):
-        trends.locate_peak([1, 3, 2], np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"shape \(seeds, sizes\)"):
-        trends.locate_peak([1, 2, 3], np.ones(3))
-    with pytest.raises(ValueError, match="level"):
-        trends.locate_peak([1, 2, 3], np.ones((2, 3)), level=1.5)
-
-
 def test_saturation_twins_train_exactly_k_times_longer(tmp_path):
     from memcap.engine.studies import saturation
 

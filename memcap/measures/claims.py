@@ -13,11 +13,14 @@ worked. Every stored run therefore carries two baselines, measured by the engine
     >>> f = pd.DataFrame(dict(vocab_size=[256], untrained_bits_per_token=[8.04]))
     >>> round(float(calibration(f).calibration_error.iloc[0]), 3)
     0.005
+
+A claim's threshold is fixed before the runs; :func:`threshold_table` shows each one beside what was measured.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def calibration(frame, tolerance: float = 0.02):
@@ -31,17 +34,65 @@ def calibration(frame, tolerance: float = 0.02):
 
 
 def stored_beyond_fresh(frame):
-    """Per capacity run: memorized bits per training sequence beyond what the same model stores of a fresh
-    sequence (never less than nothing: a model codes unseen uniform sequences no shorter than log2 V a token, so the
-    baseline is max(0, fresh)), as a share of the most one sequence can give, (S − 1)·log2 V. About 1 for a model
-    that stores its small dataset; 0 for one that learnt nothing or is measured on data it never saw.
+    """Per run: what a trained model stores of its own data beyond what it "stores" of fresh data from the same
+    source. The fresh baseline counts only when positive: a model that knows its own data well is over-confident
+    on data it never saw, and nothing below zero is knowledge to subtract. One meaning for every run kind:
 
-        >>> import pandas as pd
+    * capacity runs (columns seq_len, vocab_size, memorized_bits_per_sequence, fresh_memorized_bits_per_sequence):
+      the memorized bits per training sequence beyond max(0, fresh) as a share of the most one sequence can give,
+      (S − 1)·log2 V. About 1 for a model that stores its small dataset; 0 for one that learnt nothing.
+
         >>> f = pd.DataFrame(dict(seq_len=[9], vocab_size=[2], memorized_bits_per_sequence=[6.0],
         ...                       fresh_memorized_bits_per_sequence=[-3.0]))
         >>> float(stored_beyond_fresh(f).iloc[0])
         0.75
+
+    * knowledge runs (columns R, fresh_R): the capacity ratio beyond max(0, R on people the model never saw), in
+      bits per parameter.
+
+        >>> stored_beyond_fresh(pd.DataFrame(dict(R=[1.5, 1.5], fresh_R=[-0.2, 0.5]))).tolist()
+        [1.5, 1.0]
     """
-    per_sequence = (frame.seq_len - 1) * np.log2(frame.vocab_size.astype(float))
-    baseline = frame.fresh_memorized_bits_per_sequence.clip(lower=0)
-    return (frame.memorized_bits_per_sequence - baseline) / per_sequence
+    if {"R", "fresh_R"} <= set(frame.columns):
+        return frame.R - frame.fresh_R.clip(lower=0)
+    if {"memorized_bits_per_sequence", "fresh_memorized_bits_per_sequence"} <= set(frame.columns):
+        per_sequence = (frame.seq_len - 1) * np.log2(frame.vocab_size.astype(float))
+        baseline = frame.fresh_memorized_bits_per_sequence.clip(lower=0)
+        return (frame.memorized_bits_per_sequence - baseline) / per_sequence
+    raise ValueError("stored_beyond_fresh needs the columns R and fresh_R (knowledge runs) or "
+                     "memorized_bits_per_sequence and fresh_memorized_bits_per_sequence (capacity runs); got "
+                     f"{sorted(frame.columns)}")
+
+
+def threshold_table(measured, now, before=None) -> pd.DataFrame:
+    """Each claim's measured value beside its threshold ``now`` and the one fixed ``before`` the runs (both
+    mappings from the threshold's name; ``before`` defaults to ``now``), and whether the measurement met each
+    (``min_*``: at least the threshold; ``max_*``: at most; NaN where the threshold is None, not claimed).
+
+        >>> t = threshold_table({"min_gain": 0.4, "max_loss": 2.0}, now={"min_gain": 0.3, "max_loss": None},
+        ...                     before={"min_gain": 0.5})
+        >>> t[["held_then", "held_now"]].to_dict("index")
+        {'min_gain': {'held_then': False, 'held_now': True}, 'max_loss': {'held_then': nan, 'held_now': nan}}
+    """
+    before = now if before is None else before
+    table = pd.DataFrame(
+        [dict(threshold=name, measured=value, now=now[name], before_the_runs=before.get(name))
+         for name, value in measured.items()]
+    ).set_index("threshold")
+    at_least = table.index.str.startswith("min_")
+    for column, held in (("before_the_runs", "held_then"), ("now", "held_now")):
+        t = table[column].astype(float)
+        met = np.where(at_least, table.measured >= t, table.measured <= t)
+        table[held] = pd.Series(met, index=table.index).where(t.notna())
+    return table
+
+
+def changed_thresholds(table: pd.DataFrame) -> list[str]:
+    """The thresholds of a :func:`threshold_table` whose value now differs from the one fixed before the runs.
+
+        >>> changed_thresholds(threshold_table({"min_a": 1.0, "min_b": 1.0}, {"min_a": 0.5, "min_b": 0.5},
+        ...                                    {"min_a": 0.8, "min_b": 0.5}))
+        ['min_a']
+    """
+    now, first = table.now.astype(float), table.before_the_runs.astype(float)
+    return list(table.index[(now != first) & ~(now.isna() & first.isna())])

@@ -1,11 +1,66 @@
-"""Trends across trained models, fitted after training (nothing here is part of the engine): how capacity per
-parameter changes with a model's width."""
+"""Trends across trained models, fitted after training (nothing here is part of the engine): whether capacity is
+linear in the parameter count, how well α·P predicts configurations the fit never saw, and how capacity per
+parameter changes with a model's width. (Where a measured curve peaks: :mod:`memcap.measures.peaks`.)
+
+    >>> exponent_verdict((0.95, 1.05))
+    'linear: the interval contains 1 and excludes 0.8 and 1.2'
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from memcap.measures.capacity import predicted_memorization_bits
+
+
+def exponent_verdict(exponent_ci, exclude: tuple[float, float] = (0.8, 1.2)) -> str:
+    """What the 95 % interval of capacity's exponent in P allows the text to say: linear only when it contains 1
+    and lies strictly inside ``exclude`` (as :meth:`memcap.measures.capacity.ExponentFit.is_linear`).
+
+        >>> exponent_verdict((1.1, 1.4))[:20]
+        'faster than linear a'
+        >>> exponent_verdict((0.5, 1.6))[:12]
+        'not decided:'
+    """
+    lo, hi = exponent_ci
+    if lo <= 1 <= hi and exclude[0] < lo and hi < exclude[1]:
+        return "linear: the interval contains 1 and excludes 0.8 and 1.2"
+    if lo > 1:
+        return ("faster than linear at these sizes: bits per parameter still rise with the model (the smallest "
+                "models spend a larger share of their parameters on embeddings that store less)")
+    if hi < 1:
+        return "slower than linear at these sizes"
+    return "not decided: the interval contains 1 but is too wide to exclude 0.8 or 1.2 with these models"
+
+
+def prediction_errors(frame: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """``frame`` (runs with dataset_bits, memorizable_bits, n_params, memorized_bits) with what α·P predicts they
+    store, min(H(X), αP) as ``predicted_H`` and min(H(X)(S−1)/S, αP) as ``predicted_bits``, and the signed errors
+    of each in percent (``error_H_percent``, ``error_percent``).
+
+        >>> f = pd.DataFrame(dict(dataset_bits=[1000.0], memorizable_bits=[900.0], n_params=[100],
+        ...                       memorized_bits=[330.0]))
+        >>> prediction_errors(f, 3.5)[["predicted_bits", "error_percent"]].round(2).to_dict("records")
+        [{'predicted_bits': 350.0, 'error_percent': -5.71}]
+    """
+    out = frame.copy()
+    out["predicted_H"] = predicted_memorization_bits(out.dataset_bits, out.n_params, alpha)
+    out["predicted_bits"] = predicted_memorization_bits(out.memorizable_bits, out.n_params, alpha)
+    out["error_H_percent"] = 100 * (out.memorized_bits - out.predicted_H) / out.predicted_H
+    out["error_percent"] = 100 * (out.memorized_bits - out.predicted_bits) / out.predicted_bits
+    return out
+
+
+def embedding_share(vocab_size, seq_len, width, n_params):
+    """The share of a GPT's parameters in its token and position embeddings, (V + S)·d / P.
+
+        >>> embedding_share(2048, 64, 32, 80_352)
+        0.8410...
+    """
+    return (vocab_size + seq_len) * width / n_params
 
 
 @dataclass(frozen=True)
@@ -46,71 +101,3 @@ def fit_width_trend(widths, bits_per_param) -> WidthTrend:
     fit = sm.OLS(b, sm.add_constant(np.log2(w))).fit()
     lo, hi = fit.conf_int(0.05)[1]
     return WidthTrend(per_doubling=float(fit.params[1]), per_doubling_ci=(float(lo), float(hi)), n_models=int(w.size))
-
-
-@dataclass(frozen=True)
-class PeakLocation:
-    """Where a curve measured at a few sizes (several seeds each) peaks.
-
-    ``x`` is the vertex of the parabola, in log x, through the mean curve's largest point and its two neighbours
-    (the largest point itself when it is at an end of the grid). ``interval`` brackets the peak: for each of
-    ``n_boot`` resamples of the seeds (drawn with replacement, the same draw at every size) the mean curve's
-    largest point and its two neighbours on the grid bound where a single-peaked curve can peak; the interval runs
-    from the lower ``(1 - level) / 2`` quantile of the lower neighbours to the upper one of the upper neighbours.
-    ``interior_share`` is the share of resamples whose largest point is not at either end of the grid."""
-
-    x: float
-    interval: tuple[float, float]
-    index: int
-    n_sizes: int
-    interior_share: float
-
-    @property
-    def interior(self) -> bool:
-        """The mean curve's largest point is inside the grid, not at its smallest or largest size."""
-        return 0 < self.index < self.n_sizes - 1
-
-
-def _vertex(x: np.ndarray, y: np.ndarray, k: int) -> float:
-    if k == 0 or k == len(x) - 1:
-        return float(x[k])
-    lx = np.log(x[k - 1:k + 2])
-    a, b, _ = np.polyfit(lx, y[k - 1:k + 2], 2)
-    return float(np.exp(np.clip(-b / (2 * a), lx[0], lx[2]))) if a < 0 else float(x[k])
-
-
-def locate_peak(x, y, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> PeakLocation:
-    """Locate the peak of ``y`` (seeds × sizes) over the grid ``x`` (sizes, increasing, positive).
-
-        >>> x = np.geomspace(0.1, 4, 9)
-        >>> y = np.exp(-np.log(x / 0.7) ** 2)[None, :] + np.array([[0.01], [-0.01]])
-        >>> p = locate_peak(x, y)
-        >>> round(p.x, 2), p.interval[0] < 0.7 < p.interval[1]
-        (0.69, True)
-    """
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if x.ndim != 1 or x.size < 3 or y.ndim != 2 or y.shape[1] != x.size or y.shape[0] < 1:
-        raise ValueError(f"need x of 3 or more sizes and y of shape (seeds, sizes); got x {x.shape}, y {y.shape}")
-    if (x <= 0).any() or (np.diff(x) <= 0).any():
-        raise ValueError(f"x must be positive and increasing, got {x.tolist()}")
-    if not np.isfinite(y).all():
-        raise ValueError("y has non-finite values")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    mean = y.mean(axis=0)
-    k = int(np.argmax(mean))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, y.shape[0], size=(n_boot, y.shape[0]))
-    ks = np.argmax(y[draws].mean(axis=1), axis=1)
-    last = x.size - 1
-    lo = x[np.clip(ks - 1, 0, last)]
-    hi = x[np.clip(ks + 1, 0, last)]
-    q = (1 - level) / 2
-    return PeakLocation(
-        x=_vertex(x, mean, k),
-        interval=(float(np.quantile(lo, q)), float(np.quantile(hi, 1 - q))),
-        index=k,
-        n_sizes=int(x.size),
-        interior_share=float(np.mean((ks > 0) & (ks < last))),
-    )
