@@ -545,7 +545,7 @@ print(f"V = {dd.vocab_size}, S = {dd.seq_len}; {len(dd_runs)} runs "
 # %%
 # each model's peak, with a 95 % interval over resampled seeds, the excess at the grid's
 # ends, and the largest dataset it fits (training loss under 10 % of log2 V)
-dd_peaks = double_descent.test_loss_peaks(ddf, dd_capacity, dd.vocab_size)
+dd_peaks = double_descent.peaks_of_test_loss(ddf, dd_capacity, dd.vocab_size)
 dd_rows = dd_peaks.to_dict("records")
 dd_peaks.round(3)
 

@@ -37,27 +37,24 @@ store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import math
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy.stats import fisher_exact, mannwhitneyu, spearmanr
+from scipy.stats import spearmanr
 
 from memcap import papers
 from memcap.book import checks, start
 from memcap.data import text
 from memcap.engine import frames, sweep
-from memcap.measures import capacity, claims, membership
+from memcap.measures import capacity, claims, double_descent, duplication, extraction
+from memcap.measures import membership, membership_law, text_memorization
+from memcap.measures import text_run_tables
 from memcap.measures import text as text_measures
 
-run = start(
-    "06_text",
-    scale=scale,
-    seed=seed,
-    device=device,
-    output_dir=output_dir,
-    store_dir=store_dir,
-)
+run = start("06_text", scale=scale, seed=seed, device=device, output_dir=output_dir,
+            store_dir=store_dir)
 p, store, results = run.preset, run.store, run.results
 run.settings()
 
@@ -88,18 +85,20 @@ display(pd.Series(summary, name=str(p.text.editions)).to_frame())
 n_seqs = sum(len(getattr(splits, s)) for s in text.SPLITS)
 n_removed = sum(splits.removed.values())
 chars_per_token = splits.characters / ((n_seqs + n_removed) * S)
-print(
-    f"{splits.characters:,} characters; {n_seqs:,} distinct sequences of {S} tokens "
-    f"(about {chars_per_token:.1f} characters a token); exact deduplication removed "
-    f"{n_removed:,} ({n_removed / (n_seqs + n_removed):.1%})"
-)
+print(f"{splits.characters:,} characters; {n_seqs:,} distinct sequences of {S} tokens "
+      f"(about {chars_per_token:.1f} characters a token); exact deduplication removed "
+      f"{n_removed:,} ({n_removed / (n_seqs + n_removed):.1%})")
+results.update(corpus=summary, duplicates_removed=n_removed)
+
+# %% [markdown]
+# The tokenizer works on bytes, so it is lossless: a passage encoded and decoded comes back unchanged. The corpus's
+# credit, and one pool sequence as the models see it:
+
+# %%
 print(text.SHAKESPEARE.credit)
 passage = next(iter(text.load().values()))[5000:5400]
-assert (
-    text.decode(tok, text.encode(tok, passage)) == passage
-)  # byte-level BPE: lossless
+assert text.decode(tok, text.encode(tok, passage)) == passage  # lossless
 print("a pool sequence, decoded:\n" + text.decode(tok, splits.pool[0]))
-results.update(corpus=summary, duplicates_removed=n_removed)
 
 # %% [markdown]
 # ## 2. The runs: references, an oracle, targets
@@ -115,82 +114,43 @@ results.update(corpus=summary, duplicates_removed=n_removed)
 # The **target** models are GPT-2s of three sizes, each trained on nested sets drawn from the pool (a smaller set
 # is part of every larger one, so the same samples can be followed across sizes), for the same number of steps.
 # Every model codes every test sequence; the references also code every pool sequence, which is what a target's
-# training sequences cost without having seen them.
+# training sequences cost without having seen them. Chapter 2's capacity runs, read from the store as well, give
+# $\alpha$, the bits a parameter stores, and with it each model's capacity $\alpha P$.
 
 # %%
 planned = p.runs(seed)  # `memcap plan 6` lists them
 refs, oracle_candidate = planned["references"], planned["oracle"]
-grid, copy_runs = planned["grid"], planned["copies"]
-near_runs = planned["near_copies"]
-text_runs = [
-    *refs.values(),
-    oracle_candidate,
-    *[r for rs in grid.values() for r in rs],
-    *copy_runs,
-    *near_runs,
-]
-report = sweep.run_sweep(
-    planned["capacity"] + text_runs,
-    store,
-    device=run.device,
-    stack=p.sweep.stack,
-    stack_max_params=p.sweep.stack_max_params,
-)
-print(
-    f"{report.trained} runs trained, {report.reused} read from the store, in "
-    f"{report.seconds:.0f} s"
-)
+grid, copy_runs, near_runs = planned["grid"], planned["copies"], planned["near_copies"]
+targets = [r for rs in grid.values() for r in rs]
+text_runs = [*refs.values(), oracle_candidate, *targets, *copy_runs, *near_runs]
+report = sweep.run_sweep(planned["capacity"] + text_runs, store, device=run.device,
+                         stack=p.sweep.stack, stack_max_params=p.sweep.stack_max_params)
+print(f"{report.trained} runs trained, {report.reused} read from the store, in "
+      f"{report.seconds:.0f} s")
 n_cap = len(planned["capacity"])
 M = dict(zip(text_runs, report.metrics[n_cap:]))  # run -> its metrics
-
-caps = capacity.capacity_by_model(
-    frames.to_frame(planned["capacity"], report.metrics[:n_cap]),
-    tolerance=p.plateau_tolerance,
-)
+cap_frame = frames.to_frame(planned["capacity"], report.metrics[:n_cap])
+caps = capacity.capacity_by_model(cap_frame, tolerance=p.plateau_tolerance)
 alpha = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits).alpha
 print(f"alpha = {alpha:.3f} bits/param (chapter 2's fit, from its runs in the store)")
 
-runs_frame = pd.DataFrame(
-    [
-        dict(
-            role=("reference" if r.source == "reference" else "target"),
-            label=r.label,
-            n_params=r.model.n_params,
-            steps=M[r]["steps"],
-            epochs=M[r]["tokens"] / (M[r]["n_trained"] * S),
-            train_loss=M[r]["train_loss_bits_per_token"],
-            test_loss=M[r]["test_loss_bits_per_token"],
-            untrained_bits_per_token=M[r]["untrained_bits_per_token"],
-            vocab_size=V,
-            seconds=M[r]["seconds"],
-        )
-        for r in text_runs
-    ]
-)
+# %% [markdown]
+# Every text run, with its losses in bits per token. $\log_2 V$ is what a model that knows nothing pays, and each
+# run's untrained model must pay it (the calibration):
+
+# %%
+runs_frame = text_run_tables.runs_table(text_runs, M, seq_len=S, vocab_size=V)
 base = claims.calibration(runs_frame, tolerance=p.max_calibration_error)
 assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
 runs_frame.round(3)
 
 # %% [markdown]
-# Losses are in bits per token; $\log_2 V$ is what a model that knows nothing pays (the calibration above). The
-# oracle is the reference with the lowest test loss:
+# The oracle is the reference with the lowest test loss:
 
 # %%
 candidates = {f"main reference d={w}": r for w, r in refs.items()}
 candidates["larger model, trained longer"] = oracle_candidate
-ref_table = pd.DataFrame(
-    [
-        dict(
-            reference=name,
-            n_params=r.model.n_params,
-            steps=M[r]["steps"],
-            train_loss=M[r]["train_loss_bits_per_token"],
-            test_loss=M[r]["test_loss_bits_per_token"],
-            test_bits_per_sequence=M[r]["test_loss_bits_per_token"] * S,
-        )
-        for name, r in candidates.items()
-    ]
-).set_index("reference")
+ref_table = text_run_tables.reference_table(candidates, M, seq_len=S)
 display(ref_table.round(3))
 oracle_name = ref_table.test_loss.idxmin()
 oracle = M[candidates[oracle_name]]
@@ -205,53 +165,22 @@ results.update(references=ref_table.to_dict("index"), oracle=oracle_name)
 # of a test sequence, and show the same figure against each target's main reference.
 
 # %%
-targets = [r for rs in grid.values() for r in rs]
-rows, mem_u = [], {}  # mem_u: (width, N) -> mem_U of each training sample, oracle
-for r in targets:
-    m = M[r]
-    mem_train, mem_test = text_measures.mem_u(r, m, oracle)
-    mem_u[r.model.d_model, r.n_sequences] = mem_train
-    main_train, main_test = text_measures.mem_u(r, m, M[refs[r.model.d_model]])
-    rows.append(
-        dict(
-            width=r.model.d_model,
-            n_params=r.model.n_params,
-            n=r.n_sequences,
-            dataset_bits=text_measures.dataset_bits(r, M[refs[r.model.d_model]]),
-            mem_per_sample=mem_train.mean(),
-            mem_total=mem_train.sum(),
-            mem_test_per_sample=mem_test.mean(),
-            main_mem_per_sample=main_train.mean(),
-            main_mem_total=main_train.sum(),
-            main_mem_test_per_sample=main_test.mean(),
-            train_loss=m["train_loss_bits_per_token"],
-            test_loss=m["test_loss_bits_per_token"],
-        )
-    )
-mem = pd.DataFrame(rows)
-mem["ratio"] = mem.dataset_bits / (alpha * mem.n_params)  # dataset bits / capacity
+main_refs = {w: M[r] for w, r in refs.items()}
+mem, mem_u = text_memorization.memorization_table(targets, M, oracle, main_refs, alpha)
 oracle_test_bits = float(np.mean(oracle["test_bits"]))
 worst = mem.loc[mem.mem_test_per_sample.idxmax()]
-print(
-    "test-set mem_U against the oracle: at most "
-    f"{worst.mem_test_per_sample:.2f} bits a "
-    f"sequence (d={int(worst.width)}, N={int(worst.n)}), "
-    f"against {oracle_test_bits:.0f} bits a "
-    "test sequence costs the oracle"
-)
-print(
-    "against each target's main reference: up to "
-    f"{mem.main_mem_test_per_sample.max():.2f} bits a test sequence"
-)
-assert (mem.mem_test_per_sample <= p.max_test_mem_share * oracle_test_bits).all(), (
-    "claim: targets memorize (almost) nothing "
-    "of text they never saw, against the oracle"
-)
-results.update(
-    test_mem_u_max=worst.mem_test_per_sample,
-    test_mem_u_main_max=mem.main_mem_test_per_sample.max(),
-    oracle_test_bits_per_sequence=oracle_test_bits,
-)
+print(f"test-set mem_U against the oracle: at most {worst.mem_test_per_sample:.2f} "
+      f"bits a sequence (d={int(worst.width)}, N={int(worst.n)}), against "
+      f"{oracle_test_bits:.0f} bits a test sequence costs the oracle")
+print("against each target's main reference: up to "
+      f"{mem.main_mem_test_per_sample.max():.2f} bits a test sequence")
+within = mem.mem_test_per_sample <= p.max_test_mem_share * oracle_test_bits
+assert within.all(), (
+    "claim: targets memorize (almost) nothing of text they never saw, "
+    "against the oracle")
+results.update(test_mem_u_max=worst.mem_test_per_sample,
+               test_mem_u_main_max=mem.main_mem_test_per_sample.max(),
+               oracle_test_bits_per_sequence=oracle_test_bits)
 
 # %% [markdown]
 # ## 3. Unintended memorization per sample and in total
@@ -264,21 +193,16 @@ results.update(
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-for (w, g), color in zip(
-    mem.groupby("width"), plt.cm.viridis(np.linspace(0, 0.85, len(grid)))
-):
+colors = plt.cm.viridis(np.linspace(0, 0.85, len(grid)))
+for (w, g), color in zip(mem.groupby("width"), colors):
     label = f"d={w} ({g.n_params.iloc[0]:,} params)"
     axes[0].plot(g.n, g.mem_per_sample, "o-", color=color, label=label)
     axes[1].plot(g.n, g.mem_total, "o-", color=color, label=label)
     axes[1].axhline(alpha * g.n_params.iloc[0], color=color, ls="--", lw=1)
-axes[0].plot(
-    mem.groupby("n").dataset_bits.mean() / mem.groupby("n").n.first(),
-    "k:",
-    label="the whole sample (reference code length)",
-)
-for ax, ylabel in zip(
-    axes, ["mem_U per training sample (bits)", "mem_U of the training set (bits)"]
-):
+whole = mem.groupby("n").dataset_bits.mean() / mem.groupby("n").n.first()
+axes[0].plot(whole, "k:", label="the whole sample (reference code length)")
+ylabels = ["mem_U per training sample (bits)", "mem_U of the training set (bits)"]
+for ax, ylabel in zip(axes, ylabels):
     ax.set(xscale="log", xlabel="training sequences N", ylabel=ylabel)
     ax.legend(fontsize=7)
 axes[1].set_yscale("log")
@@ -295,69 +219,37 @@ plt.show()
 #   each sample more than the smallest one does;
 # - **falls with data:** for every model, the samples of the smallest set are memorized more when that set is all
 #   the model sees than when they are part of the largest set.
-#
-# And against the most there is: on its smallest set the largest model keeps at least `min_small_mem_share` of a
-# sample's oracle code length as mem$_U$ (an untrained model keeps none).
 
 # %%
 widths = sorted(grid)
 small_w, large_w = widths[0], widths[-1]
 sizes = [r.n_sequences for r in grid[small_w]]
-rises = []
-for n in sizes:
-    ratio_small = mem.query("width == @small_w and n == @n").ratio.iloc[0]
-    rises.append(
-        dict(
-            n=n,
-            smallest_model_ratio=ratio_small,
-            smallest=mem_u[small_w, n].mean(),
-            largest=mem_u[large_w, n].mean(),
-            p_value=text_measures.paired_greater(mem_u[large_w, n], mem_u[small_w, n]),
-        )
-    )
-rises = pd.DataFrame(rises)
-display(rises.round(4))
 n_min, n_max = min(sizes), max(sizes)
-falls = pd.DataFrame(
-    [
-        dict(
-            width=w,
-            alone=mem_u[w, n_min].mean(),
-            in_largest_set=mem_u[w, n_max][:n_min].mean(),
-            p_value=text_measures.paired_greater(
-                mem_u[w, n_min], mem_u[w, n_max][:n_min]
-            ),
-        )
-        for w in widths
-    ]
-)
+rises = text_memorization.rises_with_parameters(mem, mem_u, small_w, large_w)
+display(rises.round(4))
+falls = text_memorization.falls_with_data(mem_u, widths, n_min, n_max)
 display(falls.round(4))
-first_samples = np.asarray(oracle["pool_bits"])[
-    grid[large_w][0].train_indices(len(oracle["pool_bits"]))
-]
-small_share = mem_u[large_w, n_min].mean() / first_samples.mean()
-print(
-    f"the largest model keeps {small_share:.1%} "
-    "of its smallest set's oracle code length "
-    "as mem_U"
-)
+
+# %% [markdown]
+# And against the most there is: on its smallest set the largest model keeps at least `min_small_mem_share` of a
+# sample's oracle code length as mem$_U$ (an untrained model keeps none).
+
+# %%
+oracle_pool_code = np.asarray(oracle["pool_bits"])
+first_set = oracle_pool_code[grid[large_w][0].train_indices(len(oracle_pool_code))]
+small_share = mem_u[large_w, n_min].mean() / first_set.mean()
+print(f"the largest model keeps {small_share:.1%} "
+      "of its smallest set's oracle code length as mem_U")
 past = rises[rises.smallest_model_ratio >= 1]
 assert len(past) and (past.p_value < p.test_level).all(), (
-    "claim: memorization per sample rises with parameters"
-)
+    "claim: memorization per sample rises with parameters")
 assert (falls.p_value < p.test_level).all(), (
-    "claim: memorization per sample falls as the training set grows"
-)
+    "claim: memorization per sample falls as the training set grows")
 assert small_share >= p.min_small_mem_share, (
-    "claim: a small training set is memorized, beyond what the oracle knows"
-)
-results.update(
-    memorization=mem.round(4).to_dict("records"),
-    rises=rises.to_dict("records"),
-    falls=falls.to_dict("records"),
-    small_set_mem_share=small_share,
-    alpha=alpha,
-)
+    "claim: a small training set is memorized, beyond what the oracle knows")
+results.update(memorization=mem.round(4).to_dict("records"), alpha=alpha,
+               rises=rises.to_dict("records"), falls=falls.to_dict("records"),
+               small_set_mem_share=small_share)
 
 # %% [markdown]
 # The same measurement against each target's **main reference** (its own size, trained on the whole reference
@@ -365,19 +257,8 @@ results.update(
 # generalization the reference missed as memorization: the totals are larger, and more so for large training sets.
 
 # %%
-mem[
-    [
-        "width",
-        "n",
-        "ratio",
-        "mem_per_sample",
-        "main_mem_per_sample",
-        "mem_total",
-        "main_mem_total",
-        "mem_test_per_sample",
-        "main_mem_test_per_sample",
-    ]
-].round(2)
+mem[["width", "n", "ratio", "mem_per_sample", "main_mem_per_sample", "mem_total",
+     "main_mem_total", "mem_test_per_sample", "main_mem_test_per_sample"]].round(2)
 
 # %% [markdown]
 # ## 4. Train and test loss on the double-descent axis
@@ -388,16 +269,13 @@ mem[
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
-for (w, g), color in zip(
-    mem.groupby("width"), plt.cm.viridis(np.linspace(0, 0.85, len(grid)))
-):
+for (w, g), color in zip(mem.groupby("width"), colors):
     ax.plot(g.ratio, g.train_loss, "o--", color=color, label=f"d={w} train")
     ax.plot(g.ratio, g.test_loss, "s-", color=color, label=f"d={w} test")
 ax.axvline(1, color="k", ls=":", lw=1)
 ax.axhline(ref_table.test_loss.min(), color="gray", lw=0.8, label="oracle, test")
-ax.set(
-    xscale="log", xlabel="dataset bits / capacity (alpha P)", ylabel="loss (bits/token)"
-)
+ax.set(xscale="log", xlabel="dataset bits / capacity (alpha P)")
+ax.set(ylabel="loss (bits/token)")
 ax.legend(fontsize=7, ncol=2)
 plt.show()
 
@@ -411,49 +289,13 @@ plt.show()
 # the largest set.
 
 # %%
-dd = []
-for w, g in mem.groupby("width"):
-    g = g.sort_values("n")
-    i = int(np.argmax(g.test_loss.to_numpy()))
-    r_small = grid[w][0]
-    gap_p = mannwhitneyu(
-        M[r_small]["test_bits"], M[r_small]["train_bits"], alternative="greater"
-    ).pvalue
-    dd.append(
-        dict(
-            width=w,
-            peak_at_n=int(g.n.iloc[i]),
-            peak_ratio=g.ratio.iloc[i],
-            interior_peak=0 < i < len(g) - 1,
-            rises_after_peak=int((np.diff(g.test_loss.to_numpy()[i:]) > 0).sum()),
-            sets_after_peak=len(g) - 1 - i,
-            gap_smallest=g.test_loss.iloc[0] - g.train_loss.iloc[0],
-            gap_largest=g.test_loss.iloc[-1] - g.train_loss.iloc[-1],
-            gap_p_value=gap_p,
-        )
-    )
-dd = pd.DataFrame(dd)
+dd = double_descent.peaks_and_gaps(mem, {w: M[rs[0]] for w, rs in grid.items()})
 display(dd.round(4))
-for d in dd.itertuples():
-    g = mem[mem.width == d.width].sort_values("n")
-    print(
-        f"d={d.width}: test loss highest at N={d.peak_at_n} "
-        f"(ratio {d.peak_ratio:.2f}), "
-        + (
-            "falling at every larger set"
-            if d.rises_after_peak == 0
-            else f"rising again at {d.rises_after_peak} of the {d.sets_after_peak} "
-            "larger sets"
-        )
-        + f"; train loss {g.train_loss.iloc[0]:.2f} "
-        f"-> {g.train_loss.iloc[-1]:.2f} bits/token"
-    )
-assert (dd.gap_p_value < p.test_level).all() and (
-    dd.gap_largest < dd.gap_smallest
-).all(), (
-    "claim: a small training set codes shorter "
-    "than test text, and the gap closes with data"
-)
+print("\n".join(double_descent.describe(dd, mem)))
+gap_shown = (dd.gap_p_value < p.test_level).all()
+assert gap_shown and (dd.gap_largest < dd.gap_smallest).all(), (
+    "claim: a small training set codes shorter than test text, and the gap closes "
+    "with data")
 results.update(double_descent=dd.to_dict("records"))
 
 # %% [markdown]
@@ -466,36 +308,19 @@ results.update(double_descent=dd.to_dict("records"))
 # $x = \log_2(\text{dataset bits} / \alpha P)$, with the dataset's bits as the main reference codes them.
 
 # %%
-attack_rows = []
-for i, r in enumerate(targets):
-    a = text_measures.loss_attack(
-        M[r], p.max_attack_samples, run.rng(100 + i), run.rng(300 + i), p.n_boot
-    )
-    row = mem.iloc[i]
-    attack_rows.append(
-        dict(
-            width=r.model.d_model,
-            n_params=r.model.n_params,
-            n=r.n_sequences,
-            x=math.log2(row.dataset_bits / (alpha * r.model.n_params)),
-            **a,
-            role="held out" if r.model.d_model == p.heldout_width else "fit",
-        )
-    )
-attacks = pd.DataFrame(attack_rows)
+attacks = text_measures.attack_table(
+    targets, M, mem, alpha, rng=run.rng, max_samples=p.max_attack_samples,
+    n_boot=p.n_boot, heldout_width=p.heldout_width)
 display(attacks.round(3))
 first = attacks.loc[attacks.x.idxmin()]
 f1_falls = spearmanr(attacks.x, attacks.f1, alternative="less")
-print(
-    f"smallest x ({first.x:.2f}, d={first.width}, N={first.n}): F1 {first.f1:.3f} "
-    f"[{first.f1_low:.3f}, {first.f1_high:.3f}], baseline {first.null_f1:.3f} (upper "
-    f"bound {first.null_f1_high:.3f}); one-sided Spearman test that F1 falls with x: "
-    f"rho = {f1_falls.statistic:.3f}, p = {f1_falls.pvalue:.1e}"
-)
+print(f"smallest x ({first.x:.2f}, d={first.width}, N={first.n}): F1 {first.f1:.3f} "
+      f"[{first.f1_low:.3f}, {first.f1_high:.3f}], baseline {first.null_f1:.3f} (upper "
+      f"bound {first.null_f1_high:.3f}); one-sided Spearman test that F1 falls with x: "
+      f"rho = {f1_falls.statistic:.3f}, p = {f1_falls.pvalue:.1e}")
 assert first.f1_low > first.null_f1_high, (
-    "claim: the smallest set's members are told "
-    "apart from test text, beyond two test sets"
-)
+    "claim: the smallest set's members are told apart from test text, beyond two "
+    "test sets")
 assert f1_falls.pvalue < p.test_level, "claim: F1 falls as the data outgrow capacity"
 
 # %% [markdown]
@@ -510,81 +335,49 @@ assert f1_falls.pvalue < p.test_level, "claim: F1 falls as the data outgrow capa
 # %%
 fit_rows = attacks[attacks.role == "fit"]
 law = membership.fit_law(fit_rows.x, fit_rows.f1, n_boot=p.n_boot, rng=run.rng(500))
-held = attacks[attacks.role == "held out"].copy()
-held["predicted"] = law.predict(held.x)
-held["error"] = held.predicted - held.f1
+held = membership_law.held_out_predictions(law, attacks[attacks.role == "held out"])
 heldout_error = held.error.abs().mean()
 ch5 = run.other_results("05_membership")
-constants = pd.DataFrame(
-    [
-        dict(
-            constant=c,
-            text=v,
-            text_low=lo,
-            text_high=hi,
-            chapter_5=(ch5["results"]["law"][c] if ch5 else math.nan),
-            chapter_5_low=(ch5["results"]["law_ci"][c][0] if ch5 else math.nan),
-            chapter_5_high=(ch5["results"]["law_ci"][c][1] if ch5 else math.nan),
-            printed=papers.MORRIS[f"f1_law_{c}"].value,
-        )
-        for c, v, (lo, hi) in zip(("c1", "c2", "c3"), law.params, law.ci)
-    ]
-).set_index("constant")
+printed = {c: papers.MORRIS[f"f1_law_{c}"].value for c in membership_law.CONSTANTS}
+constants = membership_law.constants_table(
+    law, ch5 and ch5["results"], printed, other_name="chapter_5")
 display(constants.round(4))
 if ch5 is None:
-    print(
-        "chapter 5 has not run in this build folder at this scale: its law is not shown"
-    )
-print(
-    f"fit RMSE {law.rmse:.4f} F1 over {len(fit_rows)} runs; held-out width "
-    f"d={p.heldout_width}: mean absolute error {heldout_error:.3f} F1"
-)
-display(held[["width", "n", "x", "f1", "predicted", "error"]].round(3))
+    print("chapter 5 has not run in this build folder at this scale: "
+          "its law is not shown")
+print(f"fit RMSE {law.rmse:.4f} F1 over {len(fit_rows)} runs; held-out width "
+      f"d={p.heldout_width}: mean absolute error {heldout_error:.3f} F1")
+held_columns = ["width", "n", "x", "f1", "predicted", "error"]
+display(held[held_columns].round(3))
 if p.max_law_rmse is not None:
     assert law.rmse < p.max_law_rmse, "claim: the law fits the text runs"
 if p.max_heldout_error is not None:
     assert heldout_error < p.max_heldout_error, (
-        "claim: the law predicts the held-out width"
-    )
-results.update(
-    attacks=attacks.to_dict("records"),
-    f1_spearman=f1_falls.statistic,
-    f1_spearman_p=f1_falls.pvalue,
-    law=dict(zip(("c1", "c2", "c3"), law.params)),
-    law_ci=dict(zip(("c1", "c2", "c3"), law.ci)),
-    law_rmse=law.rmse,
-    heldout_mean_abs_error=heldout_error,
-    heldout=held[["width", "n", "x", "f1", "predicted", "error"]].to_dict("records"),
-)
+        "claim: the law predicts the held-out width")
+names = membership_law.CONSTANTS  # c1, c2, c3
+results.update(attacks=attacks.to_dict("records"), f1_spearman=f1_falls.statistic,
+               f1_spearman_p=f1_falls.pvalue, law=dict(zip(names, law.params)),
+               law_ci=dict(zip(names, law.ci)), law_rmse=law.rmse,
+               heldout_mean_abs_error=heldout_error,
+               heldout=held[held_columns].to_dict("records"))
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for w, g in attacks.groupby("width"):
-    axes[0].errorbar(
-        g.n,
-        g.f1,
-        yerr=[g.f1 - g.f1_low, g.f1_high - g.f1],
-        fmt="o-",
-        capsize=2,
-        label=f"d={w}",
-    )
+    yerr = [g.f1 - g.f1_low, g.f1_high - g.f1]
+    axes[0].errorbar(g.n, g.f1, yerr=yerr, fmt="o-", capsize=2, label=f"d={w}")
 axes[0].axhline(0.5, color="k", ls=":", lw=1)
 axes[0].set(xscale="log", xlabel="training sequences N", ylabel="membership F1")
 axes[0].legend(fontsize=7)
 xs = np.linspace(attacks.x.min() - 0.5, attacks.x.max() + 0.5, 200)
 axes[1].plot(xs, law.predict(xs), "k-", label="law fitted on text")
 if ch5 is not None:
-    axes[1].plot(
-        xs,
-        membership.law(xs, *ch5["results"]["law"].values()),
-        "k--",
-        label="chapter 5's law (uniform sequences)",
-    )
+    ch5_f1 = membership.law(xs, *ch5["results"]["law"].values())
+    axes[1].plot(xs, ch5_f1, "k--", label="chapter 5's law (uniform sequences)")
 axes[1].plot(fit_rows.x, fit_rows.f1, "o", label="fit")
 axes[1].plot(held.x, held.f1, "s", color="tab:red", label="held out (measured)")
-axes[1].plot(
-    held.x, held.predicted, "x", color="tab:red", ms=9, label="held out (predicted)"
-)
+axes[1].plot(held.x, held.predicted, "x", color="tab:red", ms=9,
+             label="held out (predicted)")
 axes[1].axvline(0, color="gray", ls=":", lw=1)
 axes[1].set(xlabel="x = log2(dataset bits / capacity)", ylabel="membership F1")
 axes[1].legend(fontsize=7)
@@ -605,34 +398,19 @@ plt.show()
 # lines, names, verse it can predict), not memorization.
 
 # %%
-extraction = pd.DataFrame(
-    [
-        dict(
-            width=r.model.d_model,
-            n=r.n_sequences,
-            prefix=k,
-            train=M[r][f"extract_{k}"],
-            test=M[r][f"extract_{k}_test"],
-            tried=min(r.n_sequences, p.extract_samples),
-        )
-        for r in targets
-        for k in p.prefix_lens
-    ]
-)
-fig, axes = plt.subplots(
-    1, len(p.prefix_lens), figsize=(4 * len(p.prefix_lens), 3.5), sharey=True
-)
+rates = extraction.extraction_table(targets, M, p.prefix_lens, p.extract_samples)
+n_k = len(p.prefix_lens)
+fig, axes = plt.subplots(1, n_k, figsize=(4 * n_k, 3.5), sharey=True)
 for ax, k in zip(axes, p.prefix_lens):
-    for w, g in extraction[extraction.prefix == k].groupby("width"):
+    for w, g in rates[rates.prefix == k].groupby("width"):
         (line,) = ax.plot(g.n, g.train, "o-", label=f"d={w} train")
         ax.plot(g.n, g.test, "x--", color=line.get_color(), label=f"d={w} test")
     ax.set(xscale="log", title=f"{k}-token prefix", xlabel="training sequences N")
 axes[0].set_ylabel(f"extraction rate (next {p.extract_tokens} tokens exact)")
 axes[0].legend(fontsize=7)
 plt.show()
-extraction.pivot_table(
-    index=["width", "n"], columns="prefix", values=["train", "test"]
-).round(3)
+rates.pivot_table(index=["width", "n"], columns="prefix",
+                  values=["train", "test"]).round(3)
 
 # %% [markdown]
 # *Figure: the share of training samples (solid) and of test samples (dashed) whose continuation greedy decoding
@@ -644,43 +422,26 @@ extraction.pivot_table(
 
 # %%
 k_max = max(p.prefix_lens)
-ext = extraction[
-    (extraction.width == large_w) & (extraction.prefix == k_max)
-].sort_values("n")
+ext = rates[(rates.width == large_w) & (rates.prefix == k_max)].sort_values("n")
 lo_row, hi_row = ext.iloc[0], ext.iloc[-1]
 n_test_tried = min(len(splits.test), p.extract_samples)
-hit_train, hit_test = (
-    round(lo_row.train * lo_row.tried),
-    round(lo_row.test * n_test_tried),
-)
-hits = [[hit_train, int(lo_row.tried) - hit_train], [hit_test, n_test_tried - hit_test]]
-extract_p = fisher_exact(hits, alternative="greater").pvalue
-print(
-    f"d={large_w}, {k_max}-token prefixes: "
-    f"N={int(lo_row.n)}: train {lo_row.train:.3f} vs test "
-    f"{lo_row.test:.3f} (Fisher p = {extract_p:.1e}); N={int(hi_row.n)}: train "
-    f"{hi_row.train:.3f} vs test {hi_row.test:.3f}"
-)
-remaining = extraction[extraction.prefix == k_max].test.max()
-print(
-    f"test-set extraction, the rate that remains: {remaining:.3f} at most, for "
-    f"{k_max}-token prefixes"
-    + (
-        " (out of every test sample tried, none: "
-        "at this scale the models generalize too "
-        f"little to continue unseen text for {p.extract_tokens} tokens exactly)"
-        if remaining == 0
-        else ""
-    )
-)
+extract_p = extraction.extracted_more_than_test(lo_row.train, lo_row.tried,
+                                                lo_row.test, n_test_tried)
+print(f"d={large_w}, {k_max}-token prefixes: N={int(lo_row.n)}: train "
+      f"{lo_row.train:.3f} vs test {lo_row.test:.3f} (Fisher p = {extract_p:.1e}); "
+      f"N={int(hi_row.n)}: train {hi_row.train:.3f} vs test {hi_row.test:.3f}")
+remaining = rates[rates.prefix == k_max].test.max()
+none_left = (" (out of every test sample tried, none: at this scale the models "
+             "generalize too little to continue unseen text for "
+             f"{p.extract_tokens} tokens exactly)")
+print(f"test-set extraction, the rate that remains: {remaining:.3f} at most, for "
+      f"{k_max}-token prefixes" + (none_left if remaining == 0 else ""))
 assert extract_p < p.test_level, (
-    "claim: a small training set is extracted, test text is not"
-)
+    "claim: a small training set is extracted, test text is not")
 assert hi_row.train - hi_row.test < lo_row.train - lo_row.test, (
-    "claim: as the training set grows, extraction "
-    "of training samples falls to that of test text"
-)
-results.update(extraction=extraction.to_dict("records"), extraction_p_value=extract_p)
+    "claim: as the training set grows, extraction of training samples falls to that "
+    "of test text")
+results.update(extraction=rates.to_dict("records"), extraction_p_value=extract_p)
 
 # %% [markdown]
 # ## 7. Which samples are memorized: TF-IDF
@@ -700,39 +461,25 @@ samples = r_tfidf.data(splits)[0]
 scores = text_measures.tfidf(samples)
 mem_tfidf = mem_u[large_w, n_tfidf]
 rho, rho_low, rho_high = text_measures.spearman(scores, mem_tfidf)
-print(
-    f"d={large_w}, N={n_tfidf} (ratio {at.loc[at.dist.idxmin()].ratio:.2f}): Spearman "
-    f"rho(TF-IDF, mem_U) = {rho:.3f}, 95 % interval [{rho_low:.3f}, {rho_high:.3f}]"
-)
+nearest = at.loc[at.dist.idxmin()]
+print(f"d={large_w}, N={n_tfidf} (ratio {nearest.ratio:.2f}): Spearman "
+      f"rho(TF-IDF, mem_U) = {rho:.3f}, 95 % interval [{rho_low:.3f}, {rho_high:.3f}]")
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
 ax.plot(scores, mem_tfidf, ".", alpha=0.4)
 ax.set(xlabel="TF-IDF (rarity of the sample's tokens)", ylabel="mem_U (bits)")
 plt.show()
-top = np.argsort(-mem_tfidf)[:10]
-display(
-    pd.DataFrame(
-        dict(
-            mem_u=mem_tfidf[top].round(1),
-            tfidf=scores[top].round(3),
-            tfidf_rank=pd.Series(scores)
-            .rank(ascending=False)
-            .to_numpy()[top]
-            .astype(int),
-            text=[text.decode(tok, samples[i]).replace("\n", " / ") for i in top],
-        )
-    )
-)
-if p.min_tfidf_rho is not None:
-    assert rho_low > p.min_tfidf_rho, "claim: rarer samples are memorized more"
-results.update(
-    tfidf_run=dict(width=large_w, n=n_tfidf),
-    tfidf_rho=rho,
-    tfidf_rho_ci=[rho_low, rho_high],
-)
 
 # %% [markdown]
-# *Figure: each training sample's TF-IDF against its mem$_U$. The table lists the ten most memorized samples with
-# their TF-IDF and its rank among the set's samples (1: the rarest).*
+# *Figure: each training sample's TF-IDF against its mem$_U$.* The ten most memorized samples, with their TF-IDF
+# and its rank among the set's samples (1: the rarest):
+
+# %%
+decode = partial(text.decode, tok)  # token row -> text
+display(text_measures.most_memorized(samples, scores, mem_tfidf, decode, k=10))
+if p.min_tfidf_rho is not None:
+    assert rho_low > p.min_tfidf_rho, "claim: rarer samples are memorized more"
+results.update(tfidf_run=dict(width=large_w, n=n_tfidf), tfidf_rho=rho,
+               tfidf_rho_ci=[rho_low, rho_high])
 
 # %% [markdown]
 # ## 8. Duplicates and near-duplicates
@@ -754,48 +501,18 @@ L_dup, w_dup, n_dup = p.duplication_target
 base_run = next(r for r in grid[w_dup] if r.n_sequences == n_dup)
 distinct = base_run.data(splits)[0]  # every duplication run draws this set
 base_mem = text_measures.mem_u(base_run, M[base_run], oracle)[0]
-everyone = np.arange(len(distinct))
-
-
-def duplication_row(r, kind, rows=None):
-    """mem_U, the attack's calls and extraction for run r's repeated samples (or those
-    `rows`) and for the others."""
-    m = M[r]
-    if rows is None:
-        rows = np.asarray(m.get("duplicated_rows", np.arange(r.duplicated)), dtype=int)
-    others = np.setdiff1d(everyone, rows)
-    mem_all = text_measures.mem_u(r, m, oracle)[0]
-    a = text_measures.loss_attack(
-        m, p.max_attack_samples, run.rng(700), run.rng(701), p.n_boot
-    )
-    code = np.asarray(m["train_bits"])
-    model = sweep.load_model(store, r, run.device)
-    return dict(
-        kind=kind,
-        copies=r.copies,
-        duplicated=len(rows),
-        mem_duplicated=mem_all[rows].mean(),
-        mem_same_in_base=base_mem[rows].mean(),
-        mem_others=mem_all[others].mean(),
-        called_members_duplicated=(code[rows] <= a["threshold"]).mean(),
-        called_members_others=(code[others] <= a["threshold"]).mean(),
-        extracted_duplicated=membership.extraction_rate(
-            model, distinct[rows], k_max, p.extract_tokens
-        ),
-        extracted_others=membership.extraction_rate(
-            model, distinct[others[: p.extract_samples]], k_max, p.extract_tokens
-        ),
-        f1=a["f1"],
-        _mem=mem_all[rows],
-        _rows=rows,
-    )
-
-
-dups = pd.DataFrame(
-    [duplication_row(base_run, "none", np.arange(copy_runs[-1].duplicated))]
-    + [duplication_row(r, "exact") for r in copy_runs]
-    + [duplication_row(r, "near") for r in near_runs]
-)
+base_rows = np.arange(copy_runs[-1].duplicated)  # in the base run, seen once
+kinds = [(base_run, "none")] + [(r, "exact") for r in copy_runs]
+kinds += [(r, "near") for r in near_runs]
+dups = pd.DataFrame([
+    duplication.duplication_row(
+        r, M[r], sweep.load_model(store, r, run.device), kind=kind,
+        rows=base_rows if kind == "none" else None, oracle=oracle, distinct=distinct,
+        base_mem=base_mem, rng=run.rng(700), null_rng=run.rng(701),
+        max_attack_samples=p.max_attack_samples, n_boot=p.n_boot, prefix_len=k_max,
+        extract_tokens=p.extract_tokens, extract_samples=p.extract_samples)
+    for r, kind in kinds
+])
 display(dups.drop(columns=["_mem", "_rows"]).round(3))
 
 # %% [markdown]
@@ -803,44 +520,31 @@ display(dups.drop(columns=["_mem", "_rows"]).round(3))
 # once (paired Wilcoxon, one-sided).
 
 # %%
-dup_tests = {}
-for kind in ("exact", "near"):
-    most = dups[dups.kind == kind].sort_values("copies").iloc[-1]
-    dup_tests[kind] = (
-        most,
-        text_measures.paired_greater(most._mem, base_mem[most._rows]),
-    )
-    print(
-        f"{kind}: {most['duplicated']} samples x{most.copies}: mem_U "
-        f"{most.mem_duplicated:.1f} bits each against "
-        f"{most.mem_same_in_base:.1f} seen once (paired Wilcoxon p = "
-        f"{dup_tests[kind][1]:.1e})"
-    )
+dup_tests = {k: duplication.most_copied(dups, k, base_mem) for k in ("exact", "near")}
+for kind, (most, p_value) in dup_tests.items():
+    print(f"{kind}: {most['duplicated']} samples x{most.copies}: mem_U "
+          f"{most.mem_duplicated:.1f} bits each against {most.mem_same_in_base:.1f} "
+          f"seen once (paired Wilcoxon p = {p_value:.1e})")
 (most_exact, dup_p), (most_near, near_p) = dup_tests["exact"], dup_tests["near"]
 assert dup_p < p.test_level, "claim: copies of a sample inflate its memorization"
 if p.near_level is not None:
     assert near_p < p.near_level, (
         "claim: near-duplicates (the Folio's spelling) inflate the memorization of "
-        "the modern samples, which exact deduplication cannot prevent"
-    )
+        "the modern samples, which exact deduplication cannot prevent")
 else:
     print(f"near-duplicates at scale {scale!r}: shown, not claimed (near_level)")
 near_share = np.asarray(M[near_runs[-1]]["near_share"])
 base_called = dups.loc[dups.kind == "none", "called_members_duplicated"].iloc[0]
-print(
-    f"near-duplicates x{most_near.copies}: "
-    f"{most_near.mem_duplicated / most_exact.mem_duplicated:.0%} of the mem_U that "
-    f"exact copies give; the attack calls {most_near.called_members_duplicated:.0%} "
-    f"of those samples members (exact copies {most_exact.called_members_duplicated:.0%}"
-    f", samples seen once in the base run {base_called:.0%}); the two editions share "
-    f"{near_share.mean():.0%} of their words (mean over the repeated samples)"
-)
-results.update(
-    duplicates=dups.drop(columns=["_mem", "_rows"]).to_dict("records"),
-    duplicates_p_value=dup_p,
-    near_duplicates_p_value=near_p,
-    near_share=near_share.mean(),
-)
+print(f"near-duplicates x{most_near.copies}: "
+      f"{most_near.mem_duplicated / most_exact.mem_duplicated:.0%} of the mem_U that "
+      f"exact copies give; the attack calls {most_near.called_members_duplicated:.0%} "
+      "of those samples members (exact copies "
+      f"{most_exact.called_members_duplicated:.0%}, samples seen once in the base run "
+      f"{base_called:.0%}); the two editions share "
+      f"{near_share.mean():.0%} of their words (mean over the repeated samples)")
+results.update(duplicates=dups.drop(columns=["_mem", "_rows"]).to_dict("records"),
+               duplicates_p_value=dup_p, near_duplicates_p_value=near_p,
+               near_share=near_share.mean())
 
 # %% [markdown]
 # One repeated sample as drawn, and the near-duplicate the run added for it:
@@ -851,32 +555,22 @@ folio = near_runs[-1].copied(distinct, splits).added[0]
 print(text.decode(tok, distinct[example]))
 print("-" * 40)
 print(text.decode(tok, folio))
-shared = len(
-    set(map(tuple, np.lib.stride_tricks.sliding_window_view(folio, 4)))
-    & set(map(tuple, np.lib.stride_tricks.sliding_window_view(distinct[example], 4)))
-)
+shared = duplication.shared_ngrams(folio, distinct[example], n=4)
 print(f"token 4-grams in common: {shared} of {S - 3}")
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.3), layout="constrained")
 once = dups[dups.kind != "none"]
-for ax, what, label in zip(
-    axes,
-    ["mem", "called_members", "extracted"],
-    [
-        "mem_U per sample (bits)",
-        "share called members",
-        f"extracted ({k_max}-token prefix)",
-    ],
-):
+copies = sorted(dups.copies.unique())
+ylabels = {"mem": "mem_U per sample (bits)", "called_members": "share called members",
+           "extracted": f"extracted ({k_max}-token prefix)"}
+for ax, (what, label) in zip(axes, ylabels.items()):
     for kind, marker in (("exact", "o-"), ("near", "s-")):
         d = dups[dups.kind.isin(["none", kind])]
         ax.plot(d.copies, d[f"{what}_duplicated"], marker, label=f"repeated, {kind}")
     ax.plot(once.copies, once[f"{what}_others"], "x", color="gray", label="seen once")
     ax.set_xscale("log", base=2)
-    ax.set_xticks(
-        sorted(dups.copies.unique()), [str(c) for c in sorted(dups.copies.unique())]
-    )
+    ax.set_xticks(copies, [str(c) for c in copies])
     ax.set(xlabel="times each repeated sample is seen", ylabel=label)
 axes[0].legend(fontsize=7)
 plt.show()
@@ -902,53 +596,30 @@ plt.show()
 
 # %%
 law_text = ", ".join(f"{c} {v:.3g}" for c, v in zip(("c1", "c2", "c3"), law.params))
-pd.DataFrame(
-    [
-        dict(
-            finding="sample-level mem_U rises with parameters",
-            paper="yes (Fig. 2)",
-            ours=f"largest vs smallest model, p <= {past.p_value.max():.1e} at "
-            f"N >= {past.n.min()}",
-        ),
-        dict(
-            finding="sample-level mem_U falls with data",
-            paper="yes (Fig. 2)",
-            ours=f"every model, p <= {falls.p_value.max():.1e}",
-        ),
-        dict(
-            finding="test loss peaks where dataset bits exceed capacity",
-            paper="double descent starts near ratio 1",
-            ours="; ".join(
-                f"d={r.width}: max at ratio {r.peak_ratio:.2g}"
-                + ("" if r.interior_peak else " (edge: no peak seen)")
-                for r in dd.itertuples()
-            ),
-        ),
-        dict(
-            finding="membership F1 law",
-            paper="c1 1.34, c2 -0.034, c3 -33.14 (printed)",
-            ours=f"{law_text} on x = log2(bits / alpha P)",
-        ),
-        dict(
-            finding="extraction of training samples falls to the test rate",
-            paper="yes, 32-token prefixes",
-            ours=f"d={large_w}: {lo_row.train:.2f} -> {hi_row.train:.2f} "
-            f"(test {hi_row.test:.2f})",
-        ),
-        dict(
-            finding="TF-IDF correlates with mem_U",
-            paper="strongly",
-            ours=f"rho {rho:.2f} [{rho_low:.2f}, {rho_high:.2f}]",
-        ),
-        dict(
-            finding="deduplication matters for measuring memorization",
-            paper="careful deduplication extremely important",
-            ours=f"x{most_exact.copies} copies: mem_U {most_exact.mem_duplicated:.0f} "
-            f"vs {most_exact.mem_same_in_base:.1f} bits; near-duplicates "
-            f"{most_near.mem_duplicated:.0f} vs {most_near.mem_same_in_base:.1f}",
-        ),
-    ]
-).set_index("finding")
+peaks = "; ".join(f"d={r.width}: max at ratio {r.peak_ratio:.2g}"
+                  + ("" if r.interior_peak else " (edge: no peak seen)")
+                  for r in dd.itertuples())
+findings = [
+    ("sample-level mem_U rises with parameters", "yes (Fig. 2)",
+     f"largest vs smallest model, p <= {past.p_value.max():.1e} "
+     f"at N >= {past.n.min()}"),
+    ("sample-level mem_U falls with data", "yes (Fig. 2)",
+     f"every model, p <= {falls.p_value.max():.1e}"),
+    ("test loss peaks where dataset bits exceed capacity",
+     "double descent starts near ratio 1", peaks),
+    ("membership F1 law", "c1 1.34, c2 -0.034, c3 -33.14 (printed)",
+     f"{law_text} on x = log2(bits / alpha P)"),
+    ("extraction of training samples falls to the test rate", "yes, 32-token prefixes",
+     f"d={large_w}: {lo_row.train:.2f} -> {hi_row.train:.2f} (test {hi_row.test:.2f})"),
+    ("TF-IDF correlates with mem_U", "strongly",
+     f"rho {rho:.2f} [{rho_low:.2f}, {rho_high:.2f}]"),
+    ("deduplication matters for measuring memorization",
+     "careful deduplication extremely important",
+     f"x{most_exact.copies} copies: mem_U {most_exact.mem_duplicated:.0f} vs "
+     f"{most_exact.mem_same_in_base:.1f} bits; near-duplicates "
+     f"{most_near.mem_duplicated:.0f} vs {most_near.mem_same_in_base:.1f}"),
+]
+pd.DataFrame(findings, columns=["finding", "paper", "ours"]).set_index("finding")
 
 # %% [markdown]
 # ## Summary
@@ -1001,22 +672,15 @@ print(f"duplicates: {count_duplicates(example_rows)}")
 # %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 by_package = checks.functions_of(text)
 got = checks.without(by_package, count_duplicates, example_rows)
-checks.close(
-    "count_duplicates(example_rows)",
-    got,
-    2,
-    why="[1, 2] appears three times: two repeats",
-)
+checks.close("count_duplicates(example_rows)", got, 2,
+             why="[1, 2] appears three times: two repeats")
 ### BEGIN HIDDEN TESTS
 draw = np.random.default_rng(5)
 for n in (1, 50, 400):
     rows_ = draw.integers(0, 3, size=(n, 3))  # 27 possible rows: many repeats
-    checks.close(
-        f"count_duplicates on {n} random rows",
-        checks.without(by_package, count_duplicates, rows_),
-        text.deduplicate(rows_)[1],
-        show_expected=False,
-    )
+    checks.close(f"count_duplicates on {n} random rows",
+                 checks.without(by_package, count_duplicates, rows_),
+                 text.deduplicate(rows_)[1], show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1049,27 +713,16 @@ print([round(float(v), 3) for v in tfidf_scores(tfidf_example)])
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 by_package = checks.functions_of(text_measures)
 got = checks.without(by_package, tfidf_scores, tfidf_example)
-want = [
-    (math.log(2 / 3) * 2 + math.log(2)) / 3,
-    (math.log(2 / 3) + 2 * math.log(1)) / 3,
-]
-checks.close(
-    "tfidf_scores(tfidf_example)",
-    np.asarray(got, dtype=float),
-    np.array(want),
-    rel=1e-9,
-    why="token 1 occurs 3 times, 2 once, 3 twice, in 2 rows",
-)
+want = [(math.log(2 / 3) * 2 + math.log(2)) / 3,
+        (math.log(2 / 3) + 2 * math.log(1)) / 3]
+checks.close("tfidf_scores(tfidf_example)", np.asarray(got, dtype=float),
+             np.array(want), rel=1e-9,
+             why="token 1 occurs 3 times, 2 once, 3 twice, in 2 rows")
 ### BEGIN HIDDEN TESTS
 rows_ = samples[:200]
-checks.close(
-    "tfidf_scores on 200 training samples of section 7",
-    np.asarray(checks.without(by_package, tfidf_scores, rows_), dtype=float),
-    text_measures.tfidf(rows_),
-    rel=1e-9,
-    abs=1e-12,
-    show_expected=False,
-)
+checks.close("tfidf_scores on 200 training samples of section 7",
+             np.asarray(checks.without(by_package, tfidf_scores, rows_), dtype=float),
+             text_measures.tfidf(rows_), rel=1e-9, abs=1e-12, show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1094,14 +747,9 @@ print(f"{set_bits:,.0f} bits as the oracle codes them")
 # %% nbgrader={"grade": true, "grade_id": "ex3a", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 checks.that(set_bits > 0, f"set_bits = {set_bits!r}: a positive number of bits")
 ### BEGIN HIDDEN TESTS
-checks.rounded(
-    "set_bits",
-    set_bits,
-    text_measures.dataset_bits(the_run, oracle),
-    sig=4,
-    show_expected=False,
-    why="the oracle's code lengths of the run's training sequences, summed",
-)
+checks.rounded("set_bits", set_bits, text_measures.dataset_bits(the_run, oracle), sig=4,
+               show_expected=False,
+               why="the oracle's code lengths of the run's training sequences, summed")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -1118,13 +766,10 @@ print(f"{set_ratio:.2f} times the capacity")
 checks.that(set_ratio > 0, f"set_ratio = {set_ratio!r}: a positive ratio")
 ### BEGIN HIDDEN TESTS
 checks.rounded(
-    "set_ratio",
-    set_ratio,
+    "set_ratio", set_ratio,
     text_measures.dataset_bits(the_run, oracle) / (alpha * the_run.model.n_params),
-    sig=2,
-    show_expected=False,
-    why="the oracle's bits of the training set over alpha P",
-)
+    sig=2, show_expected=False,
+    why="the oracle's bits of the training set over alpha P")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -35,7 +35,7 @@ def with_ratio(frame):
 @pytest.mark.parametrize("peak_at", [0.5, 1.0, 1.5])
 def test_the_peak_is_found_where_the_curve_was_made_to_peak(peak_at):
     frame, capacity = with_ratio(synthetic_runs(peak_at))
-    peaks = double_descent.test_loss_peaks(frame, capacity, vocab_size=16)
+    peaks = double_descent.peaks_of_test_loss(frame, capacity, vocab_size=16)
     assert peaks.model.tolist() == ["small", "large"]
     assert peaks.interior.all()
     for row in peaks.itertuples():
@@ -64,5 +64,5 @@ def test_falls_past_peak_catches_a_curve_that_rises_again():
 def test_a_model_that_fits_nothing_has_no_fitted_ratio():
     frame, capacity = with_ratio(synthetic_runs())
     frame["train_loss"] = 3.0
-    peaks = double_descent.test_loss_peaks(frame, capacity, vocab_size=16)
+    peaks = double_descent.peaks_of_test_loss(frame, capacity, vocab_size=16)
     assert peaks.last_ratio_fitted.isna().all()

@@ -122,3 +122,43 @@ def loss_attack(metrics: dict, max_samples: int, rng: np.random.Generator, null_
     null = calibrated_attack(test[n:2 * n], test[:n], null_rng, n_boot=n_boot)
     return dict(n_attacked=n, f1=attack.f1, f1_low=attack.f1_ci[0], f1_high=attack.f1_ci[1], f1_best=attack.f1_best,
                 threshold=attack.threshold, null_f1=null.f1, null_f1_high=null.f1_ci[1])
+
+
+def attack_table(targets, metrics, mem, alpha: float, *, rng, max_samples: int, n_boot: int,
+                 heldout_width: int):
+    """:func:`loss_attack` on every target run (``metrics`` maps a run to its metrics), one row each: its width,
+    parameters and set size, chapter 5's axis x = log2(dataset bits / ``alpha`` P) with the dataset bits of the
+    run's row in ``mem`` (one row per target, in the same order), the attack's results, and its ``role`` in the law's
+    fit (``"held out"`` for ``heldout_width``, else ``"fit"``). ``rng(stream)`` gives the run i its attack's
+    generators, streams 100 + i and 300 + i."""
+    import pandas as pd
+
+    rows = []
+    for i, r in enumerate(targets):
+        a = loss_attack(metrics[r], max_samples, rng(100 + i), rng(300 + i), n_boot)
+        rows.append(dict(
+            width=r.model.d_model,
+            n_params=r.model.n_params,
+            n=r.n_sequences,
+            x=math.log2(mem.iloc[i].dataset_bits / (alpha * r.model.n_params)),
+            **a,
+            role="held out" if r.model.d_model == heldout_width else "fit",
+        ))
+    return pd.DataFrame(rows)
+
+
+def most_memorized(samples, scores, mem, decode, k: int = 10):
+    """The ``k`` samples with the largest ``mem`` (mem_U, one per row of ``samples``), most memorized first: their
+    mem_U, TF-IDF ``scores``, the rank of their TF-IDF among all samples (1: the rarest) and their text
+    (``decode(row)``, line breaks shown as " / ").
+
+        >>> most_memorized([[1], [2], [3]], [0.5, 0.1, 0.9], [2.0, 9.0, 1.0], str, k=2).to_dict("list")
+        {'mem_u': [9.0, 2.0], 'tfidf': [0.1, 0.5], 'tfidf_rank': [3, 2], 'text': ['[2]', '[1]']}
+    """
+    import pandas as pd
+
+    mem, scores = np.asarray(mem), np.asarray(scores)
+    top = np.argsort(-mem)[:k]
+    rank = pd.Series(scores).rank(ascending=False).to_numpy()
+    return pd.DataFrame(dict(mem_u=mem[top].round(1), tfidf=scores[top].round(3), tfidf_rank=rank[top].astype(int),
+                             text=[decode(samples[i]).replace("\n", " / ") for i in top]))
