@@ -16,7 +16,7 @@ import time
 
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
+from memcap.engine.training import TrainConfig
 from memcap.model import GPTConfig
 
 

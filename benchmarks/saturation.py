@@ -2,7 +2,7 @@
 
 Not a test. For the largest model of a chapter's capacity runs, it trains the same run (same data, same seeds)
 ``k`` times longer, both phases scaled: for a capacity run (WSD schedule) the stable phase and the decay that the
-stopping rule gave it, with the plateau rule switched off so the lengths are exactly k× (``plateau_rel_tol=-1``,
+stopping rule gave it, with the stall rule switched off so the lengths are exactly k× (``stall_rel_tol=-1``,
 ``max_steps = k·steps``, ``min_decay_steps = k·min_decay_steps``); for a knowledge run (cosine schedule, steps set
 by the exposures) k× the exposures, the steps and the warm-up. Every run goes through the store (its key differs
 from the original's), so a second call reads it. It prints the bits stored against the training length.
@@ -25,10 +25,10 @@ import argparse
 import dataclasses
 
 from memcap.book.plan import chapter_runs
-from memcap.engine.saturation import metric_name, saturation_runs, saturation_table
+from memcap.engine.studies.saturation import metric_name, saturation_runs, saturation_table
 from memcap.engine.store import RunStore
 from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
+from memcap.engine.training import TrainConfig
 
 GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs
 

@@ -9,7 +9,7 @@ Not a test: it prints measured numbers. It needs the corpus (``memcap data``). R
 It prints the splits of the default text (characters, sequences per split, exact duplicates removed) and the time
 to build them (cold, then from the cache); training tokens per second of models of several widths at the text's
 vocabulary and sequence length, on one thread; and one reference model trained on the whole reference split through
-the engine (:class:`memcap.engine.textruns.TextRun`), with its test loss in bits per token and per sequence beside
+the engine (:class:`memcap.engine.runs.text.TextRun`), with its test loss in bits per token and per sequence beside
 log2 V: what a reference costs and how many bits a sequence is worth to it. With ``--targets``, target models of
 one width trained on pool sets of those sizes, with their unintended memorization against that reference (mem_U per
 training and per test sequence, and in all).
@@ -27,9 +27,9 @@ import numpy as np
 import torch
 
 from memcap.data import text
-from memcap.engine.cost import training_tokens_per_second
-from memcap.engine.textruns import TextRun
-from memcap.engine.train import TrainConfig
+from memcap.engine.runs.cost import training_tokens_per_second
+from memcap.engine.runs import TextRun
+from memcap.engine.training import TrainConfig
 from memcap.measures.memorization import unintended_memorization_bits
 from memcap.model import GPTConfig
 

@@ -9,7 +9,7 @@ FLOPs of a training step are counted as 6 · (non-embedding parameters + V·d fo
 token, plus the attention scores (6 · 2 · L · T · d per token for forward and backward of QKᵀ and AV),
 the usual transformer estimate (Kaplan et al. 2020), with T the mean context length.
 
-Stacking (memcap.engine.stacked): tokens per second of K models trained at once in one process against one model
+Stacking (memcap.engine.training.stacked): tokens per second of K models trained at once in one process against one model
 alone, both on one thread; a ratio above 1 means stacking pays per CPU-second at that size, and the last line
 prints the largest size where it did (the value to pass as ``run_sweep(..., stack_max_params=...)``).
 """
@@ -24,12 +24,11 @@ import torch
 
 from memcap.data.uniform import uniform_sequences
 from memcap.model import GPT, GPTConfig
-from memcap.engine.stacked import train_stacked
-from memcap.engine.measure import execute_run
+from memcap.engine.training.loop import train_stacked
 from memcap.engine.runs import CapacityRun
 from memcap.engine.sweep import run_sweep
-from memcap.engine.cost import step_flops_per_token, training_flops_per_second, training_tokens_per_second
-from memcap.engine.train import TrainConfig, train
+from memcap.engine.runs.cost import step_flops_per_token, training_flops_per_second, training_tokens_per_second
+from memcap.engine.training import TrainConfig, train
 
 
 def matmul_flops_per_second(n: int = 1024, repeats: int = 20) -> float:
@@ -122,7 +121,7 @@ def main() -> None:
     runs = [CapacityRun(model=cfg, train=tc, n_sequences=n, init_seed=7) for n in (64, 96, 128, 160)]
     t0 = time.perf_counter()
     for r in runs:
-        execute_run(r)
+        r.execute()
     sequential = time.perf_counter() - t0
     import tempfile
 

@@ -38,10 +38,12 @@ import seaborn as sns
 import torch
 
 from memcap import papers
-from memcap.book import checks, start
+from memcap.book import checks, frames, start
 from memcap.data import uniform
-from memcap.engine import frames, saturation, sweep
-from memcap.engine.train import gain_during_decay
+from memcap.engine import sweep
+from memcap.engine.runs import load_model
+from memcap.engine.studies import saturation
+from memcap.engine.training.loop import gain_during_decay
 from memcap.measures import capacity, claims, double_descent, evaluate, trends
 from memcap.model import GPT, GPTConfig
 from memcap.theory.information import entropy
@@ -97,7 +99,7 @@ param_counts
 #
 # Every model is trained on datasets of several sizes, in *dataset bits per parameter* ($H(X)/P$) from well below
 # to well above what it can store, with AdamW and a warm-up/stable/decay schedule: a cosine decay starts once
-# memorized bits grow by less than `plateau_rel_tol` over `plateau_window` evaluations or reach `target_fraction` of
+# memorized bits grow by less than `stall_rel_tol` over `stall_window` evaluations or reach `target_fraction` of
 # the most the run can memorize; the run stops when the decay ends or at the step cap (`stop_reason`).
 
 # %%
@@ -113,7 +115,7 @@ pd.DataFrame([
 # %%
 # one sweep also trains sections 7 and 8's runs, so both cores stay busy
 probe_runs = planned["probes"]  # one model and dataset, two schedules
-held_runs = planned["held_out"]  # held out of the fit; they stop by the plateau rule
+held_runs = planned["held_out"]  # held out of the fit; they stop by the stall rule
 report = sweep.run_sweep(runs + list(probe_runs.values()) + held_runs, store,
                          device=run.device, stack=sw.stack,
                          stack_max_params=sw.stack_max_params)
@@ -313,7 +315,7 @@ time_to_capacity
 #
 # A capacity is the most a model can store, so the runs behind it must be long enough that training longer adds
 # nothing. We train one grid run (`saturation_run`) again on the same data from the same initialization, 2 and 4
-# times longer, the plateau rule off (`memcap.engine.saturation`). Morris et al. train $10^6$ steps; ours stop after
+# times longer, the stall rule off (`memcap.engine.studies.saturation`). Morris et al. train $10^6$ steps; ours stop after
 # a few thousand, so we expect some gain. The claim (`max_saturation_gain`, fixed before these runs from a 4× run of
 # L2-d32 that stored 8.5 % more) bounds it; a rule that saturates the runs would keep it under about 2 %.
 
@@ -352,8 +354,8 @@ plt.show()
 # %% [markdown]
 # ## 7. Which schedule reaches capacity fastest?
 #
-# The decay matters: a run stopped on a plateau at constant rate sits below the same run after its decay (section 6
-# measures by how much). We compare, on one model and dataset, our schedule (constant rate until the plateau, then
+# The decay matters: a run stopped on a stall at constant rate sits below the same run after its decay (section 6
+# measures by how much). We compare, on one model and dataset, our schedule (constant rate until the stall, then
 # decay) with a cosine decay over the same step cap, by the bits they reach and the seconds they take.
 
 # %%
@@ -672,7 +674,7 @@ print(f"results written to {run.output_dir}")
 smallest = sw.models[0]
 probe = sw.run(smallest.n_layer, smallest.width, min(sw.dataset_bits_per_param),
                data_seed=seed, init_seed=seed)
-probe_model = sweep.load_model(store, probe, run.device)
+probe_model = load_model(store, probe, run.device)
 probe_x = probe.data()[0][:64].to(run.device)
 with torch.no_grad():
     probe_logits = probe_model(probe_x)
@@ -753,7 +755,7 @@ for shape in [(4, 8, 16, 8), (3, 64, 512, 128)]:
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 past = sw.run(smallest.n_layer, smallest.width, max(sw.dataset_bits_per_param),
               data_seed=seed, init_seed=seed)
-past_model = sweep.load_model(store, past, run.device)
+past_model = load_model(store, past, run.device)
 past_x = past.data()[0].to(run.device)
 ### BEGIN SOLUTION
 per_sequence = capacity.memorized_bits(past_model, past_x, V).per_sequence_bits

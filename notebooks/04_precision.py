@@ -42,8 +42,10 @@ import seaborn as sns
 import torch
 
 from memcap import papers
-from memcap.book import checks, start
-from memcap.engine import bioruns, frames, rounding, sweep
+from memcap.book import checks, frames, start
+from memcap.engine import sweep
+from memcap.engine.runs import load_model
+from memcap.engine.studies import rounding
 from memcap.measures import capacity, claims, quantize
 
 run = start("04_precision", scale=scale, seed=seed, device=device,
@@ -338,7 +340,7 @@ if with_corner:
 # size where each reached its capacity) are trained on for `rounding_steps` more steps at a constant rate, a share
 # `rounding_lr_factors` of the model's peak rate (the decay runs from the peak down to a tenth of it), and after
 # every step we compare every weight with its value before the step
-# (`memcap.engine.rounding`). The share left exactly unchanged is the share of updates lost; the fp32 models,
+# (`memcap.engine.studies.rounding`). The share left exactly unchanged is the share of updates lost; the fp32 models,
 # measured the same way, are the baseline (a weight whose gradient is exactly zero does not move in either).
 # Beside it, the bits bf16 lost against fp32 on that model.
 
@@ -420,7 +422,7 @@ results["updates_lost"] = unchanged.round(5).to_dict("records")
 # %%
 largest = max(p.precision_models, key=lambda m: m.width)
 big_run = sw.run(*largest, p.quantized_ratio, data_seed=seed, init_seed=seed)
-counts = quantize.count_weights(sweep.load_model(store, big_run))
+counts = quantize.count_weights(load_model(store, big_run))
 print(
     f"{frames.model_label(big_run.model)}: {counts['quantized']:,} weights quantized, "
     f"{counts['kept_fp32']:,} kept "
@@ -441,7 +443,7 @@ results["weight_counts"] = counts
 rows = []
 for L, w_ in p.precision_models:
     r = sw.run(L, w_, p.quantized_ratio, data_seed=seed, init_seed=seed)
-    model = sweep.load_model(store, r, run.device)
+    model = load_model(store, r, run.device)
     train_x = r.data()[0].to(run.device)
     calibration = train_x[
         torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed))[
@@ -482,14 +484,14 @@ krows = []
 knowledge_runs = planned["knowledge"]
 kreport = sweep.run_sweep(knowledge_runs, store, device=run.device, progress=False)
 for w_, r in zip(p.knowledge_widths, knowledge_runs):
-    model = sweep.load_model(store, r, run.device)
+    model = load_model(store, r, run.device)
     corpus = r.corpus()
     evaluation = r.evaluation(corpus)  # what chapter 3 measured the run on
     calibration = torch.as_tensor(
         np.stack([t for t, _ in evaluation[: p.calibration_sequences]])
     )
     measure = lambda m, r=r, c=corpus, e=evaluation: dict(
-        R=bioruns.measure(m, r, c, e)["R"]
+        R=r.measure(m, c, e)["R"]
     )
     for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
         krows.append(dict(width=w_, n_params=r.model.n_params, **row))
@@ -697,7 +699,7 @@ checks.equal("max_kept_bits", max_kept_bits, 60_000, show_expected=False,
 # `quantize.rtn` and leave everything else in fp32: `kept_embedding_rounded`.
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex4a-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
-probe_model = sweep.load_model(store, big_run, run.device)
+probe_model = load_model(store, big_run, run.device)
 probe_x = big_run.data()[0].to(run.device)
 before_bits = capacity.memorized_bits(probe_model, probe_x, V).raw_bits
 ### BEGIN SOLUTION

@@ -40,9 +40,10 @@ from scipy.stats import spearmanr
 import torch
 
 from memcap import papers
-from memcap.book import checks, start
+from memcap.book import checks, frames, start
 from memcap.data.uniform import dataset_entropy_bits
-from memcap.engine import frames, sweep
+from memcap.engine import sweep
+from memcap.engine.runs import load_model
 from memcap.measures import capacity, claims, membership
 from memcap.measures.evaluate import sequence_code_length_bits, sequence_losses
 
@@ -123,7 +124,7 @@ assert (
 # %%
 rows = []
 for i, (r, m) in enumerate(zip(all_runs, report.metrics)):
-    model = sweep.load_model(store, r, run.device)
+    model = load_model(store, r, run.device)
     n = min(r.n_sequences, p.max_attack_samples)
     pick = torch.randperm(r.n_sequences, generator=torch.Generator().manual_seed(seed))[
         :n
@@ -357,7 +358,7 @@ print(
 )
 brows = []
 for i, (r, m) in enumerate(zip(bios_runs, bios_report.metrics)):
-    model = sweep.load_model(store, r, run.device)
+    model = load_model(store, r, run.device)
     corpus = r.corpus()
     n = min(r.n_people, p.max_attack_samples)
     members = [
@@ -623,7 +624,7 @@ checks.rounded("n_f1_75", n_f1_75, law_n, sig=2, show_expected=False,
 
 # %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
 attacked = max(all_runs, key=lambda r: r.n_sequences)
-attacked_model = sweep.load_model(store, attacked, run.device)
+attacked_model = load_model(store, attacked, run.device)
 n_attacked = min(attacked.n_sequences, p.max_attack_samples)
 pick_attacked = torch.randperm(
     attacked.n_sequences, generator=torch.Generator().manual_seed(seed)

@@ -45,9 +45,10 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from memcap import papers
-from memcap.book import checks, start
+from memcap.book import checks, frames, start
 from memcap.data import text
-from memcap.engine import frames, sweep
+from memcap.engine import sweep
+from memcap.engine.runs import load_model
 from memcap.measures import capacity, claims, double_descent, duplication, extraction
 from memcap.measures import membership, membership_law, text_memorization
 from memcap.measures import text_run_tables
@@ -506,7 +507,7 @@ kinds = [(base_run, "none")] + [(r, "exact") for r in copy_runs]
 kinds += [(r, "near") for r in near_runs]
 dups = pd.DataFrame([
     duplication.duplication_row(
-        r, M[r], sweep.load_model(store, r, run.device), kind=kind,
+        r, M[r], load_model(store, r, run.device), kind=kind,
         rows=base_rows if kind == "none" else None, oracle=oracle, distinct=distinct,
         base_mem=base_mem, rng=run.rng(700), null_rng=run.rng(701),
         max_attack_samples=p.max_attack_samples, n_boot=p.n_boot, prefix_len=k_max,

@@ -50,7 +50,9 @@ import torch
 
 from memcap import papers
 from memcap.book import checks, start
-from memcap.engine import ablation, sweep
+from memcap.engine import sweep
+from memcap.engine.runs import load_model
+from memcap.engine.studies import ablation
 from memcap.measures import claims, knowledge
 from memcap.measures.peaks import find_peak
 from memcap.model import Block, GPTConfig, MixtureOfExperts
@@ -282,7 +284,7 @@ display(versus.round(3))
 probe = moe[moe.exposures == high].sort_values("R").iloc[-1]
 probe_run = next(r for part, _, r in groups if part == "mixture" and r.exposures == high
                  and r.model.d_model == probe.width)
-probe_model = sweep.load_model(store, probe_run, run.device)
+probe_model = load_model(store, probe_run, run.device)
 probe_tokens = np.stack([t for t, _ in probe_run.evaluation()])
 load = ablation.expert_load(probe_model, probe_tokens)
 print(f"tokens per expert in the {p.moe_experts}-expert model of width {probe.width} "
@@ -321,7 +323,7 @@ removable = [("deep", deep_run)] + ([("GPT-2 peak", peak_run)]
                                     if setup.n_layer > 1 else [])
 removal = pd.DataFrame([
     dict(model=name, layers=r.model.n_layer, **row) for name, r in removable
-    for row in ablation.bits_without_each_layer(sweep.load_model(store, r, run.device),
+    for row in ablation.bits_without_each_layer(load_model(store, r, run.device),
                                                 r)
 ])
 removal["expected_if_layered"] = np.where(removal.removed.isna(), 1.0,

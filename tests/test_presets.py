@@ -290,7 +290,7 @@ def test_bios_size_is_the_corpus_own(n, seed):
     drawn all at once are the ones the corpus draws one by one, and the random stream is left where it leaves it."""
     from memcap.book.presets.bios_size import bios_size, draw_people
     from memcap.data.bios import FIRST_YEAR, BioSWorld
-    from memcap.engine.bioruns import BioSCorpus
+    from memcap.data.streams import BioSCorpus
 
     for simple in (False, True):
         for vocabulary in ("pool", "used"):

@@ -1,8 +1,8 @@
 """What a chapter would train, and what it would cost, before anything runs: ``memcap plan CHAPTER --scale SCALE``.
 
 The runs are the chapter's own (its preset's ``runs(seed)``, which the chapter itself calls), each marked stored or
-not; tokens and FLOPs count every run to its step cap (:mod:`memcap.engine.cost`; capacity runs may stop earlier on
-their plateau, so their figures are upper bounds). Time is estimated from the training FLOP/s measured here, on each
+not; tokens and FLOPs count every run to its step cap (:mod:`memcap.engine.runs.cost`; capacity runs may stop earlier on
+their stall, so their figures are upper bounds). Time is estimated from the training FLOP/s measured here, on each
 run's shape, for a few steps at a small batch: on CPU the runs to train are spread over the sweep's worker processes
 (one thread each), on a GPU they train one after another. Measurements made elsewhere (``benchmarks/throughput.py
 --save``, e.g. on a GPU) give a second estimate each.
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from memcap.book.chapters import check_seed, get_chapter
-from memcap.engine.cost import run_flops, run_tokens, step_flops_per_token, training_flops_per_second
+from memcap.engine.runs.cost import run_flops, run_tokens, step_flops_per_token, training_flops_per_second
 from memcap.engine.progress import format_seconds
 
 MEASURED = Path(__file__).resolve().parents[2] / "benchmarks" / "measured"  # committed measurements, one JSON each
@@ -36,7 +36,7 @@ class Plan:
         todo = t[~t.stored]
         lines = [f"{self.chapter} at {self.scale}: {len(t)} runs, {int(t.stored.sum())} stored, {len(todo)} to train",
                  f"  to train: {todo.tokens.sum():,.0f} tokens, {todo.flops.sum() / 1e12:,.2f} TFLOP (step caps: an "
-                 "upper bound where the plateau rule stops runs early)"]
+                 "upper bound where the stall rule stops runs early)"]
         where = f"{self.workers} worker processes" if self.device == "cpu" else self.device
         lines.append(f"  estimated here ({where}): {format_seconds(self.seconds_here)}")
         for name, seconds in self.elsewhere.items():

@@ -15,7 +15,7 @@ sentence order afresh at every exposure; ``bioS_simple`` fixes one biography per
 Tokenizer: one token per word, number or punctuation mark (``WordTokenizer``), over a closed vocabulary built from
 the templates and field files. We chose words over sub-words so that every attribute value is the same tokens in
 every template (tested) and the name term of R(F) is exactly log2 N0 for a model that knows no names. The cost:
-1,800 name words and 200 years make a large embedding table for a small model (see ``memcap.engine.bioruns`` for how
+1,800 name words and 200 years make a large embedding table for a small model (see ``memcap.data.streams`` for how
 its parameters are counted).
 
     >>> world = BioSWorld.load()

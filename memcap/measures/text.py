@@ -86,7 +86,7 @@ def mem_u(run, metrics: dict, reference: dict) -> tuple[np.ndarray, np.ndarray]:
     """Unintended memorization of a target text run, sample by sample, against a reference run's metrics: (mem_U
     of every distinct training sequence, in the order drawn; mem_U of every test sequence the target coded).
     The training sequences' reference code lengths are looked up in the reference's ``pool_bits`` by
-    :meth:`~memcap.engine.textruns.TextRun.train_indices`."""
+    :meth:`~memcap.engine.runs.text.TextRun.train_indices`."""
     from memcap.measures.memorization import unintended_memorization_bits
 
     if "pool_bits" not in reference:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup, Width
 from memcap.book.presets.settings import PresetBase, setting
-from memcap.engine.bioruns import junk_windows
+from memcap.data.streams import junk_windows
 from memcap.measures.knowledge import knowledge_bits_approx
 
 

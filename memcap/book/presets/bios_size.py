@@ -1,11 +1,11 @@
 """A bioS corpus's size, its mean biography length in tokens and its vocabulary, without building the corpus.
 
-A bioS run's steps follow from the mean length that :meth:`~memcap.engine.bioruns.BioSCorpus.mean_length` measures
+A bioS run's steps follow from the mean length that :meth:`~memcap.data.streams.BioSCorpus.mean_length` measures
 on 256 biographies, but building the corpus tokenizes every person's biography or fields (a million people at
 ``paper`` scale: minutes). :func:`bios_size` draws the same people from the same random numbers, all at once, and
 renders only the 256 measured ones, so its numbers are the corpus's own, not estimates of them.
 
-    >>> from memcap.engine.bioruns import BioSCorpus
+    >>> from memcap.data.streams import BioSCorpus
     >>> corpus = BioSCorpus(30, 2, simple=False)
     >>> bios_size(30, 2, simple=False) == (corpus.mean_length(), corpus.vocab_size)
     True
@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from memcap.data.bios import DAYS, FIRST_YEAR, MONTHS, YEARS, BioSWorld, Person, template_words
-from memcap.engine.bioruns import VOCABULARIES, BioSCorpus
+from memcap.data.streams import VOCABULARIES, BioSCorpus
 
 MEASURED = 256  # biographies BioSCorpus.mean_length renders, drawn from np.random.default_rng(12345)
 MEASURE_SEED = 12345

@@ -96,8 +96,8 @@ class CapacityPreset(PresetBase):
 
     def later_runs(self, seed: int = 0, store=None) -> dict[str, list]:
         """``saturation``: :meth:`saturation_base` trained ``saturation_factors`` times longer
-        (:mod:`memcap.engine.saturation`); their lengths follow from the steps the base run took in ``store``."""
-        from memcap.engine import saturation
+        (:mod:`memcap.engine.studies.saturation`); their lengths follow from the steps the base run took in ``store``."""
+        from memcap.engine.studies import saturation
 
         base = self.saturation_base(seed)
         if store is not None and store.has(base.to_dict()):

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.engine.runs import CapacityRun
-from memcap.engine.train import TrainConfig
+from memcap.engine.training import TrainConfig
 from memcap.model import GPTConfig
 
 
@@ -63,9 +63,9 @@ class CapacitySweep(PresetBase):
     max_epochs: int = setting("step cap: max(min_steps, max_epochs · N / batch_size), at most max_steps")
     max_steps: int = setting("the step cap's ceiling")
     warmup_steps: int = setting("linear warm-up steps")
-    eval_every: int = setting("steps between measurements of memorized bits (the plateau rule and the curves)")
-    plateau_window: int = setting("measurements the plateau rule looks back over")
-    plateau_rel_tol: float = setting("a gain below this share over the window is a plateau: the decay starts")
+    eval_every: int = setting("steps between measurements of memorized bits (the stall rule and the curves)")
+    stall_window: int = setting("measurements the stall rule looks back over")
+    stall_rel_tol: float = setting("a gain below this share over the window is a stall: the decay starts")
     decay_frac: float = setting("the cosine decay's length as a share of the steps done before it")
     min_decay_steps: int = setting("the decay lasts at least this many steps")
     target_fraction: float = setting("reaching this share of the memorizable bits also starts the decay")
@@ -92,7 +92,7 @@ class CapacitySweep(PresetBase):
         steps = min(self.max_steps, max(self.min_steps, self.max_epochs * n // self.batch_size))
         settings = dict(
             max_steps=steps, batch_size=self.batch_size, lr=shape.lr, warmup_steps=self.warmup_steps,
-            eval_every=self.eval_every, plateau_window=self.plateau_window, plateau_rel_tol=self.plateau_rel_tol,
+            eval_every=self.eval_every, stall_window=self.stall_window, stall_rel_tol=self.stall_rel_tol,
             decay_frac=self.decay_frac, min_decay_steps=self.min_decay_steps, target_fraction=self.target_fraction,
         )
         tc = TrainConfig(**{**settings, **train_changes})
@@ -108,21 +108,21 @@ CAPACITY_SWEEPS = {
     "smoke": CapacitySweep(
         vocab_size=8, seq_len=8, models=(Shape(1, 8, 3e-2), Shape(1, 12, 3e-2), Shape(1, 16, 3e-2)), head_dim=4,
         dataset_bits_per_param=(1, 2, 3), batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
-        warmup_steps=20, eval_every=50, plateau_window=3, plateau_rel_tol=0.01, decay_frac=0.3, min_decay_steps=100,
+        warmup_steps=20, eval_every=50, stall_window=3, stall_rel_tol=0.01, decay_frac=0.3, min_decay_steps=100,
         target_fraction=0.97, stack=4, stack_max_params=4000,
     ),
     "default": CapacitySweep(  # 7.2K-35K params (4.9x) at two depths
         vocab_size=256, seq_len=32,
         models=(Shape(2, 12, 3e-2), Shape(2, 16, 3e-2), Shape(2, 20, 2e-2), Shape(2, 32, 1.2e-2), Shape(1, 24, 2e-2)),
         head_dim=4, dataset_bits_per_param=(2, 8, 14), batch_size=128, min_steps=4000, max_epochs=3000,
-        max_steps=20000, warmup_steps=100, eval_every=250, plateau_window=4, plateau_rel_tol=0.005, decay_frac=0.3,
+        max_steps=20000, warmup_steps=100, eval_every=250, stall_window=4, stall_rel_tol=0.005, decay_frac=0.3,
         min_decay_steps=500, target_fraction=0.97, stack=2, stack_max_params=8000,
     ),
     "paper": CapacitySweep(  # Morris et al. Table 1's grid; the rates are ours (the paper gives none)
         vocab_size=2048, seq_len=64,
         models=tuple(Shape(L, d, 3e-3 if d <= 64 else 1e-3) for L in (1, 2, 4, 8) for d in (32, 64, 128, 256)),
         head_dim=16, dataset_bits_per_param=(1, 2, 4, 6, 8), batch_size=2048, min_steps=20000, max_epochs=4000,
-        max_steps=1_000_000, warmup_steps=1000, eval_every=1000, plateau_window=5, plateau_rel_tol=0.002,
+        max_steps=1_000_000, warmup_steps=1000, eval_every=1000, stall_window=5, stall_rel_tol=0.002,
         decay_frac=0.3, min_decay_steps=5000, target_fraction=0.97, stack=1, stack_max_params=0,
     ),
 }

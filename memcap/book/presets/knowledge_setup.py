@@ -19,8 +19,9 @@ from typing import NamedTuple
 from memcap.book.presets.bios_size import bios_size
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.data.biod import BioD
-from memcap.engine.bioruns import KnowledgeRun, junk_windows
-from memcap.engine.train import TrainConfig
+from memcap.data.streams import junk_windows
+from memcap.engine.runs import KnowledgeRun
+from memcap.engine.training import TrainConfig
 from memcap.model import GPTConfig
 
 
@@ -99,7 +100,7 @@ class KnowledgeSetup(PresetBase):
                  domain_token: bool = False, data_seed: int = 0, init_seed: int = 0) -> KnowledgeRun:
         """A bioD run whose windows are a share ``junk_ratio`` junk (another world of ``junk_people`` people) and
         the rest this world's people, ``batch_size`` windows per step (see
-        :class:`~memcap.engine.bioruns.JunkMixture`). Steps count the useful windows: ``exposures`` of each person,
+        :class:`~memcap.data.streams.JunkMixture`). Steps count the useful windows: ``exposures`` of each person,
         as many steps as a run without junk at ``batch_size - junk windows`` windows a step, the same schedule. With
         ``domain_token`` every useful paragraph starts with a token of its own (the vocabulary grows by one)."""
         useful = batch_size - junk_windows(junk_ratio, batch_size)

@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Shape
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.data.text import TextSpec, TextSplits
-from memcap.engine.textruns import TextRun
-from memcap.engine.train import TrainConfig
+from memcap.engine.runs import TextRun
+from memcap.engine.training import TrainConfig
 from memcap.model import GPTConfig
 
 
