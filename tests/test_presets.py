@@ -288,8 +288,8 @@ def test_geometric_sizes_name_bad_bounds():
 def test_bios_size_is_the_corpus_own(n, seed):
     """The cheap size of a bioS corpus equals what building it gives, for every kind and vocabulary; the people
     drawn all at once are the ones the corpus draws one by one, and the random stream is left where it leaves it."""
-    from memcap.book.presets.bios_size import bios_size, draw_people
-    from memcap.data.bios import FIRST_YEAR, BioSWorld
+    from memcap.data.bios_size import bios_size
+    from memcap.data.bios import DAYS, FIRST_YEAR, MONTHS, YEARS, BioSWorld
     from memcap.data.streams import BioSCorpus
 
     for simple in (False, True):
@@ -298,10 +298,15 @@ def test_bios_size_is_the_corpus_own(n, seed):
             assert bios_size(n, seed, simple, vocabulary) == (corpus.mean_length(), corpus.vocab_size)
     world = BioSWorld.load()
     one_by_one, at_once = np.random.default_rng([seed, 1]), np.random.default_rng([seed, 1])
-    people = world.sample_people(n, one_by_one)
-    codes, draws = draw_people(world, n, at_once)
-    assert [(p.female, p.month, p.day, p.year - FIRST_YEAR, p.birth_city, p.university, p.major, p.employer)
-            for p in people] == [tuple(int(x) for x in row) for row in draws]
+    codes = one_by_one.choice(world.n0, size=n, replace=False)  # the draws person by person, scalar calls
+    expected = [(int(one_by_one.integers(2)), int(one_by_one.integers(len(MONTHS))),
+                 int(one_by_one.integers(1, DAYS + 1)), int(one_by_one.integers(YEARS)),
+                 int(one_by_one.integers(len(world.cities))), int(one_by_one.integers(len(world.universities))),
+                 int(one_by_one.integers(len(world.majors))), int(one_by_one.integers(len(world.employers))))
+                for _ in codes]
+    people = world.sample_people(n, at_once)
+    assert [(int(p.female), p.month, p.day, p.year - FIRST_YEAR, p.birth_city, p.university, p.major, p.employer)
+            for p in people] == expected
     assert [p.full_name for p in people] == [
         f"{world.first[c // (len(world.middle) * len(world.last))]} "
         f"{world.middle[c // len(world.last) % len(world.middle)]} {world.last[c % len(world.last)]}"

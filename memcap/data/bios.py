@@ -200,21 +200,29 @@ class BioSWorld:
 
     def sample_people(self, n: int, rng: np.random.Generator) -> list[Person]:
         """``n`` people with distinct full names (without replacement from N0) and uniform attributes."""
+        codes, draws = self.draw_people(n, rng)
+        return [self.person(code, d) for code, d in zip(codes.tolist(), draws)]
+
+    def draw_people(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The random part of :meth:`sample_people` as arrays: name codes (n,) and attribute draws (n, 8): female,
+        month, day, year - FIRST_YEAR, birth city, university, major, employer. All attributes in one call: numpy
+        draws an array of bounded integers one after another exactly as scalar calls would, person by person."""
         if not 1 <= n <= self.n0:
             raise ValueError(f"n must lie in 1..N0={self.n0}, got n={n}")
         codes = rng.choice(self.n0, size=n, replace=False)
-        people = []
-        for code in codes.tolist():
-            f, rest = divmod(code, len(self.middle) * len(self.last))
-            m, la = divmod(rest, len(self.last))
-            people.append(Person(
-                first=f, middle=m, last=la, female=bool(rng.integers(2)), month=int(rng.integers(len(MONTHS))),
-                day=int(rng.integers(1, DAYS + 1)), year=FIRST_YEAR + int(rng.integers(YEARS)),
-                birth_city=int(rng.integers(len(self.cities))), university=int(rng.integers(len(self.universities))),
-                major=int(rng.integers(len(self.majors))), employer=int(rng.integers(len(self.employers))),
-                full_name=f"{self.first[f]} {self.middle[m]} {self.last[la]}",
-            ))
-        return people
+        low = np.array([0, 0, 1, 0, 0, 0, 0, 0])
+        high = np.array([2, len(MONTHS), DAYS + 1, YEARS, len(self.cities), len(self.universities), len(self.majors),
+                         len(self.employers)])
+        draws = rng.integers(np.tile(low, n), np.tile(high, n)).reshape(n, len(low))
+        return codes, draws
+
+    def person(self, code: int, d) -> Person:
+        """The person of name code ``code`` and attribute draws ``d`` (a row of :meth:`draw_people`)."""
+        f, rest = divmod(int(code), len(self.middle) * len(self.last))
+        m, la = divmod(rest, len(self.last))
+        return Person(first=f, middle=m, last=la, female=bool(d[0]), month=int(d[1]), day=int(d[2]),
+                      year=FIRST_YEAR + int(d[3]), birth_city=int(d[4]), university=int(d[5]), major=int(d[6]),
+                      employer=int(d[7]), full_name=f"{self.first[f]} {self.middle[m]} {self.last[la]}")
 
     def values(self, p: Person) -> dict[str, str]:
         """Each attribute's value as it appears in text."""

@@ -7,7 +7,6 @@ preset as a table of setting, value and reason, which is what a chapter prints. 
     settings.py         the framework: setting(), PresetBase, settings_table
     capacity_sweep.py   shared: uniform-sequence capacity runs (chapters 2, 4, 5, 6), CAPACITY_SWEEPS
     knowledge_setup.py  shared: bioD/bioS knowledge runs (chapters 3, 4, 5, 7), KNOWLEDGE_SETUPS
-    bios_size.py        a bioS corpus's mean length and vocabulary without building it
     memorization.py ... architecture.py   one chapter's preset class and its values per scale
 
 Runs that several chapters share come from the shared presets, not from one chapter reaching into another's; a

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from memcap.book.presets.bios_size import bios_size
+from memcap.data.bios_size import bios_size
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.data.biod import BioD
 from memcap.data.streams import junk_windows

@@ -2,8 +2,8 @@
 
 A bioS run's steps follow from the mean length that :meth:`~memcap.data.streams.BioSCorpus.mean_length` measures
 on 256 biographies, but building the corpus tokenizes every person's biography or fields (a million people at
-``paper`` scale: minutes). :func:`bios_size` draws the same people from the same random numbers, all at once, and
-renders only the 256 measured ones, so its numbers are the corpus's own, not estimates of them.
+``paper`` scale: minutes). :func:`bios_size` draws the same people from the same random numbers
+(:meth:`~memcap.data.bios.BioSWorld.draw_people`) and renders only the 256 measured ones, so its numbers are the corpus's own, not estimates of them.
 
     >>> from memcap.data.streams import BioSCorpus
     >>> corpus = BioSCorpus(30, 2, simple=False)
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from memcap.data.bios import DAYS, FIRST_YEAR, MONTHS, YEARS, BioSWorld, Person, template_words
+from memcap.data.bios import DAYS, FIRST_YEAR, MONTHS, YEARS, BioSWorld, template_words
 from memcap.data.streams import VOCABULARIES, BioSCorpus
 
 MEASURED = 256  # biographies BioSCorpus.mean_length renders, drawn from np.random.default_rng(12345)
@@ -35,29 +35,6 @@ class BioSSize(NamedTuple):
 @lru_cache(maxsize=1)
 def _world() -> BioSWorld:
     return BioSWorld.load()
-
-
-def draw_people(world: BioSWorld, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The people :meth:`BioSWorld.sample_people` draws from ``rng`` (leaving ``rng`` in the same state), as arrays:
-    name codes (n,) and attribute draws (n, 8): female, month, day, year - FIRST_YEAR, birth city, university,
-    major, employer. One call for all attributes: numpy draws an array of bounded integers one after another exactly
-    as the scalar calls do (tests/test_presets.py compares the two)."""
-    if not 1 <= n <= world.n0:
-        raise ValueError(f"n must lie in 1..N0={world.n0}, got n={n}")
-    codes = rng.choice(world.n0, size=n, replace=False)
-    low = np.array([0, 0, 1, 0, 0, 0, 0, 0])
-    high = np.array([2, len(MONTHS), DAYS + 1, YEARS, len(world.cities), len(world.universities), len(world.majors),
-                     len(world.employers)])
-    draws = rng.integers(np.tile(low, n), np.tile(high, n)).reshape(n, len(low))
-    return codes, draws
-
-
-def _person(world: BioSWorld, code: int, d: np.ndarray) -> Person:
-    f, rest = divmod(int(code), len(world.middle) * len(world.last))
-    m, la = divmod(rest, len(world.last))
-    return Person(first=f, middle=m, last=la, female=bool(d[0]), month=int(d[1]), day=int(d[2]),
-                  year=FIRST_YEAR + int(d[3]), birth_city=int(d[4]), university=int(d[5]), major=int(d[6]),
-                  employer=int(d[7]), full_name=f"{world.first[f]} {world.middle[m]} {world.last[la]}")
 
 
 def _used_words(world: BioSWorld, codes: np.ndarray, draws: np.ndarray) -> int:
@@ -92,14 +69,14 @@ def bios_size(n_people: int, seed: int, simple: bool, vocabulary: str = "pool") 
         corpus = BioSCorpus(n_people, seed, simple, world=world, vocabulary=vocabulary)
         return BioSSize(corpus.mean_length(), corpus.vocab_size)
     rng = np.random.default_rng([seed, 1])  # BioSCorpus's stream: the people, then bioS_simple's templates
-    codes, draws = draw_people(world, n_people, rng)
+    codes, draws = world.draw_people(n_people, rng)
     measure = np.random.default_rng(MEASURE_SEED)
     picked = measure.integers(n_people, size=MEASURED).tolist()
     fixed = [world.fixed_templates(rng) for _ in range(max(picked) + 1)] if simple else None
     lengths = []
     for i in picked:
         templates, order = fixed[i] if simple else (None, None)
-        bio = world.render(_person(world, codes[i], draws[i]), measure, templates=templates, order=order)
+        bio = world.render(world.person(codes[i], draws[i]), measure, templates=templates, order=order)
         lengths.append(1 + len(world.tokenizer.encode(bio.text)))  # <eot> first
     vocab_size = len(world.tokenizer) if vocabulary == "pool" else _used_words(world, codes, draws)
     return BioSSize(float(np.mean(lengths)), vocab_size)
