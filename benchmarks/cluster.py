@@ -15,8 +15,8 @@ import tempfile
 import time
 
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
+from memcap.infra.sweep import run_sweep
 from memcap.model import GPTConfig
 
 

@@ -26,9 +26,9 @@ import dataclasses
 
 from memcap.book.plan import chapter_runs
 from memcap.engine.saturation import metric_name, saturation_runs, saturation_table
-from memcap.engine.store import RunStore
-from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
+from memcap.infra.store import RunStore
+from memcap.infra.sweep import run_sweep
 
 GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs
 

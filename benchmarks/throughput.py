@@ -27,7 +27,7 @@ from memcap.model import GPT, GPTConfig
 from memcap.engine.stacked import train_stacked
 from memcap.engine.measure import execute_run
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.cost import step_flops_per_token, training_flops_per_second, training_tokens_per_second
 from memcap.engine.train import TrainConfig, train
 
@@ -61,7 +61,7 @@ def save_measurement(path: str, device: str) -> None:
     import json
     from pathlib import Path
 
-    from memcap.engine.device import resolve_device
+    from memcap.infra.device import resolve_device
 
     device = resolve_device(device)
     cfg = GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=128, n_head=8)

@@ -12,11 +12,11 @@ import torch
 from memcap.measures import capacity, trends
 from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig
-from memcap.engine.store import RunStore
+from memcap.infra.store import RunStore
 from memcap.data.uniform import dataset_entropy_bits, memorizable_bits, uniform_sequences
 from memcap.engine.measure import execute_run
 from memcap.engine.runs import CapacityRun, grid
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.train import Schedule, TrainConfig, decay_trigger, plateaued, train
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)

@@ -9,8 +9,8 @@ from memcap.engine import version as engine
 from memcap.engine.bioruns import KnowledgeRun
 from memcap.engine.measure import execute_run
 from memcap.engine.runs import CapacityRun
-from memcap.engine.store import RunStore
 from memcap.engine.train import TrainConfig
+from memcap.infra.store import RunStore
 from memcap.model import GPTConfig
 
 TINY = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)

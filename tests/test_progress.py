@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from memcap.engine import progress
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
 from memcap.engine.train import TrainConfig
+from memcap.infra import progress
+from memcap.infra.sweep import run_sweep
 from memcap.model import GPTConfig
 
 

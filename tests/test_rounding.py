@@ -5,11 +5,11 @@ import json
 import pytest
 import torch
 
-from memcap.engine.runs import CapacityRun
-from memcap.engine.store import RunStore
-from memcap.engine.sweep import run_sweep
-from memcap.engine.train import TrainConfig
 from memcap.engine import rounding
+from memcap.engine.runs import CapacityRun
+from memcap.engine.train import TrainConfig
+from memcap.infra.store import RunStore
+from memcap.infra.sweep import run_sweep
 from memcap.model import GPT, GPTConfig
 
 CFG = GPTConfig(vocab_size=8, seq_len=8, n_layer=1, d_model=8, n_head=2)

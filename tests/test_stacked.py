@@ -6,7 +6,7 @@ import torch
 from memcap.model import GPT, GPTConfig
 from memcap.engine.stacked import StackedAdamW, train_stacked
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.train import TrainConfig, train, train_models
 
 CFG = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=4)

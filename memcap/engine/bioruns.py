@@ -349,6 +349,13 @@ class KnowledgeRun:
         corpus = corpus or self.corpus()
         return [corpus.render(i, np.random.default_rng([self.data_seed, 2, i])) for i in range(self.measured_people)]
 
+    def stack_key(self, max_params: int) -> None:  # the Run protocol: these runs train alone
+        return None
+
+    @staticmethod
+    def execute_many(runs, device: str = "cpu", progress=False) -> list[tuple[dict, list[dict], dict]]:
+        return [r.execute(device, progress) for r in runs]
+
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         corpus = self.corpus()
         if corpus.vocab_size != self.model.vocab_size:

@@ -77,9 +77,9 @@ def stored_unchanged_share(store, run, lr: float, *, steps: int = 100, device: s
     """:func:`unchanged_share` of a stored run's trained model on its own training data, with its training
     settings, at ``lr``; computed once and kept beside the store's runs (``<store>/derived/``, written atomically),
     so a second call with the same arguments reads it."""
-    from memcap.engine.files import write_json_atomic
-    from memcap.engine.store import RunStore
-    from memcap.engine.sweep import load_model
+    from memcap.engine.runs import load_model
+    from memcap.infra.files import write_json_atomic
+    from memcap.infra.store import RunStore
 
     store = store if isinstance(store, RunStore) else RunStore(store)
     if not store.has(run.to_dict()):

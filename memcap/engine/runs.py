@@ -43,6 +43,23 @@ class CapacityRun:
 
         return execute_run(self, device, progress)
 
+    def stack_key(self, max_params: int):
+        """fp32 runs of at most ``max_params`` parameters stack with the runs of equal
+        :func:`memcap.engine.stacked.stack_key`; None for the others: they train alone (the Run protocol)."""
+        if self.model.n_params > max_params or self.train.precision != "fp32":
+            return None
+        from memcap.engine.stacked import stack_key
+
+        return stack_key(self)
+
+    @staticmethod
+    def execute_many(runs, device: str = "cpu", progress=False) -> list[tuple[dict, list[dict], dict]]:
+        """Train runs of one :meth:`stack_key` together and measure each
+        (:func:`memcap.engine.measure.execute_runs`)."""
+        from memcap.engine.measure import execute_runs
+
+        return execute_runs(runs, device, progress)
+
     def to_dict(self) -> dict:
         return {
             "engine": ENGINE_VERSION,
@@ -81,3 +98,15 @@ class CapacityRun:
 def grid(models: Iterable[GPTConfig], n_sequences: Iterable[int], train_cfg: TrainConfig, **kw) -> list[CapacityRun]:
     """Every (model, N) pair as a run with the same training configuration."""
     return [CapacityRun(model=m, train=train_cfg, n_sequences=n, **kw) for m in models for n in n_sequences]
+
+
+def load_model(store, run, device: str = "cpu"):
+    """The trained model of a stored run (any run with a ``model`` configuration), in eval mode; ``store`` is a
+    :class:`memcap.infra.store.RunStore` or its folder."""
+    from memcap.infra.store import RunStore
+    from memcap.model import GPT
+
+    store = store if isinstance(store, RunStore) else RunStore(store)
+    model = GPT(run.model)
+    model.load_state_dict(store.load_weights(run.to_dict()))
+    return model.to(device).eval()

@@ -1,6 +1,7 @@
-"""Sweeps: many capacity runs, executed in parallel, each stored once.
+"""Sweeps: many runs, executed in parallel, each stored once.
 
-A sweep is a list of runs (:class:`~memcap.engine.runs.CapacityRun`, :class:`~memcap.engine.bioruns.KnowledgeRun`). Runs missing from the store go to workers through
+A sweep is a list of runs: any objects of the Run protocol (:class:`memcap.infra.protocol.Run`; capacity, knowledge
+and text runs implement it), which is all this module knows of them. Runs missing from the store go to workers through
 the standard ``concurrent.futures.Executor`` interface; the default is local processes (one per core, one
 torch thread each, which the CPU measurements found 1.2-4x faster than two threads in one process). Any
 other executor with ``submit`` (a cluster's, say) can be passed in unchanged. Each worker writes its run to
@@ -12,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,13 +21,11 @@ from typing import Any
 
 import torch
 
-from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
+from memcap.infra.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
                                    stop_when_abandoned)
-from memcap.engine.measure import execute_runs
-from memcap.engine.progress import emit, run_reporter
-from memcap.engine.runs import CapacityRun
-from memcap.engine.store import RunStore
-from memcap.model import GPT
+from memcap.infra.progress import emit, run_reporter
+from memcap.infra.protocol import Run
+from memcap.infra.store import RunStore
 
 
 def _worker(run, store_root: str, device: str, progress: bool = False, threads: bool = False) -> dict:
@@ -42,7 +41,7 @@ def _worker(run, store_root: str, device: str, progress: bool = False, threads: 
     return metrics
 
 
-def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, threads: bool = False) -> list[dict]:
+def _stacked_worker(runs: Sequence[Run], store_root: str, device: str, threads: bool = False) -> list[dict]:
     if threads:
         set_worker_threads()
         stop_when_abandoned()
@@ -52,7 +51,8 @@ def _stacked_worker(runs: Sequence[CapacityRun], store_root: str, device: str, t
             held.enter_context(store.lock(r.to_dict()))
         todo = [r for r in runs if not store.has(r.to_dict())]
         report = run_reporter(f"{todo[0].label} (+{len(todo) - 1} stacked)") if todo else None
-        for r, (metrics, curve, state) in zip(todo, execute_runs(todo, device, report or False) if todo else []):
+        done = type(todo[0]).execute_many(todo, device, report or False) if todo else []
+        for r, (metrics, curve, state) in zip(todo, done):
             store.save(r.to_dict(), metrics, curve, state)
     return [store.load(r.to_dict())["metrics"] for r in runs]
 
@@ -109,7 +109,7 @@ class SweepReport:
 
 
 def run_sweep(
-    runs: Sequence,
+    runs: Sequence[Run],
     store: RunStore | str,
     *,
     device: str = "cpu",
@@ -121,17 +121,19 @@ def run_sweep(
 ) -> SweepReport:
     """Make sure every run is in the store (training the missing ones in parallel); return their metrics.
 
-    A run is any object with ``to_dict()`` (its configuration: the store key), ``execute(device, progress)``
-    returning (metrics, curve, weights), ``cost`` and ``label``: :class:`CapacityRun` and the knowledge runs.
+    A run is any object of the Run protocol (:class:`memcap.infra.protocol.Run`): ``to_dict()`` (its
+    configuration: the store key), ``execute(device, progress)`` returning (metrics, curve, weights), ``cost``,
+    ``label``, ``stack_key(max_params)`` and ``execute_many``.
 
     The missing runs go to ``executor``: any ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or a
-    Dask scheduler's address (:mod:`memcap.engine.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
+    Dask scheduler's address (:mod:`memcap.infra.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
     one, on CPU they go to :func:`default_executor`'s local processes, and on CUDA they train one after another in
     this process (a GPU is better used by one run at a time at these sizes).
 
-    ``stack=K`` (K > 1) trains up to K capacity runs of one shape and optimizer settings together in one worker
-    (:mod:`memcap.engine.stacked`), for shapes of at most ``stack_max_params`` parameters: the throughput benchmark
-    shows where that pays on a given machine. Other runs train one per worker as usual.
+    ``stack=K`` (K > 1) trains up to K runs of one :meth:`~memcap.infra.protocol.Run.stack_key` together in one
+    worker (``execute_many``; capacity runs of one shape and optimizer settings, at most ``stack_max_params``
+    parameters): the throughput benchmark shows where that pays on a given machine. Other runs train one per worker
+    as usual.
     """
     if not isinstance(stack, int) or stack < 1:
         raise ValueError(f"stack must be a positive integer, got stack={stack!r}")
@@ -143,7 +145,7 @@ def run_sweep(
         first_of_key.setdefault(store.key(c), i)  # a run listed twice is trained once
     unique = sorted(first_of_key.values())
     missing = [i for i in unique if not store.has(configs[i])]
-    # longest first (by parameters x dataset size), so the last worker is not left with the biggest run
+    # longest first (by each run's cost), so the last worker is not left with the biggest run
     missing.sort(key=lambda i: -runs[i].cost)
     if missing:
         store.check()  # a store that cannot take the runs fails now, not after training them
@@ -227,29 +229,20 @@ def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_m
 
 
 def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list[list[int]]:
-    """Split run indices into jobs: groups of up to ``stack`` stackable capacity runs, the rest one by one."""
+    """Split run indices into jobs: groups of up to ``stack`` runs of one stack key, the rest (key None) one by one."""
     if stack <= 1:
         return [[i] for i in indices]
-    from memcap.engine.stacked import stack_key
-
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[Hashable, list[int]] = {}
     jobs: list[list[int]] = []
     for i in indices:
-        r = runs[i]
-        if isinstance(r, CapacityRun) and r.model.n_params <= max_params and r.train.precision == "fp32":
-            groups.setdefault(stack_key(r), []).append(i)
-        else:
+        key = runs[i].stack_key(max_params)
+        if key is None:
             jobs.append([i])
+        else:
+            groups.setdefault(key, []).append(i)
     for members in groups.values():
         members.sort(key=lambda i: runs[i].cost)  # similar lengths together: a group runs until its longest member ends
         jobs.extend(members[j:j + stack] for j in range(0, len(members), stack))
     jobs.sort(key=lambda g: -sum(runs[i].cost for i in g))
     return jobs
 
-
-def load_model(store: RunStore | str, run, device: str = "cpu") -> GPT:
-    """The trained model of a stored run (any run with a ``model`` configuration), in eval mode."""
-    store = store if isinstance(store, RunStore) else RunStore(store)
-    model = GPT(run.model)
-    model.load_state_dict(store.load_weights(run.to_dict()))
-    return model.to(device).eval()
