@@ -15,7 +15,7 @@ import tempfile
 import time
 
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training import TrainConfig
 from memcap.model import GPTConfig
 

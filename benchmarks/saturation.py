@@ -26,8 +26,8 @@ import dataclasses
 
 from memcap.book.plan import chapter_runs
 from memcap.engine.studies.saturation import metric_name, saturation_runs, saturation_table
-from memcap.engine.store import RunStore
-from memcap.engine.sweep import run_sweep
+from memcap.infra.store import RunStore
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training import TrainConfig
 
 GROUPS = {"02": "grid", "03": "biod", "04": "precision"}  # each chapter's capacity-defining runs

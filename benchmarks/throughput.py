@@ -26,7 +26,7 @@ from memcap.data.uniform import uniform_sequences
 from memcap.model import GPT, GPTConfig
 from memcap.engine.training.loop import train_stacked
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.runs.cost import step_flops_per_token, training_flops_per_second, training_tokens_per_second
 from memcap.engine.training import TrainConfig, train
 
@@ -60,7 +60,7 @@ def save_measurement(path: str, device: str) -> None:
     import json
     from pathlib import Path
 
-    from memcap.engine.device import resolve_device
+    from memcap.infra.device import resolve_device
 
     device = resolve_device(device)
     cfg = GPTConfig(vocab_size=2048, seq_len=64, n_layer=2, d_model=128, n_head=8)

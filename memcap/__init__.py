@@ -3,12 +3,14 @@
 The package is layered; a module imports only from its own layer or the ones below it (``tests/test_layers.py``):
 
     book/       the book's machinery: chapters and their presets, papermill, the HTML book, batch runs, classroom, CLI
-    engine/     training, the run store, sweeps and what every run measures
+    engine/     run specifications, training and what every run measures
     measures/   code lengths, memorized bits, knowledge bounds, membership attacks, quantization, claims
     data/       what models are trained on: uniform sequences, Markov sources, bioD and bioS biographies
     model.py    the GPT every chapter trains
     theory/     information theory in bits (entropy, mutual information, codes); numpy only
     papers.py   the papers' published figures, which the chapters compare against
+    infra/      what knows nothing of models: atomic files and sha256, locks, the run store, devices, progress,
+                clusters, and sweeps over the Run protocol (``infra/protocol.py``); imports nothing else from memcap
 """
 
 __version__ = "0.2.0"

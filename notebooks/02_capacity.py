@@ -40,10 +40,10 @@ import torch
 from memcap import papers
 from memcap.book import checks, frames, start
 from memcap.data import uniform
-from memcap.engine import sweep
 from memcap.engine.runs import load_model
 from memcap.engine.studies import saturation
 from memcap.engine.training.loop import gain_during_decay
+from memcap.infra import sweep
 from memcap.measures import capacity, claims, double_descent, evaluate, trends
 from memcap.model import GPT, GPTConfig
 from memcap.theory.information import entropy

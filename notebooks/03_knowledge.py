@@ -42,7 +42,7 @@ from memcap import papers
 from memcap.book import checks, start
 from memcap.data.biod import BioD, BioDData
 from memcap.data.bios import TEMPLATES, BioSWorld
-from memcap.engine import sweep
+from memcap.infra import sweep
 from memcap.measures import claims, knowledge
 from memcap.theory.information import nats_to_bits
 

@@ -43,9 +43,9 @@ import torch
 
 from memcap import papers
 from memcap.book import checks, frames, start
-from memcap.engine import sweep
 from memcap.engine.runs import load_model
 from memcap.engine.studies import rounding
+from memcap.infra import sweep
 from memcap.measures import capacity, claims, quantize
 
 run = start("04_precision", scale=scale, seed=seed, device=device,

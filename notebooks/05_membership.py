@@ -42,8 +42,8 @@ import torch
 from memcap import papers
 from memcap.book import checks, frames, start
 from memcap.data.uniform import dataset_entropy_bits
-from memcap.engine import sweep
 from memcap.engine.runs import load_model
+from memcap.infra import sweep
 from memcap.measures import capacity, claims, membership
 from memcap.measures.evaluate import sequence_code_length_bits, sequence_losses
 

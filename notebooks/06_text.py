@@ -47,12 +47,12 @@ from scipy.stats import spearmanr
 from memcap import papers
 from memcap.book import checks, frames, start
 from memcap.data import text
-from memcap.engine import sweep
 from memcap.engine.runs import load_model
+from memcap.infra import sweep
 from memcap.measures import capacity, claims, double_descent, duplication, extraction
 from memcap.measures import membership, membership_law, text_memorization
-from memcap.measures import text_run_tables
 from memcap.measures import text as text_measures
+from memcap.measures import text_run_tables
 
 run = start("06_text", scale=scale, seed=seed, device=device, output_dir=output_dir,
             store_dir=store_dir)

@@ -50,9 +50,9 @@ import torch
 
 from memcap import papers
 from memcap.book import checks, start
-from memcap.engine import sweep
 from memcap.engine.runs import load_model
 from memcap.engine.studies import ablation
+from memcap.infra import sweep
 from memcap.measures import claims, knowledge
 from memcap.measures.peaks import find_peak
 from memcap.model import Block, GPTConfig, MixtureOfExperts

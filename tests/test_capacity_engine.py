@@ -12,10 +12,10 @@ import torch
 from memcap.measures import capacity, trends
 from memcap.measures.evaluate import sequence_code_length_bits
 from memcap.model import GPT, GPTConfig
-from memcap.engine.store import RunStore
+from memcap.infra.store import RunStore
 from memcap.data.uniform import dataset_entropy_bits, memorizable_bits, uniform_sequences
 from memcap.engine.runs.capacity import CapacityRun, grid
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import STORED_SPELLINGS, Schedule, TrainConfig, decay_trigger, stalled
 from memcap.engine.training.loop import train
 

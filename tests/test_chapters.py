@@ -10,7 +10,7 @@ import pytest
 from memcap.book import chapters
 
 from memcap.book import execute
-from memcap.engine.files import write_json_atomic
+from memcap.infra.files import write_json_atomic
 
 
 def test_get_chapter_by_name_number_and_topic():

@@ -18,7 +18,7 @@ SWEEP = textwrap.dedent("""
     import sys
     from memcap.model import GPTConfig
     from memcap.engine.runs import CapacityRun
-    from memcap.engine.sweep import run_sweep
+    from memcap.infra.sweep import run_sweep
     from memcap.engine.training.config import TrainConfig
     cfg = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32)
     long = TrainConfig(max_steps=10**6, batch_size=64, schedule="cosine", eval_every=10**5)

@@ -60,7 +60,7 @@ def not_dask():
 
 
 def test_a_scheduler_address_that_answers_but_is_not_dask_is_named(capsys, tmp_path, not_dask):
-    from memcap.engine.cluster import check_scheduler
+    from memcap.infra.cluster import check_scheduler
 
     with pytest.raises(ValueError, match=f"{not_dask}.*not a Dask scheduler"):
         check_scheduler(not_dask, timeout=5)

@@ -10,10 +10,10 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor  # noqa: E402
+from memcap.infra.cluster import SCHEDULER_ENV, cluster_executor  # noqa: E402
 from memcap.engine.runs import CapacityRun  # noqa: E402
-from memcap.engine.store import RunStore  # noqa: E402
-from memcap.engine.sweep import run_sweep  # noqa: E402
+from memcap.infra.store import RunStore  # noqa: E402
+from memcap.infra.sweep import run_sweep  # noqa: E402
 from memcap.engine.training.config import TrainConfig  # noqa: E402
 from memcap.model import GPTConfig  # noqa: E402
 
@@ -137,7 +137,7 @@ ABANDONED = """
 import sys
 from memcap.model import GPTConfig
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 cfg = GPTConfig(vocab_size=64, seq_len=16, n_layer=2, d_model=32)
 long = TrainConfig(max_steps=10**6, batch_size=64, schedule="cosine", eval_every=10**5)

@@ -8,7 +8,7 @@ from memcap.data.biod import BioD
 from memcap.engine import version as engine
 from memcap.engine.runs.capacity import CapacityRun
 from memcap.engine.runs.knowledge import KnowledgeRun
-from memcap.engine.store import RunStore
+from memcap.infra.store import RunStore
 from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from memcap.book.plan import chapter_runs
-from memcap.engine.store import RunStore
-from memcap.engine.sweep import run_sweep
+from memcap.infra.store import RunStore
+from memcap.infra.sweep import run_sweep
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 

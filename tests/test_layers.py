@@ -13,6 +13,7 @@ PACKAGE = Path(memcap.__file__).parent
 LAYERS = {
     "memcap.theory": 0,
     "memcap.papers": 0,
+    "memcap.infra": 0,
     "memcap.data": 1,
     "memcap.model": 1,
     "memcap.measures": 2,
@@ -22,7 +23,7 @@ LAYERS = {
 
 
 def layer_of(module: str) -> int | None:
-    """The layer of a memcap module (``memcap.engine.sweep`` -> 3); None for ``memcap`` itself."""
+    """The layer of a memcap module (``memcap.engine.runs`` -> 3); None for ``memcap`` itself."""
     for prefix, layer in LAYERS.items():
         if module == prefix or module.startswith(prefix + "."):
             return layer
@@ -46,7 +47,7 @@ def imported_modules(source: str, module: str, known: set[str] | frozenset[str] 
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             if base.split(".")[0] != "memcap":
                 continue
-            for alias in node.names:  # `from memcap.engine import sweep` imports memcap.engine.sweep
+            for alias in node.names:  # `from memcap.engine import runs` imports memcap.engine.runs
                 candidate = f"{base}.{alias.name}"
                 out.add(candidate if candidate in known or (PACKAGE.parent / candidate.replace(".", "/")).with_suffix(".py").exists()
                         or (PACKAGE.parent / candidate.replace(".", "/")).is_dir() else base)
@@ -77,17 +78,26 @@ def test_no_module_imports_a_higher_layer():
     assert not problems, "\n".join(problems)
 
 
+def test_infra_imports_nothing_else_from_memcap():
+    """infra shares layer 0 with theory and papers, yet knows nothing of them either: it is the house's plumbing."""
+    problems = [f"{module} imports {m}" for module, path in package_modules() if module.startswith("memcap.infra")
+                for m in sorted(imported_modules(path.read_text(), module)) if not m.startswith("memcap.infra")]
+    assert not problems, "\n".join(problems)
+
+
 def test_every_module_is_in_a_layer():
     for module, _ in package_modules():
         layer_of(module)  # raises for a module outside every layer
 
 
 def test_the_checker_sees_upward_imports_at_any_depth():
-    source = "import numpy\n\ndef f():\n    from memcap.engine.sweep import run_sweep\n"
+    source = "import numpy\n\ndef f():\n    from memcap.engine.runs import CapacityRun\n"
     assert upward_imports(source, "memcap.measures.capacity") == [
-        "memcap.measures.capacity (layer 2) imports memcap.engine.sweep (layer 3)"]
-    assert upward_imports("from memcap.engine import sweep\n", "memcap.data.uniform") == [
-        "memcap.data.uniform (layer 1) imports memcap.engine.sweep (layer 3)"]
+        "memcap.measures.capacity (layer 2) imports memcap.engine.runs (layer 3)"]
+    assert upward_imports("from memcap.engine import runs\n", "memcap.data.uniform") == [
+        "memcap.data.uniform (layer 1) imports memcap.engine.runs (layer 3)"]
+    assert upward_imports("from memcap.data import biod\n", "memcap.infra.sweep") == [
+        "memcap.infra.sweep (layer 0) imports memcap.data.biod (layer 1)"]
     assert upward_imports("from memcap.theory.information import entropy\n", "memcap.data.markov") == []
     with pytest.raises(ValueError, match="memcap.extras"):
         layer_of("memcap.extras.thing")

@@ -6,9 +6,8 @@ import sys
 
 import pytest
 
-from memcap.engine import progress
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 

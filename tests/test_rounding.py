@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from memcap.engine.runs import CapacityRun
-from memcap.engine.store import RunStore
-from memcap.engine.sweep import run_sweep
+from memcap.infra.store import RunStore
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.studies import rounding
 from memcap.model import GPT, GPTConfig

@@ -6,7 +6,7 @@ import torch
 from memcap.model import GPT, GPTConfig
 from memcap.engine.training.stacked import StackedAdamW
 from memcap.engine.runs import CapacityRun
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.training.loop import train, train_models, train_stacked
 

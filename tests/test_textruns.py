@@ -21,7 +21,7 @@ SPEC = text.TextSpec(editions=("modern", "milton"), vocab_size=300, seq_len=16, 
 @pytest.fixture
 def corpus(tmp_path, monkeypatch):
     fake, cache = fake_corpus(tmp_path, SPLIT_FILES)
-    monkeypatch.setattr(text, "SHAKESPEARE", fake)
+    monkeypatch.setattr(text.corpora, "SHAKESPEARE", fake)
     monkeypatch.setenv(text.CACHE_ENV, str(cache))
     return text.make_splits(SPEC)
 

@@ -33,9 +33,9 @@ from typing import Any
 
 from memcap.book.chapters import RESULTS_FILE, Chapter, check_seed, get_chapter, load_results
 from memcap.book.execute import Interrupted
-from memcap.engine.cluster import SCHEDULER_ENV, cluster_executor, kill_workers, shutdown
-from memcap.engine.device import resolve_device
-from memcap.engine.files import write_bytes_atomic
+from memcap.infra.cluster import SCHEDULER_ENV, cluster_executor, kill_workers, shutdown
+from memcap.infra.device import resolve_device
+from memcap.infra.files import write_bytes_atomic
 
 RESERVED = ("output_dir", "store_dir")  # set by the batch runner itself
 
@@ -122,7 +122,7 @@ def point_workers(points_at_once: int) -> int:
         (2, 1)
         >>> del os.environ["MEMCAP_WORKERS"]
     """
-    from memcap.engine.sweep import default_workers
+    from memcap.infra.sweep import default_workers
 
     return max(1, default_workers() // points_at_once)
 
@@ -132,7 +132,7 @@ def _init_point_worker(parent: int) -> None:
     watches its parent), and leaves Ctrl-C to that batch, which ends it."""
     import signal
 
-    from memcap.engine.sweep import exit_with_parent
+    from memcap.infra.sweep import exit_with_parent
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent(parent)
@@ -197,7 +197,7 @@ def run_batch(
 
     ``table`` defaults to ``<out>/<chapter>.csv``; a ``.parquet`` name writes Parquet (needs pyarrow). Points go to
     ``executor``: local processes by default (``max_workers`` at once), or any ``concurrent.futures.Executor``, a
-    ``dask.distributed.Client`` or a Dask scheduler's address (:mod:`memcap.engine.cluster`; $MEMCAP_SCHEDULER when
+    ``dask.distributed.Client`` or a Dask scheduler's address (:mod:`memcap.infra.cluster`; $MEMCAP_SCHEDULER when
     ``executor`` is None).
     """
     from memcap.book.execute import parameter_names, read_chapter

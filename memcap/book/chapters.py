@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from memcap import __version__
-from memcap.engine.device import resolve_device
-from memcap.engine.files import write_json_atomic
+from memcap.infra.device import resolve_device
+from memcap.infra.files import write_json_atomic
 
 SCALES = ("smoke", "default", "paper")  # smoke: CI, seconds; default: the book; paper: the papers' set-ups
 RESULTS_FILE = "results.json"
@@ -98,7 +98,7 @@ class ChapterRun:
     device: str
     output_dir: Path
     preset: Any  # the chapter's typed preset at this scale (memcap.book.presets)
-    store: Any = None  # the run store (memcap.engine.store.RunStore), for chapters that train models
+    store: Any = None  # the run store (memcap.infra.store.RunStore), for chapters that train models
     results: dict = field(default_factory=dict)  # what the chapter states, filled as it goes; saved at its end
     started: float = field(default_factory=time.time)
 
@@ -227,7 +227,7 @@ def open_store(store_dir: str = ""):
 
     Keys cover a run's full configuration, so sharing one store across chapters and scales is safe.
     """
-    from memcap.engine.store import RunStore
+    from memcap.infra.store import RunStore
 
     store = RunStore(Path(store_dir) if store_dir else Path("build") / "store")
     store.check(writable=False)  # a file given as the folder fails here, in one line, before anything trains

@@ -30,7 +30,7 @@ import time
 
 from memcap.book.chapters import CHAPTERS, SCALES, check_seed
 from memcap.book.execute import ChapterFailed, Interrupted, check_folder, parse_value, run_chapters
-from memcap.engine.cluster import SCHEDULER_ENV, check_scheduler
+from memcap.infra.cluster import SCHEDULER_ENV, check_scheduler
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.exercise}: {args.points:g} points; {args.student}'s total is now {total:g}")
         elif args.command == "plan":
             from memcap.book.plan import plan, plan_text
-            from memcap.engine.device import resolve_device
+            from memcap.infra.device import resolve_device
 
             print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
                                  device=resolve_device(args.device))))

@@ -230,11 +230,11 @@ def run_chapter(
 @contextmanager
 def _progress_channel(path: Path, prefix: str, enabled: bool):
     """While a chapter runs, its sweeps report to ``path`` ($MEMCAP_PROGRESS, inherited by the kernel and its
-    workers) and a :class:`~memcap.engine.progress.Watcher` prints their progress here, not in the notebook."""
+    workers) and a :class:`~memcap.infra.progress.Watcher` prints their progress here, not in the notebook."""
     if not enabled:
         yield
         return
-    from memcap.engine.progress import ENV, Watcher
+    from memcap.infra.progress import ENV, Watcher
 
     path.unlink(missing_ok=True)
     previous = os.environ.get(ENV)

@@ -106,7 +106,7 @@ def check_store(chapter: str | Chapter, store: str | Path, scale: str, seed: int
     """Raise :class:`AssignmentError` unless ``store`` holds every run ``chapter`` trains at ``scale``; returns
     how many runs that is. Grading against an incomplete store would train the missing runs once per student."""
     from memcap.book.plan import chapter_runs
-    from memcap.engine.store import RunStore
+    from memcap.infra.store import RunStore
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     store = Path(store)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from memcap.book.chapters import check_seed, get_chapter
 from memcap.engine.runs.cost import run_flops, run_tokens, step_flops_per_token, training_flops_per_second
-from memcap.engine.progress import format_seconds
+from memcap.infra.progress import format_seconds
 
 MEASURED = Path(__file__).resolve().parents[2] / "benchmarks" / "measured"  # committed measurements, one JSON each
 
@@ -51,7 +51,7 @@ def chapter_runs(chapter: str, scale: str, seed: int = 0, store=None) -> dict[st
     """The chapter's runs by group, as the chapter builds them: its preset's ``runs``, then its ``later_runs``,
     whose configurations follow from runs in ``store`` (a path or :class:`RunStore`; chapter 2's saturation
     twins)."""
-    from memcap.engine.store import RunStore
+    from memcap.infra.store import RunStore
 
     ch = get_chapter(chapter)
     ch.check_scale(scale)
@@ -83,8 +83,8 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
     import pandas as pd
     import torch
 
-    from memcap.engine.store import RunStore
-    from memcap.engine.sweep import default_workers
+    from memcap.infra.store import RunStore
+    from memcap.infra.sweep import default_workers
 
     get_chapter(chapter).check_scale(scale)
     check_seed(seed)  # before the throughput is measured
@@ -112,7 +112,7 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
 
 
 def _rows(chapter, scale, seed, store, device, measure_steps, rows, seen, rates) -> None:
-    from memcap.engine.store import RunStore
+    from memcap.infra.store import RunStore
 
     for group, runs in chapter_runs(chapter, scale, seed, store).items():
         for run in runs:

@@ -5,7 +5,7 @@ plus the attention scores (6 · 2 · L · T · d per token for forward and backw
 length): the usual transformer estimate (Kaplan et al. 2020). Evaluations of the metric during training are not
 counted.
 
-A run's ``cost`` (the Run protocol's, :mod:`memcap.engine.sweep`'s ordering key: biggest first) has one meaning for
+A run's ``cost`` (the Run protocol's, :mod:`memcap.infra.sweep`'s ordering key: biggest first) has one meaning for
 every kind: its **estimated training FLOPs**, :func:`step_flops_per_token` × the tokens it is expected to train
 on. Knowledge and text runs are expected to train to their step cap (:func:`run_flops`). A capacity run trains
 until its stall rule ends it, which nothing tells in advance; it is expected to make :data:`CAPACITY_EPOCHS` passes

@@ -169,6 +169,13 @@ class TextRun:
         raise ValueError(f"duplicated={self.duplicated}: only {len(rows)} of the {len(distinct)} training sequences "
                          f"have a near-duplicate in the Folio edition")
 
+    def stack_key(self, max_params: int) -> None:  # the Run protocol: these runs train alone
+        return None
+
+    @staticmethod
+    def execute_many(runs, device: str = "cpu", progress=False) -> list[tuple[dict, list[dict], dict]]:
+        return [r.execute(device, progress) for r in runs]
+
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         splits = make_splits(self.text)
         distinct, train_set, test, copied = self._draw(splits)

@@ -23,9 +23,9 @@ import json
 
 import torch
 
-from memcap.engine.files import write_json_atomic
+from memcap.infra.files import write_json_atomic
 from memcap.engine.runs.base import load_model
-from memcap.engine.store import RunStore
+from memcap.infra.store import RunStore
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.training.loop import train
 from memcap.engine.version import ENGINE_VERSION

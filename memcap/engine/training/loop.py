@@ -125,7 +125,7 @@ def train_models(
     order of floating-point sums.
 
     ``progress=True`` shows a text progress bar; a callable instead is called at every evaluation of the first model
-    with ``step``, ``max_steps``, ``metric_name`` and ``metric`` (:mod:`memcap.engine.progress` reports them to a
+    with ``step``, ``max_steps``, ``metric_name`` and ``metric`` (:mod:`memcap.infra.progress` reports them to a
     terminal). Neither changes what is trained.
     """
     K = len(models)
@@ -151,7 +151,7 @@ def train_models(
     since = [0] * K  # steps since the last curve point
     active = [True] * K
     bar = None
-    report = progress if callable(progress) else None  # a reporter: memcap.engine.progress
+    report = progress if callable(progress) else None  # a reporter: memcap.infra.progress
     if progress is True:
         from tqdm import tqdm  # plain text: widgets would need JavaScript from the web in the book
 

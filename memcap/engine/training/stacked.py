@@ -3,7 +3,7 @@
 A tiny GPT leaves most of a CPU core idle: its matrix products are too small to keep the arithmetic units busy,
 and the time goes to per-operation overhead. Stacking K models of the same shape (different data, seeds or
 learning rates) turns K small products into one batched product. Whether that pays depends on the size: the
-throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.engine.sweep.run_sweep` stacks
+throughput benchmark (``benchmarks/throughput.py``) measures it, and :func:`memcap.infra.sweep.run_sweep` stacks
 runs only when asked (``stack=K``), for runs at most ``stack_max_params`` parameters.
 
 Each member keeps its own everything: data, batch order, learning-rate schedule with its own stall rule,

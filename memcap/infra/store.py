@@ -2,7 +2,7 @@
 
 Layout: ``<root>/<key[:2]>/<key>/`` holding ``config.json``, ``metrics.json``, ``curve.json``,
 ``model.safetensors`` (weights as safetensors, never pickle) and ``checksums.json``, the size and sha256 of each
-of them (:mod:`memcap.engine.manifest`), written last. A run is written into a private temporary folder and
+of them (:mod:`memcap.infra.manifest`), written last. A run is written into a private temporary folder and
 renamed into place in one step, so
 
 * a run is either complete or absent: a half-written one (a crash, Ctrl-C) is never read as finished;
@@ -38,9 +38,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from memcap.engine.files import file_mode
-from memcap.engine.locks import file_lock
-from memcap.engine.manifest import MANIFEST, manifest_problem, read_manifest, write_manifest
+from memcap.infra.files import file_mode
+from memcap.infra.locks import file_lock
+from memcap.infra.manifest import MANIFEST, manifest_problem, read_manifest, write_manifest
 
 STORE_FORMAT = 1  # bump when a stored run's meaning changes; older runs are then simply not found
 JSON_FILES = ("config.json", "metrics.json", "curve.json")  # every run has these; weights are optional

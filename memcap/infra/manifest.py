@@ -5,32 +5,18 @@ complete. A reader checks sizes cheaply (a few ``stat`` calls) and hashes only t
 
     {"files": {"metrics.json": {"bytes": 42, "sha256": "9f86d08..."}, ...}}
 
-    >>> sha256_bytes(b"test")
-    '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'
+The sha256 of a file is :func:`memcap.infra.files.sha256_file`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from memcap.engine.files import write_bytes_atomic
+from memcap.infra.files import sha256_file, write_bytes_atomic
 
 MANIFEST = "checksums.json"
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_manifest(folder: Path) -> None:

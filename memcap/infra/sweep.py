@@ -1,6 +1,7 @@
-"""Sweeps: many capacity runs, executed in parallel, each stored once.
+"""Sweeps: many runs, executed in parallel, each stored once.
 
-A sweep is a list of runs (:class:`~memcap.engine.runs.CapacityRun`, :class:`~memcap.engine.bioruns.KnowledgeRun`). Runs missing from the store go to workers through
+A sweep is a list of runs: any objects of the Run protocol (:class:`memcap.infra.protocol.Run`; capacity, knowledge
+and text runs implement it), which is all this module knows of them. Runs missing from the store go to workers through
 the standard ``concurrent.futures.Executor`` interface; the default is local processes (one per core, one
 torch thread each, which the CPU measurements found 1.2-4x faster than two threads in one process). Any
 other executor with ``submit`` (a cluster's, say) can be passed in unchanged. Each worker writes its run to
@@ -12,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -20,10 +21,11 @@ from typing import Any
 
 import torch
 
-from memcap.engine.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
+from memcap.infra.cluster import (SCHEDULER_ENV, cluster_executor, kill_workers, set_worker_threads, shutdown,
                                    stop_when_abandoned)
-from memcap.engine.progress import emit, run_reporter
-from memcap.engine.store import RunStore
+from memcap.infra.progress import emit, run_reporter
+from memcap.infra.protocol import Run
+from memcap.infra.store import RunStore
 
 
 def _worker(run, store_root: str, device: str, progress: bool = False, threads: bool = False) -> dict:
@@ -39,7 +41,7 @@ def _worker(run, store_root: str, device: str, progress: bool = False, threads: 
     return metrics
 
 
-def _stacked_worker(runs: Sequence, store_root: str, device: str, threads: bool = False) -> list[dict]:
+def _stacked_worker(runs: Sequence[Run], store_root: str, device: str, threads: bool = False) -> list[dict]:
     if threads:
         set_worker_threads()
         stop_when_abandoned()
@@ -107,7 +109,7 @@ class SweepReport:
 
 
 def run_sweep(
-    runs: Sequence,
+    runs: Sequence[Run],
     store: RunStore | str,
     *,
     device: str = "cpu",
@@ -119,17 +121,19 @@ def run_sweep(
 ) -> SweepReport:
     """Make sure every run is in the store (training the missing ones in parallel); return their metrics.
 
-    A run is any object with ``to_dict()`` (its configuration: the store key), ``execute(device, progress)``
-    returning (metrics, curve, weights), ``cost`` and ``label``: :class:`CapacityRun` and the knowledge runs.
+    A run is any object of the Run protocol (:class:`memcap.infra.protocol.Run`): ``to_dict()`` (its
+    configuration: the store key), ``execute(device, progress)`` returning (metrics, curve, weights), ``cost``,
+    ``label``, ``stack_key(max_params)`` and ``execute_many``.
 
     The missing runs go to ``executor``: any ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or a
-    Dask scheduler's address (:mod:`memcap.engine.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
+    Dask scheduler's address (:mod:`memcap.infra.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
     one, on CPU they go to :func:`default_executor`'s local processes, and on CUDA they train one after another in
     this process (a GPU is better used by one run at a time at these sizes).
 
-    ``stack=K`` (K > 1) trains up to K capacity runs of one shape and optimizer settings together in one worker
-    (:mod:`memcap.engine.stacked`), for shapes of at most ``stack_max_params`` parameters: the throughput benchmark
-    shows where that pays on a given machine. Other runs train one per worker as usual.
+    ``stack=K`` (K > 1) trains up to K runs of one :meth:`~memcap.infra.protocol.Run.stack_key` together in one
+    worker (``execute_many``; capacity runs of one shape and optimizer settings, at most ``stack_max_params``
+    parameters): the throughput benchmark shows where that pays on a given machine. Other runs train one per worker
+    as usual.
     """
     if not isinstance(stack, int) or stack < 1:
         raise ValueError(f"stack must be a positive integer, got stack={stack!r}")
@@ -225,18 +229,17 @@ def _fan_out(runs, missing, store, device, executor, max_workers, stack, stack_m
 
 
 def _stack_groups(runs, indices: list[int], stack: int, max_params: int) -> list[list[int]]:
-    """Split run indices into jobs: groups of up to ``stack`` runs of one ``stack_key(max_params)``, the rest (key
-    None) one by one."""
+    """Split run indices into jobs: groups of up to ``stack`` runs of one stack key, the rest (key None) one by one."""
     if stack <= 1:
         return [[i] for i in indices]
-    groups: dict = {}
+    groups: dict[Hashable, list[int]] = {}
     jobs: list[list[int]] = []
     for i in indices:
         key = runs[i].stack_key(max_params)
-        if key is not None:
-            groups.setdefault(key, []).append(i)
-        else:
+        if key is None:
             jobs.append([i])
+        else:
+            groups.setdefault(key, []).append(i)
     for members in groups.values():
         members.sort(key=lambda i: runs[i].cost)  # similar lengths together: a group runs until its longest member ends
         jobs.extend(members[j:j + stack] for j in range(0, len(members), stack))

@@ -1,4 +1,4 @@
-"""Writing files so that a reader never sees half of one: write beside the target, then rename.
+"""Files: written so that a reader never sees half of one (write beside the target, then rename), and their sha256.
 
 Files are created with the modes any other program gives them: ``0o666`` and folders ``0o777``, less the user's
 umask (``0o644`` and ``0o755`` under the usual umask ``022``), so a shared store or build folder is readable by the
@@ -7,6 +7,7 @@ others it is shared with. (``tempfile`` alone would leave ``0o600`` files and ``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -63,3 +64,21 @@ def write_bytes_atomic(path: str | Path, data: bytes, make_parents: bool = True)
 def write_json_atomic(path: str | Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     write_bytes_atomic(path, (json.dumps(obj, indent=2, sort_keys=True, allow_nan=False) + "\n").encode())
+
+
+def sha256_file(path: str | Path) -> str:
+    """The sha256 of a file's bytes as 64 hex digits, read in blocks of 1 MiB (a corpus archive need not fit in
+    memory).
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = Path(folder) / "f"
+        ...     _ = path.write_bytes(b"test")
+        ...     sha256_file(path)
+        '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,6 +1,6 @@
 """Sweeps and batches past one machine: a Dask cluster through the ``concurrent.futures`` interface.
 
-Everything that fans work out (:func:`memcap.engine.sweep.run_sweep`, :func:`memcap.book.batch.run_batch`) takes an
+Everything that fans work out (:func:`memcap.infra.sweep.run_sweep`, :func:`memcap.book.batch.run_batch`) takes an
 ``executor``: local processes by default, or anything with ``submit``. A ``dask.distributed.Client`` is accepted as
 it is (its :meth:`get_executor` is used), and so is a scheduler's address, given as ``executor="tcp://host:8786"``
 or through ``$MEMCAP_SCHEDULER`` (what ``memcap run --scheduler`` and ``memcap batch --scheduler`` set, so that a
