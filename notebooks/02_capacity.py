@@ -80,8 +80,7 @@ assert abs(empirical - math.log2(V)) < 0.02 * math.log2(V)
 # A GPT-2 decoder (pre-LayerNorm, GELU MLP, no dropout) with tied embeddings and learned positions, as in Morris et
 # al., has $P = L(12d^2 + 13d) + V d + S d + 2d$ parameters: per layer $4d^2 + 4d$ for attention, $8d^2 + 5d$ for the
 # MLP and $4d$ for two LayerNorms; then the token and position tables and the final LayerNorm (exercise 2 derives
-# it). `GPTConfig.n_params` is this closed form; we check it against the parameters the model builds, on three of
-# Table 1's shapes and on this chapter's models.
+# it). `GPTConfig.n_params` is this closed form; we check it against the parameters the model builds.
 
 # %%
 table1_shapes = [(1, 32, 2048, 64), (2, 128, 2048, 64), (8, 256, 2048, 64)]
@@ -315,7 +314,7 @@ time_to_capacity
 #
 # A capacity is the most a model can store, so the runs behind it must be long enough that training longer adds
 # nothing. We train one grid run (`saturation_run`) again on the same data from the same initialization, 2 and 4
-# times longer, the stall rule off (`memcap.engine.studies.saturation`). Morris et al. train $10^6$ steps; ours stop after
+# times longer, the stall rule off (`engine.studies.saturation`). Morris et al. train $10^6$ steps; ours stop after
 # a few thousand, so we expect some gain. The claim (`max_saturation_gain`, fixed before these runs from a 4× run of
 # L2-d32 that stored 8.5 % more) bounds it; a rule that saturates the runs would keep it under about 2 %.
 
@@ -389,8 +388,7 @@ plt.show()
 # less than either says. The claim bounds the mean error over all of them (`max_prediction_error_percent`, set
 # before the runs). One correction is exact: no model can store the first token of a sequence (it is charged
 # $\log_2 V$ whatever the model), so the most it can memorize is $H(X)\,(S-1)/S$. We predict both ways, as Morris
-# et al. state it and as $\min(H(X)(S-1)/S, \alpha P)$, which differs only below capacity; the claim is about the
-# second.
+# et al. state it and as $\min(H(X)(S-1)/S, \alpha P)$ (differs below capacity only; the claim is about this one).
 
 # %%
 held_report = sweep.run_sweep(held_runs, store, device=run.device)

@@ -1,8 +1,31 @@
-"""What every run kind shares once it is stored: its trained model, loaded back from a store."""
+"""What run kinds share: the part of the Run protocol (:mod:`memcap.infra.protocol`) of runs that train alone, and
+a stored run's trained model, loaded back from a store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from memcap.engine.runs.cost import run_flops
 from memcap.model import GPT
+
+
+class TrainsAlone:
+    """The Run protocol's cost and stacking for a run kind that never shares a stack (its data is a stream, or it
+    measures what a stacked step does not): knowledge and text runs."""
+
+    @property
+    def cost(self) -> float:
+        """Estimated training FLOPs to the step cap (:func:`~memcap.engine.runs.cost.run_flops`)."""
+        return run_flops(self)
+
+    def stack_key(self, max_params: int) -> None:
+        """None: the run trains alone."""
+        return None
+
+    @staticmethod
+    def execute_many(runs: Sequence, device: str = "cpu", progress: bool = False) -> list:
+        """:meth:`execute` of each run, one after another."""
+        return [r.execute(device, progress) for r in runs]
 
 
 def load_model(store, run, device: str = "cpu") -> GPT:

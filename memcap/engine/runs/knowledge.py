@@ -16,7 +16,6 @@ shown beside.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,7 +23,7 @@ import torch
 
 from memcap.data.biod import BioD
 from memcap.data.streams import BioDCorpus, BioSCorpus, JunkMixture, junk_windows, mixture_stream, window_stream
-from memcap.engine.runs.cost import run_flops
+from memcap.engine.runs.base import TrainsAlone
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.training.loop import train
 from memcap.engine.version import ENGINE_VERSION
@@ -36,7 +35,7 @@ KINDS = ("bioD", "bioS", "bioS_simple")
 
 
 @dataclass(frozen=True)
-class KnowledgeRun:
+class KnowledgeRun(TrainsAlone):
     """One model trained on biographies of ``n_people`` for ``exposures`` exposures each."""
 
     model: GPTConfig
@@ -69,15 +68,6 @@ class KnowledgeRun:
         if bool(self.junk_ratio) != bool(self.junk_people):
             raise ValueError(f"junk needs both a share and a world: got junk_ratio={self.junk_ratio!r}, "
                              f"junk_people={self.junk_people!r}")
-
-    @property
-    def cost(self) -> float:
-        """Estimated training FLOPs (:mod:`memcap.engine.runs.cost`)."""
-        return run_flops(self)
-
-    def stack_key(self, max_params: int) -> None:
-        """Knowledge runs train alone (their data is a stream, which the stacked step does not take)."""
-        return None
 
     @property
     def measured_people(self) -> int:
@@ -151,11 +141,6 @@ class KnowledgeRun:
                        untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
                        torch_version=torch.__version__, stacked_with=1)
         return metrics, result.curve, dict(model.state_dict())
-
-    @staticmethod
-    def execute_many(runs: Sequence[KnowledgeRun], device: str = "cpu", progress: bool = False) -> list:
-        """:meth:`execute` of each run: knowledge runs never share a stack."""
-        return [r.execute(device, progress) for r in runs]
 
     def measure(self, model: GPT, corpus, evaluation: list, recall: bool = False) -> dict:
         """:func:`~memcap.measures.knowledge.measure_knowledge` of a model of this run (P: this run's parameters),

@@ -25,7 +25,6 @@ training set's code length below log2 V a token, in bits, which grows while the 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -33,7 +32,7 @@ import numpy as np
 import torch
 
 from memcap.data.text import TextSpec, TextSplits, make_splits, near_duplicates
-from memcap.engine.runs.cost import run_flops
+from memcap.engine.runs.base import TrainsAlone
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.training.loop import train_models
 from memcap.engine.version import ENGINE_VERSION
@@ -58,7 +57,7 @@ class Copied(NamedTuple):
 
 
 @dataclass(frozen=True)
-class TextRun:
+class TextRun(TrainsAlone):
     """One model trained on text sequences: everything that determines its result."""
 
     model: GPTConfig
@@ -105,15 +104,6 @@ class TextRun:
                              f"{self.text.seq_len}, extract_tokens >= 1 and extract_samples >= 1; got prefix_lens="
                              f"{self.prefix_lens}, extract_tokens={self.extract_tokens}, "
                              f"extract_samples={self.extract_samples}")
-
-    @property
-    def cost(self) -> float:
-        """Estimated training FLOPs (:mod:`memcap.engine.runs.cost`)."""
-        return run_flops(self)
-
-    def stack_key(self, max_params: int) -> None:
-        """Text runs train alone."""
-        return None
 
     @property
     def label(self) -> str:
@@ -169,13 +159,6 @@ class TextRun:
         raise ValueError(f"duplicated={self.duplicated}: only {len(rows)} of the {len(distinct)} training sequences "
                          f"have a near-duplicate in the Folio edition")
 
-    def stack_key(self, max_params: int) -> None:  # the Run protocol: these runs train alone
-        return None
-
-    @staticmethod
-    def execute_many(runs, device: str = "cpu", progress=False) -> list[tuple[dict, list[dict], dict]]:
-        return [r.execute(device, progress) for r in runs]
-
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
         splits = make_splits(self.text)
         distinct, train_set, test, copied = self._draw(splits)
@@ -191,11 +174,6 @@ class TextRun:
         if self.near:
             metrics.update(duplicated_rows=copied.rows.tolist(), near_share=copied.share.round(4).tolist())
         return metrics, result.curve, dict(model.state_dict())
-
-    @staticmethod
-    def execute_many(runs: Sequence[TextRun], device: str = "cpu", progress: bool = False) -> list:
-        """:meth:`execute` of each run: text runs never share a stack."""
-        return [r.execute(device, progress) for r in runs]
 
     def _measure(self, model: GPT, result, distinct, test, pool, untrained: float, device: str) -> dict:
         def code(rows: np.ndarray) -> np.ndarray:
