@@ -203,6 +203,11 @@ print(
     f"MAP learner: mem_U peaks at {map_curve.mem_U.max():.3f} bits (n = "
     f"{int(map_curve.n[map_curve.mem_U.idxmax()])})"
 )
+
+# %% [markdown]
+# The three behaviours described above, each asserted: a run in which one of them fails stops here.
+
+# %%
 assert (np.diff(map_curve.mem_I) > 0).all(), (
     "the MAP learner's generalization must grow with n"
 )

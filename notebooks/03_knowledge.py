@@ -393,6 +393,9 @@ by_exposure = pd.DataFrame(
         for r, m in zip(exposure_runs, ex_report.metrics)
     ]
 )
+display(by_exposure.round(3))
+
+# %%
 variants = pd.DataFrame(
     [
         dict(
@@ -406,7 +409,6 @@ variants = pd.DataFrame(
     ]
 )
 variants["change_in_R"] = variants.R - variants.R.iloc[0]
-display(by_exposure.round(3))
 display(variants.round(3))
 exposure_gain = by_exposure.R.iloc[-1] - by_exposure.R.iloc[0]
 best_variant = variants.loc[variants.R.idxmax()]

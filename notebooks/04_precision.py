@@ -14,10 +14,9 @@
 # %% [markdown]
 # # Chapter 4: Precision and quantization
 #
-# **Takeaway:** a weight stores a few bits, not 32. Training in bfloat16 (16 bits per weight) instead of float32
-# costs little capacity, and rounding a trained model's weights to 8 bits costs almost nothing; only near the
-# capacity itself (4 bits and below) does quantization destroy what was stored, because a weight cannot hold
-# more bits than it has.
+# **Takeaway:** a weight stores a few bits, not 32. Training in bfloat16 (16 bits per weight) instead of float32 costs
+# little capacity, and rounding a trained model's weights to 8 bits costs almost nothing; only near the capacity itself
+# (4 bits and below) does quantization destroy what was stored, because a weight cannot hold more bits than it has.
 #
 # Two findings are reproduced: Morris et al.'s Table 1 (capacity per parameter in bf16 against fp32) and
 # Allen-Zhu & Li's Result 8 (int8 keeps the knowledge, int4 loses more than half), on the two set-ups of chapters
@@ -82,13 +81,12 @@ assert lost == 1.0
 # table says whether the sizes past the maximum show the plateau. (Comparing the precisions at one dataset size
 # would measure the bits stored on that size, not a capacity, and sit below chapter 2's α for that reason alone.)
 #
-# Chapter 2 asserts that its curves *flatten* past capacity: the largest dataset stores less than
-# `plateau_tolerance` more than the next one. This chapter fixed the same claim for every precision before its runs
-# (`require_flattened`) and it failed at `default` on one model and precision (bf16-mixed d16): below, the runs of
-# every curve that did not flatten are listed with their steps. Its middle-size run ended after about half the steps
-# of its largest one, so the gain measures the stopping rule under-training a run, the problem chapter 2's saturation
-# check measures, not memorization growing without bound. Until the rule changes, the chapter prints the check and
-# does not assert it.
+# Chapter 2 asserts that its curves *flatten* past capacity: the largest dataset stores less than `plateau_tolerance`
+# more than the next one. This chapter fixed the same claim for every precision before its runs (`require_flattened`)
+# and it failed at `default` on one model and precision (bf16-mixed d16): below, the runs of every curve that did not
+# flatten are listed with their steps. Its middle-size run ended after about half the steps of its largest one, so the
+# gain measures the stopping rule under-training a run, the problem chapter 2's saturation check measures, not
+# memorization growing without bound. Until the rule changes, the chapter prints the check and does not assert it.
 
 # %%
 V = sw.vocab_size
@@ -274,6 +272,9 @@ if with_corner:
         "claim: at every V and precision the model stores its data beyond fresh data",
         tbase,
     )
+
+# %%
+if with_corner:
     per_v = trend_caps.pivot_table(
         index="V", columns="precision", values="bits_per_param"
     )
@@ -297,6 +298,9 @@ if with_corner:
         for r in row.itertuples()
     ]
     display(pd.DataFrame(ours + theirs).round(3))
+
+# %%
+if with_corner:
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for mode, color in zip(p.corner_precisions, sns.color_palette()):
         g = trend_caps[trend_caps.precision == mode].sort_values("V")
@@ -336,13 +340,12 @@ if with_corner:
 #
 # Section 1 showed that a bf16 weight cannot take a small step: near $w$ the representable values lie about
 # $|w| \cdot 2^{-7}$ apart, and an Adam step is about the learning rate in size, so late in training, as the rate
-# decays, more and more steps are rounded away. We count how often. Each model's trained fp32 and bf16 runs (at the
-# size where each reached its capacity) are trained on for `rounding_steps` more steps at a constant rate, a share
-# `rounding_lr_factors` of the model's peak rate (the decay runs from the peak down to a tenth of it), and after
-# every step we compare every weight with its value before the step
-# (`memcap.engine.studies.rounding`). The share left exactly unchanged is the share of updates lost; the fp32 models,
-# measured the same way, are the baseline (a weight whose gradient is exactly zero does not move in either).
-# Beside it, the bits bf16 lost against fp32 on that model.
+# decays, more and more steps are rounded away. We count how often. Each model's trained fp32 and bf16 runs (at the size
+# where each reached its capacity) are trained on for `rounding_steps` more steps at a constant rate, a share
+# `rounding_lr_factors` of the model's peak rate (the decay runs from the peak down to a tenth of it), and after every
+# step we compare every weight with its value before the step (`memcap.engine.studies.rounding`). The share left exactly
+# unchanged is the share of updates lost; the fp32 models, measured the same way, are the baseline (a weight whose
+# gradient is exactly zero does not move in either). Beside it, the bits bf16 lost against fp32 on that model.
 
 # %%
 at_capacity = by_mode.set_index(["precision", "model"]).n_at_capacity
@@ -367,6 +370,8 @@ unchanged = (
 caps = by_mode.pivot_table(index="model", columns="precision", values="capacity_bits")
 unchanged["bits_lost_by_bf16"] = unchanged.model.map(1 - caps.bf16 / caps.fp32)
 display(unchanged.round(4))
+
+# %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for (model, g), color in zip(unchanged.groupby("model"), sns.color_palette()):
     ax.plot(g.lr_share, g.bf16, "o-", color=color, label=f"{model} bf16")
@@ -552,6 +557,8 @@ print(
     f"for the bioD model at the peak ratio (width {peak_width}); GPTQ at 4 bits "
     f"keeps {gptq4:.1%} there"
 )
+
+# %%
 int8_knowledge = knowledge_q[
     (knowledge_q.bits == 8)
     & (knowledge_q.method == "RTN")
