@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from memcap.engine.runs import CapacityRun
+from memcap.infra import progress
 from memcap.infra.sweep import run_sweep
 from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig

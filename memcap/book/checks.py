@@ -126,12 +126,23 @@ def _short(x: Any) -> str:
 
 
 def functions_of(*modules: types.ModuleType) -> list[Callable]:
-    """Every Python function defined in ``modules`` (not the ones they import): the list :func:`without` forbids
-    when an exercise asks for code that does not use a whole module."""
+    """Every Python function defined in ``modules`` (not the ones they import from elsewhere; for a package, the
+    functions of its submodules that it offers too): the list :func:`without` forbids when an exercise asks for code
+    that does not use a whole module.
+
+        >>> import memcap.data.text
+        >>> memcap.data.text.deduplicate in functions_of(memcap.data.text)  # defined in memcap.data.text.chunks
+        True
+        >>> math.fsum in functions_of(math)  # a built-in, not a Python function
+        False
+    """
     found = []
     for module in modules:
+        inside = module.__name__ + "."
         for value in vars(module).values():
-            if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            if isinstance(value, types.FunctionType) and (
+                    value.__module__ == module.__name__
+                    or (hasattr(module, "__path__") and value.__module__.startswith(inside))):
                 found.append(value)
     return found
 
