@@ -65,13 +65,26 @@ def test_output_dir_is_honoured(tmp_path):
     assert json.loads((out / "results.json").read_text())["scale"] == "smoke"
 
 
+def _command(proc: psutil.Process) -> str:
+    """A process's command line; "" for one that has just ended (a zombie, or gone): processes come and go while
+    a chapter starts."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _training(proc: psutil.Process, timeout: float = 300) -> list[psutil.Process]:
     """Every descendant of ``proc`` once a chapter's kernel has started sweep workers (it is training)."""
     end = time.time() + timeout
     while time.time() < end:
         kids = proc.children(recursive=True)
-        kernels = [k for k in kids if "ipykernel" in " ".join(k.cmdline())]
-        if any("spawn_main" in " ".join(w.cmdline()) for k in kernels for w in k.children()):
+        kernels = [k for k in kids if "ipykernel" in _command(k)]
+        try:
+            workers = [w for k in kernels for w in k.children()]
+        except psutil.Error:  # a kernel that ended between the two calls
+            workers = []
+        if any("spawn_main" in _command(w) for w in workers):
             return kids
         time.sleep(0.5)
     raise AssertionError(f"no chapter kernel started sweep workers within {timeout} s")
