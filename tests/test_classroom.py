@@ -5,6 +5,7 @@ and written answers their instructor's mark."""
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -412,6 +413,46 @@ def test_sandbox_hides_the_machine_and_limits_time_without_namespaces_too(tmp_pa
     assert "next cell ran" in text(done.cells[4])
     with pytest.raises(ValueError, match="cell_seconds must be a positive number, got cell_seconds=0"):
         sandbox.Limits(cell_seconds=0, notebook_seconds=1)
+
+
+@pytest.mark.parametrize("contained", [True, False], ids=["namespaces", "no-namespaces"])
+def test_sandbox_limits_memory_processes_and_file_size(tmp_path, monkeypatch, contained):
+    """A submission that allocates past its memory limit, starts processes past its process limit or writes a file
+    past its size limit is refused each time with an error it can catch, and the next cell still runs. Without
+    namespaces the memory and file limits hold; the process limit then counts every process of the grading user, which
+    root is exempt from, so it is checked only where that is not the case."""
+    from memcap.book import sandbox
+
+    if contained and sandbox.isolation_problem() is not None:
+        pytest.skip(f"no namespaces here: {sandbox.isolation_problem()}")
+    if not contained:
+        monkeypatch.setattr(sandbox, "_PROBED", ["namespaces refused (forced by the test)"])
+    cells = (
+        "try:\n    block = bytearray(3 << 30)\n    print('memory: 3 GiB allocated')\n"
+        "except MemoryError:\n    print('memory: refused')",
+        "import subprocess\nprocs = []\ntry:\n    for _ in range(100):\n"
+        "        procs.append(subprocess.Popen(['sleep', '60']))\n    print('processes: 100 started')\n"
+        "except OSError as err:\n    print('processes: refused after', len(procs))\nfinally:\n"
+        "    for proc in procs:\n        proc.kill()\n        proc.wait()",
+        "try:\n    with open('big.bin', 'wb') as f:\n        f.write(bytes(2 << 20))\n    print('file: 2 MiB written')\n"
+        "except OSError as err:\n    print('file: refused, errno', err.errno)",
+        "print('next cell ran')",
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    limits = sandbox.Limits(cell_seconds=30, notebook_seconds=120, memory_bytes=2 << 30, processes=64,
+                            file_bytes=1 << 20)
+    (tmp_path / "work").mkdir()
+    done = sandbox.execute(nb, tmp_path / "work", limits, log=lambda line: None)
+    said = ["".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs) for cell in done.cells]
+    assert said[0] == "memory: refused\n", said
+    assert said[2] == "file: refused, errno 27\n", said  # EFBIG
+    assert said[3] == "next cell ran\n", said
+    if contained or os.geteuid() != 0:
+        assert said[1].startswith("processes: refused after"), said
+        assert int(said[1].split()[-1]) < limits.processes, said
+    else:
+        assert said[1].startswith("processes:"), said  # ran (root is exempt from RLIMIT_NPROC), and ended
 
 
 def test_grade_refuses_an_empty_notebook_and_a_non_notebook_in_one_line(made_course, tmp_path):
