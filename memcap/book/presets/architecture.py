@@ -135,7 +135,7 @@ BY_SCALE = {
         setup=replace(KNOWLEDGE_SETUPS["default"], n_people=1000,
                       widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48, 56))),
         # at 1000 exposures no width past each peak: the next one's ceiling R^max is below the peak
-        archs=(Arch("standard", (16, 24), (24, 32, 40)), Arch("gated", (16, 24), (24, 32, 40)),
+        archs=(Arch("standard", (16, 24), (24, 32, 40, 48)), Arch("gated", (16, 24), (24, 32, 40)),
                Arch("quarter", (24, 32), (24, 32, 40, 48)), Arch("none", (40, 48), (24, 32, 40))),
         moe_experts=8, moe_widths=(16, 24), removal_depth=4, removal_width=16, junk_width=24,
         junk_exposures=(100, 300), junk_ratio=0.875, junk_batch_size=256,
