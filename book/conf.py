@@ -21,5 +21,6 @@ html_theme_options = {
     "navigation_with_keys": False,
 }
 html_last_updated_fmt = ""
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "exercise-timings.md", "exercise-kinds.md"]  # included by instructors.md
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "exercise-timings.md", "exercise-kinds.md",
+                    "results-at-a-glance.md"]  # included by instructors.md and glance.md
 suppress_warnings = ["mystnb.unknown_mime_type"]

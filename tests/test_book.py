@@ -1,6 +1,8 @@
 """Every chapter end to end at smoke scale through papermill, results read back, and the HTML book built
 from them: pages, figures, no error output, math rendered by the bundled MathJax (no CDN)."""
 
+import json
+import math
 import re
 import subprocess
 import sys
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from memcap.book import build as book
-from memcap.book import chapters, execute, exercises, guide
+from memcap.book import chapters, execute, exercises, guide, headlines
 
 # one xdist worker builds the smoke book once for every test that reads it (make test runs two workers)
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("smoke_build")]
@@ -231,3 +233,20 @@ def test_expected_outputs_in_exercise_statements_are_what_the_reference_prints(s
                 assert text in printed, f"{ch.name}: the statement expects {text!r}; the reference printed {printed!r}"
                 checked += 1
     assert checked >= 6
+
+
+def test_a_chapter_records_the_commit_and_date_it_ran_at(smoke_build):
+    data = json.loads((smoke_build / "smoke" / "02_capacity" / chapters.RESULTS_FILE).read_text())
+    assert re.fullmatch(r"([0-9a-f]{7,}(\+changes)?)?", data["commit"])  # empty outside a git checkout
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", data["finished"])
+
+
+def test_smoke_build_has_headlines_for_every_training_chapter_and_the_book_shows_them(smoke_build, smoke_html):
+    t = headlines.table(headlines.load(smoke_build, "smoke"))
+    assert set(t.chapter) == {ch.name for ch in chapters.CHAPTERS[1:]}
+    assert t[t.chapter != "07_architecture"].ours.map(math.isfinite).all()
+    page = re.sub(r"<[^>]+>", "", (smoke_html / "glance.html").read_text())
+    for result in t.result:
+        assert result.replace("&", "&amp;") in page, result
+    assert "glance.html" in (smoke_html / "index.html").read_text()
+    assert (smoke_html / "_images" / "results-at-a-glance.png").exists()

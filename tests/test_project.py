@@ -59,6 +59,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make book" in readme
 
 
+def test_readme_is_a_short_guide():
+    lines = (ROOT / "README.md").read_text().split("\n")
+    assert len(lines) <= 120 + 1, len(lines)  # the last newline
+    assert not [(i, len(line)) for i, line in enumerate(lines, 1) if len(line) > 200]
+    text = "\n".join(lines)
+    assert text.count("<!-- results:start -->") == 1 and text.count("<!-- results:end -->") == 1
+
+
 BOOK_COLUMN = 88  # characters of code the rendered book shows without a horizontal scroll bar
 
 

@@ -48,6 +48,7 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
     # and the exercises of each chapter by kind
     (src / "exercise-timings.md").write_text(timings_markdown(exercise_timings(build_dir)))
     (src / "exercise-kinds.md").write_text(kinds_markdown(exercise_counts()))
+    (src / "results-at-a-glance.md").write_text(glance_markdown(build_dir, scale, src))
     (src / "chapters").mkdir()
     for ch in CHAPTERS:
         nb = nbformat.read(build / f"{ch.name}.ipynb", as_version=4)
@@ -58,6 +59,45 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
                 cell.setdefault("metadata", {})["tags"] = [*tags, "remove-cell"]
         nbformat.write(nb, src / "chapters" / f"{ch.name}.ipynb")
     return src
+
+
+def glance_markdown(build_dir: str | Path, scale: str, src: Path) -> str:
+    """The "Results at a glance" page's table and figure (:mod:`memcap.book.headlines`), the figure saved in ``src``."""
+    from memcap.book import headlines
+
+    frame = headlines.table(headlines.load(build_dir, scale))
+    if frame.empty:
+        return "*No chapter of this build saved a headline result.*\n"
+    headlines.capacity_figure(frame, src / "results-at-a-glance.png")
+    return (headlines.markdown(frame) + "\n![Our capacities (dots, with their 95 % intervals) beside the papers' "
+            "(crosses), in bits per parameter](results-at-a-glance.png)\n\n" + gpt2_small_markdown(build_dir, scale))
+
+
+# GPT-2 small (12 layers, width 768, V = 50,257, S = 1,024: 124,439,808 parameters) on OpenWebText as nanoGPT
+# tokenizes it (9,035,582,198 training tokens, its data/openwebtext/readme.md), cut into sequences of 1,024 tokens
+GPT2_SMALL = dict(shape=(12, 768), vocab=50257, seq_len=1024, tokens=9_035_582_198, dataset="OpenWebText")
+
+
+def gpt2_small_markdown(build_dir: str | Path, scale: str) -> str:
+    """``memcap estimate`` on GPT-2 small and OpenWebText, with this build's constants: the command and its output."""
+    from memcap.book import estimate
+    from memcap.model import GPTConfig
+
+    g = GPT2_SMALL
+    n_params = GPTConfig(vocab_size=g["vocab"], seq_len=g["seq_len"], n_layer=g["shape"][0],
+                         d_model=g["shape"][1]).n_params
+    sequences = g["tokens"] // g["seq_len"]
+    found = estimate.estimate(n_params=n_params, vocab_size=g["vocab"], seq_len=g["seq_len"], n_sequences=sequences,
+                              constants=estimate.constants(build_dir, scale))
+    command = (f"memcap estimate --shape {g['shape'][0]} {g['shape'][1]} --vocab {g['vocab']} --seq-len {g['seq_len']} "
+               f"--sequences {sequences} --build-dir BUILD --scale {scale}")
+    return (f"## A real model: GPT-2 small on {g['dataset']}\n\n"
+            f"What this build's laws predict for GPT-2 small ({n_params:,} parameters) trained on {g['dataset']} "
+            f"({g['tokens']:,} tokens, {sequences:,} sequences of {g['seq_len']}), computed by `memcap estimate` (its "
+            "module says where each number comes from). The dataset's bits here are the uniform-token bound, far "
+            "above real text's entropy, so the ratio is an upper bound too; the warnings say where the laws are "
+            "stretched beyond the sizes they were measured at.\n\n"
+            f"```text\n$ {command}\n{estimate.text(found)}\n```\n")
 
 
 def build_book(

@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import platform
+import subprocess
 import time
+from datetime import datetime, timezone
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,11 +139,29 @@ class ChapterRun:
             "memcap_version": __version__,
             "python": platform.python_version(),
             "elapsed_seconds": round(time.time() - self.started, 3),
+            "commit": source_commit(),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "results": _jsonable(results),
         }
         path = self.output_dir / RESULTS_FILE
         write_json_atomic(path, payload)
         return path
+
+
+def source_commit() -> str:
+    """The commit of the memcap checkout that runs (short hash, ``+changes`` when tracked files differ from it), or
+    ``""`` when memcap is not run from a git checkout: the results table says which code produced a number."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return ""
+        changed = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return head.stdout.strip() + ("+changes" if changed.stdout.strip() else "")
 
 
 def _jsonable(value: Any) -> Any:

