@@ -22,7 +22,7 @@
 # key of its full configuration, so a second run of this chapter only reads the store and takes seconds.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "": build/<scale>/02_capacity

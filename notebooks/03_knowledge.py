@@ -24,7 +24,7 @@
 # its losses on the knowledge tokens only, and the capacity ratio $R(F)$ = stored bits / parameters.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "": build/<scale>/03_knowledge

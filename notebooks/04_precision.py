@@ -23,7 +23,7 @@
 # 2 and 3. Models they already trained are read from the shared store.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "": build/<scale>/04_precision
@@ -230,15 +230,15 @@ results["precision_comparison"] = comparison.round(4).to_dict("records")
 #
 # The models above are chapter 2's, at its V and S (the comparison table gives them). Table 1's smallest row is one
 # layer of width 32 at V = 2048 and S = 64, most of whose parameters sit in its V × d embedding. On a 2-core CPU its
-# capacity in two precisions, three dataset sizes each, costs more than this chapter's whole budget (the README
-# gives the step times measured there; bf16 steps cost more than fp32's on a CPU); `paper` trains Table 1's
-# rows. The same model (`corner_model`) at the paper's S (`corner_seq_len`) is trained on growing vocabularies
+# capacity in two precisions, three dataset sizes each, costs more than this chapter's whole budget
+# (`benchmarks/RESULTS.md` gives the step times measured; bf16 steps cost more than fp32's on a CPU); `paper` trains
+# Table 1's rows. The same model (`corner_model`) at the paper's S (`corner_seq_len`) is trained on growing vocabularies
 # (`corner_vocab_sizes`), in fp32 and pure bf16, each on `corner_ratios` dataset sizes, and its capacity is the
 # maximum over them, as above. Chapter 2 (section 9) found bits per parameter rising with V; the question here is
 # how the two precisions move as V grows toward the paper's 2048.
 #
-# Even this trend costs more than the chapter's budget at `default` (the README gives the measured time), so there
-# the chapter trains it only when asked: `memcap run 4 -p corner yes`. `smoke` and `paper` train it always.
+# Even this trend costs more than the chapter's budget at `default` (`benchmarks/RESULTS.md` gives the measured
+# time), so there the chapter trains it only when asked: `memcap run 4 -p corner yes`. `smoke` and `paper` train it always.
 
 # %%
 if corner not in ("auto", "yes", "no"):

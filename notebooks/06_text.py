@@ -29,7 +29,7 @@
 # Milton's works, public domain, fetched once by the set-up step (`memcap data`) and read offline.
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "": build/<scale>/06_text

@@ -34,7 +34,7 @@
 # 4. junk data in the training stream, random or repetitive, with and without a domain token (section 5).
 
 # %% tags=["parameters"]
-scale = "default"  # "smoke" (CI, seconds), "default" (the book; README: times), "paper"
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
 seed = 0  # data and initialisation seed of every run
 device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
 output_dir = ""  # where results.json goes; "": build/<scale>/07_architecture

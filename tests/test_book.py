@@ -250,3 +250,13 @@ def test_smoke_build_has_headlines_for_every_training_chapter_and_the_book_shows
         assert result.replace("&", "&amp;") in page, result
     assert "glance.html" in (smoke_html / "index.html").read_text()
     assert (smoke_html / "_images" / "results-at-a-glance.png").exists()
+
+
+def test_a_page_shows_the_parameters_it_was_built_with_and_folds_its_settings(smoke_html):
+    page = (smoke_html / "chapters" / "02_capacity.html").read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert 'scale = &quot;smoke&quot;' in text and 'scale = &quot;default&quot;' not in text
+    assert "scale: smoke | seed: 0 | device: cpu" in text  # the header, on a line of its own
+    start = page.find("<details><summary>The settings at this scale:")
+    assert 0 < start < page.find("Data with a known number")  # folded, before the chapter's first section
+    assert page.find("</details>", start) > start

@@ -53,12 +53,46 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
     for ch in CHAPTERS:
         nb = nbformat.read(build / f"{ch.name}.ipynb", as_version=4)
         nb = solutions_view(nb) if solutions else student_view(nb)
+        show_parameters_used(nb)
         for cell in nb.cells:  # papermill's injected-parameters cell is machinery, not part of the chapter
             tags = cell.get("metadata", {}).get("tags", [])
             if "injected-parameters" in tags and "remove-cell" not in tags:
                 cell.setdefault("metadata", {})["tags"] = [*tags, "remove-cell"]
         nbformat.write(nb, src / "chapters" / f"{ch.name}.ipynb")
     return src
+
+
+def show_parameters_used(nb) -> None:
+    """Write the values papermill injected into the chapter's ``parameters`` cell (its comments kept), so the page
+    shows the parameters it was built with (``scale = "smoke"`` on a smoke page), not the source's defaults.
+
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[
+        ...     nbformat.v4.new_code_cell('scale = "default"  # the preset\\nseed = 0', metadata={"tags": ["parameters"]}),
+        ...     nbformat.v4.new_code_cell('# Parameters\\nscale = "smoke"\\n', metadata={"tags": ["injected-parameters"]})])
+        >>> show_parameters_used(nb); print(nb.cells[0].source)
+        scale = "smoke"  # the preset
+        seed = 0
+    """
+    import ast
+    import re
+
+    tagged = {tag: cell for cell in nb.cells for tag in cell.get("metadata", {}).get("tags", [])}
+    if "parameters" not in tagged or "injected-parameters" not in tagged:
+        return
+    injected = {}
+    source = tagged["injected-parameters"].source
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            injected[node.targets[0].id] = ast.get_source_segment(source, node.value)
+    lines = []
+    for line in tagged["parameters"].source.split("\n"):
+        m = re.match(r"(\w+)( = )(.*?)(\s+#.*)?$", line)
+        if m and m[1] in injected:
+            line = f"{m[1]}{m[2]}{injected.pop(m[1])}{m[4] or ''}"
+        lines.append(line)
+    lines += [f"{name} = {value}" for name, value in injected.items()]
+    tagged["parameters"].source = "\n".join(lines)
 
 
 def glance_markdown(build_dir: str | Path, scale: str, src: Path) -> str:

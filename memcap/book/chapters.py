@@ -218,8 +218,9 @@ def start(chapter: str, *, scale: str, seed: int, device: str, output_dir: str =
         from memcap.book.figures import use_book_style
 
         use_book_style()
-        where = "" if run.store is None else f" | store: {run.store.root}"
-        print(f"{ch.title} | {scale} | device: {run.device}{where}")
+        print(f"{ch.title}\nscale: {scale} | seed: {seed} | device: {run.device}")
+        if run.store is not None:
+            print(f"run store: {run.store.root}")
     return run
 
 

@@ -91,10 +91,13 @@ class SettingsTable:
         self.frame = settings_table(preset)
 
     def _repr_html_(self) -> str:
+        """The table folded under a one-line summary: a page opens with the chapter, not with its settings."""
         import pandas as pd
 
         with pd.option_context("display.max_colwidth", None):
-            return self.frame.to_html()
+            table = self.frame.to_html()
+        return (f"<details><summary>The settings at this scale: {len(self.frame)} values, each with its reason "
+                f"(click to open)</summary>\n{table}\n</details>")
 
     def __repr__(self) -> str:
         import pandas as pd
