@@ -31,6 +31,7 @@ store_dir = ""  # the run store the chapters share; "": build/store
 
 # %%
 import math
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -132,11 +133,11 @@ for i, (r, m) in enumerate(zip(all_runs, report.metrics)):
     members = r.data()[0][pick]
     fresh = r.fresh_sequences(2 * n)
     # the attack, its baseline (two fresh sets, which nothing tells apart) and
-    # extraction
-    measured = membership.attack_and_extract(
-        model, lambda x: sequence_code_length_bits(model, x), members, fresh[:n],
-        fresh[n:], rng=run.rng(100 + i), null_rng=run.rng(300 + i), n_boot=p.n_boot,
-        prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
+    # extraction, kept in the store (run.memo) so that a re-run reads them
+    measured = run.memo(
+        membership.attack_and_extract, model, partial(sequence_code_length_bits, model),
+        members, fresh[:n], fresh[n:], rng=run.rng(100 + i), null_rng=run.rng(300 + i),
+        n_boot=p.n_boot, prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
     )
     x = math.log2(m["dataset_bits"] / (alpha * r.model.n_params))
     rows.append(
@@ -377,10 +378,10 @@ for i, (r, m) in enumerate(zip(bios_runs, bios_report.metrics)):
         corpus.render(j, np.random.default_rng([seed, 4, j]))[0] for j in range(n)
     ]
     fresh = corpus.nonmembers(2 * n, seed)
-    measured = membership.attack_and_extract(
-        model, lambda xs: sequence_losses(model, xs), members, fresh[:n], fresh[n:],
-        rng=run.rng(200 + i), null_rng=run.rng(400 + i), n_boot=p.n_boot,
-        prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
+    measured = run.memo(
+        membership.attack_and_extract, model, partial(sequence_losses, model), members,
+        fresh[:n], fresh[n:], rng=run.rng(200 + i), null_rng=run.rng(400 + i),
+        n_boot=p.n_boot, prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
     )
     brows.append(
         dict(

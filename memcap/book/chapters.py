@@ -14,6 +14,7 @@ atomically (a reader never sees half a file).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import platform
@@ -120,6 +121,17 @@ class ChapterRun:
             return None
         return saved
 
+    def memo(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)``, kept in the run store (``<store>/.memo``) so a warm re-run reads it: for a
+        measurement of stored models that takes long (an attack with its bootstrap, a quantization sweep). Keyed by
+        every input (models by their weights, generators by their state; :mod:`memcap.infra.memo`) and by the code
+        that measures (:func:`measurement_version`); the result must be JSON. Without a store, just the call."""
+        if self.store is None:
+            return fn(*args, **kwargs)
+        from memcap.infra.memo import Memo
+
+        return Memo(self.store.root / ".memo", measurement_version())(fn, *args, **kwargs)
+
     def settings(self):
         """The preset as a table of setting, value and reason (what a chapter shows below its set-up)."""
         from memcap.book.presets import SettingsTable
@@ -146,6 +158,21 @@ class ChapterRun:
         path = self.output_dir / RESULTS_FILE
         write_json_atomic(path, payload)
         return path
+
+
+@functools.lru_cache(maxsize=1)
+def measurement_version() -> str:
+    """What a kept measurement depends on besides its inputs: the engine's fingerprint and the source of the
+    measures, the model and the memo itself (any change to them computes kept measurements again)."""
+    import hashlib
+
+    from memcap.engine.version import fingerprint
+
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(fingerprint().encode())
+    for path in sorted([*(package / "measures").glob("*.py"), package / "model.py", package / "infra" / "memo.py"]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def source_commit() -> str:
