@@ -38,7 +38,7 @@ def test_digest_sees_every_input():
 def _measure(model, data, rng):
     """A stand-in measurement that reads its inputs and draws from a generator."""
     calls.append(1)
-    return {"sum": float(data.sum()) + float(next(model.parameters()).sum()), "draw": float(rng.random())}
+    return {"sum": float(data.sum()) + float(next(model.parameters()).detach().sum()), "draw": float(rng.random())}
 
 
 calls = []
