@@ -33,6 +33,7 @@ corner = "auto"  # section 2's V trend: "auto" (the preset decides), "yes", "no"
 # %%
 import copy
 import math
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -455,10 +456,9 @@ for L, w_ in p.precision_models:
             : p.calibration_sequences
         ]
     ]
-    measure = lambda m, x=train_x, V=V: (
-        lambda mem: dict(memorized_bits=mem.raw_bits, clipped_bits=mem.clipped_bits)
-    )(capacity.memorized_bits(m, x, V))
-    for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
+    measure = partial(quantize.memorized_row, data=train_x, vocab_size=V)
+    # kept in the store (run.memo): a re-run reads the sweep instead of quantizing again
+    for row in run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure):
         counts = quantize.count_weights(model)
         rows.append(
             dict(
@@ -495,10 +495,8 @@ for w_, r in zip(p.knowledge_widths, knowledge_runs):
     calibration = torch.as_tensor(
         np.stack([t for t, _ in evaluation[: p.calibration_sequences]])
     )
-    measure = lambda m, r=r, c=corpus, e=evaluation: dict(
-        R=r.measure(m, c, e)["R"]
-    )
-    for row in quantize.quantization_sweep(model, p.bits, calibration, measure):
+    measure = partial(quantize.knowledge_row, run=r)
+    for row in run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure):
         krows.append(dict(width=w_, n_params=r.model.n_params, **row))
 knowledge_q = pd.DataFrame(krows)
 kbase = knowledge_q[knowledge_q.method == "none"].set_index("width").R

@@ -29,6 +29,15 @@ def test_digest_sees_every_input():
     assert digest(rng) != before
     assert digest(functools.partial(np.add, 1)) != digest(functools.partial(np.add, 2))
     assert digest({"a": 1, "b": [1.5, None]}) == digest({"b": [1.5, None], "a": 1})
+
+    class Run:  # a run is keyed by its configuration, as the store keys it
+        def __init__(self, width):
+            self.width = width
+
+        def to_dict(self):
+            return {"width": self.width}
+
+    assert digest(Run(8)) == digest(Run(8)) != digest(Run(16))
     with pytest.raises(TypeError, match="cannot key the function .*<lambda>.*functools.partial"):
         digest(lambda x: x)
     with pytest.raises(TypeError, match="cannot key a value of type object"):

@@ -2,8 +2,9 @@
 what it measured on a stored model instead of measuring it again.
 
 :func:`digest` hashes a call's inputs, whatever they are: numbers, strings, lists and dicts, numpy arrays and torch
-tensors (their dtype, shape and bytes), models (anything with ``state_dict()``: its class and every tensor), numpy
-random generators (their state), plain functions (by module and name) and :func:`functools.partial` of them. A
+tensors (their dtype, shape and bytes), models (anything with ``state_dict()``: its class and every tensor), runs
+(anything with ``to_dict()``: its class and configuration, as the run store keys it), numpy random generators (their
+state), plain functions (by module and name) and :func:`functools.partial` of them. A
 lambda or a nested function is refused, since what it reads cannot be seen: pass a ``partial`` instead.
 
 :class:`Memo` keeps one JSON file per key under a folder, written atomically with the sha256 of its content. A
@@ -68,6 +69,9 @@ def _update(h, value: Any) -> None:
         h.update(f"model:{type(value).__module__}.{type(value).__qualname__};".encode())
         _update(h, dict(value.state_dict()))
         _update(h, repr(getattr(value, "cfg", "")))
+    elif hasattr(value, "to_dict") and callable(value.to_dict):  # a run: its configuration, the store's key
+        h.update(f"object:{type(value).__module__}.{type(value).__qualname__};".encode())
+        _update(h, value.to_dict())
     elif isinstance(value, functools.partial):
         h.update(b"partial:")
         _update(h, value.func)

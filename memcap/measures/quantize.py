@@ -30,6 +30,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from memcap.measures.capacity import memorized_bits
 from memcap.model import GPT
 
 
@@ -149,6 +150,20 @@ def _copy(model: GPT) -> GPT:
     clone.load_state_dict(model.state_dict())
     clone.eval()
     return clone
+
+
+def memorized_row(model: GPT, data: torch.Tensor, vocab_size: int) -> dict:
+    """What a quantization sweep records of a model on uniform sequences ``data``: its memorized bits, raw (the
+    dataset's whole code-length saving) and clipped per sample (Morris et al.'s mem_U summed)."""
+    mem = memorized_bits(model, data, vocab_size)
+    return dict(memorized_bits=mem.raw_bits, clipped_bits=mem.clipped_bits)
+
+
+def knowledge_row(model: GPT, run) -> dict:
+    """What a quantization sweep records of a model trained by a knowledge run: R(F), measured as ``run`` measures
+    it, on the run's own corpus and evaluation people."""
+    corpus = run.corpus()
+    return dict(R=run.measure(model, corpus, run.evaluation(corpus))["R"])
 
 
 def quantization_sweep(model: GPT, bits, calibration: torch.Tensor, measure, methods=("RTN", "GPTQ")) -> list[dict]:
