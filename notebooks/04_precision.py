@@ -458,7 +458,8 @@ for L, w_ in p.precision_models:
     ]
     measure = partial(quantize.memorized_row, data=train_x, vocab_size=V)
     # kept in the store (run.memo): a re-run reads the sweep instead of quantizing again
-    for row in run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure):
+    swept = run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure)
+    for row in swept:
         counts = quantize.count_weights(model)
         rows.append(
             dict(
@@ -496,7 +497,8 @@ for w_, r in zip(p.knowledge_widths, knowledge_runs):
         np.stack([t for t, _ in evaluation[: p.calibration_sequences]])
     )
     measure = partial(quantize.knowledge_row, run=r)
-    for row in run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure):
+    swept = run.memo(quantize.quantization_sweep, model, p.bits, calibration, measure)
+    for row in swept:
         krows.append(dict(width=w_, n_params=r.model.n_params, **row))
 knowledge_q = pd.DataFrame(krows)
 kbase = knowledge_q[knowledge_q.method == "none"].set_index("width").R
