@@ -1,7 +1,7 @@
-"""Each chapter's time, cold and warm, from the results.json files of finished runs: the table in RESULTS.md.
+"""Each chapter's time, cold and warm, from the results.json files of finished runs (the tables in RESULTS.md).
 
-A chapter's ``results.json`` records how long the chapter ran (``elapsed_seconds``, from its first cell to its
-results), how many runs it trained and how many it has, and the commit. Give the build folders of a cold run (an
+A chapter's ``results.json`` records how long the chapter ran (``elapsed_seconds``, from its set-up cell to its
+results: the kernel's start and the imports aside), how many runs it trained and how many it has, and the commit. Give the build folders of a cold run (an
 empty store, or only earlier chapters' runs in it) and of a warm re-run (the same store):
 
     python benchmarks/chapter_times.py --cold build-cold/default --warm build/default

@@ -317,8 +317,7 @@ results.update(
     law=dict(zip(("c1", "c2", "c3"), law.params)),
     law_ci=dict(zip(("c1", "c2", "c3"), law.ci)), law_rmse=law.rmse,
     heldout_mean_abs_error=heldout_error, law_limit_large_data=limit,
-    law_x_range=[uniform.x.min(), uniform.x.max()],
-    law_params_range=[uniform.n_params.min(), uniform.n_params.max()],
+    law_x_range=[fit_rows.x.min(), fit_rows.x.max()],
     heldout=held[["model", "n_sequences", "x", "f1", "predicted", "error"]].to_dict(
         "records"
     ),

@@ -41,7 +41,7 @@ def test_executed_notebooks_are_complete(smoke_build):
 
 
 def test_plain_papermill_on_a_jupytext_conversion(tmp_path):
-    """The README's second way: jupytext --to ipynb, then the papermill command line."""
+    """The second way (book/running.md): jupytext --to ipynb, then the papermill command line."""
     src = execute.source_path(chapters.CHAPTERS[0])
     nb = tmp_path / "01.ipynb"
     bin_dir = Path(sys.executable).parent
@@ -255,8 +255,31 @@ def test_smoke_build_has_headlines_for_every_training_chapter_and_the_book_shows
 def test_a_page_shows_the_parameters_it_was_built_with_and_folds_its_settings(smoke_html):
     page = (smoke_html / "chapters" / "02_capacity.html").read_text()
     text = re.sub(r"<[^>]+>", "", page)
-    assert 'scale = &quot;smoke&quot;' in text and 'scale = &quot;default&quot;' not in text
-    assert "scale: smoke | seed: 0 | device: cpu" in text  # the header, on a line of its own
+    assert 'scale = "smoke"' in text and 'scale = "default"' not in text
+    assert re.search(r"scale: smoke \| seed: 0 \| device: \S+", text)  # the header, on a line of its own
     start = page.find("<details><summary>The settings at this scale:")
-    assert 0 < start < page.find("Data with a known number")  # folded, before the chapter's first section
+    assert 0 < start < page.find("<h2>1. Data with a known number")  # folded, before the chapter's first section
     assert page.find("</details>", start) > start
+
+
+def _values(results: dict) -> dict:
+    """Every value of a chapter's results but the counts of runs trained this time (a warm run trains none)."""
+    return {k: v for k, v in results.items() if k != "trained_this_run"}
+
+
+def test_a_warm_rerun_reads_its_kept_measurements_and_repeats_every_number(smoke_build, tmp_path):
+    """Chapters 4 and 5 keep their quantization sweeps, attacks and extractions in the store (run.memo); re-run on
+    the same store they read them and state every result again, value for value."""
+    memo = smoke_build / "store" / ".memo"
+    kept = sorted(memo.rglob("*.json"))
+    assert kept, "the smoke build kept no measurement"
+    mtimes = {p: p.stat().st_mtime_ns for p in kept}
+    execute.run_chapters(["04", "05"], scale="smoke", build_dir=tmp_path, progress=False, log=lambda m: None,
+                         parameters={"store_dir": str(smoke_build / "store")})
+    for name in ("04_precision", "05_membership"):
+        cold = json.loads((smoke_build / "smoke" / name / chapters.RESULTS_FILE).read_text())["results"]
+        warm = json.loads((tmp_path / "smoke" / name / chapters.RESULTS_FILE).read_text())["results"]
+        assert warm["trained_this_run"] == 0
+        assert _values(warm) == _values(cold), name
+    assert sorted(memo.rglob("*.json")) == kept  # nothing measured again: no new entry, none rewritten
+    assert all(p.stat().st_mtime_ns == t for p, t in mtimes.items())

@@ -13,7 +13,8 @@ def _build(tmp_path, **chapters):
     for name, results in chapters.items():
         folder = tmp_path / "default" / name
         folder.mkdir(parents=True)
-        (folder / "results.json").write_text(json.dumps({"scale": "default", "commit": "abc1234",
+        preset = {"sweep": {"vocab_size": 4, "seq_len": 8}} if name == "02_capacity" else {}
+        (folder / "results.json").write_text(json.dumps({"scale": "default", "commit": "abc1234", "preset": preset,
                                                          "finished": "2026-12-02T09:00:00+00:00", "results": results}))
     return tmp_path
 
@@ -34,7 +35,11 @@ def test_without_a_build_the_papers_values_are_used_and_said():
     assert big.memorized_bits == pytest.approx(3.83 * 100_000)  # H > αP: capacity caps it
     assert big.memorized_range == pytest.approx((table1.fp32.min() * 1e5, table1.fp32.max() * 1e5))
     assert big.f1 is None and "membership F1: not predicted" in estimate.text(big)
-    assert big.knowledge_bits == {100: 100_000, 1000: 200_000} and big.warnings == []
+    assert big.knowledge_bits == {100: 100_000, 1000: 200_000}
+    assert big.warnings == ["α was measured at V = 2,048, S = 64, not at V = 2, S = 10: bits per parameter change "
+                            "with V (chapter 2, section 9)"]
+    table1_shape = estimate.estimate(n_params=100_000, vocab_size=2048, seq_len=64, n_sequences=10, constants=c)
+    assert table1_shape.warnings == []
 
 
 def test_a_builds_fits_are_used_with_their_intervals_and_ranges(tmp_path):
@@ -54,6 +59,8 @@ def test_a_builds_fits_are_used_with_their_intervals_and_ranges(tmp_path):
     assert e.knowledge_bits == {100: 1600, 1000: 7200} and e.warnings == []
     far = estimate.estimate(n_params=20_000, vocab_size=4, seq_len=8, n_sequences=500, exposures=300, constants=c,
                             precision="bf16")
+    other_shape = estimate.estimate(n_params=4000, vocab_size=8, seq_len=8, n_sequences=500, constants=c)
+    assert other_shape.warnings[0].startswith("α was measured at V = 4, S = 8, not at V = 8, S = 8")
     assert far.capacity_bits == pytest.approx(2.7 * 20_000)
     said = " ".join(far.warnings)
     assert "20,000 parameters is outside the sizes α was measured on (1,000 to 8,000)" in said
@@ -80,7 +87,8 @@ def test_estimate_command_computes_the_shape_and_reports_errors_in_one_line(tmp_
     assert "dataset: H = 2,112,000 bits" in out and "constants from the papers" in out
     _build(tmp_path, **{"02_capacity": CH2})
     assert cli.main(argv) == 0 and "constants from the build" in capsys.readouterr().out
-    assert cli.main(["estimate", "--params", "-5", "--vocab", "2", "--seq-len", "2", "--sequences", "2"]) == 1
+    assert cli.main(["estimate", "--params", "-5", "--vocab", "2", "--seq-len", "2", "--sequences", "2",
+                     "--build-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("memcap estimate: error: n_params must be a positive integer, got n_params=-5")
     assert len(err.strip().splitlines()) == 1

@@ -19,8 +19,8 @@ def _saved(**results):
 def test_table_reads_each_chapter_beside_the_papers_value():
     saved = _saved(
         **{"02_capacity": dict(alpha_bits_per_param=3.4, alpha_ci=[3.2, 3.6], exponent=1.05, exponent_ci=[0.9, 1.2],
-                               double_descent=dict(peaks=[dict(peak_ratio=0.5, peak_low=0.4, peak_high=0.6),
-                                                          dict(peak_ratio=0.8, peak_low=0.7, peak_high=0.9)])),
+                               double_descent=dict(peaks=[dict(params=900, peak_ratio=0.8, peak_low=0.7, peak_high=0.9),
+                                                          dict(params=100, peak_ratio=0.5, peak_low=0.4, peak_high=0.6)])),
            "03_knowledge": dict(exposures=[1000, 100], peak_R_high_exposures=1.9, peak_R_low_exposures=0.5),
            "07_architecture": {"comparison": {"gated MLP vs GPT-2, 100 exp.": 0.62, "random junk, 300 exp.": "inf",
                                               "repetitive junk, 30 exp.": 2.0, "something new, 100 exp.": 9.0}}})
@@ -31,7 +31,7 @@ def test_table_reads_each_chapter_beside_the_papers_value():
     assert alpha.paper_source == "Morris et al. 2025, Table 1"
     assert (alpha.scale, alpha.commit, alpha.date) == ("default", "1234abc", "2026-12-01")
     peak = t.loc["double descent: test loss peaks at dataset bits / capacity (largest model)"]
-    assert (peak.ours, peak.low, peak.high) == (0.8, 0.7, 0.9)  # the largest model's: the last one
+    assert (peak.ours, peak.low, peak.high) == (0.8, 0.7, 0.9)  # the largest model's
     high = t.loc["knowledge capacity: peak R(F) at 1000 exposures (bits/param)"]
     assert high.ours == 1.9 and high.paper == papers.ALLEN_ZHU_LI["peak_R_1000_exposures"].value
     low = t.loc["knowledge capacity: peak R(F) at 100 exposures (bits/param)"]
@@ -43,6 +43,9 @@ def test_table_reads_each_chapter_beside_the_papers_value():
     assert math.isnan(t.loc["capacity lost, repetitive junk, 30 exposures (R without junk / R)"].paper)  # no such count
     assert not any("something new" in r for r in t.index)  # a variant with no declared meaning is not guessed at
     assert set(t.chapter) == {"02_capacity", "03_knowledge", "07_architecture"}  # chapters not run: no rows
+    md = headlines.markdown(t.reset_index())
+    assert "| 1.9 | ≥ 2 | Allen-Zhu & Li 2024, Results 1-4, Fig. 1 |" in md  # the paper states a bound
+    assert "| inf | ≈ 3 | Allen-Zhu & Li 2024, Results 10-12 |" in md and "| 3.4 [3.2, 3.6] | 3.83 |" in md
 
 
 def test_a_result_an_older_build_lacks_is_left_out_and_the_rest_kept():

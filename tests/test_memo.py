@@ -99,3 +99,47 @@ def test_a_result_json_cannot_hold_is_refused_by_name(tmp_path):
 
 def _tensor_result(n):
     return {"t": torch.zeros(n)}
+
+
+def _two_draws(a, b):
+    return {"a": float(a.random()), "b": float(b.random())}
+
+
+def test_generators_get_back_their_own_end_states_however_they_are_passed(tmp_path):
+    memo = Memo(tmp_path, "v1")
+
+    def gens():
+        return np.random.default_rng(1), np.random.default_rng(2)
+
+    a, b = gens()
+    cold = memo(_two_draws, a=a, b=b)
+    next_a, next_b = a.random(), b.random()
+    a, b = gens()
+    assert memo(_two_draws, b=b, a=a) == cold  # the same call, keywords in another order
+    assert (a.random(), b.random()) == (next_a, next_b)
+
+
+def _typed(kind):
+    return {"tuple": {"t": (1, 2)}, "int keys": {1: 2.0}, "numpy": {"x": np.float32(1.5)},
+            "fine": {"x": np.float64(0.1), "l": [1, None, "s"]}}[kind]
+
+
+def test_only_what_a_json_round_trip_keeps_is_kept_and_warm_equals_cold(tmp_path):
+    memo = Memo(tmp_path, "v1")
+    for kind, what in (("tuple", "is a tuple"), ("int keys", "has the key 1"), ("numpy", "is a float32")):
+        with pytest.raises(TypeError, match=f"_typed returned what JSON cannot hold unchanged .*{what}"):
+            memo(_typed, kind)
+    cold, warm = memo(_typed, "fine"), memo(_typed, "fine")
+    assert cold == warm and type(cold["x"]) is type(warm["x"]) is float
+
+
+def test_a_chapter_keeps_one_memo_and_says_once_that_it_cannot_keep(tmp_path, capsys):
+    from memcap.book.chapters import start
+
+    (tmp_path / "store").write_text("")  # the store is a file: nothing can be kept in it
+    run = start("02_capacity", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path / "out"), quiet=True)
+    object.__setattr__(run, "store", type("Store", (), {"root": tmp_path / "store"})())
+    for _ in range(3):
+        assert run.memo(_two_draws, np.random.default_rng(0), np.random.default_rng(1))["a"] >= 0
+    assert capsys.readouterr().out.count("memo not kept") == 1
+    assert "|cpu|torch " in run._memo.version  # the device and the library versions are part of the key

@@ -104,6 +104,7 @@ class ChapterRun:
     store: Any = None  # the run store (memcap.infra.store.RunStore), for chapters that train models
     results: dict = field(default_factory=dict)  # what the chapter states, filled as it goes; saved at its end
     started: float = field(default_factory=time.time)
+    _memo: Any = field(default=None, repr=False, compare=False)  # run.memo's keeper, made on first use
 
     def rng(self, stream: int = 0) -> np.random.Generator:
         """An independent, reproducible random generator per (seed, stream)."""
@@ -124,13 +125,19 @@ class ChapterRun:
     def memo(self, fn, *args, **kwargs):
         """``fn(*args, **kwargs)``, kept in the run store (``<store>/.memo``) so a warm re-run reads it: for a
         measurement of stored models that takes long (an attack with its bootstrap, a quantization sweep). Keyed by
-        every input (models by their weights, generators by their state; :mod:`memcap.infra.memo`) and by the code
-        that measures (:func:`measurement_version`); the result must be JSON. Without a store, just the call."""
+        every input (models by their weights, generators by their state; :mod:`memcap.infra.memo`), by the code
+        that measures (:func:`measurement_version`), the device and the torch and numpy versions; the result must be
+        JSON. Without a store, just the call."""
         if self.store is None:
             return fn(*args, **kwargs)
-        from memcap.infra.memo import Memo
+        if self._memo is None:
+            import torch
 
-        return Memo(self.store.root / ".memo", measurement_version())(fn, *args, **kwargs)
+            from memcap.infra.memo import Memo
+
+            version = f"{measurement_version()}|{self.device}|torch {torch.__version__}|numpy {np.__version__}"
+            object.__setattr__(self, "_memo", Memo(self.store.root / ".memo", version))  # frozen: set once
+        return self._memo(fn, *args, **kwargs)
 
     def settings(self):
         """The preset as a table of setting, value and reason (what a chapter shows below its set-up)."""

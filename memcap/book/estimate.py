@@ -48,6 +48,7 @@ class Constants:
     alpha_interval: Mapping[str, str]  # precision -> what (low, high) is
     knowledge_R: Mapping[int, float]  # exposures -> R(F), bits per parameter
     params_range: tuple[float, float]  # the parameter counts α was measured on
+    measured_at: tuple[int, int] | None  # the vocabulary and sequence length α was measured at (None: not saved)
     law: tuple[float, float, float] | None = None  # c1, c2, c3
     law_ci: tuple[tuple[float, float], ...] | None = None
     law_alpha: float | None = None  # the α that the law's x was computed with
@@ -88,7 +89,8 @@ def constants(build_dir: str | Path = "build", scale: str = "default") -> Consta
             alpha_interval={p: "the range of Table 1's 16 models" for p in PRECISIONS},
             knowledge_R={1000: ALLEN_ZHU_LI["peak_R_1000_exposures"].value,
                          100: ALLEN_ZHU_LI["peak_R_100_exposures"].value},
-            params_range=(float(t.n_params.min()), float(t.n_params.max())))
+            params_range=(float(t.n_params.min()), float(t.n_params.max())),
+            measured_at=(int(t.vocab_size.iloc[0]), int(t.seq_len.iloc[0])))
     ch2 = saved["02_capacity"]
     r2 = ch2["results"]
     alpha = {"fp32": (r2["alpha_bits_per_param"], *r2["alpha_ci"])}
@@ -109,8 +111,14 @@ def constants(build_dir: str | Path = "build", scale: str = "default") -> Consta
         alpha=alpha, alpha_interval={"fp32": "95 % interval, chapter 2",
                                      "bf16": "chapter 2's interval times chapter 4's bf16/fp32 ratio"},
         knowledge_R=knowledge, params_range=(float(min(sizes)), float(max(sizes))),
+        measured_at=_vocab_and_length(ch2.get("preset", {})),
         law=law, law_ci=tuple(tuple(r5["law_ci"][c]) for c in ("c1", "c2", "c3")) if law else None,
         law_alpha=r5.get("alpha"), law_x_range=tuple(r5["law_x_range"]) if "law_x_range" in r5 else None)
+
+
+def _vocab_and_length(preset: Mapping) -> tuple[int, int] | None:
+    sweep = preset.get("sweep", {})
+    return (sweep["vocab_size"], sweep["seq_len"]) if "vocab_size" in sweep and "seq_len" in sweep else None
 
 
 def _positive(name: str, value, integer: bool = True):
@@ -141,6 +149,9 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
     if not small <= n_params <= large:
         warnings.append(f"{n_params:,} parameters is outside the sizes α was measured on ({small:,.0f} to "
                         f"{large:,.0f}): the prediction assumes α stays the same")
+    if constants.measured_at and (vocab_size, seq_len) != tuple(constants.measured_at):
+        warnings.append(f"α was measured at V = {constants.measured_at[0]:,}, S = {constants.measured_at[1]:,}, not at "
+                        f"V = {vocab_size:,}, S = {seq_len:,}: bits per parameter change with V (chapter 2, section 9)")
     f1 = f1_range = None
     if constants.law is not None:
         x = math.log2(H / ((constants.law_alpha or a) * n_params))

@@ -30,7 +30,16 @@ from memcap.book.chapters import CHAPTERS, RESULTS_FILE
 from memcap.papers import ALLEN_ZHU_LI, MORRIS, Published
 
 MORRIS_NAME, AZL_NAME = "Morris et al. 2025", "Allen-Zhu & Li 2024"
-COLUMNS = ["chapter", "result", "ours", "low", "high", "paper", "paper_source", "scale", "commit", "date"]
+COLUMNS = ["chapter", "result", "ours", "low", "high", "relation", "paper", "paper_source", "scale", "commit", "date"]
+
+# how a published value bounds the quantity, where the paper states a bound or an approximation, not a value
+# ("peak R(F) >= 2", "more than 1.5x worse", "about 20x"): shown before the paper's number
+RELATIONS = {
+    "peak_R_1000_exposures": "≥", "peak_R_100_exposures": "≥", "double_descent_ratio": "≈", "no_mlp_loss_100": ">",
+    "llama_loss_100": "≤", "quarter_mlp_loss_100": "≈", "architecture_loss_1000": "≈", "moe_loss_1000": "≈",
+    "moe_loss_100": "≈", "junk_loss_100": "≈", "junk_loss_300": "≈", "junk_loss_600": "≈", "junk_loss_1000": "≈",
+    "domain_tag_loss_100": "≈", "domain_tag_loss_300": "≈", "repetitive_junk_loss_100": "≈", "int4_kept": "<",
+}
 
 
 class Headline(NamedTuple):
@@ -42,10 +51,11 @@ class Headline(NamedTuple):
     value: Callable[[Mapping], float]
     interval: Callable[[Mapping], tuple[float, float]] | None = None
     paper: tuple[str, Published] | None = None
+    relation: str = ""  # "≥", ">", "≤", "<", "≈" when the paper states a bound or an approximation (RELATIONS)
 
 
 def _largest_peak(r: Mapping) -> Mapping:
-    return r["double_descent"]["peaks"][-1]
+    return max(r["double_descent"]["peaks"], key=lambda peak: peak["params"])
 
 
 class Rows(NamedTuple):
@@ -62,7 +72,8 @@ def _exposure_peak(which: str) -> Rows:
         count = (max if which == "high" else min)(r["exposures"])
         paper = ALLEN_ZHU_LI.get(f"peak_R_{count}_exposures")
         return [Headline("03_knowledge", f"knowledge capacity: peak R(F) at {count} exposures (bits/param)",
-                         lambda r: r[f"peak_R_{which}_exposures"], paper=paper and (AZL_NAME, paper))]
+                         lambda r: r[f"peak_R_{which}_exposures"], paper=paper and (AZL_NAME, paper),
+                         relation=RELATIONS.get(f"peak_R_{count}_exposures", ""))]
     return Rows("03_knowledge", rows)
 
 
@@ -79,16 +90,16 @@ HEADLINES: tuple[Headline | Rows, ...] = (
     Headline("02_capacity", "double descent: test loss peaks at dataset bits / capacity (largest model)",
              lambda r: _largest_peak(r)["peak_ratio"],
              lambda r: (_largest_peak(r)["peak_low"], _largest_peak(r)["peak_high"]),
-             (MORRIS_NAME, MORRIS["double_descent_ratio"])),
+             (MORRIS_NAME, MORRIS["double_descent_ratio"]), RELATIONS["double_descent_ratio"]),
     _exposure_peak("high"),
     _exposure_peak("low"),
     Headline("04_precision", "capacity α, bf16 (bits/param; a lower bound)", lambda r: r["alpha_by_precision"]["bf16"],
              paper=(MORRIS_NAME, MORRIS["alpha_bf16_mean"])),
     Headline("04_precision", "α bf16 / α fp32", lambda r: r["bf16_over_fp32"], paper=(MORRIS_NAME, _BF16_OVER_FP32)),
-    Headline("04_precision", "share of memorized bits kept by int8 rounding (worst model)",
+    Headline("04_precision", "share kept by int8 round-to-nearest (worst of both set-ups; the paper: GPTQ)",
              lambda r: r["int8_min_retained"], paper=(AZL_NAME, _INT8_KEPT)),
     Headline("04_precision", "share of knowledge kept by int4 GPTQ", lambda r: r["int4_gptq_knowledge_retained"],
-             paper=(AZL_NAME, _INT4_KEPT)),
+             paper=(AZL_NAME, _INT4_KEPT), relation=RELATIONS["int4_kept"]),
     Headline("05_membership", "membership law F1 = ½(1 + c1·σ(c2(x + c3))): span c1", lambda r: r["law"]["c1"],
              lambda r: r["law_ci"]["c1"], (MORRIS_NAME, MORRIS["f1_law_c1"])),
     Headline("05_membership", "membership law: mean absolute F1 error on held-out runs", lambda r: r["heldout_mean_abs_error"]),
@@ -117,10 +128,12 @@ def _architecture_rows(r: Mapping) -> list[Headline]:
         m = re.fullmatch(r"(.+), (\d+) exp\.", key)
         if m is None or m[1] not in _VARIANTS:
             continue
-        paper = ALLEN_ZHU_LI.get(_VARIANTS[m[1]].get(int(m[2]), ""))
+        name = _VARIANTS[m[1]].get(int(m[2]), "")
+        paper = ALLEN_ZHU_LI.get(name)
         base = "without junk" if "junk" in m[1] else "of GPT-2"
         rows.append(Headline("07_architecture", f"capacity lost, {m[1]}, {m[2]} exposures (R {base} / R)",
-                             lambda r, key=key: r["comparison"][key], paper=paper and (AZL_NAME, paper)))
+                             lambda r, key=key: r["comparison"][key], paper=paper and (AZL_NAME, paper),
+                             relation=RELATIONS.get(name, "") if paper else ""))
     return rows
 
 
@@ -148,7 +161,11 @@ def load(build_dir: str | Path = "build", scale: str = "default") -> dict[str, d
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float, str)) else math.nan  # "inf"/"nan" are saved as text
+    """A saved number ("inf" and "nan" are saved as text); anything else is NaN."""
+    try:
+        return float(value) if isinstance(value, (int, float, str)) else math.nan
+    except ValueError:
+        return math.nan
 
 
 def table(saved: Mapping[str, Mapping]):
@@ -175,7 +192,7 @@ def table(saved: Mapping[str, Mapping]):
             paper_name, published = h.paper or ("", None)
             rows.append(dict(
                 chapter=h.chapter, result=h.result, ours=ours, low=low, high=high,
-                paper=published.value if published else math.nan,
+                relation=h.relation, paper=published.value if published else math.nan,
                 paper_source=f"{paper_name}, {published.source}" if published else "",
                 scale=data.get("scale", ""), commit=data.get("commit", ""), date=str(data.get("finished", ""))[:10]))
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -187,6 +204,10 @@ def _cell(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _paper(row) -> str:
+    return f"{row.relation} {_cell(row.paper)}" if row.relation and not math.isnan(row.paper) else _cell(row.paper)
+
+
 def markdown(frame) -> str:
     """The table as Markdown: ours with its interval, the paper's value and where it is printed, the build."""
     lines = ["| chapter | result | ours (95 % interval) | paper | where | scale, commit, date |",
@@ -194,7 +215,7 @@ def markdown(frame) -> str:
     for row in frame.itertuples():
         ours = _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
         build = ", ".join(v for v in (row.scale, row.commit, row.date) if v)
-        lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_cell(row.paper)} | {row.paper_source or '—'} "
+        lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_paper(row)} | {row.paper_source or '—'} "
                      f"| {build} |")
     return "\n".join(lines) + "\n"
 
@@ -247,7 +268,7 @@ def readme_table(frame) -> str:
     lines = ["| ch. | result | ours | paper | measured |", "|---|---|---|---|---|"]
     for row in rows.itertuples():
         ours = _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
-        lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_cell(row.paper)} ({row.paper_source}) "
+        lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_paper(row)} ({row.paper_source}) "
                      f"| {', '.join(v for v in (row.scale, row.date) if v)} |")
     return "\n".join(lines) + "\n"
 

@@ -8,7 +8,7 @@ chapter's sweeps, which run inside its notebook kernel, go to the cluster too).
 
 Needs the ``cluster`` extra (``pip install memcap[cluster]``: ``dask[distributed]``). On an HPC queue, start the
 workers with ``dask-jobqueue`` (a ``SLURMCluster`` or ``PBSCluster``) and keep the run store on a filesystem every
-worker sees: each worker writes its finished run to the store itself (README: "Sweeps on a cluster").
+worker sees: each worker writes its finished run to the store itself (the book's *Running memcap* page: "Sweeps on a cluster").
 """
 
 from __future__ import annotations
