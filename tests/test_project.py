@@ -65,6 +65,8 @@ def test_readme_is_a_short_guide():
     assert not [(i, len(line)) for i, line in enumerate(lines, 1) if len(line) > 200]
     text = "\n".join(lines)
     assert text.count("<!-- results:start -->") == 1 and text.count("<!-- results:end -->") == 1
+    block = text.split("<!-- results:start -->")[1].split("<!-- results:end -->")[0]
+    assert block.count("\n| 0") >= 5, "the README's results table is empty: run `memcap results --readme`"
 
 
 BOOK_COLUMN = 88  # characters of code the rendered book shows without a horizontal scroll bar

@@ -30,7 +30,8 @@ from memcap.book.chapters import CHAPTERS, RESULTS_FILE
 from memcap.papers import ALLEN_ZHU_LI, MORRIS, Published
 
 MORRIS_NAME, AZL_NAME = "Morris et al. 2025", "Allen-Zhu & Li 2024"
-COLUMNS = ["chapter", "result", "ours", "low", "high", "relation", "paper", "paper_source", "scale", "commit", "date"]
+COLUMNS = ["chapter", "result", "ours", "low", "high", "relation", "paper", "paper_source", "scale", "commit", "date",
+           "readme"]
 
 # how a published value bounds the quantity, where the paper states a bound or an approximation, not a value
 # ("peak R(F) >= 2", "more than 1.5x worse", "about 20x"): shown before the paper's number
@@ -52,6 +53,7 @@ class Headline(NamedTuple):
     interval: Callable[[Mapping], tuple[float, float]] | None = None
     paper: tuple[str, Published] | None = None
     relation: str = ""  # "≥", ">", "≤", "<", "≈" when the paper states a bound or an approximation (RELATIONS)
+    readme: bool = True  # in the README's short table (when the paper gives a value)
 
 
 def _largest_peak(r: Mapping) -> Mapping:
@@ -133,7 +135,7 @@ def _architecture_rows(r: Mapping) -> list[Headline]:
         base = "without junk" if "junk" in m[1] else "of GPT-2"
         rows.append(Headline("07_architecture", f"capacity lost, {m[1]}, {m[2]} exposures (R {base} / R)",
                              lambda r, key=key: r["comparison"][key], paper=paper and (AZL_NAME, paper),
-                             relation=RELATIONS.get(name, "") if paper else ""))
+                             relation=RELATIONS.get(name, "") if paper else "", readme=int(m[2]) == 100))
     return rows
 
 
@@ -194,7 +196,8 @@ def table(saved: Mapping[str, Mapping]):
                 chapter=h.chapter, result=h.result, ours=ours, low=low, high=high,
                 relation=h.relation, paper=published.value if published else math.nan,
                 paper_source=f"{paper_name}, {published.source}" if published else "",
-                scale=data.get("scale", ""), commit=data.get("commit", ""), date=str(data.get("finished", ""))[:10]))
+                scale=data.get("scale", ""), commit=data.get("commit", ""), date=str(data.get("finished", ""))[:10],
+                readme=h.readme))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -263,8 +266,9 @@ README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
 
 
 def readme_table(frame) -> str:
-    """The README's short table: the results that have a published value, ours with interval beside it."""
-    rows = frame[frame.paper.notna()]
+    """The README's short table: the results that have a published value (chapter 7's at 100 exposures, as the
+    paper's Results 5-12 state them), ours with interval beside it."""
+    rows = frame[frame.paper.notna() & frame.readme.astype(bool)]
     lines = ["| ch. | result | ours | paper | measured |", "|---|---|---|---|---|"]
     for row in rows.itertuples():
         ours = _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
