@@ -155,8 +155,8 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
     f1 = f1_range = None
     if constants.law is not None:
         x = math.log2(H / ((constants.law_alpha or a) * n_params))
-        f1 = float(membership_law(x, *constants.law))
-        corners = [float(membership_law(x, *c)) for c in itertools.product(*constants.law_ci)]
+        f1 = min(1.0, max(0.0, float(membership_law(x, *constants.law))))  # F1 lies in [0, 1]; the law can leave it
+        corners = [min(1.0, max(0.0, float(membership_law(x, *c)))) for c in itertools.product(*constants.law_ci)]
         f1_range = (min(corners), max(corners))
         if constants.law_x_range and not constants.law_x_range[0] <= x <= constants.law_x_range[1]:
             warnings.append(f"x = log2(dataset bits / capacity) = {x:.2f} is outside the range the membership law "
