@@ -92,3 +92,11 @@ def test_estimate_command_computes_the_shape_and_reports_errors_in_one_line(tmp_
     err = capsys.readouterr().err
     assert err.startswith("memcap estimate: error: n_params must be a positive integer, got n_params=-5")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_predicted_f1_stays_within_zero_and_one(tmp_path):
+    build = _build(tmp_path, **{"02_capacity": CH2, "05_membership": dict(
+        alpha=2.0, law=dict(c1=1.5, c2=-2.0, c3=0.0), law_ci=dict(c1=[1.4, 1.6], c2=[-3.0, -1.0], c3=[-0.5, 0.5]))})
+    # dataset bits far below capacity: x very negative, sigma -> 1, the law's F1 -> (1 + 1.5) / 2 = 1.25
+    e = estimate.estimate(n_params=10**6, vocab_size=4, seq_len=8, n_sequences=10, constants=estimate.constants(build))
+    assert e.f1 == 1.0 and e.f1_range == (1.0, 1.0)
