@@ -14,22 +14,20 @@ is shown as not measured.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
-from memcap.book.chapters import CHAPTERS, RESULTS_FILE
+from memcap.book.chapters import CHAPTERS
+from memcap.book.headlines import load
 
 
 def read(folder: str | Path | None) -> dict[str, dict]:
-    found = {}
+    """The chapters' results.json in ``folder`` (``<folder>/<chapter>/results.json``), read as the results table reads
+    a build's."""
     if folder is None:
-        return found
-    for ch in CHAPTERS:
-        path = Path(folder) / ch.name / RESULTS_FILE
-        if path.exists():
-            found[ch.name] = json.loads(path.read_text())
-    return found
+        return {}
+    folder = Path(folder)
+    return load(folder.parent, folder.name)
 
 
 def _cell(data: dict | None) -> str:

@@ -207,6 +207,10 @@ def _cell(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _ours(row) -> str:
+    return _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
+
+
 def _paper(row) -> str:
     return f"{row.relation} {_cell(row.paper)}" if row.relation and not math.isnan(row.paper) else _cell(row.paper)
 
@@ -216,7 +220,7 @@ def markdown(frame) -> str:
     lines = ["| chapter | result | ours (95 % interval) | paper | where | scale, commit, date |",
              "|---|---|---|---|---|---|"]
     for row in frame.itertuples():
-        ours = _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
+        ours = _ours(row)
         build = ", ".join(v for v in (row.scale, row.commit, row.date) if v)
         lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_paper(row)} | {row.paper_source or '—'} "
                      f"| {build} |")
@@ -271,7 +275,7 @@ def readme_table(frame) -> str:
     rows = frame[frame.paper.notna() & frame.readme.astype(bool)]
     lines = ["| ch. | result | ours | paper | measured |", "|---|---|---|---|---|"]
     for row in rows.itertuples():
-        ours = _cell(row.ours) + ("" if math.isnan(row.low) else f" [{_cell(row.low)}, {_cell(row.high)}]")
+        ours = _ours(row)
         lines.append(f"| {row.chapter[:2]} | {row.result} | {ours} | {_paper(row)} ({row.paper_source}) "
                      f"| {', '.join(v for v in (row.scale, row.date) if v)} |")
     return "\n".join(lines) + "\n"
