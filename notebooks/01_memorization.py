@@ -274,24 +274,13 @@ stream = coded.ravel()
 L = preset.markov_length
 # restart at each sequence
 within_sequence = lambda prefix: source(prefix[len(prefix) - len(prefix) % L :])
-compare = pd.DataFrame(
-    [
-        (
-            "arithmetic coder, true model",
-            coding.encode(stream.tolist(), within_sequence).n_bits,
-        ),
-        ("-log2 p(x), true model", float(ideal_bits.sum())),
-        (
-            "uniform code, log2 V per symbol",
-            stream.size * math.log2(preset.markov_vocab),
-        ),
-        *[
-            (name, coding.compressed_bits(stream, name))
-            for name in ("gzip", "bz2", "lzma")
-        ],
-    ],
-    columns=["code", "bits"],
-)
+arithmetic = coding.encode(stream.tolist(), within_sequence).n_bits
+compare = pd.DataFrame([
+    ("arithmetic coder, true model", arithmetic),
+    ("-log2 p(x), true model", float(ideal_bits.sum())),
+    ("uniform code, log2 V per symbol", stream.size * math.log2(preset.markov_vocab)),
+    *[(name, coding.compressed_bits(stream, name)) for name in ("gzip", "bz2", "lzma")],
+], columns=["code", "bits"])
 compare["bits per symbol"] = compare.bits / stream.size
 display(compare.round(3))
 ac_bits = compare.bits.iloc[0]

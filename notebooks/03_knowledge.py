@@ -43,7 +43,7 @@ from memcap.book import checks, start
 from memcap.data.biod import BioD, BioDData
 from memcap.data.bios import TEMPLATES, BioSWorld
 from memcap.infra import sweep
-from memcap.measures import claims, knowledge
+from memcap.measures import baselines, knowledge
 from memcap.theory.information import nats_to_bits
 
 run = start("03_knowledge", scale=scale, seed=seed, device=device,
@@ -82,38 +82,23 @@ print(
 
 # %%
 spec = setup.spec()  # the chapter's bioD world
-terms = pd.DataFrame(
-    [
-        (
-            "names", knowledge.log2_binomial(spec.N0, spec.N),
-            spec.N * math.log2(spec.N0 / spec.N),
-        ),
-        (
-            "values", spec.N * spec.K * spec.C * math.log2(spec.D),
-            spec.N * spec.K * spec.C * math.log2(spec.D),
-        ),
-        (
-            "diversity sets", spec.K * knowledge.log2_binomial(spec.T**spec.L, spec.D),
-            spec.K * spec.D * math.log2(spec.T**spec.L / spec.D),
-        ),
-    ],
-    columns=["term", "exact (bits)", "approximation (bits)"],
-).set_index("term")
+N, K, C, D, T, L = spec.N, spec.K, spec.C, spec.D, spec.T, spec.L
+terms = pd.DataFrame([
+    ("names", knowledge.log2_binomial(spec.N0, N), N * math.log2(spec.N0 / N)),
+    ("values", N * K * C * math.log2(D), N * K * C * math.log2(D)),
+    ("diversity sets", K * knowledge.log2_binomial(T**L, D),
+     K * D * math.log2(T**L / D)),
+], columns=["term", "exact (bits)", "approximation (bits)"]).set_index("term")
 terms.loc["total"] = terms.sum()
-assert math.isclose(
-    terms.loc["total", "exact (bits)"], knowledge.knowledge_bits_exact(spec)
-)
-assert math.isclose(
-    terms.loc["total", "approximation (bits)"], knowledge.knowledge_bits_approx(spec)
-)
+total = terms.loc["total"]
+exact, approx = total["exact (bits)"], total["approximation (bits)"]
+assert math.isclose(exact, knowledge.knowledge_bits_exact(spec))
+assert math.isclose(approx, knowledge.knowledge_bits_approx(spec))
 print(spec)
-approx_gap = (
-    1 - terms.loc["total", "approximation (bits)"] / terms.loc["total", "exact (bits)"]
-)
+approx_gap = 1 - approx / exact
 print(f"the approximation is {approx_gap:.2%} below the exact count")
-assert (terms["approximation (bits)"] <= terms["exact (bits)"]).all(), (
-    "C(n, k) >= (n/k)^k: the approximation is a lower count"
-)
+# C(n, k) >= (n/k)^k: the approximation is a lower count
+assert (terms["approximation (bits)"] <= terms["exact (bits)"]).all()
 results["knowledge_bits"] = terms.round(1).to_dict()
 terms.round(1)
 
@@ -169,10 +154,9 @@ for name, (p1, p2, p3) in hypothetical.items():
 steps = pd.DataFrame(rows).set_index("model")
 R_max_example = knowledge.max_capacity_ratio(tiny, P_example)
 print(f"R^max of the tiny example at P = {P_example}: {R_max_example:.4f} bits/param")
-assert math.isclose(steps.loc["perfect", "R"], R_max_example), (
-    "claim: a perfect model reaches R^max"
-)
-assert steps.R.is_monotonic_increasing, "claim: more knowledge, more bits"
+# identities of the bound (tests/test_knowledge.py checks them in general), not findings
+assert math.isclose(steps.loc["perfect", "R"], R_max_example)
+assert steps.R.is_monotonic_increasing
 steps.round(3)
 
 # %% [markdown]
@@ -235,13 +219,13 @@ frame[
 # is also measured on people it never saw, drawn from the same world (new names, values from the same diversity
 # sets): $R$ computed from their losses, `fresh_R`, counts what the model knows about the world (the diversity sets,
 # the format) but nothing about individuals. What a model stores of *its* people is at least
-# $R - \max(0, R_\text{fresh})$ (`claims.stored_beyond_fresh`, the same baseline as chapter 2's): a model that knows
+# $R - \max(0, R_\text{fresh})$ (`baselines.stored_beyond_fresh`, the same baseline as chapter 2's): a model that knows
 # its people well is *over*-confident about strangers, so `fresh_R` is often below zero, and nothing below zero is
 # knowledge to subtract.
 
 # %%
-base = claims.calibration(frame, tolerance=p.max_calibration_error)
-base["R_beyond_fresh"] = claims.stored_beyond_fresh(base)
+base = baselines.calibration(frame, tolerance=p.max_calibration_error)
+base["R_beyond_fresh"] = baselines.stored_beyond_fresh(base)
 display(base[["width", "exposures", "untrained_bits_per_token", "log2_vocab",
               "calibration_error", "R", "fresh_R", "R_beyond_fresh"]].round(3))
 learned_high = base[base.exposures == high].R_beyond_fresh.min()
@@ -252,10 +236,8 @@ print(
     "about its own people "
     f"beyond what it knows of fresh ones"
 )
-assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert learned_high >= p.min_R_beyond_fresh, (
-    "claim: trained models store knowledge of their own people"
-)
+run.claim("calibrated", base.calibrated.all(), base.calibration_error.abs().max())
+run.claim("stores_own_people", value=learned_high)
 results.update(
     calibration_max_error=float(base.calibration_error.abs().max()),
     min_R_beyond_fresh=float(learned_high),
@@ -297,32 +279,20 @@ plt.show()
 at_high, at_low = frame[frame.exposures == high], frame[frame.exposures == low]
 peak_high, peak_low = at_high.R.max(), at_low.R.max()
 saturated = at_high[at_high.R_max <= p.rmax_limit]
-print(
-    f"peak R(F) at {high} exposures: {peak_high:.2f} bits/param "
-    f"(width {int(at_high.loc[at_high.R.idxmax(), 'width'])}); at {low} exposures: "
-    f"{peak_low:.2f}"
-)
-print(
-    f"models whose data hold at most {p.rmax_limit} bits/param: R / R^max = "
-    + ", ".join(
-        f"{r.R / r.R_max:.3f} (width {r.width})" for r in saturated.itertuples()
-    )
-)
+print(f"peak R(F) at {high} exposures: {peak_high:.2f} bits/param "
+      f"(width {int(at_high.loc[at_high.R.idxmax(), 'width'])}); at {low} exposures: "
+      f"{peak_low:.2f}")
+print(f"models whose data hold at most {p.rmax_limit} bits/param: R / R^max = "
+      + ", ".join(f"{r.R / r.R_max:.3f} (width {r.width})"
+                  for r in saturated.itertuples()))
 # sanity check, not a finding (Gibbs' inequality: it holds for any model)
 assert (frame.R <= frame.R_max + 1e-9).all()
-assert peak_low < peak_high, "claim: fewer exposures store fewer bits per parameter"
-if p.min_peak_R is not None:
-    assert peak_high >= p.min_peak_R, (
-        f"claim: peak R(F) {peak_high:.2f} at least {p.min_peak_R}"
-    )
-if p.rmax_limit is not None:
-    assert len(saturated), (
-        f"no model's data hold at most {p.rmax_limit} bits/param: the R ≈ R^max claim "
-        "needs one"
-    )
-    assert (saturated.R >= p.rmax_match * saturated.R_max).all(), saturated[
-        ["width", "R", "R_max"]
-    ]
+run.claim("fewer_exposures_fewer_bits", peak_low < peak_high, peak_high - peak_low)
+run.claim("peak_capacity_ratio", value=peak_high)
+share = (saturated.R / saturated.R_max).min() if len(saturated) else None
+none_below = f"no model's data hold <= {p.rmax_limit} bits/param"
+run.claim("reaches_rmax", share is not None and share >= p.rmax_match, share,
+          detail="" if len(saturated) else none_below)
 results.update(
     peak_R_high_exposures=peak_high, peak_R_low_exposures=peak_low,
     exposures=[high, low],
@@ -418,11 +388,7 @@ print(
     f"at {low}: {variants.R.iloc[0]:.3f} as trained, best {best_variant.R:.3f} "
     f"({best_variant.variant}, {best_variant.change_in_R:+.3f})"
 )
-if p.min_exposure_gain is not None:
-    assert exposure_gain >= p.min_exposure_gain, (
-        f"claim: R gains at least {p.min_exposure_gain} bits/param from the fewest to "
-        f"the most exposures, got {exposure_gain:.3f}"
-    )
+run.claim("exposure_gain", value=exposure_gain)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -636,6 +602,16 @@ results["bios_recall"] = recall.to_dict()
 #
 # Both papers agree on the shape: capacity is linear in the parameter count, and a fixed number of bits per
 # parameter, far below the 32 of the float, is what training can reach.
+
+# %% [markdown]
+# ## The claims, checked
+#
+# Every claim of this chapter, declared once with its threshold (`memcap claims 3`): what this run measured and
+# its margin; `caught by` names the breaks of the engine that make it fail at smoke (tests/test_broken_engine.py).
+# A claim not asserted at this scale (`asserted` False) is shown, not judged against its threshold.
+
+# %%
+run.claims.frame()
 
 # %% [markdown]
 # ## Summary

@@ -53,7 +53,7 @@ from memcap.book import checks, start
 from memcap.engine.runs import load_model
 from memcap.engine.studies import ablation
 from memcap.infra import sweep
-from memcap.measures import claims, knowledge
+from memcap.measures import baselines, knowledge
 from memcap.measures.peaks import find_peak
 from memcap.model import Block, GPTConfig, MixtureOfExperts
 
@@ -104,24 +104,19 @@ frame[["part", "family", "width", "layers", "n_params", "active_params", "exposu
 # %% [markdown]
 # The same two baselines as chapter 3, from the same runs. Untrained, every model codes the paragraphs at
 # $\log_2 V$ bits per token; trained, it is measured again on people it never saw (`fresh_R`): what it stores of
-# its own people is at least $R - \max(0, R_\text{fresh})$ (`claims.stored_beyond_fresh`). A broken engine or
+# its own people is at least $R - \max(0, R_\text{fresh})$ (`baselines.stored_beyond_fresh`). A broken engine or
 # measurement fails one of the two.
 
 # %%
-base = claims.calibration(frame, tolerance=p.max_calibration_error)
-base["R_beyond_fresh"] = claims.stored_beyond_fresh(base)
+base = baselines.calibration(frame, tolerance=p.max_calibration_error)
+base["R_beyond_fresh"] = baselines.stored_beyond_fresh(base)
 no_junk_high = base[(base.part != "junk") & (base.exposures == high)]
 learned = no_junk_high.R_beyond_fresh.max()
 print("calibration: untrained models code at log2 V within "
       f"{base.calibration_error.abs().max():.2%}; at {high} exposures the best model "
       f"stores {learned:.3f} bits/param about its own people beyond fresh ones")
-measured = dict(  # every claim's measured value, by its threshold's name (section 6)
-    max_calibration_error=float(base.calibration_error.abs().max()),
-    min_R_beyond_fresh=float(learned),
-)
-assert base.calibrated.all(), "claim: an untrained model codes at log2 V bits per token"
-assert learned >= p.min_R_beyond_fresh, (
-    "claim: trained models store knowledge of their own people")
+run.claim("calibrated", base.calibrated.all(), base.calibration_error.abs().max())
+run.claim("stores_own_people", value=learned)
 results.update(calibration_max_error=float(base.calibration_error.abs().max()),
                max_R_beyond_fresh=float(learned))
 
@@ -184,37 +179,13 @@ for e, ratios in ((high, ratio_high), (low, ratio_low)):
 # The claims of Results 5–7 at this scale, each against its threshold (section 6 lists them all):
 
 # %%
-measured.update(
-    min_arch_ratio_high=min(ratio_high.values()),
-    min_no_mlp_gap_low=1 / ratio_low["none"],
-    max_gated_ratio_low=ratio_low["gated"],
-    min_gated_ratio_low=ratio_low["gated"],
-    min_quarter_ratio_low=ratio_low["quarter"],
-)
-if p.min_arch_ratio_high is not None:
-    assert min(ratio_high.values()) >= p.min_arch_ratio_high, (
-        f"claim: at {high} exposures every family's peak is at least "
-        f"{p.min_arch_ratio_high} of GPT-2's")
-if p.min_no_mlp_gap_low is not None:
-    assert 1 / ratio_low["none"] >= p.min_no_mlp_gap_low, (
-        f"claim: at {low} exposures GPT-2 stores at least {p.min_no_mlp_gap_low}x "
-        "what a model without MLP stores")
-if p.max_gated_ratio_low is not None:
-    assert ratio_low["gated"] <= p.max_gated_ratio_low, (
-        f"claim: at {low} exposures the gated MLP stores no more than "
-        f"{p.max_gated_ratio_low}x GPT-2's")
-if p.min_gated_ratio_low is not None:
-    assert ratio_low["gated"] >= p.min_gated_ratio_low, (
-        f"claim: at {low} exposures the gated MLP stores at least "
-        f"{p.min_gated_ratio_low}x GPT-2's")
-if p.min_quarter_ratio_low is not None:
-    assert ratio_low["quarter"] >= p.min_quarter_ratio_low, (
-        f"claim: at {low} exposures MLP/4 keeps at least {p.min_quarter_ratio_low} "
-        "of GPT-2's peak")
-if p.require_bracketed_peaks:
-    assert peaks.bracketed.all(), (
-        "check: every family's peak is closed on both sides; open: "
-        + ", ".join(f"{f}@{e}" for f, e in peaks.index[~peaks.bracketed]))
+run.claim("families_close_high", value=min(ratio_high.values()))
+run.claim("no_mlp_costs_low", value=1 / ratio_low["none"])
+run.claim("gated_not_above_low", value=ratio_low["gated"])
+run.claim("gated_at_least_low", value=ratio_low["gated"])
+run.claim("quarter_keeps_low", value=ratio_low["quarter"])
+run.claim("peaks_bracketed", peaks.bracketed.all(), detail="open: " + ", ".join(
+    f"{f}@{e}" for f, e in peaks.index[~peaks.bracketed]))
 results.update(
     peak_R={f"{f}@{e}": float(r) for (f, e), r in peaks.R.items()},
     peak_ratio_to_gpt2_high=ratio_high, peak_ratio_to_gpt2_low=ratio_low,
@@ -230,8 +201,8 @@ results.update(
 # scale the check above requires every family's peak closed. At the lower count the peaks sit at wider models
 # than at the higher one: with few exposures a model needs spare parameters to pick up a fact at all.
 #
-# Two results differ from the paper, and the claims say so (section 6 keeps the thresholds fixed before the first
-# `default` run beside the ones asserted now). Without an MLP the peak at the higher count falls short of GPT-2's by
+# Two results differ from the paper; the claims revised after the first `default` run for them are shown, not
+# asserted, until fresh seeds confirm them (section 6). Without an MLP the peak at the higher count falls short of GPT-2's by
 # more than the paper's "barely matters". And the gated MLP stores *more* than GPT-2's at the lower count, where the
 # paper found LLaMA up to 1.3× worse and traced it to the gated MLP. Our models have $10^4$ parameters, all
 # families share one learning rate (tuned for GPT-2's MLP in chapter 3), and one seed each; the paper's models have
@@ -297,11 +268,7 @@ at_high = versus[versus.exposures == high]
 print(f"at {high} exposures the mixture stores "
       + ", ".join(f"{r.moe_over_quarter:.2f}x MLP/4's bits (width {r.width})"
                   for r in at_high.itertuples()))
-measured["min_moe_over_quarter"] = float(at_high.moe_over_quarter.min())
-if p.min_moe_over_quarter is not None:
-    assert (at_high.moe_over_quarter >= p.min_moe_over_quarter).all(), (
-        f"claim: at {high} exposures the experts add knowledge: the mixture stores at "
-        f"least {p.min_moe_over_quarter}x the bits of MLP/4 of its width")
+run.claim("experts_add", value=at_high.moe_over_quarter.min())
 
 # %% [markdown]
 # ## 4. Where knowledge lives (§8.1)
@@ -335,10 +302,7 @@ print("without its last layer a model keeps "
       + ", ".join(f"{r.share:.1%} of its bits "
                   f"({r.layers} layers; 1 - 1/L = {1 - 1 / r.layers:.0%})"
                   for r in last.itertuples()))
-measured["max_last_layer_share"] = float((last.share / (1 - 1 / last.layers)).max())
-if p.max_last_layer_share is not None:
-    assert (last.share <= p.max_last_layer_share * (1 - 1 / last.layers)).all(), (
-        "claim: removing the last layer takes much more than 1/L of the knowledge")
+run.claim("last_layer_matters", value=(last.share / (1 - 1 / last.layers)).max())
 results["layer_removal"] = removal.to_dict("records")
 
 # %%
@@ -400,21 +364,10 @@ print(f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
 # The claims of Results 10–12 at this scale:
 
 # %%
-measured.update(
-    min_junk_loss_low=(float(clean[j_low] / rand[j_low]) if rand[j_low] > 0
-                       else float("inf")),
-    min_domain_recovery_low=float(recovered[j_low]),
-    min_repetitive_share_low=float(junk.loc["repetitive junk", j_low] / clean[j_low]),
-)
-assert rand[j_low] * p.min_junk_loss_low <= clean[j_low], (
-    f"claim: random junk cuts R at {j_low} exposures at least {p.min_junk_loss_low}x")
-assert recovered[j_low] >= p.min_domain_recovery_low, (
-    f"claim: the domain token recovers at least {p.min_domain_recovery_low:.0%} of "
-    "what random junk costs")
-if p.min_repetitive_share_low is not None:
-    assert junk.loc["repetitive junk", j_low] >= (
-        p.min_repetitive_share_low * clean[j_low]
-    ), f"claim: repetitive junk keeps at least {p.min_repetitive_share_low} of R"
+run.claim("junk_costs", value=clean[j_low] / rand[j_low] if rand[j_low] > 0 else np.inf)
+run.claim("domain_token_recovers", value=recovered[j_low])
+repetitive_share = junk.loc["repetitive junk", j_low] / clean[j_low]
+run.claim("repetitive_junk_keeps", value=repetitive_share)
 results.update(
     junk_R={name: {str(e): float(v) for e, v in row.items()}
             for name, row in junk.iterrows()},
@@ -475,6 +428,8 @@ rows = [
           ("junk + domain token", domain_setup, j_high, "domain_tag_loss_300"),
       )),
 ]
+
+# %%
 comparison = pd.DataFrame(
     [(what, f"{published.value:g} ({published.source})", float(without), float(with_),
       float(without / with_) if with_ > 0 else float("inf"), closed)
@@ -486,17 +441,14 @@ results["comparison"] = comparison["this book"].to_dict()
 comparison.round(3)
 
 # %% [markdown]
-# Every claim of the chapter with its threshold. The thresholds were fixed before the first `default` run;
-# where one was changed after it, the column *before the runs* keeps the first value and *held then* says whether
-# the measurement met it (`min_*`: at least the threshold; `max_*`: at most; NaN: not claimed at this scale).
+# Every claim of the chapter, declared once with its threshold (`memcap claims 7`): what this run measured and its
+# margin. Two were revised after the first `default` run: the floor of `families_close_high` (0.7 to 0.6) and the
+# gated MLP's direction (`gated_not_above_low`, the paper's, became `gated_at_least_low`). A revised claim is shown,
+# not asserted, until it holds on two seeds the change never saw; the `paper` preset asserts the paper's direction.
+# `caught by` names the breaks of the engine that make a claim fail at smoke (tests/test_broken_engine.py).
 
 # %%
-now = {name: getattr(p, name) for name in measured}
-claim_table = claims.threshold_table(measured, now, p.thresholds_before_runs or None)
-changed = claims.changed_thresholds(claim_table)
-print("changed after the first default run:", ", ".join(changed) or "none")
-results["claims"] = claim_table.reset_index().to_dict("records")
-claim_table.round(3)
+run.claims.frame()
 
 # %% [markdown]
 # Where the two disagree, scale is the first suspect: our models have $10^4$ parameters, not $10^7$–$10^8$; our
@@ -598,54 +550,27 @@ def mlp_params(d, mlp):
 
 
 ### END SOLUTION
-print(
-    ", ".join(
-        f"{m} {mlp_params(24, m)}" for m in ("standard", "quarter", "none", "moe8")
-    )
-)
+print(", ".join(f"{m} {mlp_params(24, m)}"
+                for m in ("standard", "quarter", "none", "moe8")))
 
 # %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-not_allowed = [
-    GPTConfig.n_params,
-    GPTConfig.n_active_params,
-    torch.nn.Module.parameters,
-    torch.nn.Module.named_parameters,
-]
+not_allowed = [GPTConfig.n_params, GPTConfig.n_active_params,
+               torch.nn.Module.parameters, torch.nn.Module.named_parameters]
+tiny_gpt = dict(vocab_size=8, seq_len=4, n_layer=1, n_head=1)
+in_mlp = ("fc", "moe")  # the block's MLP (or experts and router) parameters
 for mlp in ("standard", "quarter", "none", "moe8"):
-    block = Block(
-        GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=24, n_head=1, mlp=mlp)
-    )
-    checks.equal(
-        f"mlp_params(24, {mlp!r})",
-        checks.without(not_allowed, mlp_params, 24, mlp),
-        sum(
-            t.numel()
-            for n, t in block.named_parameters()
-            if n.startswith(("fc", "moe"))
-        ),
-        why="the parameters of memcap.model's block",
-    )
+    named = Block(GPTConfig(**tiny_gpt, d_model=24, mlp=mlp)).named_parameters()
+    want = sum(t.numel() for n, t in named if n.startswith(in_mlp))
+    got = checks.without(not_allowed, mlp_params, 24, mlp)
+    checks.equal(f"mlp_params(24, {mlp!r})", got, want,
+                 why="the parameters of memcap.model's block")
 ### BEGIN HIDDEN TESTS
-for d, mlp in (
-    (40, "standard"),
-    (16, "quarter"),
-    (32, "moe2"),
-    (8, "moe32"),
-    (12, "none"),
-):
-    block = Block(
-        GPTConfig(vocab_size=8, seq_len=4, n_layer=1, d_model=d, n_head=1, mlp=mlp)
-    )
-    checks.equal(
-        f"mlp_params({d}, {mlp!r})",
-        checks.without(not_allowed, mlp_params, d, mlp),
-        sum(
-            t.numel()
-            for n, t in block.named_parameters()
-            if n.startswith(("fc", "moe"))
-        ),
-        show_expected=False,
-    )
+for d, mlp in ((40, "standard"), (16, "quarter"), (32, "moe2"), (8, "moe32"),
+               (12, "none")):
+    named = Block(GPTConfig(**tiny_gpt, d_model=d, mlp=mlp)).named_parameters()
+    want = sum(t.numel() for n, t in named if n.startswith(in_mlp))
+    got = checks.without(not_allowed, mlp_params, d, mlp)
+    checks.equal(f"mlp_params({d}, {mlp!r})", got, want, show_expected=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -689,29 +614,17 @@ for n, d, E, s in ((50, 16, 8, 5), (7, 4, 2, 6), (200, 24, 32, 7)):
 for x_, w_, show in routing_cases:
     got = checks.without([MixtureOfExperts.forward], route_top1, x_, w_)
     checks.that(len(got) == 3, "route_top1 returns choice, gate and balance")
-    layer = MixtureOfExperts(
-        w_.shape[1], w_.shape[0]
-    )  # the package's layer, its router set to w_
+    layer = MixtureOfExperts(w_.shape[1], w_.shape[0])  # its router set to w_ below
     with torch.no_grad():
         layer.router.weight.copy_(w_)
         layer(x_)
         want_gate = layer.router(x_).softmax(dim=-1).max(dim=-1).values
     shape = f"{tuple(x_.shape)} tokens, {w_.shape[0]} experts"
-    checks.equal(
-        f"choice ({shape})",
-        [int(c) for c in got[0]],
-        layer.last_choice.tolist(),
-        show_expected=show,
-    )
+    checks.equal(f"choice ({shape})", [int(c) for c in got[0]],
+                 layer.last_choice.tolist(), show_expected=show)
     checks.close(f"gate ({shape})", got[1], want_gate, rel=1e-5, show_expected=show)
-    checks.close(
-        f"balance ({shape})",
-        float(got[2]),
-        float(layer.aux_loss),
-        rel=1e-5,
-        show_expected=show,
-        why="E · Σ_e f_e · P_e",
-    )
+    checks.close(f"balance ({shape})", float(got[2]), float(layer.aux_loss), rel=1e-5,
+                 show_expected=show, why="E · Σ_e f_e · P_e")
 
 # %% [markdown]
 # ### Exercise 4 (2 points): what the junk costs on the names

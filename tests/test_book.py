@@ -81,6 +81,19 @@ def test_book_has_every_chapter_with_figures_and_no_errors(smoke_html):
         assert "<th>why</th>" in html or ">why<" in html, f"{ch.name}: no settings table"
 
 
+def test_book_has_every_claim_with_this_builds_outcome(smoke_build, smoke_html):
+    from memcap.book import claims
+
+    page = (smoke_html / "claims.html").read_text()
+    for chapter, declared in claims.registry().items():
+        saved = chapters.load_results(smoke_build / "smoke" / chapter)
+        outcomes = {o["name"]: o for o in saved["claims"]}
+        assert set(outcomes) == {c.name for c in declared}, chapter  # every declared claim, checked or skipped
+        assert all(o["holds"] is not False for o in outcomes.values() if o["asserted"]), chapter
+        for c in declared:
+            assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{c.name}</span></code>" in page
+
+
 def test_book_is_offline(smoke_html):
     for page in smoke_html.rglob("*.html"):
         html = page.read_text()

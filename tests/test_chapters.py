@@ -7,6 +7,7 @@ import textwrap
 import nbformat
 import pytest
 
+from memcap.book.claims import ClaimsFailed
 from memcap.book import chapters
 
 from memcap.book import execute
@@ -165,7 +166,8 @@ def test_a_chapter_reads_another_chapters_results_only_from_the_same_scale_and_s
     ch5 = chapters.start("5", scale="smoke", seed=0, device="cpu", output_dir=str(build / "05_membership"), quiet=True)
     ch6 = chapters.start("6", scale="smoke", seed=0, device="cpu", output_dir=str(build / "06_text"), quiet=True)
     assert ch6.other_results("05_membership") is None  # not run yet
-    ch5.save_results({"law": {"c1": 1.0}})
+    with pytest.raises(ClaimsFailed, match="05_membership/calibrated was never checked"):
+        ch5.save_results({"law": {"c1": 1.0}})  # written first, then the chapter fails: it checked no claim
     assert ch6.other_results("5")["results"]["law"] == {"c1": 1.0}
     other_seed = chapters.start("6", scale="smoke", seed=1, device="cpu", output_dir=str(build / "06_text"), quiet=True)
     assert other_seed.other_results("05_membership") is None

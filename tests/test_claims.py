@@ -1,60 +1,137 @@
-"""The baselines the chapters' claims are measured against, and the table of thresholds beside the measurements."""
+"""The claim registry: declarations that match the presets and the chapters, and a ledger that fails when it must."""
 
-import math
+import json
+import re
+from dataclasses import fields
+from pathlib import Path
+from types import SimpleNamespace
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from memcap.measures import claims
+from memcap.book import claims
+from memcap.book.chapters import CHAPTERS
+from memcap.book.claims import ClaimFailed, ClaimsFailed, Ledger
+from memcap.book.presets.claim import Claim, declare
+from memcap.book.cli import main
+from memcap.book.presets import CLAIMS, PRESETS
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-def test_stored_beyond_fresh_of_capacity_runs_is_a_share_of_what_a_sequence_can_give():
-    # S = 9 tokens of V = 4 symbols: (S - 1)·log2 V = 16 bits a sequence can give
-    f = pd.DataFrame(dict(seq_len=9, vocab_size=4, memorized_bits_per_sequence=[16.0, 8.0, 8.0, 0.0],
-                          fresh_memorized_bits_per_sequence=[-40.0, 0.0, 4.0, 0.0]))
-    assert claims.stored_beyond_fresh(f).tolist() == [1.0, 0.5, 0.25, 0.0]
+def _toy():
+    return declare(
+        "99_toy",
+        Claim("grows", "it grows", fixed="2026-12-01"),
+        Claim("big", "it is big", settings=("min_size",), fixed="2026-12-01"),
+        Claim("small_p", "a test rejects", settings=("test_level",), fixed="2026-12-01"),
+        Claim("inside", "it lands inside", settings=("peak_range",), fixed="2026-12-01"),
+        Claim("revised", "changed after the data", settings=("min_size",), fixed="2026-12-01", revised=True,
+              replicated_seeds=(1,)),
+        Claim("shown", "only shown", kind="observed", fixed="2026-12-01"),
+    )
 
 
-def test_stored_beyond_fresh_of_knowledge_runs_subtracts_only_a_positive_fresh_ratio():
-    f = pd.DataFrame(dict(R=[2.0, 2.0, 0.3], fresh_R=[-1.5, 0.5, 0.3]))
-    assert claims.stored_beyond_fresh(f).tolist() == [2.0, 1.5, 0.0]
+PRESET = SimpleNamespace(min_size=2.0, test_level=0.01, peak_range=(0.3, 1.5))
 
 
-def test_stored_beyond_fresh_is_zero_for_a_model_that_stores_fresh_data_as_well_as_its_own():
-    # a measurement that looks at the wrong data (the same numbers on both) must show nothing learnt
-    rng = np.random.default_rng(0)
-    own = rng.uniform(0.1, 3.0, 20)
-    knowledge = pd.DataFrame(dict(R=own, fresh_R=own))
-    capacity = pd.DataFrame(dict(seq_len=16, vocab_size=256, memorized_bits_per_sequence=own,
-                                 fresh_memorized_bits_per_sequence=own))
-    assert np.allclose(claims.stored_beyond_fresh(knowledge), 0.0)
-    assert np.allclose(claims.stored_beyond_fresh(capacity), 0.0)
+def test_a_claim_judges_its_value_against_its_threshold():
+    big, small_p, inside = _toy()[1:4]
+    assert big.judge(2.0, PRESET) and not big.judge(1.9, PRESET)
+    assert small_p.judge(0.009, PRESET) and not small_p.judge(0.01, PRESET)
+    assert inside.judge(1.0, PRESET) and not inside.judge(1.6, PRESET)
+    assert big.margin(2.5, PRESET) == 0.5 and inside.margin(1.4, PRESET) == pytest.approx(0.1)
+    assert big.judge(float("inf"), PRESET) and big.judge(float("nan"), PRESET) is None
+    assert big.margin(float("inf"), PRESET) == "inf"  # JSON holds it as text
+    assert big.judge(3.0, SimpleNamespace(min_size=None)) is None
 
 
-def test_stored_beyond_fresh_names_missing_columns():
-    with pytest.raises(ValueError, match="fresh_R"):
-        claims.stored_beyond_fresh(pd.DataFrame(dict(R=[1.0])))
+def test_a_revised_claim_is_shown_until_replicated_on_two_fresh_seeds():
+    revised = _toy()[4]
+    assert not revised.asserted(PRESET)
+    again = Claim("revised", "changed", settings=("min_size",), fixed="2026-12-01", revised=True,
+                  replicated_seeds=(1, 2))
+    assert again.asserted(PRESET)
+    assert not Claim("x", "x", fixed="2026-12-01", revised=True, replicated_seeds=(1, 1)).asserted(PRESET)
+    assert Claim("z", "z", settings=("min_size",), fixed="2026-12-01").asserted(SimpleNamespace(min_size=0.0))
 
 
-def test_calibration_flags_a_mis_scaled_code_length():
-    f = pd.DataFrame(dict(vocab_size=[256, 256], untrained_bits_per_token=[8.0, 8.0 / math.log(2)]))
-    assert claims.calibration(f).calibrated.tolist() == [True, False]
+@pytest.mark.parametrize("bad, message", [
+    (dict(name="Bad Name"), "lower-case identifier"), (dict(kind="finding"), "unknown kind"),
+    (dict(fixed="yesterday"), "ISO date"), (dict(settings="min_size"), "tuples of names"),
+    (dict(bound="above"), "unknown bound"),
+])
+def test_a_bad_declaration_names_what_is_wrong(bad, message):
+    kw = dict(name="ok", statement="s", fixed="2026-12-01") | bad
+    with pytest.raises((ValueError, TypeError), match=message):
+        Claim(**kw)
+    with pytest.raises(ValueError, match="declared twice: \\['a'\\]"):
+        declare("x", Claim("a", "s", fixed="2026-12-01"), Claim("a", "t", fixed="2026-12-01"))
 
 
-def test_threshold_table_says_whether_each_threshold_was_met_then_and_now():
-    measured = {"min_gain": 0.4, "max_loss": 1.5, "min_share": 0.9}
-    now = {"min_gain": 0.3, "max_loss": 2.0, "min_share": None}
-    before = {"min_gain": 0.5, "max_loss": 1.0, "min_share": None}
-    t = claims.threshold_table(measured, now, before)
-    assert t.loc["min_gain", "held_then"] == False and t.loc["min_gain", "held_now"] == True  # noqa: E712
-    assert t.loc["max_loss", "held_then"] == False and t.loc["max_loss", "held_now"] == True  # noqa: E712
-    assert pd.isna(t.loc["min_share", "held_now"]) and pd.isna(t.loc["min_share", "held_then"])
-    assert claims.changed_thresholds(t) == ["min_gain", "max_loss"]
+def test_the_ledger_raises_on_a_failed_asserted_claim_and_writes_every_outcome(tmp_path):
+    ledger = Ledger("99_toy", "smoke", PRESET, tmp_path, collect=False, declared=_toy())
+    assert ledger.check("grows", True, 1.5)
+    assert ledger.check("shown", False, 0.0) is False  # observed: recorded, never raised
+    with pytest.raises(ClaimFailed, match=r"claim 99_toy/big failed: it is big; measured 1.0, threshold 2.0"):
+        ledger.check("big", value=1.0)
+    saved = json.loads((tmp_path / claims.CLAIMS_FILE).read_text())
+    assert {c["name"]: c["holds"] for c in saved["claims"]} == {
+        "grows": True, "big": False, "small_p": None, "inside": None, "revised": None, "shown": False}
+    with pytest.raises(KeyError, match="declares no claim 'typo'"):
+        ledger.check("typo", True)
+    with pytest.raises(ValueError, match="asserted at smoke but was given no outcome"):
+        ledger.check("inside", value="a string")
 
 
-def test_threshold_table_without_a_record_before_the_runs_changes_nothing():
-    t = claims.threshold_table({"min_a": 1.0, "max_b": 3.0}, {"min_a": 2.0, "max_b": None})
-    assert t.loc["min_a", "before_the_runs"] == 2.0 and pd.isna(t.loc["max_b", "before_the_runs"])
-    assert claims.changed_thresholds(t) == []
-    assert t.loc["min_a", "held_now"] == False  # noqa: E712
+def test_collect_mode_goes_on_and_fails_at_the_end_listing_every_failed_and_unchecked_claim(tmp_path):
+    ledger = Ledger("99_toy", "smoke", PRESET, tmp_path, collect=True, declared=_toy())
+    assert ledger.check("big", value=1.0) is False
+    ledger.check("big", value=5.0)  # checked again: the worse outcome is kept
+    ledger.check("small_p", value=0.5)
+    ledger.check("grows", True)
+    with pytest.raises(ClaimsFailed) as err:
+        ledger.finish()
+    text = str(err.value)
+    assert "3 claim(s) of 99_toy at smoke failed" in text
+    assert "99_toy/big failed" in text and "99_toy/small_p failed" in text
+    assert "99_toy/inside was never checked" in text and "revised" not in text  # shown claims need no check
+    assert [o["name"] for o in ledger.failed()] == ["big", "small_p"]
+
+
+def test_every_declared_claim_uses_settings_its_presets_have_and_every_claim_setting_is_declared():
+    for chapter, declared in CLAIMS.items():
+        for scale, preset in PRESETS[chapter].items():
+            names = {f.name for f in fields(preset)}
+            for c in declared:
+                assert c.chapter == chapter
+                missing = set(c.settings) - names
+                assert not missing, f"{chapter}/{c.name} at {scale}: no setting {sorted(missing)}"
+            used = {s for c in declared for s in c.settings}
+            claimed = {f.name for f in fields(preset) if f.metadata.get("why", "").startswith("claim")}
+            assert claimed <= used, f"{chapter}: thresholds no claim declares: {sorted(claimed - used)}"
+
+
+def test_every_chapter_checks_each_claim_it_declares_and_asserts_none_outside_the_registry():
+    for ch in CHAPTERS:
+        source = (NOTEBOOKS / f"{ch.name}.py").read_text()
+        checked = set(re.findall(r'run\.claim\(\s*"([a-z0-9_]+)"', source))
+        declared = {c.name for c in CLAIMS[ch.name]}
+        assert checked == declared, (ch.name, sorted(declared - checked), sorted(checked - declared))
+        assert not re.search(r'"(claim|check):', source), f"{ch.name} asserts a claim outside the registry"
+
+
+def test_memcap_claims_json_has_exactly_the_documented_keys(capsys):
+    assert main(["claims", "2", "3", "--scale", "smoke", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(tuple(r) == claims.JSON_KEYS for r in rows)
+    assert {r["chapter"] for r in rows} == {"02_capacity", "03_knowledge"}
+    assert all(r["kind"] in claims.KINDS for r in rows)
+    assert main(["claims", "--scale", "huge"]) == 1
+    assert "scale must be one of" in capsys.readouterr().err
+
+
+def test_the_paper_preset_keeps_the_papers_direction_for_chapter_7():
+    paper = PRESETS["07_architecture"]["paper"]
+    gated = {c.name: c for c in CLAIMS["07_architecture"]}
+    assert gated["gated_not_above_low"].asserted(paper)  # gated <= GPT-2 at the lower count, as Result 5
+    assert not gated["gated_at_least_low"].asserted(paper)

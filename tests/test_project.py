@@ -91,3 +91,32 @@ def test_chapter_code_fits_the_book_column():
         long = long_code_lines(path.read_text())
         assert not long, f"{path.name}: code lines longer than {BOOK_COLUMN}: " + "; ".join(
             f"line {n} ({len(line)})" for n, line in long)
+
+
+CELL_LINES = 30  # a code cell a reader takes in at once, on one screen
+
+
+def long_code_cells(text: str, limit: int = CELL_LINES) -> list[tuple[int, int]]:
+    """(first line, length) of every code cell of a py:percent chapter longer than ``limit`` lines (Markdown cells
+    aside; trailing blank lines not counted)."""
+    out, start, markdown = [], None, False
+    lines = text.split("\n")
+    for number, line in enumerate([*lines, "# %%"], 1):
+        if line.startswith("# %%"):
+            if start is not None and not markdown:
+                body = lines[start:number - 1]
+                while body and not body[-1].strip():
+                    body.pop()
+                if len(body) > limit:
+                    out.append((start + 1, len(body)))
+            start, markdown = number, "[markdown]" in line
+    return out
+
+
+def test_chapter_code_cells_fit_a_screen():
+    assert long_code_cells("# %%\n" + "x = 1\n" * 3 + "\n\n# %% [markdown]\n" + "# a\n" * 9, limit=3) == []
+    assert long_code_cells("# %% [markdown]\n# a\n# %%\n" + "y = 2\n" * 4, limit=3) == [(4, 4)]
+    for path in sorted((ROOT / "notebooks").glob("*.py")):
+        long = long_code_cells(path.read_text())
+        assert not long, f"{path.name}: code cells longer than {CELL_LINES} lines: " + "; ".join(
+            f"from line {n} ({k} lines)" for n, k in long)

@@ -49,6 +49,7 @@ def stage_sources(scale: str, build_dir: str | Path = "build", root: Path | None
     (src / "exercise-timings.md").write_text(timings_markdown(exercise_timings(build_dir)))
     (src / "exercise-kinds.md").write_text(kinds_markdown(exercise_counts()))
     (src / "results-at-a-glance.md").write_text(glance_markdown(build_dir, scale, src))
+    (src / "claims-table.md").write_text(claims_markdown(build_dir, scale))
     (src / "chapters").mkdir()
     for ch in CHAPTERS:
         nb = nbformat.read(build / f"{ch.name}.ipynb", as_version=4)
@@ -105,6 +106,48 @@ def glance_markdown(build_dir: str | Path, scale: str, src: Path) -> str:
     headlines.capacity_figure(frame, src / "results-at-a-glance.png")
     return (headlines.markdown(frame) + "\n![Our capacities (dots, with their 95 % intervals) beside the papers' "
             "(crosses), in bits per parameter](results-at-a-glance.png)\n\n" + gpt2_small_markdown(build_dir, scale))
+
+
+def claims_markdown(build_dir: str | Path, scale: str) -> str:
+    """The claims appendix: per chapter, every declared claim with its threshold at each scale and what this
+    build measured (value, margin, whether it held; from each chapter's ``results.json``)."""
+    from memcap.book import claims, headlines
+    from memcap.book.chapters import SCALES
+
+    saved = headlines.load(build_dir, scale)
+    by_scale = {s: {(r["chapter"], r["name"]): r for r in claims.table(scale=s)} for s in SCALES}
+    out = []
+    for chapter, declared in claims.registry().items():
+        if not declared:
+            continue
+        measured = {o["name"]: o for o in saved.get(chapter, {}).get("claims", [])}
+        out += [f"### {chapter}\n", f"| claim | kind | {' | '.join(SCALES)} | this build ({scale}) | margin | "
+                "fixed |", "|---|---|" + "---|" * len(SCALES) + "---|---|---|"]
+        for c in declared:
+            cells = []
+            for s in SCALES:
+                row = by_scale[s][(chapter, c.name)]
+                cells.append(f"{_shown(row['threshold'])}{'' if row['asserted'] else ' (shown)'}")
+            o = measured.get(c.name)
+            held = "not run" if o is None else {True: "held", False: "failed", None: "not judged"}[o["holds"]]
+            value = "" if o is None or o["value"] is None else f"{_shown(o['value'])}, "
+            margin = "" if o is None or o["margin"] is None else _shown(o["margin"])
+            revised = "" if not c.revised else (f"; revised, replicated on seeds {list(c.replicated_seeds)}"
+                                                if c.replicated_seeds else "; revised, not replicated yet")
+            out.append(f"| `{c.name}`: {c.statement} | {c.kind} | {' | '.join(cells)} | {value}{held} | {margin} | "
+                       f"{c.fixed}{revised} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _shown(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "–".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items())
+    return "–" if value is None else str(value)
 
 
 # GPT-2 small (12 layers, width 768, V = 50,257, S = 1,024: 124,439,808 parameters) on OpenWebText as nanoGPT

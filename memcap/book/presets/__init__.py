@@ -31,6 +31,15 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
     "06_text": text.BY_SCALE,
     "07_architecture": architecture.BY_SCALE,
 }
+CLAIMS = {  # chapter -> its claims, each declared once beside the settings that hold its threshold
+    "01_memorization": (),  # counts and exact distributions: nothing that a trained network could get wrong
+    "02_capacity": capacity.CLAIMS,
+    "03_knowledge": knowledge.CLAIMS,
+    "04_precision": precision.CLAIMS,
+    "05_membership": membership.CLAIMS,
+    "06_text": text.CLAIMS,
+    "07_architecture": architecture.CLAIMS,
+}
 
-__all__ = ["CAPACITY_SWEEPS", "KNOWLEDGE_SETUPS", "PRESETS", "CapacitySweep", "Config", "KnowledgeSetup", "Layers",
+__all__ = ["CAPACITY_SWEEPS", "CLAIMS", "KNOWLEDGE_SETUPS", "PRESETS", "CapacitySweep", "Config", "KnowledgeSetup", "Layers",
            "PresetBase", "SettingsTable", "Shape", "Width", "geometric", "setting", "settings_table"]

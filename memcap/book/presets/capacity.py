@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Shape, geometric
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.engine.runs import CapacityRun
@@ -53,7 +54,10 @@ class CapacityPreset(PresetBase):
     max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
     min_stored_fraction_small: float = setting(
         "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
-    max_prediction_error_percent: float = setting("claim: the mean prediction error over the held-out configurations")
+    require_exponent_interval: bool = setting(
+        "claim the exponent's interval lies above 0 (smoke's three models leave one degree of freedom)")
+    max_prediction_error_percent: float | None = setting(
+        "claim: the mean prediction error over the held-out configurations, percent (None: shown)")
     double_descent: CapacitySweep = setting("double descent: models and sizes, from 0.1x to 4x capacity (own V and S)")
     double_descent_seeds: int = setting("double descent: seeds per model and size (data and initialization)")
     peak_ratio_range: tuple[float, float] | None = setting(
@@ -110,7 +114,7 @@ BY_SCALE = {
     "smoke": CapacityPreset(
         sweep=CAPACITY_SWEEPS["smoke"], prediction_configs=(HeldOut(16, 8, 1, 12, 0.5), HeldOut(4, 12, 1, 12, 2)),
         schedule_probe=Config(1, 8, 3), plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
-        min_stored_fraction_small=0.5, max_prediction_error_percent=80,
+        min_stored_fraction_small=0.5, require_exponent_interval=False, max_prediction_error_percent=None,
         double_descent=DOUBLE_DESCENT_SWEEPS["smoke"], double_descent_seeds=2, peak_ratio_range=None,
         min_peak_over_ends=None, max_fit_ratio=None, saturation_run=Config(1, 16, 3), saturation_factors=(2, 4),
         max_saturation_gain=None,
@@ -120,7 +124,7 @@ BY_SCALE = {
         prediction_configs=(HeldOut(256, 64, 2, 20, 1.0), HeldOut(128, 48, 2, 16, 14), HeldOut(512, 16, 2, 20, 14),
                             HeldOut(128, 48, 2, 16, 6)),
         schedule_probe=Config(2, 12, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
-        min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        min_stored_fraction_small=0.9, require_exponent_interval=True, max_prediction_error_percent=10,
         double_descent=DOUBLE_DESCENT_SWEEPS["default"], double_descent_seeds=2, peak_ratio_range=(0.3, 1.5),
         min_peak_over_ends=2.0, max_fit_ratio=0.25,
         saturation_run=Config(2, 12, 8), saturation_factors=(2, 4), max_saturation_gain=0.10,
@@ -129,9 +133,36 @@ BY_SCALE = {
         sweep=CAPACITY_SWEEPS["paper"],
         prediction_configs=(HeldOut(1024, 64, 2, 64, 1.0), HeldOut(4096, 32, 2, 64, 6)),
         schedule_probe=Config(2, 32, 8), plateau_tolerance=0.05, require_plateau=True, max_calibration_error=0.02,
-        min_stored_fraction_small=0.9, max_prediction_error_percent=10,
+        min_stored_fraction_small=0.9, require_exponent_interval=True, max_prediction_error_percent=10,
         double_descent=DOUBLE_DESCENT_SWEEPS["paper"], double_descent_seeds=3, peak_ratio_range=(0.3, 1.5),
         min_peak_over_ends=2.0, max_fit_ratio=0.25, saturation_run=Config(8, 256, 8), saturation_factors=(2, 4),
         max_saturation_gain=0.02,
     ),
 }
+
+
+CLAIMS = declare(
+    "02_capacity",
+    Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("stores_small_dataset", "on its smallest dataset every model stores its training sequences, "
+          "beyond what it stores of fresh sequences", settings=("min_stored_fraction_small",), fixed="2026-11-23"),
+    Claim("plateau", "past capacity, memorization stops growing with the data", settings=("require_plateau",),
+          fixed="2026-12-01", revised=True),
+    Claim("capacity_grows", "capacity grows with the parameter count: the largest model stores more than the "
+          "smallest", fixed="2026-11-23"),
+    Claim("exponent_positive", "capacity grows with the parameter count: the fitted exponent's interval lies "
+          "above 0", settings=("require_exponent_interval",), fixed="2026-11-23"),
+    Claim("decay_adds_bits", "the learning-rate decay adds memorized bits in every model", fixed="2026-11-23"),
+    Claim("saturated_in_time", "training the same run longer stores at most a small share more",
+          settings=("max_saturation_gain",), fixed="2026-12-02", revised=True),
+    Claim("predicts_held_out", "min(H(X)(S-1)/S, αP) predicts the memorized bits of held-out configurations",
+          settings=("max_prediction_error_percent",), fixed="2026-11-23", revised=True),
+    Claim("fits_below_capacity", "a model fits every dataset below its capacity, and none above it",
+          settings=("max_fit_ratio",), fixed="2026-12-02"),
+    Claim("test_loss_peaks_inside", "each model's test loss peaks inside the grid, well above both ends",
+          settings=("min_peak_over_ends",), fixed="2026-12-02"),
+    Claim("peak_near_capacity", "each model's test loss peaks where the dataset's bits are near its capacity",
+          settings=("peak_ratio_range",), fixed="2026-12-02"),
+    Claim("test_loss_falls_past_peak", "past its peak, each model's test loss falls", fixed="2026-12-02"),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup
 from memcap.book.presets.settings import PresetBase, setting
 
@@ -86,3 +87,20 @@ BY_SCALE = {
                              exposure_variants=_exposure_variants(12, 96, 1e-3, 1000, 0.01, decay_variant=0.0),
                              min_exposure_gain=1.0),
 }
+
+
+CLAIMS = declare(
+    "03_knowledge",
+    Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("stores_own_people", "at the higher exposure count every model stores knowledge of its own people, "
+          "beyond what it knows of people it never saw", settings=("min_R_beyond_fresh",), fixed="2026-11-23"),
+    Claim("fewer_exposures_fewer_bits", "fewer exposures store fewer bits per parameter: the peak R is lower",
+          fixed="2026-11-23"),
+    Claim("peak_capacity_ratio", "at the higher exposure count the peak capacity ratio R reaches the threshold (bits/param)",
+          settings=("min_peak_R",), fixed="2026-11-23"),
+    Claim("reaches_rmax", "models whose data hold few bits per parameter store nearly all of them: R reaches "
+          "rmax_match·R^max", settings=("rmax_match", "rmax_limit"), bound="min", fixed="2026-11-23"),
+    Claim("exposure_gain", "R at the most exposures exceeds R at the fewest by the threshold (bits/param)",
+          settings=("min_exposure_gain",), fixed="2026-12-02"),
+)

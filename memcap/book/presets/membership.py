@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Layers
 from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup
 from memcap.book.presets.settings import PresetBase, setting
@@ -32,7 +33,7 @@ class MembershipPreset(PresetBase):
     min_stored_fraction_small: float = setting("claim: as chapter 2's, on the runs attacked here")
     spearman_level: float = setting("claim: one-sided Spearman test that F1 falls with x, at this level")
     max_law_rmse: float = setting("claim: the fitted law's RMSE in F1")
-    max_heldout_error: float = setting("claim: the law's mean error on held-out runs (F1 points)")
+    max_heldout_error: float | None = setting("claim: the law's mean error on held-out runs, F1 points (None: shown)")
     min_informative_f1: float = setting("claim: the lower CI bound of F1 where extraction reads zero")
     require_informative_without_extraction: bool = setting("claim that such runs exist")
     bios_widths: tuple[int, ...] = setting("bioS model widths")
@@ -72,8 +73,8 @@ BY_SCALE = {
     "smoke": _membership(
         "smoke", min_stored_fraction_small=0.5, extra_models=(Layers(1, 8),), extra_ratios=(6, 12),
         extra_max_steps=400, heldout_runs=(Config(1, 12, 6), Config(1, 8, 24)), prefix_lens=(2, 4),
-        extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=1.0,
-        max_heldout_error=1.0, min_informative_f1=0.0, require_informative_without_extraction=False,
+        extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=0.05,
+        max_heldout_error=None, min_informative_f1=0.0, require_informative_without_extraction=False,
         bios_widths=(8, 16), bios_people=(20, 100), bios_measure_people=50, bios_min_top_f1=None,
         bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
     ),
@@ -95,3 +96,37 @@ BY_SCALE = {
         bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
     ),
 }
+
+
+CLAIMS = declare(
+    "05_membership",
+    Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("stores_small_dataset", "on its smallest dataset every model stores its training sequences beyond fresh "
+          "ones (chapter 2's baseline, on the runs attacked here)", settings=("min_stored_fraction_small",),
+          fixed="2026-11-23"),
+    Claim("members_told_apart", "members of the smallest dataset are told apart from fresh sequences: F1's lower "
+          "bound above the upper bound of two fresh sets", fixed="2026-11-23"),
+    Claim("extracted_not_fresh", "training sequences are extracted more often than fresh ones", fixed="2026-11-23"),
+    Claim("f1_falls", "F1 falls as the data grow past capacity (one-sided Spearman test)",
+          settings=("spearman_level",), fixed="2026-12-01", revised=True),
+    Claim("informative_without_extraction", "where extraction reads zero, F1 is still clearly above chance",
+          settings=("require_informative_without_extraction", "min_informative_f1"), bound="",
+          fixed="2026-11-23"),
+    Claim("law_fits", "the sigmoid law fits the runs (RMSE in F1)", settings=("max_law_rmse",),
+          fixed="2026-11-23"),
+    Claim("law_predicts_held_out", "the law predicts the held-out runs (mean error in F1)",
+          settings=("max_heldout_error",), fixed="2026-11-23"),
+    Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
+          settings=("bios_min_top_f1",), bound="", fixed="2026-11-23"),
+    Claim("bios_top_f1", "the smallest bioS dataset per parameter is told apart: F1 at least the threshold",
+          settings=("bios_min_top_f1",), bound="min", fixed="2026-11-23"),
+    Claim("bios_bottom_near_chance", "the largest bioS dataset per parameter approaches chance",
+          settings=("bios_max_bottom_f1",), bound="max", fixed="2026-11-23"),
+    Claim("bios_f1_falls", "bioS F1 falls as the data grow per parameter (one-sided Spearman test)",
+          settings=("spearman_level", "bios_min_top_f1"), fixed="2026-12-01", revised=True),
+    Claim("bios_template_extracted", "template words are extracted for people never trained on",
+          settings=("min_bios_heldout_extraction",), fixed="2026-11-23"),
+)

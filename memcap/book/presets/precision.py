@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Layers, Shape
 from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup
 from memcap.book.presets.settings import PresetBase, setting
@@ -80,7 +81,7 @@ BY_SCALE = {
         quantized_ratio=3, plateau_tolerance=0.05, require_flattened=False, rounding_lr_factors=(1.0, 0.1),
         rounding_steps=20,
         precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 4, 3), calibration_sequences=32, knowledge_widths=(16,),
-        max_calibration_error=0.02, min_R_beyond_fresh=0.05, min_stored_beyond_fresh=0.1, max_fp32_over_bf16=2.0, min_int8_retained=0.8,
+        max_calibration_error=0.02, min_R_beyond_fresh=0.05, min_stored_beyond_fresh=0.1, max_fp32_over_bf16=1.5, min_int8_retained=0.95,
         max_int4_retained=0.9, corner_model=Shape(1, 8, 3e-2), corner_vocab_sizes=(8, 16, 32), corner_seq_len=8,
         corner_ratios=(1, 2, 3), corner_precisions=("fp32", "bf16"), require_corner_rise=False,
         corner_in_chapter=True,
@@ -113,3 +114,29 @@ BY_SCALE = {
         corner_in_chapter=True,
     ),
 }
+
+
+CLAIMS = declare(
+    "04_precision",
+    Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("flattened", "in every precision, past capacity memorization stops growing with the data",
+          settings=("require_flattened",), fixed="2026-12-02", revised=True),
+    Claim("stores_beyond_fresh", "in every precision, and at every vocabulary of the corner study, the models "
+          "store their training data beyond what they store of fresh data", settings=("min_stored_beyond_fresh",),
+          fixed="2026-12-01"),
+    Claim("fp32_far_below_double", "32-bit weights store far less than twice what 16-bit weights store: fp32's α "
+          "over bf16's is below the threshold", settings=("max_fp32_over_bf16",), fixed="2026-11-23"),
+    Claim("corner_rise", "the corner model stores more bits per parameter at a larger vocabulary (fp32)",
+          settings=("require_corner_rise",), fixed="2026-12-02"),
+    Claim("bf16_loses_updates", "bf16 rounds away more weight updates than fp32 at every learning rate "
+          "(7 mantissa bits against 23)", kind="sanity", fixed="2026-11-23"),
+    Claim("smaller_rate_loses_more", "in bf16 a smaller learning rate loses more updates", kind="sanity",
+          fixed="2026-11-23"),
+    Claim("knowledge_beyond_fresh", "the bioD models quantized here store knowledge of their own people beyond "
+          "fresh ones", settings=("min_R_beyond_fresh",), fixed="2026-11-23"),
+    Claim("int8_keeps", "8-bit weights keep nearly all the stored bits, in both set-ups",
+          settings=("min_int8_retained",), fixed="2026-11-23"),
+    Claim("int4_loses", "4-bit weights lose much of what 8-bit ones keep of the knowledge at the peak",
+          settings=("max_int4_retained",), fixed="2026-11-23"),
+)

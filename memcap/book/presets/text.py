@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Shape
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.data.text import TextSpec, TextSplits
@@ -73,9 +74,6 @@ class TextPreset(PresetBase):
     min_tfidf_rho: float | None = setting("claim: the lower bound of Spearman's interval, TF-IDF vs mem_U")
     near_level: float | None = setting(
         "claim: level of the test that near-duplicates raise their samples' mem_U (None: not claimed)")
-    thresholds_before_runs: dict[str, float | None] = setting(
-        "the claims' thresholds as fixed before the default runs; the chapter shows any it changed beside them",
-        default_factory=dict)
 
     @property
     def text(self) -> TextSpec:
@@ -149,9 +147,8 @@ TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thre
     max_calibration_error=0.02, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
     max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0, near_level=0.01,
 )
-SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law, TF-IDF and near-duplicates shown, not claimed
-    TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, max_law_rmse=None, max_heldout_error=None,
-    min_tfidf_rho=None, near_level=None,
+SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law's fit and near-duplicates shown, not claimed
+    TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, max_law_rmse=None, near_level=None,
 )
 
 
@@ -176,7 +173,6 @@ BY_SCALE = {
         duplication_target=Config(2, 32, 4096), copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
         near_copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
         max_attack_samples=1000, n_boot=500, heldout_width=32, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
-        thresholds_before_runs=TEXT_THRESHOLDS,
     ),
     "paper": TextPreset(  # Morris et al.'s text models: 8-layer GPT-2s of 1.7M-19.2M parameters with GPT-2's
         # vocabulary, tied embeddings; ours: the same, widths 32-256 (1.71M-19.2M parameters)
@@ -190,6 +186,40 @@ BY_SCALE = {
         copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)),
         near_copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)), max_attack_samples=2000,
         n_boot=1000, heldout_width=128, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
-        thresholds_before_runs=TEXT_THRESHOLDS,
     ),
 }
+
+
+CLAIMS = declare(
+    "06_text",
+    Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
+          settings=("max_calibration_error",), fixed="2026-12-01"),
+    Claim("test_mem_small", "the targets memorize (almost) nothing of text they never saw, against the oracle",
+          settings=("max_test_mem_share",), fixed="2026-12-02"),
+    Claim("mem_rises_with_params", "memorization per sample rises with parameters (one-sided Wilcoxon tests)",
+          settings=("test_level",), fixed="2026-12-02"),
+    Claim("mem_falls_with_data", "memorization per sample falls as the training set grows", settings=("test_level",),
+          fixed="2026-12-02"),
+    Claim("small_set_memorized", "a small training set is memorized, beyond what the oracle knows",
+          settings=("min_small_mem_share",), fixed="2026-12-02"),
+    Claim("gap_closes", "a small training set codes shorter than test text, and the gap closes with data",
+          settings=("test_level",), fixed="2026-12-02"),
+    Claim("members_told_apart", "the smallest set's members are told apart from test text, beyond two test sets",
+          fixed="2026-12-02"),
+    Claim("f1_falls", "membership F1 falls as the data outgrow capacity (one-sided Spearman test)",
+          settings=("test_level",), fixed="2026-12-02"),
+    Claim("law_fits", "the sigmoid law fits the text runs (RMSE in F1)", settings=("max_law_rmse",),
+          fixed="2026-12-02"),
+    Claim("law_predicts_held_out", "the law predicts the held-out width (mean error in F1)",
+          settings=("max_heldout_error",), fixed="2026-12-02"),
+    Claim("small_set_extracted", "a small training set is extracted, test text is not", settings=("test_level",),
+          fixed="2026-12-02"),
+    Claim("extraction_falls", "as the training set grows, extraction of training samples falls toward that of "
+          "test text", fixed="2026-12-02"),
+    Claim("rare_memorized_more", "rarer samples (by TF-IDF) are memorized more: Spearman's interval above the "
+          "threshold", settings=("min_tfidf_rho",), fixed="2026-12-02"),
+    Claim("copies_inflate", "copies of a sample inflate its memorization (paired Wilcoxon test)",
+          settings=("test_level",), fixed="2026-12-02"),
+    Claim("near_copies_inflate", "near-duplicates (the Folio's spelling) inflate the memorization of the modern "
+          "samples, which exact deduplication cannot prevent", settings=("near_level",), fixed="2026-12-02"),
+)

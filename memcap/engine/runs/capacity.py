@@ -2,7 +2,7 @@
 and its execution: training (several of one shape stacked together) and what every stored capacity run's metrics
 hold.
 
-Besides memorized bits, every run carries its baselines, measured in the same run (:mod:`memcap.measures.claims`):
+Besides memorized bits, every run carries its baselines, measured in the same run (:mod:`memcap.measures.baselines`):
 the model before training on its training data (log2 V a token for a model that knows nothing), and the trained
 model on fresh sequences of the same source (what it "memorizes" of data it never saw).
 """

@@ -14,7 +14,7 @@ worked. Every stored run therefore carries two baselines, measured by the engine
     >>> round(float(calibration(f).calibration_error.iloc[0]), 3)
     0.005
 
-A claim's threshold is fixed before the runs; :func:`threshold_table` shows each one beside what was measured.
+The claims themselves, with their thresholds, are declared in :mod:`memcap.book.claims`.
 """
 
 from __future__ import annotations
@@ -62,37 +62,3 @@ def stored_beyond_fresh(frame):
     raise ValueError("stored_beyond_fresh needs the columns R and fresh_R (knowledge runs) or "
                      "memorized_bits_per_sequence and fresh_memorized_bits_per_sequence (capacity runs); got "
                      f"{sorted(frame.columns)}")
-
-
-def threshold_table(measured, now, before=None) -> pd.DataFrame:
-    """Each claim's measured value beside its threshold ``now`` and the one fixed ``before`` the runs (both
-    mappings from the threshold's name; ``before`` defaults to ``now``), and whether the measurement met each
-    (``min_*``: at least the threshold; ``max_*``: at most; NaN where the threshold is None, not claimed).
-
-        >>> t = threshold_table({"min_gain": 0.4, "max_loss": 2.0}, now={"min_gain": 0.3, "max_loss": None},
-        ...                     before={"min_gain": 0.5})
-        >>> t[["held_then", "held_now"]].to_dict("index")
-        {'min_gain': {'held_then': False, 'held_now': True}, 'max_loss': {'held_then': nan, 'held_now': nan}}
-    """
-    before = now if before is None else before
-    table = pd.DataFrame(
-        [dict(threshold=name, measured=value, now=now[name], before_the_runs=before.get(name))
-         for name, value in measured.items()]
-    ).set_index("threshold")
-    at_least = table.index.str.startswith("min_")
-    for column, held in (("before_the_runs", "held_then"), ("now", "held_now")):
-        t = table[column].astype(float)
-        met = np.where(at_least, table.measured >= t, table.measured <= t)
-        table[held] = pd.Series(met, index=table.index).where(t.notna())
-    return table
-
-
-def changed_thresholds(table: pd.DataFrame) -> list[str]:
-    """The thresholds of a :func:`threshold_table` whose value now differs from the one fixed before the runs.
-
-        >>> changed_thresholds(threshold_table({"min_a": 1.0, "min_b": 1.0}, {"min_a": 0.5, "min_b": 0.5},
-        ...                                    {"min_a": 0.8, "min_b": 0.5}))
-        ['min_a']
-    """
-    now, first = table.now.astype(float), table.before_the_runs.astype(float)
-    return list(table.index[(now != first) & ~(now.isna() & first.isna())])

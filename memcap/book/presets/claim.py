@@ -1,0 +1,165 @@
+"""What a claim is: a sentence of a chapter's text that a measurement can make false, declared once beside the
+settings that hold its threshold (each chapter's preset module has its ``CLAIMS``; :data:`memcap.book.presets.CLAIMS`
+gathers them). A claim has a *kind*:
+
+* ``headline``: a finding the chapter's text states; asserted wherever its thresholds are set;
+* ``sanity``: an identity or a baseline that holds by construction when the run is sound (an untrained model codes at
+  log2 V); asserted, but it checks the run, not the finding;
+* ``observed``: shown, not asserted.
+
+A claim whose threshold or direction changed after a run it judges is ``revised``: it is asserted only once it has
+held on :data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``); until then it is shown,
+not asserted. ``caught_by`` names the deliberate breaks of the engine that make it fail at ``smoke``
+(tests/test_broken_engine.py checks each one).
+
+    >>> c = Claim("grows", "capacity grows with the parameter count", settings=("min_exponent",), fixed="2026-12-01")
+    >>> from types import SimpleNamespace
+    >>> c.threshold(SimpleNamespace(min_exponent=0.5)), c.asserted(SimpleNamespace(min_exponent=None))
+    (0.5, False)
+    >>> c.margin(0.8, SimpleNamespace(min_exponent=0.5))
+    0.3
+
+How a chapter checks its claims, and the registry's command line: :mod:`memcap.book.claims`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+KINDS = {
+    "headline": "a finding the chapter's text states",
+    "sanity": "an identity or baseline that holds when the run is sound",
+    "observed": "shown, not asserted",
+}
+REPLICATIONS_NEEDED = 2  # fresh seeds a revised claim must hold on before it is asserted again
+JSON_KEYS = ("chapter", "name", "statement", "kind", "threshold", "asserted", "fixed", "revised", "replicated_seeds")
+BOUNDS = ("min", "max", "range", "level", "")  # how a value compares with its threshold ("": a direction, no number)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim: its ``name`` (an identifier, unique in its chapter), the ``statement`` it tests, its ``kind``, the
+    preset ``settings`` that hold its threshold (at a scale where one is None or False, it is shown, not asserted),
+    the date it was ``fixed`` (ISO), whether it was ``revised`` after a run it judges and the seeds it has held on
+    since (``replicated_seeds``), the breaks that catch it (``caught_by``) and how its value meets the threshold
+    (``bound``: inferred from the first setting's name, ``min_*``, ``max_*``, ``*_range``, ``*_level``)."""
+
+    name: str
+    statement: str
+    kind: str = "headline"
+    settings: tuple[str, ...] = ()
+    fixed: str = ""
+    revised: bool = False
+    replicated_seeds: tuple[int, ...] = ()
+    caught_by: tuple[str, ...] = ()
+    bound: str | None = None
+    chapter: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
+            raise ValueError(f"claim name must be a lower-case identifier, got name={self.name!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"claim {self.name!r}: unknown kind={self.kind!r}; allowed: {list(KINDS)}")
+        if not self.statement.strip():
+            raise ValueError(f"claim {self.name!r} needs a statement")
+        try:
+            date.fromisoformat(self.fixed)
+        except ValueError:
+            raise ValueError(f"claim {self.name!r}: fixed={self.fixed!r} is not an ISO date (YYYY-MM-DD)") from None
+        if isinstance(self.settings, str) or isinstance(self.caught_by, str):
+            raise TypeError(f"claim {self.name!r}: settings and caught_by are tuples of names, not one string")
+        if self.bound is None:
+            object.__setattr__(self, "bound", _infer_bound(self.settings))
+        if self.bound not in BOUNDS:
+            raise ValueError(f"claim {self.name!r}: unknown bound={self.bound!r}; allowed: {list(BOUNDS)}")
+
+    def threshold(self, preset: Any) -> Any:
+        """The threshold at ``preset``'s scale: None without settings, the value of one setting, else a dict."""
+        values = {s: _plain(getattr(preset, s)) for s in self.settings}
+        if not values:
+            return None
+        return next(iter(values.values())) if len(values) == 1 else values
+
+    def replicated(self) -> bool:
+        return not self.revised or len(set(self.replicated_seeds)) >= REPLICATIONS_NEEDED
+
+    def asserted(self, preset: Any) -> bool:
+        """Whether the claim is asserted at ``preset``'s scale: not ``observed``, every setting set (not None, not
+        False), and, if revised, replicated on enough fresh seeds."""
+        return (self.kind != "observed" and self.replicated()
+                and all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in self.settings))
+
+    def _compare(self, value: Any, preset: Any) -> tuple[float, Any] | None:
+        t = getattr(preset, self.settings[0]) if self.settings else None
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return None
+        if t is None or isinstance(t, bool) or math.isnan(v) or self.bound == "":
+            return None
+        return v, t
+
+    def judge(self, value: Any, preset: Any) -> bool | None:
+        """Whether ``value`` meets the threshold at ``preset``'s scale (``min``: at least; ``max``: at most;
+        ``level``: below, as a p-value; ``range``: inside); None where there is no numeric threshold."""
+        found = self._compare(value, preset)
+        if found is None:
+            return None
+        v, t = found
+        if self.bound == "range":
+            return bool(t[0] <= v <= t[1])
+        return bool({"min": v >= t, "max": v <= t, "level": v < t}[self.bound])
+
+    def margin(self, value: Any, preset: Any) -> float | None:
+        """How far ``value`` clears the threshold (negative: it misses): value − t for ``min``, t − value for
+        ``max`` and ``level``, the nearer end's distance for ``range``; None without a numeric threshold."""
+        found = self._compare(value, preset)
+        if found is None:
+            return None
+        v, t = found
+        if self.bound == "range":
+            return _round(min(v - t[0], t[1] - v))
+        return _round(v - t if self.bound == "min" else t - v)
+
+    def row(self, preset: Any) -> dict[str, Any]:
+        """The claim at ``preset``'s scale as a dict with exactly :data:`JSON_KEYS`."""
+        return dict(chapter=self.chapter, name=self.name, statement=self.statement, kind=self.kind,
+                    threshold=self.threshold(preset), asserted=self.asserted(preset), fixed=self.fixed,
+                    revised=self.revised, replicated_seeds=list(self.replicated_seeds))
+
+
+def _infer_bound(settings: tuple[str, ...]) -> str:
+    first = settings[0] if settings else ""
+    for prefix in ("min", "max"):
+        if first.startswith(prefix + "_"):
+            return prefix
+    for suffix in ("range", "level"):
+        if first.endswith("_" + suffix):
+            return suffix
+    return ""
+
+
+def _round(x: float) -> float | str:
+    """Six significant digits; an infinite or undefined number as text ("inf"), which JSON can hold."""
+    return float(f"{x:.6g}") if math.isfinite(x) else str(x)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def declare(chapter: str, *claims: Claim) -> tuple[Claim, ...]:
+    """A chapter's claims, stamped with its name; a repeated name fails, naming it."""
+    names = [c.name for c in claims]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"chapter {chapter}: claim names declared twice: {repeated}")
+    out = []
+    for c in claims:
+        object.__setattr__(c, "chapter", chapter)
+        out.append(c)
+    return tuple(out)
