@@ -22,5 +22,5 @@ html_theme_options = {
 }
 html_last_updated_fmt = ""
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "exercise-timings.md", "exercise-kinds.md",
-                    "results-at-a-glance.md"]  # included by instructors.md and glance.md
+                    "results-at-a-glance.md", "claims-table.md"]  # included by instructors.md, glance.md, claims.md
 suppress_warnings = ["mystnb.unknown_mime_type"]

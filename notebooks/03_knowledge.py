@@ -154,9 +154,6 @@ for name, (p1, p2, p3) in hypothetical.items():
 steps = pd.DataFrame(rows).set_index("model")
 R_max_example = knowledge.max_capacity_ratio(tiny, P_example)
 print(f"R^max of the tiny example at P = {P_example}: {R_max_example:.4f} bits/param")
-# identities of the bound (tests/test_knowledge.py checks them in general), not findings
-assert math.isclose(steps.loc["perfect", "R"], R_max_example)
-assert steps.R.is_monotonic_increasing
 steps.round(3)
 
 # %% [markdown]

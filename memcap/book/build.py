@@ -121,7 +121,8 @@ def claims_markdown(build_dir: str | Path, scale: str) -> str:
         if not declared:
             continue
         measured = {o["name"]: o for o in saved.get(chapter, {}).get("claims", [])}
-        out += [f"### {chapter}\n", f"| claim | kind | {' | '.join(SCALES)} | this build ({scale}) | margin | "
+        title = next(f"Chapter {c.number}: {c.title}" for c in CHAPTERS if c.name == chapter)
+        out += [f"## {title}\n", f"| claim | kind | {' | '.join(SCALES)} | this build ({scale}) | margin | "
                 "fixed |", "|---|---|" + "---|" * len(SCALES) + "---|---|---|"]
         for c in declared:
             cells = []

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from memcap.book.presets.claim import JSON_KEYS, KINDS, Claim, _round
+from memcap.book.presets.claim import JSON_KEYS, KINDS, Claim, six_digits
 
-__all__ = ["CLAIMS_FILE", "COLLECT_ENV", "JSON_KEYS", "KINDS", "ClaimFailed", "ClaimsFailed", "Ledger", "find",
-           "registry", "table", "text"]
+__all__ = ["CLAIMS_FILE", "COLLECT_ENV", "JSON_KEYS", "KINDS", "ClaimFailed", "ClaimsFailed", "Ledger", "registry",
+           "table", "text"]
 
 COLLECT_ENV = "MEMCAP_COLLECT_CLAIMS"  # "1": record failed claims and fail at the chapter's end, listing them all
 CLAIMS_FILE = "claims.json"
@@ -38,15 +38,6 @@ def registry() -> Mapping[str, tuple[Claim, ...]]:
     from memcap.book.presets import CLAIMS
 
     return CLAIMS
-
-
-def find(chapter: str, name: str) -> Claim:
-    """The claim ``name`` of ``chapter``; a KeyError naming both and the chapter's claims otherwise."""
-    declared = registry().get(chapter, ())
-    for c in declared:
-        if c.name == name:
-            return c
-    raise KeyError(f"chapter {chapter} declares no claim {name!r}; its claims: {[c.name for c in declared]}")
 
 
 def table(chapters: list[str] | None = None, scale: str = "default") -> list[dict[str, Any]]:
@@ -197,7 +188,7 @@ def _value(value: Any) -> Any:
         v = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return _round(v) if math.isfinite(v) else str(v)
+    return six_digits(v) if math.isfinite(v) else str(v)
 
 
 def _message(chapter: str, outcome: Mapping[str, Any]) -> str:

@@ -4,7 +4,9 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
 * ``lr0``: the learning rate is 0 at every step (the models never change);
 * ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn; the tokens of
   every knowledge span redrawn from those seen at that position);
-* ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2).
+* ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2);
+* ``labels``: membership attacks see their members and non-members shuffled together (the labels are noise), while
+  training and every code length stay right.
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
 """
@@ -56,5 +58,19 @@ elif _BREAK == "fresh":
     memcap.measures.evaluate.sequence_code_length_bits = _fresh_codes
     memcap.measures.evaluate.span_loss_sums = _fresh_spans
 
+elif _BREAK == "labels":
+    import numpy as np
+
+    import memcap.measures.membership
+
+    _attack = memcap.measures.membership.calibrated_attack
+
+    def _shuffled_attack(members, nonmembers, rng, n_boot=1000):
+        m, n = np.asarray(members, dtype=float), np.asarray(nonmembers, dtype=float)
+        pooled = np.random.default_rng(987_654_321).permutation(np.concatenate([m, n]))
+        return _attack(pooled[:m.size], pooled[m.size:], rng, n_boot=n_boot)
+
+    memcap.measures.membership.calibrated_attack = _shuffled_attack
+
 elif _BREAK:
-    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats")
+    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels")

@@ -41,5 +41,6 @@ CLAIMS = {  # chapter -> its claims, each declared once beside the settings that
     "07_architecture": architecture.CLAIMS,
 }
 
-__all__ = ["CAPACITY_SWEEPS", "CLAIMS", "KNOWLEDGE_SETUPS", "PRESETS", "CapacitySweep", "Config", "KnowledgeSetup", "Layers",
+__all__ = ["CAPACITY_SWEEPS", "CLAIMS", "KNOWLEDGE_SETUPS", "PRESETS", "CapacitySweep", "Config", "KnowledgeSetup",
+           "Layers",
            "PresetBase", "SettingsTable", "Shape", "Width", "geometric", "setting", "settings_table"]

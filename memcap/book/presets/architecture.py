@@ -155,9 +155,9 @@ BY_SCALE = {
 CLAIMS = declare(
     "07_architecture",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("stores_own_people", "trained models store knowledge of their own people beyond fresh ones",
-          settings=("min_R_beyond_fresh",), fixed="2026-12-02"),
+          settings=("min_R_beyond_fresh",), caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("peaks_bracketed", "every family's peak is closed on both sides by a trained width", kind="sanity",
           settings=("require_bracketed_peaks",), fixed="2026-12-02"),
     Claim("families_close_high", "at the higher exposure count every family's peak R is at least the threshold "
@@ -176,7 +176,7 @@ CLAIMS = declare(
     Claim("last_layer_matters", "removing the last layer takes much more than 1/L of the knowledge",
           settings=("max_last_layer_share",), fixed="2026-12-02"),
     Claim("junk_costs", "at the lower junk exposure count random junk cuts R by at least the threshold factor",
-          settings=("min_junk_loss_low",), fixed="2026-12-02"),
+          settings=("min_junk_loss_low",), caught_by=("nats",), fixed="2026-12-02"),
     Claim("domain_token_recovers", "the domain token recovers at least the threshold share of what random junk "
           "costs", settings=("min_domain_recovery_low",), fixed="2026-12-02"),
     Claim("repetitive_junk_keeps", "repetitive junk keeps at least the threshold share of R",

@@ -144,13 +144,14 @@ BY_SCALE = {
 CLAIMS = declare(
     "02_capacity",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("stores_small_dataset", "on its smallest dataset every model stores its training sequences, "
-          "beyond what it stores of fresh sequences", settings=("min_stored_fraction_small",), fixed="2026-11-23"),
+          "beyond what it stores of fresh sequences", settings=("min_stored_fraction_small",),
+          caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("plateau", "past capacity, memorization stops growing with the data", settings=("require_plateau",),
           fixed="2026-12-01", revised=True),
     Claim("capacity_grows", "capacity grows with the parameter count: the largest model stores more than the "
-          "smallest", fixed="2026-11-23"),
+          "smallest", caught_by=("lr0",), fixed="2026-11-23"),
     Claim("exponent_positive", "capacity grows with the parameter count: the fitted exponent's interval lies "
           "above 0", settings=("require_exponent_interval",), fixed="2026-11-23"),
     Claim("decay_adds_bits", "the learning-rate decay adds memorized bits in every model", fixed="2026-11-23"),

@@ -122,8 +122,8 @@ class Claim:
             return None
         v, t = found
         if self.bound == "range":
-            return _round(min(v - t[0], t[1] - v))
-        return _round(v - t if self.bound == "min" else t - v)
+            return six_digits(min(v - t[0], t[1] - v))
+        return six_digits(v - t if self.bound == "min" else t - v)
 
     def row(self, preset: Any) -> dict[str, Any]:
         """The claim at ``preset``'s scale as a dict with exactly :data:`JSON_KEYS`."""
@@ -143,7 +143,7 @@ def _infer_bound(settings: tuple[str, ...]) -> str:
     return ""
 
 
-def _round(x: float) -> float | str:
+def six_digits(x: float) -> float | str:
     """Six significant digits; an infinite or undefined number as text ("inf"), which JSON can hold."""
     return float(f"{x:.6g}") if math.isfinite(x) else str(x)
 

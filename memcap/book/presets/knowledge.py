@@ -92,12 +92,14 @@ BY_SCALE = {
 CLAIMS = declare(
     "03_knowledge",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("stores_own_people", "at the higher exposure count every model stores knowledge of its own people, "
-          "beyond what it knows of people it never saw", settings=("min_R_beyond_fresh",), fixed="2026-11-23"),
+          "beyond what it knows of people it never saw", settings=("min_R_beyond_fresh",),
+          caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("fewer_exposures_fewer_bits", "fewer exposures store fewer bits per parameter: the peak R is lower",
-          fixed="2026-11-23"),
-    Claim("peak_capacity_ratio", "at the higher exposure count the peak capacity ratio R reaches the threshold (bits/param)",
+          caught_by=("lr0", "fresh"), fixed="2026-11-23"),
+    Claim("peak_capacity_ratio", "at the higher exposure count the peak capacity ratio R reaches the threshold "
+          "(bits/param)",
           settings=("min_peak_R",), fixed="2026-11-23"),
     Claim("reaches_rmax", "models whose data hold few bits per parameter store nearly all of them: R reaches "
           "rmax_match·R^max", settings=("rmax_match", "rmax_limit"), bound="min", fixed="2026-11-23"),

@@ -101,12 +101,12 @@ BY_SCALE = {
 CLAIMS = declare(
     "05_membership",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("stores_small_dataset", "on its smallest dataset every model stores its training sequences beyond fresh "
           "ones (chapter 2's baseline, on the runs attacked here)", settings=("min_stored_fraction_small",),
-          fixed="2026-11-23"),
+          caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("members_told_apart", "members of the smallest dataset are told apart from fresh sequences: F1's lower "
-          "bound above the upper bound of two fresh sets", fixed="2026-11-23"),
+          "bound above the upper bound of two fresh sets", caught_by=("labels",), fixed="2026-11-23"),
     Claim("extracted_not_fresh", "training sequences are extracted more often than fresh ones", fixed="2026-11-23"),
     Claim("f1_falls", "F1 falls as the data grow past capacity (one-sided Spearman test)",
           settings=("spearman_level",), fixed="2026-12-01", revised=True),
@@ -118,7 +118,7 @@ CLAIMS = declare(
     Claim("law_predicts_held_out", "the law predicts the held-out runs (mean error in F1)",
           settings=("max_heldout_error",), fixed="2026-11-23"),
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
           settings=("bios_min_top_f1",), bound="", fixed="2026-11-23"),
     Claim("bios_top_f1", "the smallest bioS dataset per parameter is told apart: F1 at least the threshold",

@@ -119,24 +119,24 @@ BY_SCALE = {
 CLAIMS = declare(
     "04_precision",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("flattened", "in every precision, past capacity memorization stops growing with the data",
           settings=("require_flattened",), fixed="2026-12-02", revised=True),
     Claim("stores_beyond_fresh", "in every precision, and at every vocabulary of the corner study, the models "
           "store their training data beyond what they store of fresh data", settings=("min_stored_beyond_fresh",),
-          fixed="2026-12-01"),
+          caught_by=("lr0", "fresh"), fixed="2026-12-01"),
     Claim("fp32_far_below_double", "32-bit weights store far less than twice what 16-bit weights store: fp32's α "
           "over bf16's is below the threshold", settings=("max_fp32_over_bf16",), fixed="2026-11-23"),
     Claim("corner_rise", "the corner model stores more bits per parameter at a larger vocabulary (fp32)",
           settings=("require_corner_rise",), fixed="2026-12-02"),
     Claim("bf16_loses_updates", "bf16 rounds away more weight updates than fp32 at every learning rate "
-          "(7 mantissa bits against 23)", kind="sanity", fixed="2026-11-23"),
+          "(7 mantissa bits against 23)", kind="sanity", caught_by=("lr0",), fixed="2026-11-23"),
     Claim("smaller_rate_loses_more", "in bf16 a smaller learning rate loses more updates", kind="sanity",
-          fixed="2026-11-23"),
+          caught_by=("lr0",), fixed="2026-11-23"),
     Claim("knowledge_beyond_fresh", "the bioD models quantized here store knowledge of their own people beyond "
-          "fresh ones", settings=("min_R_beyond_fresh",), fixed="2026-11-23"),
+          "fresh ones", settings=("min_R_beyond_fresh",), caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("int8_keeps", "8-bit weights keep nearly all the stored bits, in both set-ups",
           settings=("min_int8_retained",), fixed="2026-11-23"),
     Claim("int4_loses", "4-bit weights lose much of what 8-bit ones keep of the knowledge at the peak",
-          settings=("max_int4_retained",), fixed="2026-11-23"),
+          settings=("max_int4_retained",), caught_by=("lr0", "fresh", "nats"), fixed="2026-11-23"),
 )
