@@ -161,14 +161,15 @@ CLAIMS = declare(
     Claim("peaks_bracketed", "every family's peak is closed on both sides by a trained width", kind="sanity",
           settings=("require_bracketed_peaks",), fixed="2026-12-02"),
     Claim("families_close_high", "at the higher exposure count every family's peak R is at least the threshold "
-          "times GPT-2's", settings=("min_arch_ratio_high",), fixed="2026-12-02", revised=True),
+          "times GPT-2's", settings=("min_arch_ratio_high",), fixed="2026-12-02", revised=True,
+          replicated_seeds=(1, 2)),
     Claim("no_mlp_costs_low", "at the lower exposure count GPT-2 stores the threshold times what a model without "
           "MLP stores, or more", settings=("min_no_mlp_gap_low",), fixed="2026-12-02"),
     Claim("gated_not_above_low", "at the lower exposure count the gated MLP stores no more than the threshold "
           "times GPT-2's (the paper's direction, Result 5)", settings=("max_gated_ratio_low",), fixed="2026-12-02"),
     Claim("gated_at_least_low", "at the lower exposure count the gated MLP stores at least the threshold times "
           "GPT-2's (our default runs' direction, against the paper's)", settings=("min_gated_ratio_low",),
-          fixed="2026-12-02", revised=True),
+          fixed="2026-12-02", revised=True, replicated_seeds=(1, 2)),
     Claim("quarter_keeps_low", "at the lower exposure count MLP/4 keeps at least the threshold of GPT-2's peak",
           settings=("min_quarter_ratio_low",), fixed="2026-12-02"),
     Claim("experts_add", "at the higher exposure count the mixture stores at least the threshold times the bits "
