@@ -193,7 +193,7 @@ print("curve flattened (the largest dataset past capacity gains less than "
       f"{int(caps.flattened.sum())} of {len(caps)} models; gains "
       + ", ".join(f"{r.model} {100 * r.last_step_gain:+.1f} %"
                   for r in caps.itertuples()))
-run.claim("plateau", caps.flattened.all(), caps.last_step_gain.max())
+run.claim("plateau", caps.flattened.all(), caps.last_step_gain.max(skipna=False))
 
 # %% [markdown]
 # ## 5. Capacity against parameters: how close to linear?
@@ -295,7 +295,7 @@ shares = pd.Series({model: gain_during_decay(g.to_dict("records"))
                    for model, g in curves.groupby("model")})
 print("share of the final memorized bits gained during the decay:",
       shares.round(3).to_dict())
-run.claim("decay_adds_bits", (shares > 0).all(), shares.min())
+run.claim("decay_adds_bits", (shares > 0).all(), shares.min(skipna=False))
 results["decay_share_of_final_bits"] = shares.round(4).to_dict()
 time_to_capacity = frame.loc[frame.groupby("model").memorized_bits.idxmax(),
                              ["model", "seconds", "steps"]]
@@ -588,10 +588,17 @@ display(pd.DataFrame([
 # %%
 # the claims: a model fits the datasets below its capacity and none above; its test loss
 # peaks inside the grid, well above both ends, within peak_ratio_range; it falls past it
-run.claim("fits_below_capacity", value=below.train_loss.max() / above.train_loss.min())
-for row in dd_rows:  # a peak at an end of the grid counts as no peak (0x the ends)
+fit_below = below.train_loss.max(skipna=False)
+fit_above = above.train_loss.min(skipna=False)
+run.claim("fits_below_capacity",
+          value=fit_below / fit_above if fit_above > 0 else np.inf)
+for row in dd_rows:
+    # a peak at an end of the grid counts as no peak (0x the ends); ends at or
+    # below 0 put a positive peak infinitely above them
+    peak = row["peak_excess"]
     ends = max(row["smallest_excess"], row["largest_excess"])
-    over_ends = row["peak_excess"] / ends if row["interior"] else 0.0
+    over_ends = (0.0 if not (row["interior"] and peak > 0)
+                 else peak / ends if ends > 0 else np.inf)
     run.claim("test_loss_peaks_inside", value=over_ends, detail=row["model"])
     run.claim("peak_near_capacity", value=row["peak_ratio"], detail=row["model"])
 falls = double_descent.falls_past_peak(ddf)

@@ -128,9 +128,10 @@ terms.round(1)
 # $$R(F) = \frac{N\log_2\frac{N_0}{e^{p_1}} + N K \log_2\frac{D^C}{e^{p_2}} + K D\log_2\frac{T^L}{D e^{p_3}}}{P}.$$
 #
 # A perfect model knows the $N$ names ($p_1 = \ln N$) and every value ($p_2 = p_3 = 0$), and reaches
-# $R^{\max}$: Proposition 2.3's bits divided by $P$. We check the steps on three hypothetical models of the tiny
+# $R^{\max}$: Proposition 2.3's bits divided by $P$. Here are the steps for three hypothetical models of the tiny
 # example: one that knows nothing (uniform over the alphabet), one that knows the diversity sets but no person,
-# and the perfect one.
+# and the perfect one. That the perfect one reaches $R^{\max}$ and that knowing more never lowers the bound are
+# identities of the formula, so the unit tests check them (`tests/test_knowledge.py`), not this chapter.
 
 # %%
 P_example = 1000  # a hypothetical parameter count, only to show the ratio

@@ -125,13 +125,14 @@ print("curve flattened (the largest dataset gains less than "
 unflattened = by_mode.loc[~by_mode.flattened, ["precision", "model"]]
 display(prec.merge(unflattened)[["precision", "model", "n_sequences", "memorized_bits",
                                  "steps", "stop_reason"]].round(1))
-run.claim("flattened", by_mode.flattened.all(), by_mode.last_step_gain.max())
+run.claim("flattened", by_mode.flattened.all(),
+          by_mode.last_step_gain.max(skipna=False))
 base = baselines.calibration(prec, tolerance=p.max_calibration_error)
 base["stored_beyond_fresh"] = baselines.stored_beyond_fresh(base)
 display(base[["model", "precision", "calibration_error", "memorized_bits_per_sequence",
               "fresh_memorized_bits_per_sequence", "stored_beyond_fresh"]].round(3))
 run.claim("calibrated", base.calibrated.all(), base.calibration_error.abs().max())
-run.claim("stores_beyond_fresh", value=base.stored_beyond_fresh.min())
+run.claim("stores_beyond_fresh", value=base.stored_beyond_fresh.min(skipna=False))
 
 # %%
 fig, (ax_curve, ax) = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -263,7 +264,7 @@ if with_corner:
     tbase["stored_beyond_fresh"] = baselines.stored_beyond_fresh(tbase)
     run.claim("calibrated", tbase.calibrated.all(), tbase.calibration_error.abs().max(),
               detail="the corner study")
-    run.claim("stores_beyond_fresh", value=tbase.stored_beyond_fresh.min(),
+    run.claim("stores_beyond_fresh", value=tbase.stored_beyond_fresh.min(skipna=False),
               detail="the corner study")
 
 # %%
@@ -387,7 +388,7 @@ run.claim("bf16_loses_updates", (unchanged.bf16 > unchanged.fp32).all(),
           (unchanged.bf16 - unchanged.fp32).min())
 peak_share = unchanged[unchanged.lr_share == max(p.rounding_lr_factors)]
 more_lost = late.set_index("model").bf16 - peak_share.set_index("model").bf16
-run.claim("smaller_rate_loses_more", (more_lost > 0).all(), more_lost.min())
+run.claim("smaller_rate_loses_more", (more_lost > 0).all(), more_lost.min(skipna=False))
 results["updates_lost"] = unchanged.round(5).to_dict("records")
 
 # %% [markdown]
@@ -551,9 +552,10 @@ print(
     "bioD models before quantization: R - max(0, R on fresh people) = "
     f"{beyond_fresh.round(3).tolist()}"
 )
-run.claim("knowledge_beyond_fresh", value=beyond_fresh.min())
+run.claim("knowledge_beyond_fresh", value=beyond_fresh.min(skipna=False))
 run.claim("int8_keeps", value=int8)
-run.claim("int4_loses", value=int4_knowledge / int8_knowledge)
+run.claim("int4_loses",
+          value=int4_knowledge / int8_knowledge if int8_knowledge > 0 else np.inf)
 results.update(
     int8_min_retained=int8, int4_rtn_uniform_mean_retained=int4_uniform,
     int4_rtn_knowledge_retained=int4_knowledge, int4_gptq_knowledge_retained=gptq4,

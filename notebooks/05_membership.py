@@ -118,7 +118,7 @@ base = baselines.calibration(
 base["stored_beyond_fresh"] = baselines.stored_beyond_fresh(base)
 run.claim("calibrated", base.calibrated.all(), base.calibration_error.abs().max())
 smallest = base.loc[base.groupby("model").dataset_bits.idxmin()]
-run.claim("stores_small_dataset", value=smallest.stored_beyond_fresh.min())
+run.claim("stores_small_dataset", value=smallest.stored_beyond_fresh.min(skipna=False))
 
 # %%
 rows = []
@@ -436,8 +436,8 @@ run.claim("calibrated_bios", bios_base.calibrated.all(),
 # smoke's bioS runs (a few exposures of a few people) store next to nothing
 run.claim("bios_top_beyond_chance", top.f1_low > top.null_f1_high,
           top.f1_low - top.null_f1_high)
-run.claim("bios_top_f1", value=grid_.f1.max())
-run.claim("bios_bottom_near_chance", value=grid_.f1.min())
+run.claim("bios_top_f1", value=grid_.f1.max(skipna=False))
+run.claim("bios_bottom_near_chance", value=grid_.f1.min(skipna=False))
 falls_bios = spearmanr(grid_.knowledge_bits_per_param, grid_.f1, alternative="less")
 print(f"one-sided Spearman test: p = {falls_bios.pvalue:.1e} (it replaced, after the "
       "data had been seen, the bound rho < -0.8)")
@@ -455,7 +455,7 @@ print(
     f"{bios_heldout_extraction.max():.3f}, above zero in "
     f"{int((bios_heldout_extraction > 0).sum())} of {len(bios)} runs"
 )
-run.claim("bios_template_extracted", value=bios_heldout_extraction.max())
+run.claim("bios_template_extracted", value=bios_heldout_extraction.max(skipna=False))
 results.update(
     bios_f1_range=[grid_.f1.min(), grid_.f1.max()], bios_spearman=rho_bios,
     bios_max_heldout_extraction=float(bios_heldout_extraction.max()),

@@ -175,7 +175,8 @@ print(f"test-set mem_U against the oracle: at most {worst.mem_test_per_sample:.2
       f"{oracle_test_bits:.0f} bits a test sequence costs the oracle")
 print("against each target's main reference: up to "
       f"{mem.main_mem_test_per_sample.max():.2f} bits a test sequence")
-run.claim("test_mem_small", value=mem.mem_test_per_sample.max() / oracle_test_bits)
+run.claim("test_mem_small",
+          value=mem.mem_test_per_sample.max(skipna=False) / oracle_test_bits)
 results.update(test_mem_u_max=worst.mem_test_per_sample,
                test_mem_u_main_max=mem.main_mem_test_per_sample.max(),
                oracle_test_bits_per_sequence=oracle_test_bits)
@@ -243,7 +244,7 @@ rises_everywhere = len(past) > 0 and (past.p_value < p.test_level).all()
 run.claim("mem_rises_with_params", rises_everywhere,
           past.p_value.max() if len(past) else None,
           detail="" if len(past) else "no set reaches the smallest model's capacity")
-run.claim("mem_falls_with_data", value=falls.p_value.max())
+run.claim("mem_falls_with_data", value=falls.p_value.max(skipna=False))
 run.claim("small_set_memorized", value=small_share)
 results.update(memorization=mem.round(4).to_dict("records"), alpha=alpha,
                rises=rises.to_dict("records"), falls=falls.to_dict("records"),

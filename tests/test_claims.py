@@ -43,6 +43,8 @@ def test_a_claim_judges_its_value_against_its_threshold():
     assert big.judge(float("inf"), PRESET) and big.judge(float("nan"), PRESET) is None
     assert big.margin(float("inf"), PRESET) == "inf"  # JSON holds it as text
     assert big.judge(3.0, SimpleNamespace(min_size=None)) is None
+    above = Claim("rho", "an interval above zero", settings=("min_rho",), bound="above", fixed="2026-12-01")
+    assert not above.judge(0.0, SimpleNamespace(min_rho=0.0)) and above.judge(0.01, SimpleNamespace(min_rho=0.0))
 
 
 def test_a_revised_claim_is_shown_until_replicated_on_two_fresh_seeds():
@@ -58,7 +60,7 @@ def test_a_revised_claim_is_shown_until_replicated_on_two_fresh_seeds():
 @pytest.mark.parametrize("bad, message", [
     (dict(name="Bad Name"), "lower-case identifier"), (dict(kind="finding"), "unknown kind"),
     (dict(fixed="yesterday"), "ISO date"), (dict(settings="min_size"), "tuples of names"),
-    (dict(bound="above"), "unknown bound"),
+    (dict(bound="over"), "unknown bound"),
 ])
 def test_a_bad_declaration_names_what_is_wrong(bad, message):
     kw = dict(name="ok", statement="s", fixed="2026-12-01") | bad
@@ -81,6 +83,21 @@ def test_the_ledger_raises_on_a_failed_asserted_claim_and_writes_every_outcome(t
         ledger.check("typo", True)
     with pytest.raises(ValueError, match="asserted at smoke but was given no outcome"):
         ledger.check("inside", value="a string")
+
+
+def test_a_nan_on_an_asserted_numeric_claim_is_a_failure_and_a_repeated_check_keeps_the_smaller_margin(tmp_path):
+    ledger = Ledger("99_toy", "smoke", PRESET, tmp_path, collect=False, declared=_toy())
+    with pytest.raises(ClaimFailed, match="99_toy/big failed"):
+        ledger.check("big", value=float("nan"), detail="no runs")
+    assert ledger.outcomes["big"]["holds"] is False and ledger.outcomes["big"]["detail"] == "measured NaN; no runs"
+    ledger.check("small_p", value=0.001)
+    ledger.check("small_p", value=0.009)  # both hold: the one nearer the threshold is the one shown
+    ledger.check("small_p", value=0.002)
+    assert ledger.outcomes["small_p"]["value"] == 0.009
+    shown = Ledger("99_toy", "smoke", SimpleNamespace(min_size=None, test_level=None, peak_range=None),
+                   collect=False, declared=_toy())
+    assert shown.check("big", value=float("nan")) is None  # not asserted: recorded as not judged, nothing raised
+    assert shown.outcomes["big"]["value"] == "nan" and shown.outcomes["big"]["holds"] is None
 
 
 def test_collect_mode_goes_on_and_fails_at_the_end_listing_every_failed_and_unchecked_claim(tmp_path):

@@ -80,6 +80,24 @@ def text(rows: list[dict[str, Any]], scale: str) -> str:
     return "\n".join(lines)
 
 
+def _is_nan(value: Any) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _worse(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Whether outcome ``new`` of a claim checked again is worse than ``old``, which it then replaces: a failure
+    beats a pass, a judged outcome beats an unjudged one (None), and between two of the same kind the smaller
+    margin wins."""
+    rank = {False: 0, True: 1, None: 2}
+    if rank[new["holds"]] != rank[old["holds"]]:
+        return rank[new["holds"]] < rank[old["holds"]]
+    m_new, m_old = new["margin"], old["margin"]
+    return isinstance(m_new, (int, float)) and (not isinstance(m_old, (int, float)) or m_new < m_old)
+
+
 class Ledger:
     """What one chapter run found of its claims. :meth:`check` records an outcome (and raises on a failed asserted
     claim unless collecting); :meth:`finish` closes the run: an asserted claim never checked, or failed claims
@@ -97,10 +115,14 @@ class Ledger:
         """Record whether claim ``name`` held, with the measured ``value`` (the worst case when the claim covers
         several rows) and a ``detail``. Without ``holds`` the value is judged against the claim's threshold
         (:meth:`Claim.judge`). A failed asserted claim raises :class:`ClaimFailed`, unless collecting. A claim
-        checked twice keeps its worse outcome. Returns whether it held (None: not judged at this scale)."""
+        checked twice keeps its worse outcome (a failure; else the smaller margin). A NaN value of an asserted claim
+        with a numeric threshold is a failure ("measured NaN"). Returns whether it held (None: not judged at this
+        scale)."""
         claim = self._find(name)
         asserted = claim.asserted(self.preset)
         holds = claim.judge(value, self.preset) if holds is None else bool(holds)
+        if holds is None and asserted and _is_nan(value) and claim.bound:
+            holds, detail = False, f"measured NaN{'; ' + str(detail) if detail else ''}"
         if holds is None and asserted:
             raise ValueError(f"claim {self.chapter}/{name} is asserted at {self.scale} but was given no outcome "
                              f"and a value it cannot judge: value={value!r}, threshold "
@@ -109,7 +131,7 @@ class Ledger:
                        value=_value(value), threshold=claim.threshold(self.preset),
                        margin=claim.margin(value, self.preset), detail=str(detail))
         previous = self.outcomes.get(name)
-        if previous is None or (previous["holds"] is not False and holds is False):
+        if previous is None or _worse(outcome, previous):
             self.outcomes[name] = outcome
         self._write()
         if asserted and holds is False:

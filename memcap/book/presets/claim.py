@@ -37,7 +37,7 @@ KINDS = {
 }
 REPLICATIONS_NEEDED = 2  # fresh seeds a revised claim must hold on before it is asserted again
 JSON_KEYS = ("chapter", "name", "statement", "kind", "threshold", "asserted", "fixed", "revised", "replicated_seeds")
-BOUNDS = ("min", "max", "range", "level", "")  # how a value compares with its threshold ("": a direction, no number)
+BOUNDS = ("min", "above", "max", "range", "level", "")  # how a value meets its threshold ("": a direction, no number)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Claim:
     preset ``settings`` that hold its threshold (at a scale where one is None or False, it is shown, not asserted),
     the date it was ``fixed`` (ISO), whether it was ``revised`` after a run it judges and the seeds it has held on
     since (``replicated_seeds``), the breaks that catch it (``caught_by``) and how its value meets the threshold
-    (``bound``: inferred from the first setting's name, ``min_*``, ``max_*``, ``*_range``, ``*_level``)."""
+    (``bound``: inferred from the first setting's name, ``min_*``, ``max_*``, ``*_range``, ``*_level``; ``above`` —
+    strictly above — only when declared)."""
 
     name: str
     statement: str
@@ -104,26 +105,27 @@ class Claim:
         return v, t
 
     def judge(self, value: Any, preset: Any) -> bool | None:
-        """Whether ``value`` meets the threshold at ``preset``'s scale (``min``: at least; ``max``: at most;
-        ``level``: below, as a p-value; ``range``: inside); None where there is no numeric threshold."""
+        """Whether ``value`` meets the threshold at ``preset``'s scale (``min``: at least; ``above``: strictly above;
+        ``max``: at most; ``level``: below, as a p-value; ``range``: inside); None where there is no numeric
+        threshold."""
         found = self._compare(value, preset)
         if found is None:
             return None
         v, t = found
         if self.bound == "range":
             return bool(t[0] <= v <= t[1])
-        return bool({"min": v >= t, "max": v <= t, "level": v < t}[self.bound])
+        return bool({"min": v >= t, "above": v > t, "max": v <= t, "level": v < t}[self.bound])
 
     def margin(self, value: Any, preset: Any) -> float | None:
-        """How far ``value`` clears the threshold (negative: it misses): value − t for ``min``, t − value for
-        ``max`` and ``level``, the nearer end's distance for ``range``; None without a numeric threshold."""
+        """How far ``value`` clears the threshold (negative: it misses): value − t for ``min`` and ``above``, t − value
+        for ``max`` and ``level``, the nearer end's distance for ``range``; None without a numeric threshold."""
         found = self._compare(value, preset)
         if found is None:
             return None
         v, t = found
         if self.bound == "range":
             return six_digits(min(v - t[0], t[1] - v))
-        return six_digits(v - t if self.bound == "min" else t - v)
+        return six_digits(v - t if self.bound in ("min", "above") else t - v)
 
     def row(self, preset: Any) -> dict[str, Any]:
         """The claim at ``preset``'s scale as a dict with exactly :data:`JSON_KEYS`."""

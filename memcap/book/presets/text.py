@@ -217,7 +217,7 @@ CLAIMS = declare(
     Claim("extraction_falls", "as the training set grows, extraction of training samples falls toward that of "
           "test text", fixed="2026-12-02"),
     Claim("rare_memorized_more", "rarer samples (by TF-IDF) are memorized more: Spearman's interval above the "
-          "threshold", settings=("min_tfidf_rho",), fixed="2026-12-02"),
+          "threshold", settings=("min_tfidf_rho",), bound="above", fixed="2026-12-02"),
     Claim("copies_inflate", "copies of a sample inflate its memorization (paired Wilcoxon test)",
           settings=("test_level",), fixed="2026-12-02"),
     Claim("near_copies_inflate", "near-duplicates (the Folio's spelling) inflate the memorization of the modern "
