@@ -322,16 +322,16 @@ run.claim("f1_falls", value=f1_falls.pvalue)
 
 # %% [markdown]
 # **The law on text.** We fit $F_1 = \tfrac12(1 + c_1\,\sigma(c_2(x + c_3)))$ (chapter 5's form, variable and fit,
-# with bootstrap-t intervals) to the runs of every width but `heldout_width`, whose runs it then predicts. Morris et
-# al. fitted their law on text; chapter 5 fitted it on uniform sequences. Where chapter 5 has run in the same build
-# folder at this scale, its constants are shown beside these.
+# with its profile-likelihood intervals) to the runs of every width but `heldout_width`, whose runs it then predicts.
+# Morris et al. fitted their law on text; chapter 5 fitted it on uniform sequences. Where chapter 5 has run in the
+# same build folder at this scale, its constants are shown beside these.
 #
 # Where F1 drops from 1 to 0.5 between two neighbouring set sizes, the runs fix where the drop is ($c_3$) but not
 # how steep it is ($c_2$): the interval of $c_2$ is then open on its steep side.
 
 # %%
 fit_rows = attacks[attacks.role == "fit"]
-law = membership.fit_law(fit_rows.x, fit_rows.f1, n_boot=p.n_boot, rng=run.rng(500))
+law = membership.fit_law(fit_rows.x, fit_rows.f1)
 held = membership_law.held_out_predictions(law, attacks[attacks.role == "held out"])
 heldout_error = held.error.abs().mean()
 ch5 = run.other_results("05_membership")

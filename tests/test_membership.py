@@ -72,13 +72,15 @@ def test_fit_recovers_known_constants(seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("truth, x", [
+@pytest.mark.parametrize("truth, x, noise", [
     # a transition inside the data (16 points, as the chapter fits)
-    ((1.0, -1.5, -3.0), np.linspace(-0.5, 8, 16)),
-    # the chapter's own shape: most runs below x = 2, a few far past it, a sharp transition near the edge
-    ((1.0, -2.6, -5.5), np.sort(np.r_[np.linspace(-0.8, 2.2, 12), 3.5, 4.5, 5.5, 6.5])),
+    ((1.0, -1.5, -3.0), np.linspace(-0.5, 8, 16), 0.02),
+    # most runs below x = 2, a few far past it, a sharp transition near the edge
+    ((1.0, -2.6, -5.5), np.sort(np.r_[np.linspace(-0.8, 2.2, 12), 3.5, 4.5, 5.5, 6.5]), 0.02),
+    # chapter 5's default design: four x levels per model, the drop at the largest, its slope resting on two runs
+    ((1.0, -2.5, -5.57), np.sort(np.r_[np.tile([-0.75, 1.25, 2.05], 4), 3.57, 3.57, 5.57, 5.57]), 0.04),
 ])
-def test_each_interval_covers_within_a_binomial_tolerance_of_95_percent(truth, x):
+def test_each_interval_covers_within_a_binomial_tolerance_of_95_percent(truth, x, noise):
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
@@ -87,7 +89,7 @@ def test_each_interval_covers_within_a_binomial_tolerance_of_95_percent(truth, x
     from scipy.stats import binom
 
     n_sets = 200
-    one_set = partial(_covers, truth, x)
+    one_set = partial(_covers, truth, x, noise)
     if "fork" in multiprocessing.get_all_start_methods():  # the sets are independent: both cores share them
         with ProcessPoolExecutor(min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("fork")) as pool:
             hits = np.sum(list(pool.map(one_set, range(n_sets), chunksize=10)), axis=0)
@@ -98,18 +100,34 @@ def test_each_interval_covers_within_a_binomial_tolerance_of_95_percent(truth, x
     assert ((low <= hits) & (hits <= high)).all(), (hits / n_sets, low / n_sets, high / n_sets)
 
 
-def _covers(truth, x, k: int) -> list[bool]:
-    """Whether each of the law's three intervals covers the truth on simulated set ``k``."""
-    y = mi.law(x, *truth) + np.random.default_rng(1000 + k).normal(0, 0.02, x.size)
-    fit = mi.fit_law(x, y, n_boot=200, rng=np.random.default_rng(k))
+def _covers(truth, x, noise, k: int) -> list[bool]:
+    """Whether each of the law's three (profile) intervals covers the truth on simulated set ``k``."""
+    y = mi.law(x, *truth) + np.random.default_rng(1000 + k).normal(0, noise, x.size)
+    fit = mi.fit_law(x, y)
     return [lo <= v <= hi for v, (lo, hi) in zip(truth, fit.ci)]
+
+
+def test_an_interval_the_data_cannot_close_is_open_and_the_bootstrap_t_is_still_there():
+    x = np.linspace(0, 3, 16)  # F1 flat at 1: where the drop is, and how steep, the data cannot say
+    y = mi.law(x, 1.0, -2.0, -20.0) + np.random.default_rng(0).normal(0, 0.01, x.size)
+    fit = mi.fit_law(x, y)
+    assert fit.interval == "profile" and fit.n_boot == 0
+    assert max(hi - lo for lo, hi in fit.ci) > 100, fit.ci  # open, or far wider than the data's span of 3
+    x_in = np.linspace(-0.5, 8, 16)  # a drop inside the data: every interval closed
+    fit_in = mi.fit_law(x_in, mi.law(x_in, 1.0, -1.5, -3.0) + np.random.default_rng(0).normal(0, 0.01, 16))
+    assert all(np.isfinite(end) for pair in fit_in.ci for end in pair), fit_in.ci
+    assert all(lo < v < hi for v, (lo, hi) in zip(fit_in.params, fit_in.ci))
+    boot = mi.fit_law(x, y, interval="bootstrap-t", n_boot=100, rng=np.random.default_rng(1))
+    assert boot.interval == "bootstrap-t" and boot.n_boot == 100 and boot.params == fit.params
 
 
 def test_fit_rejects_bad_input():
     with pytest.raises(ValueError, match="at least 4"):
         mi.fit_law([1, 2, 3], [0.9, 0.8, 0.7])
     with pytest.raises(ValueError, match="n_boot=10"):
-        mi.fit_law([1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6], n_boot=10)
+        mi.fit_law([1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6], n_boot=10, interval="bootstrap-t")
+    with pytest.raises(ValueError, match="interval='wald'"):
+        mi.fit_law([1, 2, 3, 4], [0.9, 0.8, 0.7, 0.6], interval="wald")
 
 
 def test_sequence_losses_and_extraction_with_a_fixed_distribution(fixed_distribution):

@@ -33,6 +33,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from memcap.measures.membership import law as membership_law
 from memcap.papers import ALLEN_ZHU_LI, MORRIS, table1
 
@@ -112,7 +114,7 @@ def constants(build_dir: str | Path = "build", scale: str = "default") -> Consta
                                      "bf16": "chapter 2's interval times chapter 4's bf16/fp32 ratio"},
         knowledge_R=knowledge, params_range=(float(min(sizes)), float(max(sizes))),
         measured_at=_vocab_and_length(ch2.get("preset", {})),
-        law=law, law_ci=tuple(tuple(r5["law_ci"][c]) for c in ("c1", "c2", "c3")) if law else None,
+        law=law, law_ci=tuple(tuple(float(v) for v in r5["law_ci"][c]) for c in ("c1", "c2", "c3")) if law else None,
         law_alpha=r5.get("alpha"), law_x_range=tuple(r5["law_x_range"]) if "law_x_range" in r5 else None)
 
 
@@ -156,7 +158,9 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
     if constants.law is not None:
         x = math.log2(H / ((constants.law_alpha or a) * n_params))
         f1 = min(1.0, max(0.0, float(membership_law(x, *constants.law))))  # F1 lies in [0, 1]; the law can leave it
-        corners = [min(1.0, max(0.0, float(membership_law(x, *c)))) for c in itertools.product(*constants.law_ci)]
+        with np.errstate(invalid="ignore", over="ignore"):  # an open interval (an end at ±inf) gives limits
+            corners = [float(membership_law(x, *c)) for c in itertools.product(*constants.law_ci)]
+        corners = [min(1.0, max(0.0, c)) for c in corners if not math.isnan(c)] or [0.0, 1.0]
         f1_range = (min(corners), max(corners))
         if constants.law_x_range and not constants.law_x_range[0] <= x <= constants.law_x_range[1]:
             warnings.append(f"x = log2(dataset bits / capacity) = {x:.2f} is outside the range the membership law "

@@ -38,7 +38,8 @@ def constants_table(law, other: dict | None = None, printed: dict | None = None,
     no_ci = (math.nan, math.nan)
     return pd.DataFrame([
         {"constant": c, name: v, f"{name}_low": lo, f"{name}_high": hi, other_name: theirs.get(c, math.nan),
-         f"{other_name}_low": theirs_ci.get(c, no_ci)[0], f"{other_name}_high": theirs_ci.get(c, no_ci)[1],
+         f"{other_name}_low": float(theirs_ci.get(c, no_ci)[0]),  # saved results hold ±inf as text
+         f"{other_name}_high": float(theirs_ci.get(c, no_ci)[1]),
          "printed": (printed or {}).get(c, math.nan)}
         for c, v, (lo, hi) in zip(CONSTANTS, law.params, law.ci)
     ]).set_index("constant")
