@@ -1,6 +1,7 @@
 """Layer removal and expert load on trained knowledge models (chapter 7)."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -51,6 +52,13 @@ def test_a_layer_that_adds_nothing_to_the_stream_costs_nothing(trained):
     assert rows[3]["knowledge_bits"] == pytest.approx(rows[0]["knowledge_bits"], rel=1e-5)
     assert rows[3]["recall_accuracy"] == rows[0]["recall_accuracy"] and rows[3]["share"] == pytest.approx(1)
     assert rows[1]["share"] < 1  # a layer that was trained is missed
+
+
+def test_a_model_that_stores_nothing_has_no_share_to_take_apart(trained):
+    run, _ = trained
+    rows = ablation.bits_without_each_layer(GPT(run.model), run, recall=False)  # untrained: nothing stored
+    assert rows[0]["knowledge_bits"] <= 0
+    assert all(math.isnan(r["share"]) for r in rows)
 
 
 def test_bad_inputs_are_named(trained):

@@ -75,6 +75,37 @@ def test_slope_fit_recovers_a_known_slope():
     assert f.intercept_ci[0] < 0 < f.intercept_ci[1]
 
 
+@pytest.mark.parametrize("n_models, noise, proportional", [(3, 0.03, True), (5, 0.05, True), (4, 500.0, False)])
+def test_the_paired_ratio_covers_the_truth_within_a_binomial_tolerance_of_95_percent(n_models, noise, proportional):
+    from scipy.stats import binom
+
+    p = np.geomspace(7e3, 3.5e4, n_models)  # chapter 4's span of sizes
+    truth_a, truth_b, n_sets, hits = 3.4, 3.3, 400, 0
+    rng = np.random.default_rng(n_models)
+    shared = 1 + 0.05 * rng.standard_normal((n_sets, n_models))  # what a model stores in any set-up
+
+    def noisy(truth, k):
+        bits = truth * p * shared[k]
+        draw = noise * rng.standard_normal(n_models)
+        return bits * (1 + draw) if proportional else bits + draw
+
+    for k in range(n_sets):
+        ratio, low, high = capacity.paired_ratio(noisy(truth_a, k), noisy(truth_b, k))
+        assert low <= ratio <= high
+        hits += low <= truth_a / truth_b <= high
+    low_ok, high_ok = binom.ppf(0.005, n_sets, 0.95), binom.ppf(0.995, n_sets, 0.95)
+    assert low_ok <= hits <= high_ok, hits / n_sets
+
+
+def test_the_paired_ratio_names_bad_input():
+    with pytest.raises(ValueError, match="at least 2 models"):
+        capacity.paired_ratio([1.0], [1.0])
+    with pytest.raises(ValueError, match="positive"):
+        capacity.paired_ratio([1.0, -1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="level=1.5"):
+        capacity.paired_ratio([1.0, 2.0], [1.0, 2.0], level=1.5)
+
+
 @pytest.mark.parametrize("beta", [0.8, 1.0, 1.2])
 def test_the_exponent_fit_tells_linear_from_its_neighbours(beta):
     rng = np.random.default_rng(0)

@@ -180,9 +180,9 @@ CLAIMS = declare(
           "model's, and recall falls below the whole model's", settings=("max_last_layer_share",),
           fixed="2026-12-05", revised=True, replicated_seeds=(1, 2)),
     Claim("junk_costs", "at the lower junk exposure count random junk cuts R by at least the threshold factor",
-          settings=("min_junk_loss_low",), caught_by=("nats",), fixed="2026-12-02"),
+          settings=("min_junk_loss_low",), caught_by=("lr0", "fresh", "nats"), fixed="2026-12-02"),
     Claim("domain_token_recovers", "the domain token recovers at least the threshold share of what random junk "
-          "costs", settings=("min_domain_recovery_low",), fixed="2026-12-02"),
+          "costs", settings=("min_domain_recovery_low",), caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("repetitive_junk_keeps", "repetitive junk keeps at least the threshold share of R",
           settings=("min_repetitive_share_low",), fixed="2026-12-02"),
 )

@@ -9,6 +9,8 @@ measured as the same model's knowledge, not as a smaller model's ratio.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -20,8 +22,9 @@ def bits_without_each_layer(model: GPT, run: KnowledgeRun, recall: bool = True) 
     """The run's knowledge bits with every layer (``removed=None``), then without each layer in turn: one dict
     per row with ``removed`` (the block index or None), ``knowledge_bits`` (the bound as computed: below zero when
     the model codes the knowledge tokens worse than a code that knows nothing), ``share`` (``max(0, bits)`` over the
-    whole model's bits: what is left that the bound can prove), the three losses and, with ``recall``, the greedy
-    recall accuracy."""
+    whole model's bits: what is left that the bound can prove; NaN in every row when the whole model stores nothing
+    by the bound, so there is nothing to take apart), the three losses and, with ``recall``, the greedy recall
+    accuracy."""
     if model.cfg != run.model:
         raise ValueError(f"the model's configuration {model.cfg} is not the run's {run.model}")
     corpus = run.corpus()
@@ -34,10 +37,8 @@ def bits_without_each_layer(model: GPT, run: KnowledgeRun, recall: bool = True) 
         rows.append(dict(removed=removed, knowledge_bits=m["knowledge_bits"], p1=m["p1"], p2=m["p2"], p3=m["p3"],
                          **({"recall_accuracy": m["recall_accuracy"]} if recall else {})))
     whole = rows[0]["knowledge_bits"]
-    if whole <= 0:
-        raise ValueError(f"the whole model stores {whole:.1f} bits by the bound: there is nothing to take apart")
     for row in rows:
-        row["share"] = max(0.0, row["knowledge_bits"]) / whole
+        row["share"] = max(0.0, row["knowledge_bits"]) / whole if whole > 0 else math.nan
     return rows
 
 
