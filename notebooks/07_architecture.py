@@ -319,9 +319,11 @@ run.claim("last_layer_matters",
 # %%
 whole = removal[removal.removed.isna()].set_index("model")
 without = removal[removal.removed.notna()].copy()
-whole_bits = without.model.map(whole.knowledge_bits)  # NaN below where it stores nothing
-without["bits_over_layered"] = (
-    without.knowledge_bits / whole_bits.where(whole_bits > 0) / (1 - 1 / without.layers))
+# a whole model that stores nothing has no share to take apart: NaN
+whole_bits = without.model.map(whole.knowledge_bits)
+without["bits_over_layered"] = (without.knowledge_bits
+                                / whole_bits.where(whole_bits > 0)
+                                / (1 - 1 / without.layers))
 without["recall_whole"] = without.model.map(whole.recall_accuracy)
 display(without[["model", "layers", "removed", "bits_over_layered",
                  "recall_accuracy", "recall_whole"]].round(3))
@@ -393,9 +395,11 @@ print(f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
 # The claims of Results 10–12 at this scale:
 
 # %%
-# a ratio needs something stored without junk (else NaN: the claim fails); with junk, nothing left is inf
-run.claim("junk_costs", value=(np.nan if not clean[j_low] > 0 else
-                               clean[j_low] / rand[j_low] if rand[j_low] > 0 else np.inf))
+# a ratio needs something stored without junk (else NaN: the claim fails);
+# nothing left with junk is an infinite loss
+junk_loss = (np.nan if not clean[j_low] > 0
+             else clean[j_low] / rand[j_low] if rand[j_low] > 0 else np.inf)
+run.claim("junk_costs", value=junk_loss)
 run.claim("domain_token_recovers", value=recovered[j_low])
 repetitive_share = (junk.loc["repetitive junk", j_low] / clean[j_low]
                     if clean[j_low] > 0 else np.nan)
