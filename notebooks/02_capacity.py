@@ -594,10 +594,11 @@ run.claim("fits_below_capacity",
           value=fit_below / fit_above if fit_above > 0 else np.inf)
 for row in dd_rows:
     # a peak at an end of the grid counts as no peak (0x the ends); ends at or
-    # below 0 put a positive peak infinitely above them
+    # below 0 put a positive peak infinitely above them; a NaN anywhere: NaN
     peak = row["peak_excess"]
-    ends = max(row["smallest_excess"], row["largest_excess"])
-    over_ends = (0.0 if not (row["interior"] and peak > 0)
+    ends = np.max([row["smallest_excess"], row["largest_excess"]])
+    over_ends = (np.nan if not np.isfinite([peak, ends]).all()
+                 else 0.0 if not (row["interior"] and peak > 0)
                  else peak / ends if ends > 0 else np.inf)
     run.claim("test_loss_peaks_inside", value=over_ends, detail=row["model"])
     run.claim("peak_near_capacity", value=row["peak_ratio"], detail=row["model"])

@@ -226,7 +226,7 @@ base = baselines.calibration(frame, tolerance=p.max_calibration_error)
 base["R_beyond_fresh"] = baselines.stored_beyond_fresh(base)
 display(base[["width", "exposures", "untrained_bits_per_token", "log2_vocab",
               "calibration_error", "R", "fresh_R", "R_beyond_fresh"]].round(3))
-learned_high = base[base.exposures == high].R_beyond_fresh.min()
+learned_high = base[base.exposures == high].R_beyond_fresh.min(skipna=False)
 print(
     "calibration: untrained models code at log2 V within "
     f"{base.calibration_error.abs().max():.2%}; at "
@@ -287,7 +287,7 @@ print(f"models whose data hold at most {p.rmax_limit} bits/param: R / R^max = "
 assert (frame.R <= frame.R_max + 1e-9).all()
 run.claim("fewer_exposures_fewer_bits", peak_low < peak_high, peak_high - peak_low)
 run.claim("peak_capacity_ratio", value=peak_high)
-share = (saturated.R / saturated.R_max).min() if len(saturated) else None
+share = (saturated.R / saturated.R_max).min(skipna=False) if len(saturated) else None
 none_below = f"no model's data hold <= {p.rmax_limit} bits/param"
 run.claim("reaches_rmax", share is not None and share >= p.rmax_match, share,
           detail="" if len(saturated) else none_below)

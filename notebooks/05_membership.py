@@ -283,8 +283,9 @@ plt.show()
 # the values of a constant at which the best fit, the other two refitted, is still not worse than an F test at 5 %
 # allows. On simulated data of this design (16 runs, the drop at the edge of the runs) the linearized intervals
 # and a studentized bootstrap covered the true slope $c_2$ too rarely; these covered each constant in about 95 % of
-# the sets (`benchmarks/law_coverage.py` measures it; the test suite checks it). Where the runs cannot bound a
-# constant its interval is open: an end at ±inf, not a narrow interval that is wrong.
+# the sets (`benchmarks/law_coverage.py` measures it; the test suite checks it), and in this design most sets had an
+# interval open at one end: where the runs cannot bound a constant its interval is open (an end at ±inf), not a
+# narrow interval that is wrong.
 
 # %%
 fit_rows = uniform[uniform.role == "fit"]

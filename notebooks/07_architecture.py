@@ -170,8 +170,11 @@ gpt2 = p.archs[0].mlp
 peaks["ratio_to_gpt2"] = [r / peaks.loc[(gpt2, e), "R"]
                           for (_, e), r in zip(peaks.index, peaks.R)]
 display(peaks.round(3))
-ratio_high, ratio_low = ({f: peaks.loc[(f, e), "R"] / peaks.loc[(gpt2, e), "R"]
-                          for f in arch.family.unique()} for e in (high, low))
+# a ratio to GPT-2 needs GPT-2 to store something (else NaN: its claims fail)
+ratio_high, ratio_low = (
+    {f: peaks.loc[(f, e), "R"] / peaks.loc[(gpt2, e), "R"]
+     if peaks.loc[(gpt2, e), "R"] > 0 else np.nan for f in arch.family.unique()}
+    for e in (high, low))
 for e, ratios in ((high, ratio_high), (low, ratio_low)):
     print(f"peak R relative to GPT-2 at {e} exposures: "
           + ", ".join(f"{f} {v:.2f}" for f, v in ratios.items()))
@@ -180,8 +183,11 @@ for e, ratios in ((high, ratio_high), (low, ratio_low)):
 # The claims of Results 5–7 at this scale, each against its threshold (section 6 lists them all):
 
 # %%
-run.claim("families_close_high", value=min(ratio_high.values()))
-run.claim("no_mlp_costs_low", value=1 / ratio_low["none"])
+run.claim("families_close_high",
+          value=pd.Series(ratio_high).min(skipna=False))
+none_low = ratio_low["none"]  # no MLP storing nothing (<= 0) costs everything
+run.claim("no_mlp_costs_low", value=(np.nan if np.isnan(none_low)
+                                     else 1 / none_low if none_low > 0 else np.inf))
 run.claim("gated_not_above_low", value=ratio_low["gated"])
 run.claim("gated_at_least_low", value=ratio_low["gated"])
 run.claim("quarter_keeps_low", value=ratio_low["quarter"])

@@ -98,6 +98,13 @@ def test_a_nan_on_an_asserted_numeric_claim_is_a_failure_and_a_repeated_check_ke
                    collect=False, declared=_toy())
     assert shown.check("big", value=float("nan")) is None  # not asserted: recorded as not judged, nothing raised
     assert shown.outcomes["big"]["value"] == "nan" and shown.outcomes["big"]["holds"] is None
+    collecting = Ledger("99_toy", "smoke", PRESET, collect=True, declared=_toy())
+    assert collecting.check("big", holds=True, value=float("nan")) is False  # a NaN fails even when told it holds
+    collecting.check("big", value=1.5)  # a milder failure does not hide the NaN
+    assert collecting.outcomes["big"]["detail"] == "measured NaN"
+    collecting.check("inside", value=-float("inf"))
+    collecting.check("inside", value=1.6)
+    assert collecting.outcomes["inside"]["value"] == "-inf"
 
 
 def test_collect_mode_goes_on_and_fails_at_the_end_listing_every_failed_and_unchecked_claim(tmp_path):

@@ -117,6 +117,8 @@ def test_an_interval_the_data_cannot_close_is_open_and_the_bootstrap_t_is_still_
     fit_in = mi.fit_law(x_in, mi.law(x_in, 1.0, -1.5, -3.0) + np.random.default_rng(0).normal(0, 0.01, 16))
     assert all(np.isfinite(end) for pair in fit_in.ci for end in pair), fit_in.ci
     assert all(lo < v < hi for v, (lo, hi) in zip(fit_in.params, fit_in.ci))
+    exact = mi.fit_law(x, np.ones_like(x))  # a perfect attack everywhere: no scatter to test against
+    assert exact.ci == ((-np.inf, np.inf),) * 3
     boot = mi.fit_law(x, y, interval="bootstrap-t", n_boot=100, rng=np.random.default_rng(1))
     assert boot.interval == "bootstrap-t" and boot.n_boot == 100 and boot.params == fit.params
 

@@ -94,8 +94,16 @@ def _worse(new: dict[str, Any], old: dict[str, Any]) -> bool:
     rank = {False: 0, True: 1, None: 2}
     if rank[new["holds"]] != rank[old["holds"]]:
         return rank[new["holds"]] < rank[old["holds"]]
-    m_new, m_old = new["margin"], old["margin"]
-    return isinstance(m_new, (int, float)) and (not isinstance(m_old, (int, float)) or m_new < m_old)
+    return _margin_key(new) < _margin_key(old)
+
+
+def _margin_key(outcome: dict[str, Any]) -> float:
+    """An outcome's margin as a number to compare ("inf" and "-inf" are saved as text); a failure without one (a NaN
+    value, or an outcome given without a threshold) counts as the worst, a pass without one as the best."""
+    try:
+        return float(outcome["margin"])
+    except (TypeError, ValueError):
+        return -math.inf if outcome["holds"] is False else math.inf
 
 
 class Ledger:
@@ -121,7 +129,7 @@ class Ledger:
         claim = self._find(name)
         asserted = claim.asserted(self.preset)
         holds = claim.judge(value, self.preset) if holds is None else bool(holds)
-        if holds is None and asserted and _is_nan(value) and claim.bound:
+        if asserted and _is_nan(value) and claim.bound:
             holds, detail = False, f"measured NaN{'; ' + str(detail) if detail else ''}"
         if holds is None and asserted:
             raise ValueError(f"claim {self.chapter}/{name} is asserted at {self.scale} but was given no outcome "

@@ -160,7 +160,8 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
         f1 = min(1.0, max(0.0, float(membership_law(x, *constants.law))))  # F1 lies in [0, 1]; the law can leave it
         with np.errstate(invalid="ignore", over="ignore"):  # an open interval (an end at ±inf) gives limits
             corners = [float(membership_law(x, *c)) for c in itertools.product(*constants.law_ci)]
-        corners = [min(1.0, max(0.0, c)) for c in corners if not math.isnan(c)] or [0.0, 1.0]
+        corners = ([0.0, 1.0] if any(math.isnan(c) for c in corners)  # an open end: the law can say nothing
+                   else [min(1.0, max(0.0, c)) for c in corners])
         f1_range = (min(corners), max(corners))
         if constants.law_x_range and not constants.law_x_range[0] <= x <= constants.law_x_range[1]:
             warnings.append(f"x = log2(dataset bits / capacity) = {x:.2f} is outside the range the membership law "

@@ -92,9 +92,9 @@ def paired_ratio(numerator, denominator, level: float = 0.95) -> tuple[float, fl
     i, two training set-ups), as the geometric mean of the models' ratios, with a ``level`` t interval on their
     logarithms (n − 1 degrees of freedom): what the set-up changes, model by model.
 
-    Why not the ratio of two fitted α with their intervals (Fieller): capacity varies between models in proportion to
-    their size, so the intervals of a fit through the origin cover too rarely (about 85 % at 3–6 models, in
-    simulation), and so does a ratio built from them; pairing by model cancels what the two set-ups share.
+    Why not the ratio of two fitted α with their intervals (Fieller): when capacity varies between models in
+    proportion to their size, the intervals of a least-squares fit through the origin cover the truth too rarely,
+    and so does a ratio built from them; pairing by model cancels what the two set-ups share.
     ``tests/test_capacity_engine.py`` checks the coverage, with noise proportional to size and without.
 
         >>> [round(v, 3) for v in paired_ratio([3500, 7100, 13900], [3300, 6500, 13300])]

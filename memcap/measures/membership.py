@@ -185,12 +185,15 @@ def _profile_interval(x, y, theta, se, level: float = 0.95) -> tuple[tuple[float
     other two constants refitted, stays within RSS_min · (1 + F(level; 1, n − 3) / (n − 3)) (the F test of
     nested least-squares fits). Each end is found by stepping out from the estimate in growing steps (from half its
     standard error, ×1.6 each, 40 steps) until the RSS passes the limit, then by bisection (Brent); an end not found
-    is ±inf: the data cannot bound that constant."""
+    is ±inf: the data cannot bound that constant. A fit without residual scatter (RSS_min below 1e-12 a point: F1
+    constant, or exactly on a sigmoid) leaves the test nothing to measure against, and every interval is open."""
     from scipy.optimize import brentq
     from scipy.stats import f as f_dist
 
     n = x.size
     rss0 = float(np.sum((law(x, *theta) - y) ** 2))
+    if rss0 < 1e-12 * n:
+        return ((-math.inf, math.inf),) * 3
     limit = rss0 * (1 + f_dist.ppf(level, 1, n - 3) / (n - 3))
     out = []
     for j in range(3):
@@ -251,7 +254,7 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
     if start is None:
         mid = float(np.median(x))
         spread = float(np.std(x)) or 1.0
-        slope = -1.0 if np.corrcoef(x, y)[0, 1] < 0 else 1.0
+        slope = -1.0 if np.std(y) == 0 or np.corrcoef(x, y)[0, 1] < 0 else 1.0
         start = (1.0, slope * 2.0 / spread, -mid)
     theta, se, sigma = _fit_once(x, y, start)
     if interval == "profile":
