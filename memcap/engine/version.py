@@ -68,6 +68,9 @@ ENGINE_HISTORY = {
                              # kept); the sweep, cost, store, manifest and studies now counted: all 126 smoke runs
                              # of chapters 1-7 retrained under the same keys, weights byte-identical, metrics and
                              # curves equal but for their wall-clock seconds
+        "020f8ce78f8f61d4",  # the membership law's profile intervals and paired_ratio added (measures), layer
+                             # removal gives NaN shares for a model that stores nothing (studies); no run calls
+                             # them: warm default re-runs of chapters 2-7 on a store of eb829632 trained nothing
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
