@@ -90,13 +90,19 @@ def _training(proc: psutil.Process, timeout: float = 300) -> list[psutil.Process
     raise AssertionError(f"no chapter kernel started sweep workers within {timeout} s")
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop(argv: list[str], how: str) -> tuple[int, str, list[psutil.Process]]:
     """Start ``memcap ARGV`` in its own session, stop it while it trains (``how``: a signal's name sent to memcap, or
     ``ctrl-c``: SIGINT to its whole process group, as a terminal sends it); its exit status, its stderr, and the
     processes under it still alive 15 s later."""
     memcap = [sys.executable, "-m", "memcap.book.cli", *argv]
+    # A terminal's foreground job takes Ctrl-C. A test run started in the background of a shell without job control
+    # (`pytest ... &` in a script) ignores SIGINT, and its children inherit that: give memcap the terminal's default.
     parent = subprocess.Popen(memcap, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              start_new_session=True)
+                              start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     try:
         kids = _training(psutil.Process(parent.pid))
         time.sleep(2)
