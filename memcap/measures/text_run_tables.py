@@ -1,5 +1,5 @@
 """Text runs' stored metrics as tables: every run's losses beside what its untrained model paid (the calibration
-baseline), and the reference candidates from which the oracle, the one with the lowest test loss, is chosen.
+baseline), and the reference candidates from which the oracle, the one with the lowest validation loss, is chosen.
 
     >>> from types import SimpleNamespace as NS
     >>> class Run:                                          # a stand-in for a text run
@@ -42,14 +42,18 @@ def runs_table(runs, metrics: Mapping, seq_len: int, vocab_size: int) -> pd.Data
 
 
 def reference_table(candidates: Mapping, metrics: Mapping, seq_len: int) -> pd.DataFrame:
-    """The reference candidates (name -> run), indexed by name: parameters, steps, train and test loss in bits per
-    token and a test sequence's bits (``seq_len`` tokens). The oracle is the row with the lowest ``test_loss``."""
+    """The reference candidates (name -> run), indexed by name: parameters, steps, train, validation and test loss
+    in bits per token (validation NaN for a run without a validation split) and a test sequence's bits (``seq_len``
+    tokens). The oracle is the row with the lowest ``validation_loss``: chosen on the test split, which the attacks
+    use as non-members, it would be fitted to them."""
     return pd.DataFrame([
         dict(
             reference=name,
             n_params=r.model.n_params,
             steps=metrics[r]["steps"],
             train_loss=metrics[r]["train_loss_bits_per_token"],
+            validation_loss=(sum(metrics[r]["validation_bits"]) / (len(metrics[r]["validation_bits"]) * seq_len)
+                             if metrics[r].get("validation_bits") else float("nan")),
             test_loss=metrics[r]["test_loss_bits_per_token"],
             test_bits_per_sequence=metrics[r]["test_loss_bits_per_token"] * seq_len,
         )

@@ -38,6 +38,9 @@ class TextPreset(PresetBase):
     block_chars: int = setting("texts are cut into blocks of about this many characters, dealt to the splits")
     reference_share: float = setting("share of blocks for the reference split (tokenizer and reference models)")
     test_share: float = setting("share of blocks for the test split (no model trains on it)")
+    validation_share: float = setting("share of blocks for the validation split (the oracle is chosen on it)")
+    near_duplicate_share: float = setting("a block with this share of its 8-word shingles in earlier blocks is "
+                                          "dropped before the deal")
     max_chars: int = setting("only the first this many characters of every text (0: all of it)")
     split_seed: int = setting("seed of the deal of blocks to the splits (fixed: the splits are the data)")
     targets: tuple[Shape, ...] = setting("target models: layers, width and learning rate (>= 8x in parameters)")
@@ -55,6 +58,9 @@ class TextPreset(PresetBase):
     prefix_lens: tuple[int, ...] = setting("greedy extraction from prefixes of these lengths (tokens)")
     extract_tokens: int = setting("extraction is judged on this many next tokens, all exact")
     extract_samples: int = setting("training (and as many test) sequences tried for extraction per run")
+    earlier_target: Config = setting("a grid run trained again on the earlier deal (layers, width, set size): the "
+                                     "same attack on both deals")
+    blind_samples: int = setting("pool (and as many test) sequences the blind baseline classifies")
     duplication_target: Config = setting("the run copies are injected into: layers, width, set size")
     copies: tuple[Copies, ...] = setting("duplication runs: how many sequences, how many copies of each")
     near_copies: tuple[Copies, ...] = setting(
@@ -64,6 +70,9 @@ class TextPreset(PresetBase):
     heldout_width: int = setting("the target width whose runs the text law predicts (fitted on the others)")
     plateau_tolerance: float = setting("alpha from chapter 2's runs as chapter 2 measures it (same tolerance)")
     max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
+    max_mix_gap: float = setting("claim: every edition's share differs between pool and test by at most this")
+    max_blind_auc_low: float = setting(
+        "claim: the blind baseline's AUC interval contains 0.5 and its lower end is at most this")
     max_test_mem_share: float = setting(
         "claim: mean mem_U of test sequences (against the oracle) at most this share of their oracle code length")
     test_level: float = setting("claim: level of every one-sided test (Wilcoxon, Spearman)")
@@ -81,7 +90,15 @@ class TextPreset(PresetBase):
         return TextSpec(editions=self.editions, vocab_size=self.vocab_size, seq_len=self.seq_len,
                         block_chars=self.block_chars, reference_share=self.reference_share,
                         test_share=self.test_share, max_chars=self.max_chars, seed=self.split_seed,
-                        tokenizer=self.tokenizer)
+                        tokenizer=self.tokenizer, validation_share=self.validation_share,
+                        near_duplicate_share=self.near_duplicate_share)
+
+    @property
+    def earlier_text(self) -> TextSpec:
+        """The deal of earlier editions (blocks of all texts at random, duplicates included, no validation split;
+        its reference split takes the validation share), to show what it did to the blind baseline and an attack."""
+        return replace(self.text, dealing="blocks", validation_share=0.0,
+                       reference_share=self.reference_share + self.validation_share)
 
     def check_splits(self, splits: TextSplits) -> None:
         """A ValueError naming the setting if a planned training set is larger than the pool it is drawn from."""
@@ -108,6 +125,13 @@ class TextPreset(PresetBase):
         return TextRun(model=self.model(shape.n_layer, shape.width), train=self._train(self.steps, shape.lr),
                        n_sequences=n, data_seed=seed, init_seed=seed, **self._common(), **kw)
 
+    def earlier(self, seed: int = 0) -> TextRun:
+        """The grid run ``earlier_target`` trained on the earlier deal (:attr:`earlier_text`)."""
+        L, w, n = self.earlier_target
+        shape = next(s for s in self.targets if s.width == w)
+        return TextRun(model=self.model(L, w), train=self._train(self.steps, shape.lr), n_sequences=n,
+                       data_seed=seed, init_seed=seed, **{**self._common(), "text": self.earlier_text})
+
     def reference(self, shape: Shape, steps: int, seed: int = 0) -> TextRun:
         return TextRun(model=self.model(shape.n_layer, shape.width), train=self._train(steps, shape.lr),
                        n_sequences=0, source="reference", measure_pool=True, data_seed=seed, init_seed=seed,
@@ -116,12 +140,14 @@ class TextPreset(PresetBase):
     def runs(self, seed: int = 0) -> dict[str, Any]:
         """The chapter's runs: ``capacity`` (chapter 2's grid, for alpha), ``references`` (width -> the main
         reference of that target shape), ``oracle`` (the larger reference), ``grid`` (width -> the target runs, by
-        set size), ``copies`` (the duplication runs; their base run is in the grid) and ``near_copies`` (the same
-        with near-duplicates)."""
+        set size), ``copies`` (the duplication runs; their base run is in the grid), ``near_copies`` (the same
+        with near-duplicates) and ``earlier`` (one grid run on the earlier deal of the corpus)."""
         by_width = {s.width: s for s in self.targets}
         L, w, n = self.duplication_target
-        if w not in by_width or n not in self.set_sizes:
-            raise ValueError(f"duplication_target={self.duplication_target} must be a target width and set size")
+        for name in ("duplication_target", "earlier_target"):
+            L_, w_, n_ = getattr(self, name)
+            if w_ not in by_width or n_ not in self.set_sizes or by_width[w_].n_layer != L_:
+                raise ValueError(f"{name}={getattr(self, name)} must be a target's layers, width and a set size")
         return dict(
             capacity=self.sweep.grid(data_seed=seed, init_seed=seed),
             references={s.width: self.reference(s, self.reference_steps, seed) for s in self.targets},
@@ -131,20 +157,22 @@ class TextPreset(PresetBase):
                     for c in self.copies],
             near_copies=[self.target(by_width[w], n, seed, duplicated=c.duplicated, copies=c.copies, near=True)
                          for c in self.near_copies],
+            earlier=self.earlier(seed),
         )
 
 
 def _text(**changes) -> dict:
     """The text settings of :class:`TextPreset`: TextSpec's defaults (modern Shakespeare and Milton, V = 1,024,
-    S = 64, blocks of 4,096 characters, 60 % reference, 5 % test) with ``changes``."""
+    S = 64, blocks of 4,096 characters, 55 % reference, 5 % validation, 5 % test) with ``changes``."""
     spec = replace(TextSpec(), **changes)
     return dict(editions=spec.editions, tokenizer=spec.tokenizer, vocab_size=spec.vocab_size, seq_len=spec.seq_len,
                 block_chars=spec.block_chars, reference_share=spec.reference_share, test_share=spec.test_share,
+                validation_share=spec.validation_share, near_duplicate_share=spec.near_duplicate_share,
                 max_chars=spec.max_chars, split_seed=spec.seed)
 
 
 TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thresholds.md)
-    max_calibration_error=0.02, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
+    max_calibration_error=0.02, max_mix_gap=0.03, max_blind_auc_low=0.55, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
     max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0, near_level=0.01,
 )
 SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law's fit and near-duplicates shown, not claimed
@@ -155,11 +183,12 @@ SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law's fit and n
 
 BY_SCALE = {
     "smoke": TextPreset(
-        sweep=CAPACITY_SWEEPS["smoke"], **_text(vocab_size=300, seq_len=16, max_chars=6000),
+        sweep=CAPACITY_SWEEPS["smoke"], **_text(vocab_size=300, seq_len=16, max_chars=20000, block_chars=1024),
         targets=(Shape(1, 8, 2e-2), Shape(1, 16, 2e-2), Shape(1, 32, 1e-2)), head_dim=8,
-        set_sizes=(8, 32, 128, 512), steps=200, batch_size=32, warmup_steps=10, reference_steps=200,
+        set_sizes=(8, 32, 128, 512), steps=400, batch_size=32, warmup_steps=10, reference_steps=200,
         oracle=Shape(1, 48, 1e-2), oracle_steps=300, curve_sequences=64, test_sequences=0, prefix_lens=(4, 8),
         extract_tokens=4, extract_samples=64, duplication_target=Config(1, 16, 512),
+        earlier_target=Config(1, 16, 512), blind_samples=1000,
         copies=(Copies(8, 4), Copies(8, 16)), near_copies=(Copies(16, 4), Copies(16, 16)), max_attack_samples=200,
         n_boot=100, heldout_width=16,
         plateau_tolerance=0.05, **SMOKE_TEXT_THRESHOLDS,
@@ -171,6 +200,7 @@ BY_SCALE = {
         reference_steps=2000, oracle=Shape(2, 96, 2e-3), oracle_steps=4000, curve_sequences=512,
         test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=16, extract_samples=512,
         duplication_target=Config(2, 32, 4096), copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
+        earlier_target=Config(2, 32, 4096), blind_samples=2000,
         near_copies=(Copies(32, 2), Copies(32, 4), Copies(32, 8), Copies(32, 16)),
         max_attack_samples=1000, n_boot=500, heldout_width=32, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
     ),
@@ -182,7 +212,7 @@ BY_SCALE = {
         set_sizes=(64, 256, 1024, 2048, 4096, 0), steps=20000, batch_size=256, warmup_steps=500,
         reference_steps=20000, oracle=Shape(8, 384, 5e-4), oracle_steps=40000, curve_sequences=2048,
         test_sequences=0, prefix_lens=(8, 16, 32), extract_tokens=32, extract_samples=2000,
-        duplication_target=Config(8, 128, 4096),
+        duplication_target=Config(8, 128, 4096), earlier_target=Config(8, 128, 4096), blind_samples=4000,
         copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)),
         near_copies=(Copies(64, 2), Copies(64, 4), Copies(64, 8), Copies(64, 16)), max_attack_samples=2000,
         n_boot=1000, heldout_width=128, plateau_tolerance=0.05, **TEXT_THRESHOLDS,
@@ -194,6 +224,10 @@ CLAIMS = declare(
     "06_text",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
           settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
+    Claim("one_mix", "members (the pool) and non-members (test) come from one mix of the corpus's editions",
+          kind="sanity", settings=("max_mix_gap",), fixed="2026-12-05"),
+    Claim("blind_at_chance", "a classifier that sees only the text cannot tell members from non-members (its AUC "
+          "interval contains 0.5)", kind="sanity", settings=("max_blind_auc_low",), fixed="2026-12-05"),
     Claim("test_mem_small", "the targets memorize (almost) nothing of text they never saw, against the oracle",
           settings=("max_test_mem_share",), fixed="2026-12-02"),
     Claim("mem_rises_with_params", "memorization per sample rises with parameters (one-sided Wilcoxon tests)",

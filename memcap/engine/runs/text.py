@@ -170,12 +170,12 @@ class TextRun(TrainsAlone):
         (result,) = train_models([model], [x], [self.train], [self.init_seed],
                                  metrics=[lambda m: memorized_bits(m, probe, V).raw_bits], progress=progress,
                                  metric_name="bits below log2 V", description=self.label)
-        metrics = self._measure(model, result, distinct, test, splits.pool, untrained, device)
+        metrics = self._measure(model, result, distinct, test, splits, untrained, device)
         if self.near:
             metrics.update(duplicated_rows=copied.rows.tolist(), near_share=copied.share.round(4).tolist())
         return metrics, result.curve, dict(model.state_dict())
 
-    def _measure(self, model: GPT, result, distinct, test, pool, untrained: float, device: str) -> dict:
+    def _measure(self, model: GPT, result, distinct, test, splits: TextSplits, untrained: float, device: str) -> dict:
         def code(rows: np.ndarray) -> np.ndarray:
             return sequence_code_length_bits(model, torch.as_tensor(rows).to(device))
 
@@ -195,7 +195,9 @@ class TextRun(TrainsAlone):
             test_bits=test_bits.round(4).tolist(),
         )
         if self.measure_pool:
-            metrics["pool_bits"] = code(pool).round(4).tolist()
+            metrics["pool_bits"] = code(splits.pool).round(4).tolist()
+            if len(splits.validation):  # the oracle is chosen on it (splits of earlier editions have none)
+                metrics["validation_bits"] = code(splits.validation).round(4).tolist()
         for k in self.prefix_lens:
             m = self.extract_samples
             metrics[f"extract_{k}"] = extraction_rate(model, distinct[:m], k, self.extract_tokens)
