@@ -314,3 +314,13 @@ def test_bios_size_is_the_corpus_own(n, seed):
     assert one_by_one.integers(1 << 62) == at_once.integers(1 << 62)
     with pytest.raises(ValueError, match="unknown vocabulary"):
         bios_size(n, seed, False, "all")
+
+
+def test_a_claim_no_set_can_test_is_reported_before_anything_trains():
+    """Chapter 6's "memorization rises with parameters" needs a set past the smallest target's capacity: with a
+    capacity far beyond any set's bits the preset says so, naming the claim; with a small one it says nothing."""
+    p = presets.PRESETS["06_text"]["smoke"]
+    assert p.unevaluable_claims(alpha=0.01) == {}
+    found = p.unevaluable_claims(alpha=1e4)
+    assert list(found) == ["mem_rises_with_params"] and "no set size to test it at" in found["mem_rises_with_params"]
+    assert presets.PRESETS["02_capacity"]["smoke"].unevaluable_claims(alpha=1e4) == {}

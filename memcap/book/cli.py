@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             from memcap.infra.device import resolve_device
 
             print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
-                                 device=resolve_device(args.device))))
+                                 device=resolve_device(args.device),
+                                 build_dir=os.path.dirname(os.path.abspath(args.store)))))
         elif args.command == "results":
             from memcap.book import headlines
 

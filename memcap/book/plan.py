@@ -30,6 +30,8 @@ class Plan:
     workers: int
     seconds_here: float  # estimated wall time of the runs not yet stored, on this machine
     elsewhere: dict = field(default_factory=dict)  # device name -> estimated seconds from its measurement
+    unevaluable: dict = field(default_factory=dict)  # claim -> why this preset's runs cannot evaluate it
+    alpha_source: str = ""  # where the alpha that judged them comes from
 
     def summary(self) -> str:
         t = self.table
@@ -44,6 +46,9 @@ class Plan:
         if not self.elsewhere:
             lines.append(f"  no other device measured: run `python benchmarks/throughput.py --save {MEASURED}/NAME.json`"
                          " on one")
+        for claim, why in self.unevaluable.items():
+            lines.append(f"  claim {self.chapter}/{claim} cannot be evaluated at this scale: {why} (alpha from "
+                         f"{self.alpha_source})")
         return "\n".join(lines)
 
 
@@ -78,8 +83,10 @@ def _shape_key(run) -> tuple:
 
 
 def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu", workers: int | None = None,
-         measure_steps: int = 3, measured_dir: Path | None = None) -> Plan:
-    """The chapter's runs with their costs, stored or not in ``store``, and time estimates (see the module doc)."""
+         measure_steps: int = 3, measured_dir: Path | None = None, build_dir: str | Path = "build") -> Plan:
+    """The chapter's runs with their costs, stored or not in ``store``, and time estimates (see the module doc); and
+    the claims the preset's runs cannot evaluate (:meth:`~memcap.book.presets.PresetBase.unevaluable_claims`), judged
+    with chapter 2's alpha from ``build_dir`` at this scale, or the papers' where chapter 2 has not run there."""
     import pandas as pd
     import torch
 
@@ -108,7 +115,12 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
     for path in sorted((measured_dir or MEASURED).glob("*.json")):
         m = json.loads(path.read_text())
         elsewhere[m["device"]] = float(todo.flops.sum() / m["training_flops_per_second"]) if len(todo) else 0.0
-    return Plan(get_chapter(chapter).name, scale, table, device, workers, seconds_here, elsewhere)
+    from memcap.book.estimate import constants
+
+    found = constants(build_dir, scale)
+    unevaluable = get_chapter(chapter).presets[scale].unevaluable_claims(found.alpha["fp32"][0])
+    return Plan(get_chapter(chapter).name, scale, table, device, workers, seconds_here, elsewhere, unevaluable,
+                found.source)
 
 
 def _rows(chapter, scale, seed, store, device, measure_steps, rows, seen, rates) -> None:

@@ -36,6 +36,11 @@ class PresetBase:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
+    def unevaluable_claims(self, alpha: float) -> dict[str, str]:
+        """Claims this preset's runs cannot evaluate, with why, judged before anything trains with ``alpha`` bits per
+        parameter for capacity (``memcap plan`` prints them). None by default."""
+        return {}
+
     def later_runs(self, seed: int = 0, store=None) -> dict[str, list]:
         """Runs whose configuration follows from runs trained before them (so ``runs`` cannot list them), by
         group: exact when ``store`` holds what they follow from, else sized from step caps (upper bounds, under

@@ -108,6 +108,29 @@ class TextPreset(PresetBase):
         if bad:
             raise ValueError(f"{bad}: more sequences than the {pool:,} of the pool (0 in set_sizes: all of it)")
 
+    def unevaluable_claims(self, alpha: float) -> dict[str, str]:
+        """"Memorization rises with parameters" is tested at the set sizes whose bits exceed the smallest target's
+        capacity (``alpha`` times its parameters). Before any reference has coded the pool, a set's bits are
+        estimated from what lzma needs for the pool's text, per token (a reference model usually needs less): if even
+        the largest set stays below capacity by that estimate, the claim has no set to test."""
+        import lzma
+
+        from memcap.data.text import decode, make_splits
+
+        splits = make_splits(self.text)
+        pool_text = decode(splits.tokenizer, splits.pool.ravel())
+        bits_per_token = 8 * len(lzma.compress(pool_text.encode(), preset=6)) / splits.pool.size
+        largest = max(n or len(splits.pool) for n in self.set_sizes)
+        smallest = min(self.targets, key=lambda s: s.width)
+        capacity = alpha * self.model(smallest.n_layer, smallest.width).n_params
+        estimated = largest * self.text.seq_len * bits_per_token
+        if estimated >= capacity:
+            return {}
+        return {"mem_rises_with_params": (
+            f"the largest set ({largest:,} sequences) holds about {estimated:,.0f} bits ({bits_per_token:.2f} bits a "
+            f"token, as lzma codes the pool), below the smallest target's capacity ({alpha:.2f} bits/param x "
+            f"{capacity / alpha:,.0f} parameters = {capacity:,.0f} bits): no set size to test it at")}
+
     def model(self, n_layer: int, width: int) -> GPTConfig:
         return GPTConfig(vocab_size=self.text.vocab_size, seq_len=self.text.seq_len, n_layer=n_layer, d_model=width,
                          n_head=max(1, width // self.head_dim))
@@ -252,6 +275,8 @@ CLAIMS = declare(
           "test text", fixed="2026-12-02"),
     Claim("rare_memorized_more", "rarer samples (by TF-IDF) are memorized more: Spearman's interval above the "
           "threshold", settings=("min_tfidf_rho",), bound="above", fixed="2026-12-02"),
+    Claim("rare_beyond_cost", "rarer samples are memorized more with the oracle's code length of each held fixed "
+          "(partial Spearman: its interval's lower end)", kind="observed", fixed="2026-12-05"),
     Claim("copies_inflate", "copies of a sample inflate its memorization (paired Wilcoxon test)",
           settings=("test_level",), fixed="2026-12-02"),
     Claim("near_copies_inflate", "near-duplicates (the Folio's spelling) inflate the memorization of the modern "
