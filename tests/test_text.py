@@ -160,6 +160,8 @@ def test_every_work_is_dealt_to_every_split_in_proportion(tmp_path):
     per_block = 200 / 8 / 3  # about a block's sequences, at some 3 characters a token
     for name, share in shares.items():
         assert abs(share - shares["reference"]) < 2 * per_block / len(getattr(s, name)) + 0.05, shares
+    # a split's rows come in a random order of its blocks, not work after work: its first rows are a random draw
+    assert not all(np.all(np.diff(s.origin[name][:, 1]) >= 0) for name in ("reference", "pool"))
     old = text.make_splits(dataclasses.replace(spec, dealing="blocks", validation_share=0.0), corpus, cache)
     assert len(old.validation) == 0 and old.dropped == {"identical_files": 0, "near_duplicate_blocks": 0}
     assert sum(old.removed.values()) > 0  # the duplicates go after the deal, from the later splits

@@ -75,6 +75,9 @@ ENGINE_HISTORY = {
                              # every work dealt in proportion, a validation split that references also code): its
                              # runs have new keys; the earlier deal, kept as dealing="blocks", keeps its keys and
                              # gives byte-identical splits (checked on the smoke and default corpora)
+        "f820669cfba1ea97",  # the new deal's splits in a random order of blocks (deal_version 2 in its runs' keys:
+                             # new keys again); alpha as the models' mean bits per parameter (measures): computed
+                             # from stored runs, no run's stored result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -208,7 +208,7 @@ BY_SCALE = {
     "smoke": TextPreset(
         sweep=CAPACITY_SWEEPS["smoke"], **_text(vocab_size=300, seq_len=16, max_chars=20000, block_chars=1024),
         targets=(Shape(1, 8, 2e-2), Shape(1, 16, 2e-2), Shape(1, 32, 1e-2)), head_dim=8,
-        set_sizes=(8, 32, 128, 512), steps=400, batch_size=32, warmup_steps=10, reference_steps=200,
+        set_sizes=(16, 32, 128, 512), steps=400, batch_size=32, warmup_steps=10, reference_steps=200,
         oracle=Shape(1, 48, 1e-2), oracle_steps=300, curve_sequences=64, test_sequences=0, prefix_lens=(4, 8),
         extract_tokens=4, extract_samples=64, duplication_target=Config(1, 16, 512),
         earlier_target=Config(1, 16, 512), blind_samples=1000,

@@ -19,6 +19,7 @@ from memcap.data.text.tokenizers import GPT2_VOCAB_SIZE, TOKENIZERS, encode, gpt
 
 
 DEALINGS = ("works", "blocks")  # how blocks go to the splits (see TextSpec)
+WORKS_DEAL_VERSION = 2  # in the key of every run on the "works" deal: a change to that deal gives its runs new keys
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class TextSpec:
         if self.dealing == "blocks":  # earlier editions' deal: their runs keep their keys
             for k in ("validation_share", "dealing", "near_duplicate_share"):
                 del out[k]
+        else:  # 2: each split's blocks in a random order (version 1, briefly on main, sorted them by work)
+            out["deal_version"] = WORKS_DEAL_VERSION
         return out
 
 
@@ -196,7 +199,8 @@ def deal_by_work(owner: np.ndarray, shares: dict[str, float], rng: np.random.Gen
     """Deal blocks (``owner``: the work of each) to splits so that every work is split as ``shares`` (name ->
     share; the shares sum to 1): each work's blocks in a random order, then one block at a time to the split that is
     furthest below its share so far, over all works in turn. Every split then holds every work's share to within
-    two blocks. Returns split -> block indices.
+    two blocks. Returns split -> block indices, in a random order: the first rows of a split (what a run takes when
+    it takes fewer than all) are a random draw of its blocks, not its first works.
 
         >>> dealt = deal_by_work(np.repeat([0, 1], 20), {"a": 0.5, "b": 0.5}, np.random.default_rng(0))
         >>> [int((np.repeat([0, 1], 20)[dealt["a"]] == w).sum()) for w in (0, 1)]
@@ -213,7 +217,7 @@ def deal_by_work(owner: np.ndarray, shares: dict[str, float], rng: np.random.Gen
         k = int(np.argmax((i + 1) * want + ahead - got))
         label[i] = k
         got[k] += 1
-    return {name: np.sort(order[label == k]) for k, name in enumerate(names)}
+    return {name: rng.permutation(order[label == k]) for k, name in enumerate(names)}
 
 
 def make_splits(spec: TextSpec, corpus: Corpus | None = None, cache: str | Path | None = None) -> TextSplits:
