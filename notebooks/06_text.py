@@ -21,7 +21,7 @@
 # text separates them sample by sample. Measured that way, memorization per sample rises with the model's size and
 # falls as its training set grows; the membership attack fails as the data outgrow capacity; greedy decoding
 # extracts training samples less and less, toward its rate on text it never saw; rarer samples are memorized
-# more; and a few copies of a sample in the data, exact or in another spelling, undo the deduplication. None of
+# more, largely because a rare sample costs more bits (section 7 holds its cost fixed); and a few copies of a sample in the data, exact or in another spelling, undo the deduplication. None of
 # it rests on a difference between the members' text and the non-members': a classifier that sees only the text
 # cannot tell them apart.
 #
@@ -580,6 +580,11 @@ part, part_low, part_high = text_measures.partial_spearman(scores, mem_tfidf,
                                                           sample_cost)
 print(f"TF-IDF and the oracle's code length: rho = {cost_rho:.3f}; TF-IDF and mem_U "
       f"given it: partial rho = {part:.3f} [{part_low:.3f}, {part_high:.3f}]")
+direction = ("more" if part_low > 0 else "less" if part_high < 0
+             else "neither more nor less")
+why = ("rarity adds to what cost explains" if part_low > 0 else
+       "the link to mem_U runs through the bits a rare sample has to memorize")
+print(f"with its cost held fixed, a rarer sample is memorized {direction}: {why}")
 run.claim("rare_beyond_cost", value=part_low)
 results.update(tfidf_cost_rho=cost_rho, tfidf_partial_rho=part,
                tfidf_partial_rho_ci=[part_low, part_high])

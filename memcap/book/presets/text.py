@@ -97,8 +97,8 @@ class TextPreset(PresetBase):
     def earlier_text(self) -> TextSpec:
         """The deal of earlier editions (blocks of all texts at random, duplicates included, no validation split;
         its reference split takes the validation share), to show what it did to the blind baseline and an attack."""
-        return replace(self.text, dealing="blocks", validation_share=0.0,
-                       reference_share=self.reference_share + self.validation_share)
+        return replace(self.text, dealing="blocks", validation_share=0.0,  # rounded: 0.55 + 0.05 is not 0.6
+                       reference_share=round(self.reference_share + self.validation_share, 12))
 
     def check_splits(self, splits: TextSplits) -> None:
         """A ValueError naming the setting if a planned training set is larger than the pool it is drawn from."""
