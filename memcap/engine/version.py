@@ -78,6 +78,8 @@ ENGINE_HISTORY = {
         "f820669cfba1ea97",  # the new deal's splits in a random order of blocks (deal_version 2 in its runs' keys:
                              # new keys again); alpha as the models' mean bits per parameter (measures): computed
                              # from stored runs, no run's stored result changes
+        "e062df0fa8506661",  # review: an unused naive Bayes helper removed (measures), edition shares looked up per
+                             # work (data/text): no run's result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

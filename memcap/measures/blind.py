@@ -4,12 +4,12 @@ measures that shift rather than memorization (Das et al. 2024, "Blind baselines 
 for foundation models"; Duan et al. 2024). Fixed before a chapter's runs: its AUC interval must contain 0.5.
 
 The classifier is multinomial naive Bayes on bags of words and word pairs (hashed into a fixed number of buckets),
-scored out of fold: the samples are split into folds *by group* (the block of text a sample was cut from), so a
-fold is scored by a classifier that saw no sample of its blocks, and the AUC is taken within each fold and averaged. Split by sample instead, it would learn the names
-and words of each block and tell the blocks of the two sets apart, whatever their mix. The folds are stratified
-(each holds its share of either class), the vocabulary is what the training folds saw, and scores of different folds
-are never compared: otherwise a fold's absence tilts the training classes against it, and out-of-fold scores fall
-below chance on data with nothing to find.
+scored out of fold. The samples go to folds *by group* (chapter 6: the work a sequence comes from), a group wholly
+to one fold, so a fold is scored by a classifier that saw none of its group's text; split by sample instead, it
+would learn each block's names from its neighbours and tell the blocks of the two sets apart, whatever their mix.
+The folds are stratified by each group's share of members, the vocabulary is what the training folds saw, and the
+AUC is taken within each fold and averaged: scores of different folds are never compared, since a fold's absence
+tilts the training classes against it and pooled out-of-fold scores fall below chance on data with nothing to find.
 
 For independent scores, :func:`auc` gives DeLong's interval (DeLong, DeLong and Clarke-Pearson 1988: the variance of
 the Mann-Whitney statistic from its placement values); scores that come in groups get an interval that resamples
@@ -89,21 +89,10 @@ def bag_of_words(texts, n_buckets: int = 2 ** 18) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), n_buckets))
 
 
-def naive_bayes_log_odds(train: sparse.csr_matrix, labels, test: sparse.csr_matrix, smoothing: float = 1.0):
-    """Multinomial naive Bayes (Laplace ``smoothing``) fitted on ``train`` with boolean ``labels``: the log odds of
-    the positive class for every row of ``test`` (without the prior, which does not change an AUC)."""
-    y = np.asarray(labels, dtype=bool)
-    if y.all() or not y.any():
-        raise ValueError("naive Bayes needs both classes in its training rows")
-    pos = np.asarray(train[y].sum(axis=0)).ravel()
-    neg = np.asarray(train[~y].sum(axis=0)).ravel()
-    return np.asarray(test @ _weights(pos, neg, smoothing)).ravel()
-
-
 def _weights(pos: np.ndarray, neg: np.ndarray, smoothing: float = 1.0) -> np.ndarray:
-    """Naive Bayes's log odds per feature from the two classes' counts. The vocabulary is what training saw: a bucket
-    neither class has says nothing (weight 0); smoothed over all buckets instead, the counts' totals would weigh less
-    than the smoothing and the score would follow how much text each class has."""
+    """Naive Bayes's log odds of the members' class per feature, from the two classes' counts. The vocabulary is
+    what training saw: a bucket neither class has says nothing (weight 0); smoothed over all buckets instead, the
+    counts' totals would weigh less than the smoothing and the score would follow how much text each class has."""
     seen = (pos + neg) > 0
     p, n = pos[seen] + smoothing, neg[seen] + smoothing
     out = np.zeros(len(pos))
@@ -139,7 +128,7 @@ class BlindBaseline(NamedTuple):
 
 def blind_baseline(members, nonmembers, member_groups, nonmember_groups, *, rng: np.random.Generator,
                    folds: int = 5, level: float = 0.95, n_boot: int = 200) -> BlindBaseline:
-    """Tell ``members`` from ``nonmembers`` (texts) by naive Bayes (:func:`naive_bayes_log_odds`) on
+    """Tell ``members`` from ``nonmembers`` (texts) by multinomial naive Bayes (Laplace smoothing) on
     :func:`bag_of_words`, out of fold with ``folds`` folds drawn by group (``*_groups``: where each text comes from,
     one namespace for both classes; a group goes wholly to one fold, its members and non-members together). Returns
     the out-of-fold AUC with a ``level`` interval from ``n_boot`` resamples of whole groups, each scored again from
@@ -147,9 +136,10 @@ def blind_baseline(members, nonmembers, member_groups, nonmember_groups, *, rng:
     classifiers vary from fold to fold, so neither DeLong's interval nor resampling the scores alone covers
     (tests/test_blind.py).
 
-    Which groups? Chapter 6 uses the *work* a sequence comes from. Folds by sample or by block let the classifier learn
-    a work's names from its other samples; when one class is drawn thinly from many blocks and the other densely from
-    few (pool members against whole test blocks), that alone moves the AUC away from 0.5 in either direction."""
+    Which groups? Chapter 6 uses the *work* a sequence comes from. Folds by sample or by block let the classifier
+    learn a work's names from its other samples; when one class is drawn thinly from many blocks and the other
+    densely from few (pool members against whole test blocks), that alone moves the AUC away from 0.5 in either
+    direction."""
     y = np.r_[np.ones(len(members), dtype=bool), np.zeros(len(nonmembers), dtype=bool)]
     groups = np.r_[np.asarray(member_groups), np.asarray(nonmember_groups)]
     if len(groups) != len(y):
@@ -161,7 +151,7 @@ def blind_baseline(members, nonmembers, member_groups, nonmember_groups, *, rng:
             raise ValueError(f"folds={folds} needs at least as many groups of members and of non-members, got "
                              f"{len(np.unique(row_group[y]))} and {len(np.unique(row_group[~y]))}")
     X = bag_of_words(list(members) + list(nonmembers)).tocsc()
-    X = X[:, np.flatnonzero(np.diff(X.indptr))].tocsr()  # the buckets some text has: the rest never count
+    X = X[:, np.flatnonzero(np.diff(X.indptr))].tocsr()  # buckets some text has: the rest never count
     # per group: its members' and its non-members' counts
     member_of = sparse.csr_matrix((y.astype(float), (row_group, np.arange(len(y)))), shape=(len(keys), len(y)))
     other_of = sparse.csr_matrix(((~y).astype(float), (row_group, np.arange(len(y)))), shape=(len(keys), len(y)))

@@ -18,7 +18,8 @@ GROUPINGS = ("work", "block", "sample")  # what the blind baseline's folds keep 
 
 
 def edition_mix(splits) -> pd.DataFrame:
-    """One row per split: its sequences and the share of them from each edition (:meth:`TextSplits.edition_shares`)."""
+    """One row per split: its sequences and the share of them from each edition
+    (:meth:`~memcap.data.text.TextSplits.edition_shares`)."""
     shares = splits.edition_shares()
     rows = [dict(split=name, sequences=len(getattr(splits, name)), **{f"{e}_share": v for e, v in mix.items()})
             for name, mix in shares.items()]

@@ -113,7 +113,7 @@ class TextSplits:
     tokenizer: Any = field(repr=False, compare=False, default=None)
     validation: np.ndarray = field(repr=False, compare=False, default=None)
     works: tuple[str, ...] = field(repr=False, compare=False, default=())
-    origin: dict[str, np.ndarray] = field(repr=False, compare=False, default_factory=dict)  # split -> (N, 2) work, block
+    origin: dict[str, np.ndarray] = field(repr=False, compare=False, default_factory=dict)  # (N, 2): work, block
     dropped: dict[str, int] = field(repr=False, compare=False, default_factory=dict)  # files, near-duplicate blocks
 
     def summary(self) -> dict:
@@ -130,7 +130,7 @@ class TextSplits:
             owners = self.origin.get(name)
             if owners is None or not len(owners):
                 continue
-            kinds = np.array([edition(self.works[w]) for w in owners[:, 0]])
+            kinds = np.array([edition(w) for w in self.works])[owners[:, 0]]
             out[name] = {e: float(np.mean(kinds == e)) for e in sorted(set(kinds))}
         return out
 
