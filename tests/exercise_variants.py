@@ -180,10 +180,11 @@ diversity_term = best.R * best.n_params - value_term - name_term
                       "share = spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2)) / (best.R * best.n_params)"
                       "\nvalue_share = float(f'{share:.2g}')\n"],
             "wrong": [
-                # p2 taken as bits
+                # the names' share, not the values' (p2 taken as bits, the other slip this exercise invites, gives
+                # the same share at smoke: there the best model has learnt its values, p2 = 0.008 nats)
                 '''
-value_term = spec.N * spec.K * (spec.C * math.log2(spec.D) - best.p2)
-value_share = value_term / (best.R * best.n_params)
+name_term = spec.N * (math.log2(spec.N0) - best.p1 / math.log(2))
+value_share = name_term / (best.R * best.n_params)
 ''',
                 # a percentage, not a fraction: the visible check must say so
                 ("value_share = 100 * spec.N * spec.K * math.log2(spec.D**spec.C / math.exp(best.p2))"

@@ -1,5 +1,6 @@
 """Batch runs of a chapter over a parameter grid: validation before anything runs, one table, resumption."""
 
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from memcap.book import batch
+from memcap.measures.seeds import t_interval
 
 
 @pytest.mark.parametrize("grid, message", [
@@ -55,6 +57,12 @@ def test_batch_runs_grid_collects_table_and_resumes(tmp_path):
     assert (table.arithmetic_round_trips > 0).all()
     # seed changes the chapter's random draws, so its measured values differ between the rows
     assert table.arithmetic_max_overhead_bits.nunique() == 2 or table.mem_u_order4_train_bits_per_seq.nunique() == 2
+    # a grid over seeds: every quantity's mean over them, with its t interval, beside the table
+    seeds = pd.read_csv(out / "01_memorization-seeds.csv").set_index("quantity")
+    assert report.seeds_path == out / "01_memorization-seeds.csv" and set(seeds.scale) == {"smoke"}
+    row = seeds.loc["mem_u_order4_train_bits_per_seq"]
+    assert row["n"] == 2 and row["mean"] == pytest.approx(table.mem_u_order4_train_bits_per_seq.mean())
+    assert (row["low"], row["high"]) == pytest.approx(t_interval(table.mem_u_order4_train_bits_per_seq))
 
     # an interrupted batch: one point lost its results (as if killed before the end); only that one runs again
     lost = out / "01_memorization" / "scale=smoke,seed=1" / "smoke" / "01_memorization" / "results.json"
@@ -84,3 +92,15 @@ def test_the_points_share_memcap_workers(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="MEMCAP_WORKERS='all'"):
         batch.run_batch("01", {"seed": [0], "scale": ["smoke"]}, tmp_path / "out", log=lambda m: None)
     assert not list((tmp_path / "out").rglob("results.json"))
+
+
+def test_a_failed_points_error_crosses_processes_whole(tmp_path):
+    # a pool worker sends its chapter's error back pickled; one that cannot be rebuilt breaks the whole pool and
+    # hides the cause ("a process in the process pool was terminated abruptly")
+    from memcap.book.execute import ChapterFailed, Interrupted
+
+    err = ChapterFailed("03_knowledge", "cell In [9] raised ClaimFailed: ...", tmp_path / "x.failed.ipynb")
+    back = pickle.loads(pickle.dumps(err))
+    assert str(back) == str(err) and (back.chapter, back.notebook) == ("03_knowledge", tmp_path / "x.failed.ipynb")
+    stop = pickle.loads(pickle.dumps(Interrupted(tmp_path)))
+    assert (stop.store, str(stop)) == (tmp_path, str(Interrupted(tmp_path)))

@@ -54,7 +54,7 @@ def _run_broken(chapter: str, break_: str, build: Path, store: Path) -> subproce
 
 def asserted_headlines() -> dict[str, list[str]]:
     """Chapter -> the names of its headline claims asserted at smoke."""
-    return {ch: [c.name for c in CLAIMS[ch] if c.kind == "headline" and c.asserted(PRESETS[ch]["smoke"])]
+    return {ch: [c.name for c in CLAIMS[ch] if c.kind == "headline" and c.asserted(PRESETS[ch]["smoke"], "smoke")]
             for ch in CHAPTERS}
 
 
@@ -63,7 +63,7 @@ def matrix_text(columns: dict[str, dict[str, list[str]]]) -> str:
     lines = [f"{'claim':<44s} " + " ".join(f"{b:>6s}" for b in BREAKS)]
     for ch in CHAPTERS:
         for c in CLAIMS[ch]:
-            if not c.asserted(PRESETS[ch]["smoke"]):
+            if not c.asserted(PRESETS[ch]["smoke"], "smoke"):
                 continue
             marks = ["x" if c.name in columns.get(b, {}).get(ch, []) else "." for b in BREAKS]
             lines.append(f"{ch[:2]}/{c.name:<41s} " + " ".join(f"{m:>6s}" for m in marks)

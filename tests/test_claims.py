@@ -26,7 +26,7 @@ def _toy():
         Claim("small_p", "a test rejects", settings=("test_level",), fixed="2026-12-01"),
         Claim("inside", "it lands inside", settings=("peak_range",), fixed="2026-12-01"),
         Claim("revised", "changed after the data", settings=("min_size",), fixed="2026-12-01", revised=True,
-              replicated_seeds=(1,)),
+              replicated_seeds={"smoke": (1,)}),
         Claim("shown", "only shown", kind="observed", fixed="2026-12-01"),
     )
 
@@ -49,12 +49,37 @@ def test_a_claim_judges_its_value_against_its_threshold():
 
 def test_a_revised_claim_is_shown_until_replicated_on_two_fresh_seeds():
     revised = _toy()[4]
-    assert not revised.asserted(PRESET)
+    assert not revised.asserted(PRESET, "smoke")
     again = Claim("revised", "changed", settings=("min_size",), fixed="2026-12-01", revised=True,
-                  replicated_seeds=(1, 2))
-    assert again.asserted(PRESET)
-    assert not Claim("x", "x", fixed="2026-12-01", revised=True, replicated_seeds=(1, 1)).asserted(PRESET)
-    assert Claim("z", "z", settings=("min_size",), fixed="2026-12-01").asserted(SimpleNamespace(min_size=0.0))
+                  replicated_seeds={"smoke": (1, 2)})
+    assert again.asserted(PRESET, "smoke")
+    once = Claim("x", "x", fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 1)})
+    assert not once.asserted(PRESET, "smoke")
+    assert Claim("z", "z", settings=("min_size",), fixed="2026-12-01").asserted(SimpleNamespace(min_size=0.0),
+                                                                              "default")
+
+
+def test_replication_counts_only_at_its_own_scale_and_revision_only_where_it_happened():
+    smoke_seeds = Claim("r", "r", fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 2)})
+    assert [smoke_seeds.asserted(PRESET, s) for s in ("smoke", "default", "paper")] == [True, False, False]
+    at_default = Claim("d", "d", fixed="2026-12-01", revised=("default",), replicated_seeds={"smoke": (1, 2)})
+    assert [at_default.asserted(PRESET, s) for s in ("smoke", "default", "paper")] == [True, False, True]
+    row = at_default.row(PRESET, "default")
+    assert (row["revised"], row["replicated_seeds"]) == (True, [])
+    assert at_default.row(PRESET, "smoke")["replicated_seeds"] == [1, 2]
+    with pytest.raises(TypeError, match=r"seeds by scale, e.g. \{'default': \(1, 2\)\}; got replicated_seeds=\(1, 2\)"):
+        Claim("s", "s", fixed="2026-12-01", revised=True, replicated_seeds=(1, 2))
+    with pytest.raises(ValueError, match="unknown scale='huge'"):
+        Claim("s", "s", fixed="2026-12-01", revised=("huge",))
+    with pytest.raises(ValueError, match="unknown scale='huge'"):
+        smoke_seeds.asserted(PRESET, "huge")
+
+
+def test_the_claims_scales_are_the_books():
+    from memcap.book.chapters import SCALES
+    from memcap.book.presets import claim
+
+    assert claim.SCALES == SCALES
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -157,5 +182,19 @@ def test_memcap_claims_json_has_exactly_the_documented_keys(capsys):
 def test_the_paper_preset_keeps_the_papers_direction_for_chapter_7():
     paper = PRESETS["07_architecture"]["paper"]
     gated = {c.name: c for c in CLAIMS["07_architecture"]}
-    assert gated["gated_not_above_low"].asserted(paper)  # gated <= GPT-2 at the lower count, as Result 5
-    assert not gated["gated_at_least_low"].asserted(paper)
+    assert gated["gated_not_above_low"].asserted(paper, "paper")  # gated <= GPT-2 at the lower count, as Result 5
+    assert not gated["gated_at_least_low"].asserted(paper, "paper")
+    # revised at default only: at paper the paper's threshold is in force, and asserted
+    assert gated["families_close_high"].asserted(paper, "paper") and paper.min_arch_ratio_high == 0.7
+    assert not gated["families_close_high"].revised_at("paper") and gated["families_close_high"].revised_at("default")
+
+
+def test_the_appendix_says_per_scale_where_a_claim_was_revised_and_replicated(tmp_path):
+    from memcap.book.build import claims_markdown
+
+    rows = {line.split("`")[1]: line for line in claims_markdown(tmp_path, "smoke").splitlines()
+            if line.startswith("| `")}
+    assert rows["families_close_high"].endswith("; revised at default, replicated on default seeds [1, 2] |")
+    assert ("revised at smoke, replicated on smoke seeds [3, 4]; revised at default, not replicated yet"
+            in rows["fp32_not_below_bf16"])
+    assert "revised" not in rows["reaches_rmax"]

@@ -16,7 +16,11 @@ resumes where it stopped; a failed point is reported and the others still run. C
 ends every point's processes at once, and a killed batch's points end with it: each pool worker watches its parent.
 
 The table has one column per grid parameter, then ``seconds`` (the point's run time), then every scalar of the
-chapter's ``results`` (nested mappings flattened with dots; lists are left out).
+chapter's ``results`` (nested mappings flattened with dots; lists are left out). A grid over ``seed`` (two values or
+more) also gets ``<table>-seeds.csv``: every quantity's mean over the seeds with its 95 % t interval, per value of the
+other grid parameters (:func:`memcap.measures.seeds.seed_summary`):
+
+    memcap batch 7 --grid seed=0,1,2 --grid scale=default    # chapter 7's peaks and ratios, each with its interval
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ class BatchReport:
     ran: list[dict] = field(default_factory=list)  # points executed by this call
     reused: list[dict] = field(default_factory=list)  # points already complete
     failed: list[tuple[dict, str]] = field(default_factory=list)  # (point, error)
+    seeds: Any = None  # pandas DataFrame: each quantity's mean and t interval over the seeds (a grid over seed)
+    seeds_path: Path | None = None
 
 
 def expand_grid(chapter: str | Chapter, grid: Mapping[str, Sequence[Any]]) -> list[dict]:
@@ -235,6 +241,13 @@ def run_batch(
         report.table.to_parquet(tmp, index=False)
         os.replace(tmp, table_path)
     log(f"{len(report.table)} of {len(points)} points in {table_path}")
+    if len(grid.get("seed", ())) >= 2 and len(report.table):
+        from memcap.measures.seeds import seed_summary
+
+        report.seeds = seed_summary(report.table)
+        report.seeds_path = table_path.with_name(f"{table_path.stem}-seeds.csv")
+        write_bytes_atomic(report.seeds_path, report.seeds.to_csv(index=False).encode())
+        log(f"means over {report.table.seed.nunique()} seeds, with 95 % t intervals, in {report.seeds_path}")
     return report
 
 

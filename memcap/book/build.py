@@ -133,8 +133,8 @@ def claims_markdown(build_dir: str | Path, scale: str) -> str:
             held = "not run" if o is None else {True: "held", False: "failed", None: "not judged"}[o["holds"]]
             value = "" if o is None or o["value"] is None else f"{_shown(o['value'])}, "
             margin = "" if o is None or o["margin"] is None else _shown(o["margin"])
-            revised = "" if not c.revised else (f"; revised, replicated on seeds {list(c.replicated_seeds)}"
-                                                if c.replicated_seeds else "; revised, not replicated yet")
+            revised = "".join(f"; revised at {s}, " + (f"replicated on {s} seeds {list(c.seeds_at(s))}" if c.seeds_at(s)
+                                                       else "not replicated yet") for s in SCALES if c.revised_at(s))
             out.append(f"| `{c.name}`: {c.statement} | {c.kind} | {' | '.join(cells)} | {value}{held} | {margin} | "
                        f"{c.fixed}{revised} |")
         out.append("")

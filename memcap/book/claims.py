@@ -50,7 +50,7 @@ def table(chapters: list[str] | None = None, scale: str = "default") -> list[dic
     for name in names:
         if scale not in PRESETS[name]:
             raise ValueError(f"unknown scale {scale!r} for chapter {name}; allowed: {list(PRESETS[name])}")
-        rows.extend(c.row(PRESETS[name][scale]) for c in registry()[name])
+        rows.extend(c.row(PRESETS[name][scale], scale) for c in registry()[name])
     return rows
 
 
@@ -72,8 +72,8 @@ def text(rows: list[dict[str, Any]], scale: str) -> str:
             lines.append(f"{chapter} at {scale}")
         state = "asserted" if r["asserted"] else "shown"
         revised = "" if not r["revised"] else (
-            f", revised; replicated on seeds {r['replicated_seeds']}" if r["replicated_seeds"]
-            else ", revised; not replicated yet")
+            f", revised; replicated on {scale} seeds {r['replicated_seeds']}" if r["replicated_seeds"]
+            else f", revised; not replicated at {scale} yet")
         lines.append(f"  {r['name']:<32s} {r['kind']:<9s} {state:<9s} threshold {r['threshold']!r} "
                      f"(fixed {r['fixed']}{revised})")
         lines.append(f"      {r['statement']}")
@@ -127,7 +127,7 @@ class Ledger:
         with a numeric threshold is a failure ("measured NaN"). Returns whether it held (None: not judged at this
         scale)."""
         claim = self._find(name)
-        asserted = claim.asserted(self.preset)
+        asserted = claim.asserted(self.preset, self.scale)
         holds = claim.judge(value, self.preset) if holds is None else bool(holds)
         if asserted and _is_nan(value) and claim.bound:
             holds, detail = False, f"measured NaN{'; ' + str(detail) if detail else ''}"
@@ -154,7 +154,7 @@ class Ledger:
         claim = self._find(name)
         if name not in self.outcomes:
             self.outcomes[name] = dict(name=name, kind=claim.kind, statement=claim.statement,
-                                       asserted=claim.asserted(self.preset), holds=None, value=None,
+                                       asserted=claim.asserted(self.preset, self.scale), holds=None, value=None,
                                        threshold=claim.threshold(self.preset), margin=None,
                                        detail=f"not measured: {why}")
             self._write()
@@ -171,14 +171,14 @@ class Ledger:
 
     def unchecked(self) -> list[Claim]:
         """Asserted claims of the chapter that the run never checked."""
-        return [c for c in self.declared if c.asserted(self.preset) and c.name not in self.outcomes]
+        return [c for c in self.declared if c.asserted(self.preset, self.scale) and c.name not in self.outcomes]
 
     def records(self) -> list[dict[str, Any]]:
         """Every declared claim's outcome, in declaration order; ``holds`` is None for one never checked."""
         out = []
         for c in self.declared:
             out.append(self.outcomes.get(c.name) or dict(
-                name=c.name, kind=c.kind, statement=c.statement, asserted=c.asserted(self.preset), holds=None,
+                name=c.name, kind=c.kind, statement=c.statement, asserted=c.asserted(self.preset, self.scale), holds=None,
                 value=None, threshold=c.threshold(self.preset), margin=None, detail="not checked"))
         return out
 

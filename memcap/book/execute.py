@@ -31,9 +31,12 @@ class ChapterFailed(RuntimeError):
     """A chapter stopped with an error; the message names the chapter, the cell and the error."""
 
     def __init__(self, chapter: str, message: str, notebook: Path | None = None):
-        self.chapter, self.notebook = chapter, notebook
+        self.chapter, self.message, self.notebook = chapter, message, notebook
         where = f"\n  executed notebook with the error: {notebook}" if notebook else ""
         super().__init__(f"chapter {chapter} failed: {message}{where}")
+
+    def __reduce__(self):  # a batch point's failure crosses processes whole, not as a broken pool
+        return type(self), (self.chapter, self.message, self.notebook)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -44,6 +47,9 @@ class Interrupted(KeyboardInterrupt):
         self.store = store
         self.stored = stored_runs(store)
         super().__init__(f"interrupted: {self.stored} runs stored, re-run to resume")
+
+    def __reduce__(self):
+        return type(self), (self.store,)
 
 
 def stored_runs(store: str | Path | None) -> int:

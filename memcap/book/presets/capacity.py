@@ -156,7 +156,7 @@ CLAIMS = declare(
           "above 0", settings=("require_exponent_interval",), fixed="2026-11-23"),
     Claim("decay_adds_bits", "the learning-rate decay adds memorized bits in every model", fixed="2026-11-23"),
     Claim("saturated_in_time", "training the same run longer stores at most a small share more",
-          settings=("max_saturation_gain",), fixed="2026-12-02", revised=True),
+          settings=("max_saturation_gain",), fixed="2026-12-02", revised=("default",)),
     Claim("predicts_held_out", "min(H(X)(S-1)/S, αP) predicts the memorized bits of held-out configurations",
           settings=("max_prediction_error_percent",), fixed="2026-11-23", revised=True),
     Claim("fits_below_capacity", "a model fits every dataset below its capacity, and none above it",

@@ -7,17 +7,21 @@ gathers them). A claim has a *kind*:
   log2 V); asserted, but it checks the run, not the finding;
 * ``observed``: shown, not asserted.
 
-A claim whose threshold or direction changed after a run it judges is ``revised``: it is asserted only once it has
-held on :data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``); until then it is shown,
-not asserted. ``caught_by`` names the deliberate breaks of the engine that make it fail at ``smoke``
+A claim whose threshold or direction changed after a run it judges is ``revised`` (at every scale, or at the scales
+named, where the changed value is in force): at such a scale it is asserted only once it has held there on
+:data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``, by scale: a smoke seed says
+nothing of a default run); until then it is shown, not asserted. ``caught_by`` names the deliberate breaks of the engine that make it fail at ``smoke``
 (tests/test_broken_engine.py checks each one).
 
     >>> c = Claim("grows", "capacity grows with the parameter count", settings=("min_exponent",), fixed="2026-12-01")
     >>> from types import SimpleNamespace
-    >>> c.threshold(SimpleNamespace(min_exponent=0.5)), c.asserted(SimpleNamespace(min_exponent=None))
+    >>> c.threshold(SimpleNamespace(min_exponent=0.5)), c.asserted(SimpleNamespace(min_exponent=None), "smoke")
     (0.5, False)
     >>> c.margin(0.8, SimpleNamespace(min_exponent=0.5))
     0.3
+    >>> r = Claim("flat", "flattens", fixed="2026-12-01", revised=("default",), replicated_seeds={"smoke": (1, 2)})
+    >>> [r.asserted(SimpleNamespace(), s) for s in ("smoke", "default", "paper")]
+    [True, False, True]
 
 How a chapter checks its claims, and the registry's command line: :mod:`memcap.book.claims`.
 """
@@ -28,6 +32,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Mapping
 from typing import Any
 
 KINDS = {
@@ -37,6 +42,7 @@ KINDS = {
 }
 REPLICATIONS_NEEDED = 2  # fresh seeds a revised claim must hold on before it is asserted again
 JSON_KEYS = ("chapter", "name", "statement", "kind", "threshold", "asserted", "fixed", "revised", "replicated_seeds")
+SCALES = ("smoke", "default", "paper")  # as memcap.book.chapters.SCALES (tests/test_claims.py checks)
 BOUNDS = ("min", "above", "max", "range", "level", "")  # how a value meets its threshold ("": a direction, no number)
 
 
@@ -44,8 +50,9 @@ BOUNDS = ("min", "above", "max", "range", "level", "")  # how a value meets its 
 class Claim:
     """One claim: its ``name`` (an identifier, unique in its chapter), the ``statement`` it tests, its ``kind``, the
     preset ``settings`` that hold its threshold (at a scale where one is None or False, it is shown, not asserted),
-    the date it was ``fixed`` (ISO), whether it was ``revised`` after a run it judges and the seeds it has held on
-    since (``replicated_seeds``), the breaks that catch it (``caught_by``) and how its value meets the threshold
+    the date it was ``fixed`` (ISO), whether it was ``revised`` after a run it judges (True: at every scale; or the
+    scales whose threshold changed) and the seeds it has held on since, by scale (``replicated_seeds``:
+    ``{"default": (1, 2)}``), the breaks that catch it (``caught_by``) and how its value meets the threshold
     (``bound``: inferred from the first setting's name, ``min_*``, ``max_*``, ``*_range``, ``*_level``; ``above`` —
     strictly above — only when declared)."""
 
@@ -54,8 +61,8 @@ class Claim:
     kind: str = "headline"
     settings: tuple[str, ...] = ()
     fixed: str = ""
-    revised: bool = False
-    replicated_seeds: tuple[int, ...] = ()
+    revised: bool | tuple[str, ...] = False
+    replicated_seeds: Mapping[str, tuple[int, ...]] | tuple[tuple[str, tuple[int, ...]], ...] = ()
     caught_by: tuple[str, ...] = ()
     bound: str | None = None
     chapter: str = field(default="", compare=False)
@@ -73,6 +80,8 @@ class Claim:
             raise ValueError(f"claim {self.name!r}: fixed={self.fixed!r} is not an ISO date (YYYY-MM-DD)") from None
         if isinstance(self.settings, str) or isinstance(self.caught_by, str):
             raise TypeError(f"claim {self.name!r}: settings and caught_by are tuples of names, not one string")
+        object.__setattr__(self, "revised", _scales(self.name, self.revised))
+        object.__setattr__(self, "replicated_seeds", _seeds_by_scale(self.name, self.replicated_seeds))
         if self.bound is None:
             object.__setattr__(self, "bound", _infer_bound(self.settings))
         if self.bound not in BOUNDS:
@@ -85,13 +94,22 @@ class Claim:
             return None
         return next(iter(values.values())) if len(values) == 1 else values
 
-    def replicated(self) -> bool:
-        return not self.revised or len(set(self.replicated_seeds)) >= REPLICATIONS_NEEDED
+    def revised_at(self, scale: str) -> bool:
+        """Whether the claim's threshold or direction in force at ``scale`` changed after a run it judges."""
+        return _known_scale(self.name, scale) in self.revised
 
-    def asserted(self, preset: Any) -> bool:
-        """Whether the claim is asserted at ``preset``'s scale: not ``observed``, every setting set (not None, not
-        False), and, if revised, replicated on enough fresh seeds."""
-        return (self.kind != "observed" and self.replicated()
+    def seeds_at(self, scale: str) -> tuple[int, ...]:
+        """The fresh seeds the revised claim has held on at ``scale``."""
+        return dict(self.replicated_seeds).get(_known_scale(self.name, scale), ())
+
+    def replicated(self, scale: str) -> bool:
+        """Not revised at ``scale``, or held there on :data:`REPLICATIONS_NEEDED` fresh seeds."""
+        return not self.revised_at(scale) or len(set(self.seeds_at(scale))) >= REPLICATIONS_NEEDED
+
+    def asserted(self, preset: Any, scale: str) -> bool:
+        """Whether the claim is asserted at ``scale`` (whose settings ``preset`` holds): not ``observed``, every
+        setting set (not None, not False), and, if revised there, replicated there on enough fresh seeds."""
+        return (self.kind != "observed" and self.replicated(scale)
                 and all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in self.settings))
 
     def _compare(self, value: Any, preset: Any) -> tuple[float, Any] | None:
@@ -127,11 +145,40 @@ class Claim:
             return six_digits(min(v - t[0], t[1] - v))
         return six_digits(v - t if self.bound in ("min", "above") else t - v)
 
-    def row(self, preset: Any) -> dict[str, Any]:
-        """The claim at ``preset``'s scale as a dict with exactly :data:`JSON_KEYS`."""
+    def row(self, preset: Any, scale: str) -> dict[str, Any]:
+        """The claim at ``scale`` (whose settings ``preset`` holds) as a dict with exactly :data:`JSON_KEYS`;
+        ``revised`` and ``replicated_seeds`` are those of that scale."""
         return dict(chapter=self.chapter, name=self.name, statement=self.statement, kind=self.kind,
-                    threshold=self.threshold(preset), asserted=self.asserted(preset), fixed=self.fixed,
-                    revised=self.revised, replicated_seeds=list(self.replicated_seeds))
+                    threshold=self.threshold(preset), asserted=self.asserted(preset, scale), fixed=self.fixed,
+                    revised=self.revised_at(scale), replicated_seeds=list(self.seeds_at(scale)))
+
+
+def _known_scale(claim: str, scale: str) -> str:
+    if scale not in SCALES:
+        raise ValueError(f"claim {claim!r}: unknown scale={scale!r}; allowed: {list(SCALES)}")
+    return scale
+
+
+def _scales(claim: str, revised: Any) -> tuple[str, ...]:
+    """``revised`` as the tuple of scales it names (True: all, False: none)."""
+    if revised is True or revised is False:
+        return SCALES if revised else ()
+    if isinstance(revised, str) or not all(isinstance(s, str) for s in revised):
+        raise TypeError(f"claim {claim!r}: revised is True, False or a tuple of scales, got revised={revised!r}")
+    return tuple(_known_scale(claim, s) for s in revised)
+
+
+def _seeds_by_scale(claim: str, seeds: Any) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``replicated_seeds`` as sorted (scale, seeds) pairs; seeds without a scale fail, naming the form to use."""
+    pairs = seeds.items() if isinstance(seeds, Mapping) else seeds
+    try:
+        out = tuple(sorted((_known_scale(claim, s), tuple(int(x) for x in v)) for s, v in pairs))
+    except (TypeError, ValueError) as e:
+        if isinstance(e, ValueError) and "unknown scale" in str(e):
+            raise
+        raise TypeError(f"claim {claim!r}: replicated_seeds gives seeds by scale, e.g. {{'default': (1, 2)}}; got "
+                        f"replicated_seeds={seeds!r}") from None
+    return out
 
 
 def _infer_bound(settings: tuple[str, ...]) -> str:

@@ -73,8 +73,8 @@ def _exposure_variants(small_batch: int, large_batch: int, lr: float, warmup: in
 
 BY_SCALE = {
     "smoke": KnowledgePreset(setup=KNOWLEDGE_SETUPS["smoke"], max_calibration_error=0.02, min_R_beyond_fresh=0.05,
-                             min_peak_R=None, rmax_match=0.9, rmax_limit=None, exposure_width=16,
-                             exposure_counts=(30, 100), exposure_variants={"batch 16": dict(batch_size=16)},
+                             min_peak_R=None, rmax_match=0.9, rmax_limit=0.2, exposure_width=16,
+                             exposure_counts=(30, 100, 300), exposure_variants={"batch 16": dict(batch_size=16)},
                              min_exposure_gain=None),
     "default": KnowledgePreset(setup=KNOWLEDGE_SETUPS["default"], max_calibration_error=0.02,
                                min_R_beyond_fresh=0.5, min_peak_R=1.7, rmax_match=0.9, rmax_limit=1.8,
@@ -102,7 +102,8 @@ CLAIMS = declare(
           "(bits/param)",
           settings=("min_peak_R",), fixed="2026-11-23"),
     Claim("reaches_rmax", "models whose data hold few bits per parameter store nearly all of them: R reaches "
-          "rmax_match·R^max", settings=("rmax_match", "rmax_limit"), bound="min", fixed="2026-11-23"),
+          "rmax_match·R^max", settings=("rmax_match", "rmax_limit"), bound="min", caught_by=("lr0", "fresh"),
+          fixed="2026-11-23"),
     Claim("exposure_gain", "R at the most exposures exceeds R at the fewest by the threshold (bits/param)",
           settings=("min_exposure_gain",), fixed="2026-12-02"),
 )
