@@ -62,17 +62,32 @@ def test_a_revised_claim_is_shown_until_replicated_on_two_fresh_seeds():
 def test_replication_counts_only_at_its_own_scale_and_revision_only_where_it_happened():
     smoke_seeds = Claim("r", "r", fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 2)})
     assert [smoke_seeds.asserted(PRESET, s) for s in ("smoke", "default", "paper")] == [True, False, False]
-    at_default = Claim("d", "d", fixed="2026-12-01", revised=("default",), replicated_seeds={"smoke": (1, 2)})
+    at_default = Claim("d", "d", fixed="2026-12-01", revised=("default",))
     assert [at_default.asserted(PRESET, s) for s in ("smoke", "default", "paper")] == [True, False, True]
     row = at_default.row(PRESET, "default")
     assert (row["revised"], row["replicated_seeds"]) == (True, [])
-    assert at_default.row(PRESET, "smoke")["replicated_seeds"] == [1, 2]
-    with pytest.raises(TypeError, match=r"seeds by scale, e.g. \{'default': \(1, 2\)\}; got replicated_seeds=\(1, 2\)"):
-        Claim("s", "s", fixed="2026-12-01", revised=True, replicated_seeds=(1, 2))
-    with pytest.raises(ValueError, match="unknown scale='huge'"):
-        Claim("s", "s", fixed="2026-12-01", revised=("huge",))
+    assert smoke_seeds.row(PRESET, "smoke")["replicated_seeds"] == [1, 2]
     with pytest.raises(ValueError, match="unknown scale='huge'"):
         smoke_seeds.asserted(PRESET, "huge")
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    (dict(replicated_seeds=(1, 2)), TypeError, r"integer seeds by scale, e\.g\. \{'default': \(1, 2\)\}; got "
+                                               r"replicated_seeds=\(1, 2\)"),
+    (dict(replicated_seeds={"smoke": "34"}), TypeError, r"replicated_seeds=\{'smoke': '34'\}"),
+    (dict(replicated_seeds={"smoke": (1.7, 2.2)}), TypeError, r"\(1\.7, 2\.2\)"),
+    (dict(replicated_seeds={"smoke": (True, 2)}), TypeError, r"\(True, 2\)"),
+    (dict(replicated_seeds=(("smoke", (1,)), ("smoke", (2,)))), ValueError, "a scale given twice"),
+    (dict(replicated_seeds={"huge": (1, 2)}), ValueError, "unknown scale='huge'"),
+    (dict(revised=("default",), replicated_seeds={"smoke": (1, 2)}), ValueError,
+     r"replicated_seeds at \['smoke'\], where it is not revised"),
+    (dict(revised=None), TypeError, "revised=None"),
+    (dict(revised="default"), TypeError, "revised='default'"),
+    (dict(revised=("huge",)), ValueError, "unknown scale='huge'"),
+])
+def test_a_bad_revision_or_replication_is_named(bad, error, message):
+    with pytest.raises(error, match=message):
+        Claim("s", "s", fixed="2026-12-01", **{"revised": True, **bad})
 
 
 def test_the_claims_scales_are_the_books():
@@ -197,4 +212,5 @@ def test_the_appendix_says_per_scale_where_a_claim_was_revised_and_replicated(tm
     assert rows["families_close_high"].endswith("; revised at default, replicated on default seeds [1, 2] |")
     assert ("revised at smoke, replicated on smoke seeds [3, 4]; revised at default, not replicated yet"
             in rows["fp32_not_below_bf16"])
-    assert "revised" not in rows["reaches_rmax"]
+    assert rows["reaches_rmax"].endswith("; revised at smoke, replicated on smoke seeds [1, 2] |")
+    assert "revised" not in rows["stores_own_people"]

@@ -41,7 +41,8 @@ def test_the_normal_interval_with_three_seeds_would_not_cover():
 
 
 @pytest.mark.parametrize("values, level, message", [
-    ([1.0], 0.95, "at least two values"), ([1.0, float("nan")], 0.95, "every value must be finite"),
+    ([1.0], 0.95, "at least two values, got 1"), ([[1.0, 2.0], [3.0, 4.0]], 0.95, r"shape \(2, 2\)"),
+    ([1.0, float("nan")], 0.95, "every value must be finite"),
     ([1.0, 2.0], 1.5, "level=1.5"),
 ])
 def test_bad_input_is_named(values, level, message):

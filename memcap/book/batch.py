@@ -20,7 +20,10 @@ chapter's ``results`` (nested mappings flattened with dots; lists are left out).
 more) also gets ``<table>-seeds.csv``: every quantity's mean over the seeds with its 95 % t interval, per value of the
 other grid parameters (:func:`memcap.measures.seeds.seed_summary`):
 
-    memcap batch 7 --grid seed=0,1,2 --grid scale=default    # chapter 7's peaks and ratios, each with its interval
+    MEMCAP_COLLECT_CLAIMS=1 memcap batch 7 --grid seed=0,1,2 --grid scale=default    # peaks and ratios, intervals
+
+A point that fails a claim writes no results unless ``MEMCAP_COLLECT_CLAIMS=1`` lets it run to its end (it is still
+reported as failed); the summary says which seeds it lacks.
 """
 
 from __future__ import annotations
@@ -241,14 +244,39 @@ def run_batch(
         report.table.to_parquet(tmp, index=False)
         os.replace(tmp, table_path)
     log(f"{len(report.table)} of {len(points)} points in {table_path}")
+    seeds_path = table_path.with_name(f"{table_path.stem}-seeds.csv")
     if len(grid.get("seed", ())) >= 2 and len(report.table):
         from memcap.measures.seeds import seed_summary
 
-        report.seeds = seed_summary(report.table)
-        report.seeds_path = table_path.with_name(f"{table_path.stem}-seeds.csv")
-        write_bytes_atomic(report.seeds_path, report.seeds.to_csv(index=False).encode())
-        log(f"means over {report.table.seed.nunique()} seeds, with 95 % t intervals, in {report.seeds_path}")
+        report.seeds, report.seeds_path = seed_summary(report.table), seeds_path
+        write_bytes_atomic(seeds_path, report.seeds.to_csv(index=False).encode())
+        log(f"means over {report.table.seed.nunique()} seeds, with 95 % t intervals, in {seeds_path}")
+        unfinished = [point_name(p) for p, _ in report.failed if not _failed_claims(ch, out, p)]
+        failing = [f"{point_name(p)} ({', '.join(_failed_claims(ch, out, p))})" for p in points
+                   if _failed_claims(ch, out, p)]
+        if unfinished:
+            log(f"  the summary lacks these points, which wrote no results: {'; '.join(unfinished)}")
+        if failing:
+            log(f"  these points ran to their end with failed claims: {'; '.join(failing)}")
+    else:
+        seeds_path.unlink(missing_ok=True)  # a summary of an earlier grid would read as this one's
     return report
+
+
+def _failed_claims(ch: Chapter, out: Path, point: Mapping[str, Any]) -> list[str]:
+    """The asserted claims a point's run recorded as failed (a run in collect mode writes its results anyway)."""
+    import json
+
+    from memcap.book.claims import CLAIMS_FILE
+
+    path = _point_dirs(ch, out, point)[1] / CLAIMS_FILE
+    if not (path.parent / RESULTS_FILE).exists() or not path.exists():
+        return []
+    try:
+        outcomes = json.loads(path.read_text())["claims"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ["its claims file is unreadable"]
+    return [o["name"] for o in outcomes if o.get("asserted") and o.get("holds") is False]
 
 
 def _run_points(ch: Chapter, todo: list[dict], out: Path, store: str | None, executor: Executor | None,

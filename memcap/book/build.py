@@ -113,6 +113,7 @@ def claims_markdown(build_dir: str | Path, scale: str) -> str:
     build measured (value, margin, whether it held; from each chapter's ``results.json``)."""
     from memcap.book import claims, headlines
     from memcap.book.chapters import SCALES
+    from memcap.book.presets import PRESETS
 
     saved = headlines.load(build_dir, scale)
     by_scale = {s: {(r["chapter"], r["name"]): r for r in claims.table(scale=s)} for s in SCALES}
@@ -133,12 +134,27 @@ def claims_markdown(build_dir: str | Path, scale: str) -> str:
             held = "not run" if o is None else {True: "held", False: "failed", None: "not judged"}[o["holds"]]
             value = "" if o is None or o["value"] is None else f"{_shown(o['value'])}, "
             margin = "" if o is None or o["margin"] is None else _shown(o["margin"])
-            revised = "".join(f"; revised at {s}, " + (f"replicated on {s} seeds {list(c.seeds_at(s))}" if c.seeds_at(s)
-                                                       else "not replicated yet") for s in SCALES if c.revised_at(s))
+            revised = "".join(f"; revised at {s}, {_replication(c, s)}" for s in SCALES
+                              if c.revised_at(s) and _set_at(c, PRESETS[chapter][s]))
             out.append(f"| `{c.name}`: {c.statement} | {c.kind} | {' | '.join(cells)} | {value}{held} | {margin} | "
                        f"{c.fixed}{revised} |")
         out.append("")
     return "\n".join(out)
+
+
+def _set_at(claim, preset) -> bool:
+    """Whether every setting of ``claim`` is set in ``preset`` (a revision matters only where it is judged)."""
+    return all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in claim.settings)
+
+
+def _replication(claim, scale: str) -> str:
+    from memcap.book.presets.claim import REPLICATIONS_NEEDED
+
+    seeds = sorted(set(claim.seeds_at(scale)))
+    if len(seeds) >= REPLICATIONS_NEEDED:
+        return f"replicated on {scale} seeds {seeds}"
+    return (f"held on {len(seeds)} of {REPLICATIONS_NEEDED} fresh {scale} seeds {seeds}" if seeds
+            else "not replicated yet")
 
 
 def _shown(value) -> str:

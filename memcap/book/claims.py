@@ -178,7 +178,8 @@ class Ledger:
         out = []
         for c in self.declared:
             out.append(self.outcomes.get(c.name) or dict(
-                name=c.name, kind=c.kind, statement=c.statement, asserted=c.asserted(self.preset, self.scale), holds=None,
+                name=c.name, kind=c.kind, statement=c.statement, asserted=c.asserted(self.preset, self.scale),
+                holds=None,
                 value=None, threshold=c.threshold(self.preset), margin=None, detail="not checked"))
         return out
 

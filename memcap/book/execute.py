@@ -48,8 +48,15 @@ class Interrupted(KeyboardInterrupt):
         self.stored = stored_runs(store)
         super().__init__(f"interrupted: {self.stored} runs stored, re-run to resume")
 
-    def __reduce__(self):
-        return type(self), (self.store,)
+    def __reduce__(self):  # the count made where it stopped, not recounted where it is read
+        return _interrupted, (self.store, self.stored)
+
+
+def _interrupted(store, stored: int) -> Interrupted:
+    err = Interrupted.__new__(Interrupted)
+    KeyboardInterrupt.__init__(err, f"interrupted: {stored} runs stored, re-run to resume")
+    err.store, err.stored = store, stored
+    return err
 
 
 def stored_runs(store: str | Path | None) -> int:

@@ -2,8 +2,8 @@
 t interval, the interval a ratio or a peak claimed from one seed lacks.
 
 A seed's value of a quantity (a peak R, a ratio of two families' peaks) is one draw; with n seeds the t interval
-``mean ± t(n-1) · sd / √n`` covers the quantity's expected value at its level when the draws are normal, at any n ≥ 2
-(its coverage on simulated normal and skewed draws is checked in tests/test_seeds.py). With two or three seeds it is
+``mean ± t(n-1) · sd / √n`` covers the quantity's expected value at its level when the draws are normal, at any
+n ≥ 2 (its coverage on simulated normal and skewed draws is checked in tests/test_seeds.py). With two or three seeds it is
 wide: that width is what the seeds say, not a defect.
 
     >>> lo, hi = t_interval([1.0, 1.2, 1.1])
@@ -30,8 +30,10 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     if not 0 < level < 1:
         raise ValueError(f"level must lie strictly between 0 and 1, got level={level!r}")
     x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or len(x) < 2:
-        raise ValueError(f"a t interval needs at least two values, got {len(np.atleast_1d(x))}")
+    if x.ndim != 1:
+        raise ValueError(f"values must be one-dimensional (one value per seed), got shape {x.shape}")
+    if len(x) < 2:
+        raise ValueError(f"a t interval needs at least two values, got {len(x)}")
     if not np.isfinite(x).all():
         raise ValueError(f"every value must be finite, got values={x.tolist()!r}")
     half = t_dist.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))

@@ -10,8 +10,8 @@ gathers them). A claim has a *kind*:
 A claim whose threshold or direction changed after a run it judges is ``revised`` (at every scale, or at the scales
 named, where the changed value is in force): at such a scale it is asserted only once it has held there on
 :data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``, by scale: a smoke seed says
-nothing of a default run); until then it is shown, not asserted. ``caught_by`` names the deliberate breaks of the engine that make it fail at ``smoke``
-(tests/test_broken_engine.py checks each one).
+nothing of a default run); until then it is shown, not asserted. ``caught_by`` names the deliberate breaks of the
+engine that make it fail at ``smoke`` (tests/test_broken_engine.py checks each one).
 
     >>> c = Claim("grows", "capacity grows with the parameter count", settings=("min_exponent",), fixed="2026-12-01")
     >>> from types import SimpleNamespace
@@ -19,9 +19,9 @@ nothing of a default run); until then it is shown, not asserted. ``caught_by`` n
     (0.5, False)
     >>> c.margin(0.8, SimpleNamespace(min_exponent=0.5))
     0.3
-    >>> r = Claim("flat", "flattens", fixed="2026-12-01", revised=("default",), replicated_seeds={"smoke": (1, 2)})
+    >>> r = Claim("flat", "flattens", fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 2)})
     >>> [r.asserted(SimpleNamespace(), s) for s in ("smoke", "default", "paper")]
-    [True, False, True]
+    [True, False, False]
 
 How a chapter checks its claims, and the registry's command line: :mod:`memcap.book.claims`.
 """
@@ -82,6 +82,10 @@ class Claim:
             raise TypeError(f"claim {self.name!r}: settings and caught_by are tuples of names, not one string")
         object.__setattr__(self, "revised", _scales(self.name, self.revised))
         object.__setattr__(self, "replicated_seeds", _seeds_by_scale(self.name, self.replicated_seeds))
+        unrevised = [s for s, _ in self.replicated_seeds if s not in self.revised]
+        if unrevised:
+            raise ValueError(f"claim {self.name!r}: replicated_seeds at {unrevised}, where it is not revised "
+                             f"(revised={self.revised!r})")
         if self.bound is None:
             object.__setattr__(self, "bound", _infer_bound(self.settings))
         if self.bound not in BOUNDS:
@@ -163,22 +167,27 @@ def _scales(claim: str, revised: Any) -> tuple[str, ...]:
     """``revised`` as the tuple of scales it names (True: all, False: none)."""
     if revised is True or revised is False:
         return SCALES if revised else ()
-    if isinstance(revised, str) or not all(isinstance(s, str) for s in revised):
+    if not isinstance(revised, (tuple, list)) or not all(isinstance(s, str) for s in revised):
         raise TypeError(f"claim {claim!r}: revised is True, False or a tuple of scales, got revised={revised!r}")
     return tuple(_known_scale(claim, s) for s in revised)
 
 
 def _seeds_by_scale(claim: str, seeds: Any) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """``replicated_seeds`` as sorted (scale, seeds) pairs; seeds without a scale fail, naming the form to use."""
-    pairs = seeds.items() if isinstance(seeds, Mapping) else seeds
-    try:
-        out = tuple(sorted((_known_scale(claim, s), tuple(int(x) for x in v)) for s, v in pairs))
-    except (TypeError, ValueError) as e:
-        if isinstance(e, ValueError) and "unknown scale" in str(e):
-            raise
-        raise TypeError(f"claim {claim!r}: replicated_seeds gives seeds by scale, e.g. {{'default': (1, 2)}}; got "
-                        f"replicated_seeds={seeds!r}") from None
-    return out
+    """``replicated_seeds`` as sorted (scale, seeds) pairs: a mapping (or pairs) from a scale to integer seeds, each
+    scale once; anything else fails, naming the form to use."""
+    form = (f"claim {claim!r}: replicated_seeds gives integer seeds by scale, e.g. {{'default': (1, 2)}}; got "
+            f"replicated_seeds={seeds!r}")
+    pairs = list(seeds.items()) if isinstance(seeds, Mapping) else seeds
+    if not isinstance(pairs, (tuple, list)) or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise TypeError(form)
+    for _, values in pairs:
+        if not isinstance(values, (tuple, list)) or not all(
+                isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in values):
+            raise TypeError(form)
+    scales = [_known_scale(claim, s) for s, _ in pairs]
+    if len(set(scales)) != len(scales):
+        raise ValueError(f"claim {claim!r}: a scale given twice in replicated_seeds={seeds!r}")
+    return tuple(sorted((s, tuple(v)) for s, (_, v) in zip(scales, pairs)))
 
 
 def _infer_bound(settings: tuple[str, ...]) -> str:

@@ -103,7 +103,7 @@ CLAIMS = declare(
           settings=("min_peak_R",), fixed="2026-11-23"),
     Claim("reaches_rmax", "models whose data hold few bits per parameter store nearly all of them: R reaches "
           "rmax_match·R^max", settings=("rmax_match", "rmax_limit"), bound="min", caught_by=("lr0", "fresh"),
-          fixed="2026-11-23"),
+          fixed="2026-11-23", revised=("smoke",), replicated_seeds={"smoke": (1, 2)}),
     Claim("exposure_gain", "R at the most exposures exceeds R at the fewest by the threshold (bits/param)",
           settings=("min_exposure_gain",), fixed="2026-12-02"),
 )
