@@ -251,9 +251,9 @@ def run_batch(
         report.seeds, report.seeds_path = seed_summary(report.table), seeds_path
         write_bytes_atomic(seeds_path, report.seeds.to_csv(index=False).encode())
         log(f"means over {report.table.seed.nunique()} seeds, with 95 % t intervals, in {seeds_path}")
-        unfinished = [point_name(p) for p, _ in report.failed if not _failed_claims(ch, out, p)]
-        failing = [f"{point_name(p)} ({', '.join(_failed_claims(ch, out, p))})" for p in points
-                   if _failed_claims(ch, out, p)]
+        failed_claims = {point_name(p): _failed_claims(ch, out, p) for p in points}
+        unfinished = [point_name(p) for p, _ in report.failed if not failed_claims[point_name(p)]]
+        failing = [f"{name} ({', '.join(names)})" for name, names in failed_claims.items() if names]
         if unfinished:
             log(f"  the summary lacks these points, which wrote no results: {'; '.join(unfinished)}")
         if failing:

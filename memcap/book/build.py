@@ -135,16 +135,11 @@ def claims_markdown(build_dir: str | Path, scale: str) -> str:
             value = "" if o is None or o["value"] is None else f"{_shown(o['value'])}, "
             margin = "" if o is None or o["margin"] is None else _shown(o["margin"])
             revised = "".join(f"; revised at {s}, {_replication(c, s)}" for s in SCALES
-                              if c.revised_at(s) and _set_at(c, PRESETS[chapter][s]))
+                              if c.revised_at(s) and c.judged(PRESETS[chapter][s]))
             out.append(f"| `{c.name}`: {c.statement} | {c.kind} | {' | '.join(cells)} | {value}{held} | {margin} | "
                        f"{c.fixed}{revised} |")
         out.append("")
     return "\n".join(out)
-
-
-def _set_at(claim, preset) -> bool:
-    """Whether every setting of ``claim`` is set in ``preset`` (a revision matters only where it is judged)."""
-    return all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in claim.settings)
 
 
 def _replication(claim, scale: str) -> str:

@@ -110,11 +110,15 @@ class Claim:
         """Not revised at ``scale``, or held there on :data:`REPLICATIONS_NEEDED` fresh seeds."""
         return not self.revised_at(scale) or len(set(self.seeds_at(scale))) >= REPLICATIONS_NEEDED
 
+    def judged(self, preset: Any) -> bool:
+        """Whether ``preset`` sets every setting of the claim (none is None or False): where one is unset, the claim
+        is shown, not judged."""
+        return all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in self.settings)
+
     def asserted(self, preset: Any, scale: str) -> bool:
-        """Whether the claim is asserted at ``scale`` (whose settings ``preset`` holds): not ``observed``, every
-        setting set (not None, not False), and, if revised there, replicated there on enough fresh seeds."""
-        return (self.kind != "observed" and self.replicated(scale)
-                and all(getattr(preset, s) is not None and getattr(preset, s) is not False for s in self.settings))
+        """Whether the claim is asserted at ``scale`` (whose settings ``preset`` holds): not ``observed``, judged
+        there (:meth:`judged`), and, if revised there, replicated there on enough fresh seeds."""
+        return self.kind != "observed" and self.replicated(scale) and self.judged(preset)
 
     def _compare(self, value: Any, preset: Any) -> tuple[float, Any] | None:
         t = getattr(preset, self.settings[0]) if self.settings else None
