@@ -346,16 +346,19 @@ plt.show()
 # generalization that a non-member enjoys too; only the person-specific part separates them.
 #
 # We train bioS models of several widths (`bios_widths`) on several numbers of people (`bios_people`), every run
-# with the same training budget: as many biography presentations as chapter 3's bioS run (people × exposures), so
-# the run with chapter 3's people and width *is* chapter 3's run, read from the store. A larger set of people is
-# therefore also seen fewer times each, as a language model sees a growing corpus at a fixed compute budget. Runs
+# with the same training budget, `bios_presentations` biographies: by default as many as chapter 3's bioS run
+# (people × exposures), so the run with chapter 3's people and width *is* chapter 3's run, read from the store. A
+# larger set of people is therefore also seen fewer times each, as a language model sees a growing corpus at a fixed
+# compute budget. (At `smoke` chapter 3's budget is five presentations a person, too few to store anything, so the
+# smoke runs get their own, and `bios_vocabulary="used"`: only the words their people use, a smaller output layer
+# that trains in seconds; the name then costs a model less than $\log_2 N_0$, so their x axis overstates.) Runs
 # on many people are measured (knowledge, recall) on a random `bios_measure_people` of them; the attack uses up to
 # `max_attack_samples` members and as many non-members. Chapter 3's bioS_simple run (one fixed template per person)
 # comes along for the extraction comparison. The axis is the dataset's knowledge, in bits, per parameter:
 # $N(\log_2(N_0/N) + \log_2 S_0)/P$ (chapter 3's $R^{\max}$), on a log scale.
 
 # %%
-# every width on every people count at chapter 3's budget; chapter 3's bioS_simple run
+# every width on every people count, bios_presentations each; chapter 3's bioS_simple
 bios_runs = planned["bios"]
 bios_report = sweep.run_sweep(bios_runs, store, device=run.device)
 print(f"{bios_report.trained} bioS runs trained, {bios_report.reused} read from the "
@@ -436,7 +439,6 @@ print(
 bios_base = baselines.calibration(bios, tolerance=p.max_calibration_error)
 run.claim("calibrated_bios", bios_base.calibrated.all(),
           bios_base.calibration_error.abs().max())
-# smoke's bioS runs (a few exposures of a few people) store next to nothing
 run.claim("bios_top_beyond_chance", top.f1_low > top.null_f1_high,
           top.f1_low - top.null_f1_high)
 run.claim("bios_top_f1", value=grid_.f1.max(skipna=False))

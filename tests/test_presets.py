@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -324,3 +325,23 @@ def test_a_claim_no_set_can_test_is_reported_before_anything_trains():
     found = p.unevaluable_claims(alpha=1e4)
     assert list(found) == ["mem_rises_with_params"] and "no set size to test it at" in found["mem_rises_with_params"]
     assert presets.PRESETS["02_capacity"]["smoke"].unevaluable_claims(alpha=1e4) == {}
+
+
+def test_membership_bios_runs_share_one_budget_and_default_reads_chapter_3s_run():
+    from memcap.book.presets.knowledge import BY_SCALE as KNOWLEDGE
+    from memcap.book.presets.membership import BY_SCALE as MEMBERSHIP
+
+    smoke = MEMBERSHIP["smoke"]
+    bios = [r for r in smoke.runs()["bios"] if r.kind == "bioS"]
+    assert len(bios) == len(smoke.bios_widths) * len(smoke.bios_people)
+    assert {r.n_people * r.exposures for r in bios} == {smoke.bios_presentations}  # one budget, spread over people
+    assert {r.vocabulary for r in bios} == {smoke.bios_vocabulary}
+    default = MEMBERSHIP["default"]
+    assert default.bios_presentations is None  # chapter 3's budget: its own run is one of the grid's, read from the store
+    chapter_3 = KNOWLEDGE["default"].runs()["bios"]["bioS"]
+    assert chapter_3 in default.runs()["bios"]
+    for bad in (0, -5, 2.5, True, "4000"):
+        with pytest.raises(ValueError, match=re.escape(repr(bad))):
+            dataclasses.replace(smoke, bios_presentations=bad).runs()
+    with pytest.raises(ValueError, match="'words'"):
+        dataclasses.replace(smoke, bios_vocabulary="words").runs()

@@ -1,6 +1,6 @@
 """Chapter 5's settings (membership inference and its scaling law): the attacked runs, larger datasets, held-out
-runs and bioS at chapter 3's budget, with the claims' thresholds, per scale (book/thresholds.md says how each
-threshold was set).
+runs and bioS (at chapter 3's budget, except at smoke), with the claims' thresholds, per scale (book/thresholds.md
+says how each threshold was set).
 
     >>> sorted(BY_SCALE["smoke"].runs())
     ['bios', 'extra', 'held_out', 'main']
@@ -37,7 +37,11 @@ class MembershipPreset(PresetBase):
     min_informative_f1: float = setting("claim: the lower CI bound of F1 where extraction reads zero")
     require_informative_without_extraction: bool = setting("claim that such runs exist")
     bios_widths: tuple[int, ...] = setting("bioS model widths")
-    bios_people: tuple[int, ...] = setting("bioS people counts, at chapter 3's training budget")
+    bios_people: tuple[int, ...] = setting("bioS people counts, every run with the same presentations")
+    bios_presentations: int | None = setting(
+        "biography presentations per bioS run (None: chapter 3's budget, its people x exposures)")
+    bios_vocabulary: str = setting(
+        "bioS vocabulary: 'pool' (every word of the world, as chapter 3) or 'used' (the words the people use)")
     bios_measure_people: int = setting("people attacked per bioS run")
     bios_min_top_f1: float | None = setting("claim: the largest bioS F1 at least (None: not claimed)")
     bios_max_bottom_f1: float | None = setting("claim: the smallest bioS F1 at most (None: not claimed)")
@@ -46,12 +50,16 @@ class MembershipPreset(PresetBase):
 
     def runs(self, seed: int = 0) -> dict[str, list]:
         """The chapter's runs: ``main`` (chapter 2's grid), ``extra`` (larger datasets), ``held_out`` (predicted by
-        the law, not fitted) and ``bios`` (every width on every people count at chapter 3's training budget, then
-        chapter 3's bioS_simple run)."""
+        the law, not fitted) and ``bios`` (every width on every people count, each run with
+        ``bios_presentations`` biography presentations, by default chapter 3's training budget, then chapter 3's
+        bioS_simple run)."""
         sw, k = self.sweep, self.knowledge
-        budget = k.bios_people * k.bios_exposures  # biography presentations per run
+        given = self.bios_presentations
+        if given is not None and (isinstance(given, bool) or not isinstance(given, int) or given < 1):
+            raise ValueError(f"bios_presentations must be a positive integer or None, got {given!r}")
+        budget = given or k.bios_people * k.bios_exposures  # biography presentations per run
         bios = [k.bios_run("bioS", max(1, round(budget / n)), n, data_seed=seed, init_seed=seed, width=w,
-                           measure_people=self.bios_measure_people)
+                           measure_people=self.bios_measure_people, vocabulary=self.bios_vocabulary)
                 for w in self.bios_widths for n in self.bios_people]
         bios.append(k.bios_run("bioS_simple", data_seed=seed, init_seed=seed))
         capped = dict(data_seed=seed, init_seed=seed, max_steps=self.extra_max_steps)
@@ -75,8 +83,8 @@ BY_SCALE = {
         extra_max_steps=400, heldout_runs=(Config(1, 12, 6), Config(1, 8, 24)), prefix_lens=(2, 4),
         extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=0.05,
         max_heldout_error=None, min_informative_f1=0.0, require_informative_without_extraction=False,
-        bios_widths=(8, 16), bios_people=(20, 100), bios_measure_people=50, bios_min_top_f1=None,
-        bios_max_bottom_f1=None, min_bios_heldout_extraction=None,
+        bios_widths=(8, 16, 32), bios_people=(40, 200, 1000), bios_presentations=4000, bios_vocabulary="used",
+        bios_measure_people=50, bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
     ),
     "default": _membership(
         "default", min_stored_fraction_small=0.9, extra_models=(Layers(2, 12), Layers(2, 16)),
@@ -84,6 +92,7 @@ BY_SCALE = {
         prefix_lens=(4, 8, 16), extract_tokens=8, max_attack_samples=2000, n_boot=500, spearman_level=0.01,
         max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
         require_informative_without_extraction=True, bios_widths=(16, 32, 64), bios_people=(300, 3000, 30000),
+        bios_presentations=None, bios_vocabulary="pool",
         bios_measure_people=1000, bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
     ),
     "paper": _membership(
@@ -92,7 +101,8 @@ BY_SCALE = {
         prefix_lens=(8, 16, 32), extract_tokens=16, max_attack_samples=5000, n_boot=1000, spearman_level=0.01,
         max_law_rmse=0.05, max_heldout_error=0.08, min_informative_f1=0.55,
         require_informative_without_extraction=True, bios_widths=(128, 256, 512),
-        bios_people=(100_000, 300_000, 1_000_000), bios_measure_people=10_000, bios_min_top_f1=0.95,
+        bios_people=(100_000, 300_000, 1_000_000), bios_presentations=None, bios_vocabulary="pool",
+        bios_measure_people=10_000, bios_min_top_f1=0.95,
         bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
     ),
 }
@@ -121,13 +131,14 @@ CLAIMS = declare(
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
           settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
-          settings=("bios_min_top_f1",), bound="", fixed="2026-11-23"),
+          settings=("bios_min_top_f1",), bound="", caught_by=("labels",), fixed="2026-11-23"),
     Claim("bios_top_f1", "the smallest bioS dataset per parameter is told apart: F1 at least the threshold",
-          settings=("bios_min_top_f1",), bound="min", fixed="2026-11-23"),
+          settings=("bios_min_top_f1",), bound="min", caught_by=("labels",), fixed="2026-11-23"),
     Claim("bios_bottom_near_chance", "the largest bioS dataset per parameter approaches chance",
           settings=("bios_max_bottom_f1",), bound="max", fixed="2026-11-23"),
     Claim("bios_f1_falls", "bioS F1 falls as the data grow per parameter (one-sided Spearman test)",
-          settings=("spearman_level", "bios_min_top_f1"), fixed="2026-12-01", revised=True),
+          settings=("spearman_level", "bios_min_top_f1"), fixed="2026-12-01", revised=True,
+          replicated_seeds={"smoke": (1, 2)}, caught_by=("labels",)),
     Claim("bios_template_extracted", "template words are extracted for people never trained on",
           settings=("min_bios_heldout_extraction",), fixed="2026-11-23"),
 )

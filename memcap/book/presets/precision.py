@@ -86,7 +86,7 @@ BY_SCALE = {
         precisions=("fp32", "bf16-mixed", "bf16"), bits=(8, 4, 3), calibration_sequences=32, knowledge_widths=(16,),
         max_calibration_error=0.02, min_R_beyond_fresh=0.05, min_stored_beyond_fresh=0.1, max_fp32_over_bf16=1.5, min_fp32_over_bf16_high=1.0, min_int8_retained=0.95,
         max_int4_retained=0.9, corner_model=Shape(1, 8, 3e-2), corner_vocab_sizes=(8, 16, 32), corner_seq_len=8,
-        corner_ratios=(1, 2, 3), corner_precisions=("fp32", "bf16"), require_corner_rise=False,
+        corner_ratios=(1, 2, 3), corner_precisions=("fp32", "bf16"), require_corner_rise=True,
         corner_in_chapter=True,
     ),
     "default": PrecisionPreset(
@@ -135,7 +135,7 @@ CLAIMS = declare(
           "that interval reaches the threshold", settings=("min_fp32_over_bf16_high",), fixed="2026-12-05",
           revised=True, replicated_seeds={"smoke": (3, 4)}, caught_by=("lr0", "fresh")),
     Claim("corner_rise", "the corner model stores more bits per parameter at a larger vocabulary (fp32)",
-          settings=("require_corner_rise",), fixed="2026-12-02"),
+          settings=("require_corner_rise",), caught_by=("fresh",), fixed="2026-12-02"),
     Claim("bf16_loses_updates", "bf16 rounds away more weight updates than fp32 at every learning rate "
           "(7 mantissa bits against 23)", kind="sanity", caught_by=("lr0",), fixed="2026-11-23"),
     Claim("smaller_rate_loses_more", "in bf16 a smaller learning rate loses more updates", kind="sanity",
