@@ -17,6 +17,16 @@ from memcap.book import chapters, execute, exercises, guide, headlines
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("smoke_build")]
 
 
+def test_the_smoke_build_group_keeps_to_one_worker(request):
+    """Under ``--dist loadgroup`` a grouped test's id carries its group, which is what keeps the group on one worker;
+    pytest 9.2 with pytest-xdist 3.8 dropped it, and each worker built the smoke book (about 6 minutes more)."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not an xdist worker under --dist loadgroup")
+    assert request.node.nodeid.endswith("@smoke_build"), (
+        f"{request.node.nodeid!r} lost its xdist group: pytest {pytest.__version__} and this pytest-xdist split "
+        "the smoke build's tests across workers (pyproject.toml pins a pytest that keeps it)")
+
+
 def test_chapter_1_results(smoke_build):
     data = chapters.load_results(smoke_build / "smoke" / "01_memorization")
     r = data["results"]
