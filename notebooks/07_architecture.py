@@ -95,7 +95,8 @@ print(f"{report.trained} runs trained, {report.reused} read from the store, in "
 frame = pd.DataFrame([
     dict(part=part, family=family, width=r.model.d_model, layers=r.model.n_layer,
          exposures=r.exposures, batch=r.train.batch_size,
-         active_params=r.model.n_active_params, **m)
+         active_params=r.model.n_active_params, useful_share=r.useful_share,
+         domain_token=r.domain_token, **m)
     for (part, family, r), m in zip(groups, report.metrics)
 ])
 frame[["part", "family", "width", "layers", "n_params", "active_params", "exposures",
@@ -361,17 +362,28 @@ plt.show()
 # ## 5. Junk data and the domain token (Results 10–12)
 #
 # Now most of the training stream is not worth knowing. A share `junk_ratio` (the paper's 7/8) of the windows
-# comes from another bioD world of `junk_people` people, each window all-junk or all-useful; the useful people are
-# still seen `exposures` times, in the same steps as without junk (each step has as many useful windows as a step
-# without junk, plus the junk ones). Four set-ups, measured on the useful people only:
+# comes from `junk_people` junk people, each window all-junk or all-useful; the useful people are still seen
+# `exposures` times, in the same steps as without junk (each step has as many useful windows as a step without
+# junk, plus the junk ones). As in the paper, junk people are people of the same world: other names, values from
+# the same diversity sets, so a junk paragraph looks like a useful one and only its person is not worth knowing.
+# Four set-ups, measured on the useful people only:
 #
 # * **no junk**;
 # * **random junk**: a huge junk world, each junk person seen a few times;
 # * **repetitive junk**: a junk world of a few people, seen over and over;
 # * **random junk + domain token**: every useful paragraph starts with a token of its own instead of `<eot>`.
 #
-# The paper: at 100 exposures random junk cuts capacity about 20×, at 300 about 3×; repetitive junk costs
-# nothing; the domain token limits the loss to about 2× at 100 exposures and removes it at 300.
+# The paper: at 100 exposures random junk cuts capacity about 20×; at 300 it is still 3× below the no-junk runs
+# at 100 exposures; repetitive junk costs nothing; the domain token limits the loss to about 2× at 100 exposures
+# and removes it at 300.
+#
+# Part of what $R$ loses with junk is the mixture's own cost, not forgetting. Without the domain token a useful
+# paragraph starts with the `<eot>` that junk paragraphs start with too, so even a model that knows the mixture
+# perfectly gives the next name a useful person's only with probability `useful_share` (1/8): $\log_2 8 = 3$ bits
+# more per useful name than without junk (`knowledge.world_choice_bits`), whatever it stores. Once the name is
+# there, it says whose values follow. So the claims below are on `R_values`, Theorem 3.2's value term per
+# parameter, $N K \log_2(D^C/e^{p_2})/P$ (`knowledge.value_capacity_ratio`): what a model stores about each useful
+# person, which the mixture's cost cannot touch. $R$, which charges it, is shown beside it.
 
 # %%
 junk_people = {name: j.junk_people for name, j in p.junk_setups.items()
@@ -381,10 +393,12 @@ for name, n_junk in junk_people.items():
     print(f"{name}: {n_junk:,} junk people, each seen about "
           + ", ".join(f"{windows_per_useful * e * spec.N / n_junk:,.1f} times at {e}"
                       for e in p.junk_exposures))
-junk_runs = frame[frame.part == "junk"]
-junk = junk_runs.pivot(index="family", columns="exposures", values="R")
-junk = junk.loc[list(p.junk_setups)]
-display(junk.round(3))
+junk_runs = frame[frame.part == "junk"].copy()
+junk_runs["R_values"] = [knowledge.value_capacity_ratio(spec, p2, n_params)
+                         for p2, n_params in zip(junk_runs.p2, junk_runs.n_params)]
+both = junk_runs.pivot(index="family", columns="exposures", values=["R_values", "R"])
+junk = both["R_values"].loc[list(p.junk_setups)]
+display(both.loc[list(p.junk_setups)].round(3))
 terms = junk_runs.pivot(index="family", columns="exposures",
                         values=["p1", "p2", "recall_accuracy"]).loc[list(p.junk_setups)]
 display(terms.round(3))
@@ -393,7 +407,7 @@ clean = junk.loc["no junk"]
 rand, domain = junk.loc["random junk"], junk.loc["random junk + domain token"]
 # the share recovered is undefined (NaN) where random junk costs nothing
 recovered = ((domain - rand) / (clean - rand)).where(clean > rand)
-print(f"R with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
+print(f"R_values with random junk at {j_low} exposures: {rand[j_low]:.3f} against "
       f"{clean[j_low]:.3f} without; the domain token recovers {recovered[j_low]:.0%} "
       f"of the difference ({recovered[j_high]:.0%} at {j_high})")
 
@@ -411,8 +425,8 @@ repetitive_share = (junk.loc["repetitive junk", j_low] / clean[j_low]
                     if clean[j_low] > 0 else np.nan)
 run.claim("repetitive_junk_keeps", value=repetitive_share)
 results.update(
-    junk_R={name: {str(e): float(v) for e, v in row.items()}
-            for name, row in junk.iterrows()},
+    junk_R_values={name: {str(e): float(v) for e, v in row.items()}
+                   for name, row in junk.iterrows()},
     domain_recovered={str(e): float(v) for e, v in recovered.items()},
 )
 
@@ -420,19 +434,19 @@ results.update(
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
 junk.T.plot.bar(ax=ax, rot=0, width=0.8)
 ax.axhline(0, color="k", lw=0.8)
-ax.set(xlabel="exposures of each useful person", ylabel="R(F) on the useful people")
+ax.set(xlabel="exposures of each useful person",
+       ylabel="R_values: the useful people's\nvalues, bits per parameter")
 ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# *Figure: the capacity ratio measured on the useful people, for each set-up and number of exposures. $R$ can go
-# below zero: a model confused by the junk world codes the useful names worse than a uniform guess (the name term
-# of Theorem 3.2 is then negative).*
+# *Figure: what each set-up stores about the useful people's values, per parameter, for each number of exposures.
+# It can go below zero: a model that codes the useful values worse than a uniform guess over each diversity set.*
 #
 # The second table splits the cost. $p_1$ is the loss on a useful person's name right after the paragraph's first
-# token: with junk, that token starts junk paragraphs too, so the model spreads its guess over both worlds' names;
-# the domain token tells it which world comes next, and $p_1$ can fall back. $p_2$ is the loss on the values, given
-# the name: what the model knows about each useful person.
+# token: with junk, that token starts junk paragraphs too, so a model that has learnt the names spreads its guess
+# over useful and junk ones (3 bits a name at the least); the domain token tells it which kind comes next. $p_2$ is
+# the loss on the values, given the name: what `R_values` is made of.
 
 # %% [markdown]
 # ## 6. The paper beside this book
@@ -440,7 +454,9 @@ plt.show()
 # Ratios are capacity without the change over capacity with it (above 1: the change costs knowledge). Ours are
 # measured above at this chapter's scale and printed from this run; the paper's are read from its text
 # (`memcap.papers`). `peaks closed` says whether both capacities of a row are peaks closed on both sides (sections
-# 2 and 3); where one is open it is a lower bound, and the ratio only an estimate. The junk rows compare one width.
+# 2 and 3); where one is open it is a lower bound, and the ratio only an estimate. The junk rows compare one width,
+# on `R_values`, each against no junk at the lower count (the paper's higher counts are set beside its no-junk law
+# at 100 exposures).
 
 # %%
 paper = papers.ALLEN_ZHU_LI
@@ -461,14 +477,16 @@ rows = [
        moe_table.loc[e, "gpt2_peak_R"], moe_table.loc[e, "R_total"],
        peaks.bracketed[(gpt2, e)] and moe_table.loc[e, "bracketed"])
       for e, key in ((high, "moe_loss_1000"), (low, "moe_loss_100"))),
-    *((f"{name}, {e} exp.", paper[key], clean[e], junk.loc[setup_name, e], None)
+    # junk at the higher count against no junk at the lower, as the paper compares
+    *((f"{name}, {e} exp. (no junk: {j_low})", paper[key], clean[j_low],
+       junk.loc[setup_name, e], None)
       for name, setup_name, e, key in (
           ("random junk", "random junk", j_low, "junk_loss_100"),
           ("random junk", "random junk", j_high, "junk_loss_300"),
           ("repetitive junk", "repetitive junk", j_low, "repetitive_junk_loss_100"),
           ("junk + domain token", domain_setup, j_low, "domain_tag_loss_100"),
           ("junk + domain token", domain_setup, j_high, "domain_tag_loss_300"),
-      )),
+      ) if e == j_low or j_high > j_low),
 ]
 
 # %%
@@ -497,9 +515,10 @@ run.claims.frame()
 # %% [markdown]
 # Where the two disagree, scale is the first suspect: our models have $10^4$ parameters, not $10^7$–$10^8$; our
 # low count trains with small batches for a few thousand steps; one learning rate serves every family; our junk
-# world is a few hundred thousand people with diversity sets of its own (the paper's junk is bioS, with the same
-# attribute values as the useful data), so it competes for the same weights harder; and where a useful $R$ is at or
-# below zero a ratio means nothing (shown as `inf`). The exposures the paper also measures with junk, 600 and
+# people are bioD people of the useful world, where the paper's are bioS people (a first token shared by both kinds,
+# names from one pool, values from the same sets in both); and where a useful $R$ is at or below zero a ratio means
+# nothing (shown as `inf`). An earlier edition of this chapter gave the junk a world of its own (its own diversity
+# sets): then a model confuses the two worlds' values, and the useful values coded worse than a uniform guess. The exposures the paper also measures with junk, 600 and
 # 1000, are in the `paper` preset.
 #
 # Two of the paper's results are not in this chapter. Mistral (Result 5 sets it beside LLaMA) is not built: what sets
@@ -730,19 +749,17 @@ checks.rounded(
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "ex5", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
-# The answer follows the student's table. The junk world shares the useful world's name space but has its own
-# people, diversity sets and values, and without the token a junk paragraph starts like a useful one. Given a
-# name, the model cannot tell which world's values follow, so $p_2$ rises with random junk; after the domain token
-# it knows the paragraph is a useful one and can use the values it stored for that person: $p_2$ comes back
-# (most of the way at the assignments' smoke scale). For the names, the token lets the model put its name
-# probability on the useful people only, but it gives back only what the model had learned of that set without
-# junk: at smoke scale $p_1$ without junk is not far below uniform guessing over the name space ($\ln N_0$), so
-# there is little to give back, and $p_1$ comes back much less than $p_2$ (hardly at all at the lower count). With
-# more training per person (larger scales) the model learns which names are useful and $p_1$ can come back too; the
-# student's numbers decide which comes back more.
+# The answer follows the student's table. Junk people are other people of the same world (other names, values
+# from the same sets), and without the token a junk paragraph starts like a useful one. For the names, the model
+# must spread its guess after `<eot>` over useful and junk names: at least $\ln 8$ nats more per useful name than
+# without junk. The token says a useful name follows, so $p_1$ can come back by up to that much, and by more only
+# where the model had learned which names are useful. For the values, the name already says whose values follow,
+# so the token tells the model nothing new about them; $p_2$ comes back only as far as the model, trained with the
+# token, stored more about the useful people (the paper's reading: a model that can tell the useful data apart
+# spends its capacity there). The student's numbers decide which comes back more.
 #
 # Rubric (2 points): 1 point for reading the student's own `terms` correctly: for each exposure count, how far $p_1$
 # and $p_2$ with the token are from the random-junk row towards the no-junk row, and which comes back more; 1 point
-# for the mechanism: the token says which world's paragraph follows, so the model need not hedge between the two
-# worlds' values (and names), and it can only recover what it had stored.
+# for the mechanism: the token says which kind of paragraph follows, so the model need not hedge between useful and
+# junk names, and on the values it can only recover what it stored about the useful people.
 # ### END SOLUTION

@@ -11,6 +11,7 @@ import torch
 from memcap.data.biod import BioD
 from memcap.data.streams import BioDCorpus, JunkMixture, mixture_stream
 from memcap.engine.runs.knowledge import KnowledgeRun
+from memcap.measures.knowledge import capacity_ratio, value_capacity_ratio, world_choice_bits
 from memcap.engine.training.config import TrainConfig
 from memcap.model import GPTConfig
 
@@ -59,12 +60,51 @@ def test_mixture_windows_are_whole_paragraphs_of_one_world_in_exact_shares():
     assert sorted(seen) == sorted(list(range(12)) * 2)  # epochs: each useful person once per epoch
 
 
+def test_shared_junk_is_other_people_with_the_useful_worlds_value_pools():
+    useful = BioDCorpus(SPEC, 0, domain_token=True)
+    shared, own = (JunkMixture(useful, 300, 0.5, seed=1, world=w).junk for w in ("shared", "own"))
+    names = {tuple(n) for n in useful.data.names}
+    assert not names & {tuple(n) for n in shared.data.names} and len({tuple(n) for n in shared.data.names}) == 300
+    assert np.array_equal(shared.data.chunks, useful.data.chunks) and not np.array_equal(own.data.chunks,
+                                                                                          useful.data.chunks)
+    assert shared.start == shared.eot == useful.eot and shared.n_people == shared.spec.N == 300
+    epoch = shared.render_epoch(np.random.default_rng(0))
+    assert (epoch[:, 0] == useful.eot).all() and all(owner(row, shared) is not None for row in epoch[:5])
+    # every junk value is a chunk of the useful world's diversity set for its attribute
+    k = int(epoch[0, 1 + shared.data.name_len]) - SPEC.T - 1
+    chunk = epoch[0, 2 + shared.data.name_len:2 + shared.data.name_len + SPEC.L]
+    assert any(np.array_equal(chunk, c) for c in useful.data.chunks[k])
+    with pytest.raises(ValueError, match="unknown junk world 'mine'"):
+        JunkMixture(useful, 10, 0.5, 0, world="mine")
+    with pytest.raises(ValueError, match="only N0 - N"):
+        BioDCorpus(dataclasses.replace(SPEC, N0=16**2), 0).other_people(250, 0)
+
+
+def test_the_value_term_is_r_without_names_or_diversity_and_the_world_choice_costs_log2_of_the_share():
+    assert world_choice_bits(1.0, domain_token=False) == 0.0 and world_choice_bits(0.25, False) == 2.0
+    assert world_choice_bits(0.125, domain_token=True) == 0.0
+    with pytest.raises(ValueError, match="useful_share=0"):
+        world_choice_bits(0, False)
+    # R(F) is the name, value and diversity terms: with the name and the first chunk coded as by a model that
+    # knows nothing (p1 = ln N0, p3 = ln T^L), the name term is 0 and the diversity term -K·D·log2 D / P
+    for p2 in (0.0, 0.7, np.log(SPEC.D)):
+        R = capacity_ratio(SPEC, np.log(SPEC.N0), p2, np.log(SPEC.T**SPEC.L), 500)
+        assert value_capacity_ratio(SPEC, p2, 500) == pytest.approx(R + SPEC.K * SPEC.D * np.log2(SPEC.D) / 500)
+    assert value_capacity_ratio(SPEC, np.log(SPEC.D), 500) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="n_params must be >= 1, got 0"):
+        value_capacity_ratio(SPEC, 0.1, 0)
+
+
 def test_plain_runs_keep_their_keys_and_bad_options_are_named():
     cfg = GPTConfig(vocab_size=SPEC.vocab_size, seq_len=SPEC.paragraph_len, n_layer=1, d_model=8)
     plain = KnowledgeRun(cfg, TrainConfig(), "bioD", 12, 10, biod=SPEC)
     assert not {"junk_ratio", "junk_people", "domain_token"} & set(plain.to_dict())
     junk = dataclasses.replace(plain, junk_ratio=0.875, junk_people=500, domain_token=True)
     assert junk.to_dict()["junk_ratio"] == 0.875 and junk.to_dict()["domain_token"] is True
+    assert junk.to_dict()["junk_world"] == "shared" != dataclasses.replace(junk, junk_world="own").to_dict()["junk_world"]
+    assert plain.useful_share == 1.0 and junk.useful_share == 1 - round(0.875 * junk.train.batch_size) / junk.train.batch_size
+    with pytest.raises(ValueError, match="unknown junk_world 'other'"):
+        dataclasses.replace(junk, junk_world="other")
     with pytest.raises(ValueError, match="junk_ratio=0.5, junk_people=0"):
         dataclasses.replace(plain, junk_ratio=0.5)
     with pytest.raises(ValueError, match="bioD options, not for kind='bioS'"):

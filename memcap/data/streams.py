@@ -13,6 +13,7 @@ in a fresh order. With junk (:class:`JunkMixture`) each window is one whole para
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import asdict
 
@@ -56,6 +57,16 @@ class BioDCorpus:
     def mean_length(self) -> float:
         return float(self.data.paragraph_len)
 
+    def other_people(self, n: int, seed) -> "BioDCorpus":
+        """A corpus of ``n`` other people of this world: names none of this corpus's people have, values from the
+        same diversity sets (:meth:`~memcap.data.biod.BioDData.fresh_people`); its paragraphs start with ``<eot>``,
+        never with the domain token. Allen-Zhu & Li's junk is people of the useful data's own kind: the same
+        value pools, other names."""
+        other = copy.copy(self)
+        other.data = self.data.fresh_people(n, np.random.default_rng([*np.atleast_1d(seed).tolist(), 1]))
+        other.spec, other.n_people, other.start = other.data.spec, n, self.eot
+        return other
+
     def fresh_evaluation(self, n: int, seed: int) -> list:
         """One rendering each of ``n`` people who are not in the corpus: new names, values from the same
         diversity sets (what the world makes, but no one the model was trained on)."""
@@ -64,21 +75,31 @@ class BioDCorpus:
                                                    for i in range(n))]
 
 
-class JunkMixture:
-    """Training windows of which a share ``junk_ratio`` comes from another bioD world ("junk": its own names,
-    diversity sets and values, ``junk_people`` people; huge and random, or small and repeated) and the rest from the
-    useful corpus, each window all-useful or all-junk (Allen-Zhu & Li, Results 10–12). Every batch holds exactly
-    ``round(junk_ratio · batch)`` junk windows, at random places; ``useful_per_batch`` counts the others, which is
-    what the exposures of the useful people are counted in. Windows are whole paragraphs (``seq_len`` must be the
-    paragraph length)."""
+JUNK_WORLDS = ("shared", "own")
 
-    def __init__(self, useful: BioDCorpus, junk_people: int, junk_ratio: float, seed: int):
+
+class JunkMixture:
+    """Training windows of which a share ``junk_ratio`` comes from ``junk_people`` junk people (huge and random, or
+    small and repeated) and the rest from the useful corpus, each window all-useful or all-junk (Allen-Zhu & Li,
+    Results 10–12). ``world="shared"`` (the paper's junk): other people of the useful world, with its diversity
+    sets, so junk and useful values come from the same pools (:meth:`BioDCorpus.other_people`); ``"own"``: another
+    bioD world with its own names, diversity sets and values, whose values a model can confuse with the useful
+    ones. Every batch holds exactly ``round(junk_ratio · batch)`` junk windows, at random places;
+    ``useful_per_batch`` counts the others, which is what the exposures of the useful people are counted in.
+    Windows are whole paragraphs (``seq_len`` must be the paragraph length)."""
+
+    def __init__(self, useful: BioDCorpus, junk_people: int, junk_ratio: float, seed: int, world: str = "shared"):
         if not 0 < junk_ratio < 1:
             raise ValueError(f"junk_ratio must lie in (0, 1), got junk_ratio={junk_ratio!r}")
         if not isinstance(junk_people, int) or junk_people < 1:
             raise ValueError(f"junk_people must be a positive integer, got junk_people={junk_people!r}")
-        self.useful, self.junk_ratio = useful, junk_ratio
-        self.junk = BioDCorpus(BioD(**{**asdict(useful.spec), "N": junk_people}), [seed, 7])
+        if world not in JUNK_WORLDS:
+            raise ValueError(f"unknown junk world {world!r}; allowed: {list(JUNK_WORLDS)}")
+        self.useful, self.junk_ratio, self.world = useful, junk_ratio, world
+        if world == "shared":
+            self.junk = useful.other_people(junk_people, [seed, 7])
+        else:
+            self.junk = BioDCorpus(BioD(**{**asdict(useful.spec), "N": junk_people}), [seed, 7])
 
     def junk_per_batch(self, batch_size: int) -> int:
         return junk_windows(self.junk_ratio, batch_size)

@@ -97,6 +97,35 @@ def bios_max_capacity_ratio(N: int, N0: int, n_params: int, log2_s0: float) -> f
     return N * (math.log2(N0 / N) + log2_s0) / _check_params(n_params)
 
 
+def world_choice_bits(useful_share: float, domain_token: bool) -> float:
+    """Bits per useful person that even a model knowing a junk mixture perfectly pays on the name: after a first
+    token that junk paragraphs share, the next paragraph is a useful one with probability ``useful_share``, so the
+    best code for a useful name is log2(1/useful_share) bits longer than without junk (3 bits at 7/8 junk). The
+    mixture's own cost, not forgetting, and paid only by a model that has learnt which names exist (one that has not
+    pays log2 N0 with or without junk); 0 with the domain token, which says the world before the name (and is not
+    itself coded: it is the paragraph's first token).
+
+        >>> world_choice_bits(1 / 8, domain_token=False), world_choice_bits(1 / 8, domain_token=True)
+        (3.0, 0.0)
+    """
+    if not 0 < useful_share <= 1:
+        raise ValueError(f"useful_share must lie in (0, 1], got useful_share={useful_share!r}")
+    return 0.0 if domain_token else -math.log2(useful_share)
+
+
+def value_capacity_ratio(b: BioD, p2: float, n_params: int) -> float:
+    """Theorem 3.2's value term per parameter: N·K·log2(D^C/e^{p2}) / P, what a model stores about its people's
+    values given their names (p2 in nats, a whole value's loss averaged over people and attributes). The part of
+    R(F) that a junk mixture's own cost cannot touch: a name already says whose values follow, in either world,
+    whereas the name itself is coded after a first token that junk paragraphs share (:func:`world_choice_bits`).
+
+        >>> b = BioD(N=1000, K=4, C=1, D=64, L=2, T=64, N0=64**3)
+        >>> value_capacity_ratio(b, 0.0, 24_000), value_capacity_ratio(b, math.log(64), 24_000)
+        (1.0, 0.0)
+    """
+    return b.N * b.K * (b.C * math.log2(b.D) - nats_to_bits(p2)) / _check_params(n_params)
+
+
 def _check_params(n_params: int) -> int:
     if n_params < 1:
         raise ValueError(f"n_params must be >= 1, got {n_params}")

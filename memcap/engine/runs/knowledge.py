@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from memcap.data.biod import BioD
-from memcap.data.streams import BioDCorpus, BioSCorpus, JunkMixture, junk_windows, mixture_stream, window_stream
+from memcap.data.streams import (JUNK_WORLDS, BioDCorpus, BioSCorpus, JunkMixture, junk_windows, mixture_stream,
+                                  window_stream)
 from memcap.engine.runs.base import TrainsAlone
 from memcap.engine.training.config import TrainConfig
 from memcap.engine.training.loop import train
@@ -51,6 +52,7 @@ class KnowledgeRun(TrainsAlone):
     junk_ratio: float = 0.0  # bioD: share of training windows from a junk world (0: none; see JunkMixture)
     junk_people: int = 0  # bioD: people of the junk world
     domain_token: bool = False  # bioD: a special first token on every useful paragraph (see BioDCorpus)
+    junk_world: str = "shared"  # bioD with junk: "shared" (other people of the useful world) or "own" (JunkMixture)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -65,6 +67,8 @@ class KnowledgeRun(TrainsAlone):
             raise ValueError(f"biod.N={self.biod.N} differs from n_people={self.n_people}")
         if (self.junk_ratio or self.junk_people or self.domain_token) and self.kind != "bioD":
             raise ValueError(f"junk data and the domain token are bioD options, not for kind={self.kind!r}")
+        if self.junk_world not in JUNK_WORLDS:
+            raise ValueError(f"unknown junk_world {self.junk_world!r}; allowed: {list(JUNK_WORLDS)}")
         if bool(self.junk_ratio) != bool(self.junk_people):
             raise ValueError(f"junk needs both a share and a world: got junk_ratio={self.junk_ratio!r}, "
                              f"junk_people={self.junk_people!r}")
@@ -92,11 +96,13 @@ class KnowledgeRun(TrainsAlone):
             "measure_people": self.measure_people,
             "vocabulary": self.vocabulary,
             # only when used, so every run without them keeps its key
-            **({"junk_ratio": self.junk_ratio, "junk_people": self.junk_people} if self.junk_ratio else {}),
+            **({"junk_ratio": self.junk_ratio, "junk_people": self.junk_people, "junk_world": self.junk_world}
+               if self.junk_ratio else {}),
             **({"domain_token": True} if self.domain_token else {}),
         }
 
-    def _useful_share(self) -> float:
+    @property
+    def useful_share(self) -> float:
         """The share of training windows from the useful corpus (1 without junk)."""
         if not self.junk_ratio:
             return 1.0
@@ -120,7 +126,8 @@ class KnowledgeRun(TrainsAlone):
         evaluation = self.evaluation(corpus)
         untrained = loss_bits_per_token(model, [t for t, _ in evaluation], pad=corpus.eot)  # before training
         if self.junk_ratio:
-            stream = mixture_stream(JunkMixture(corpus, self.junk_people, self.junk_ratio, self.data_seed),
+            stream = mixture_stream(JunkMixture(corpus, self.junk_people, self.junk_ratio, self.data_seed,
+                                                self.junk_world),
                                     self.train.batch_size, self.model.seq_len)
         else:
             stream = window_stream(corpus, self.train.batch_size, self.model.seq_len)
@@ -136,7 +143,7 @@ class KnowledgeRun(TrainsAlone):
             metrics.update(fresh_R=baseline["R"], fresh_p1=baseline["p1"], fresh_p2=baseline["p2"],
                            fresh_p3=baseline["p3"])
         metrics.update(steps=result.steps, seconds=result.seconds, tokens=result.tokens, device=device,
-                       exposures_done=result.tokens * self._useful_share() / (corpus.mean_length() * self.n_people)
+                       exposures_done=result.tokens * self.useful_share / (corpus.mean_length() * self.n_people)
                        * self.model.seq_len / (self.model.seq_len - 1),
                        untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
                        torch_version=torch.__version__, stacked_with=1)
