@@ -421,6 +421,7 @@ junk_loss = (np.nan if not clean[j_low] > 0
              else clean[j_low] / rand[j_low] if rand[j_low] > 0 else np.inf)
 run.claim("junk_costs", value=junk_loss)
 run.claim("domain_token_recovers", value=recovered[j_low])
+run.claim("domain_token_recovers_high", value=recovered[j_high])
 repetitive_share = (junk.loc["repetitive junk", j_low] / clean[j_low]
                     if clean[j_low] > 0 else np.nan)
 run.claim("repetitive_junk_keeps", value=repetitive_share)

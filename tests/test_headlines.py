@@ -23,7 +23,8 @@ def test_table_reads_each_chapter_beside_the_papers_value():
                                                           dict(params=100, peak_ratio=0.5, peak_low=0.4, peak_high=0.6)])),
            "03_knowledge": dict(exposures=[1000, 100], peak_R_high_exposures=1.9, peak_R_low_exposures=0.5),
            "07_architecture": {"comparison": {"gated MLP vs GPT-2, 100 exp.": 0.62, "random junk, 300 exp.": "inf",
-                                              "repetitive junk, 30 exp.": 2.0, "something new, 100 exp.": 9.0}}})
+                                              "repetitive junk, 30 exp.": 2.0, "something new, 100 exp.": 9.0,
+                                              "junk + domain token, 300 exp. (no junk: 100)": 1.2}}})
     t = headlines.table(saved).set_index("result")
     alpha = t.loc["capacity α, fp32 (bits/param; a lower bound)"]
     assert (alpha.ours, alpha.low, alpha.high) == (3.4, 3.2, 3.6)
@@ -41,6 +42,8 @@ def test_table_reads_each_chapter_beside_the_papers_value():
     junk = t.loc["capacity lost, random junk, 300 exposures (R without junk / R)"]
     assert junk.ours == math.inf and junk.paper == papers.ALLEN_ZHU_LI["junk_loss_300"].value
     assert math.isnan(t.loc["capacity lost, repetitive junk, 30 exposures (R without junk / R)"].paper)  # no such count
+    domain = t.loc["capacity lost, junk + domain token, 300 exposures (R_values without junk at 100 / R_values)"]
+    assert domain.ours == 1.2 and domain.paper == papers.ALLEN_ZHU_LI["domain_tag_loss_300"].value
     assert not any("something new" in r for r in t.index)  # a variant with no declared meaning is not guessed at
     assert set(t.chapter) == {"02_capacity", "03_knowledge", "07_architecture"}  # chapters not run: no rows
     md = headlines.markdown(t.reset_index())

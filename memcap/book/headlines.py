@@ -112,7 +112,8 @@ HEADLINES: tuple[Headline | Rows, ...] = (
 )
 
 # chapter 7 saves its comparisons as "<variant>, <count> exp." -> GPT-2's peak R over the variant's (a loss factor,
-# as the paper states its results); the paper's value for each, by count
+# as the paper states its results), junk rows as "<set-up>, <count> exp. (no junk: <count>)" -> R_values without
+# junk at that count over R_values with it; the paper's value for each, by count
 _VARIANTS = {
     "gated MLP vs GPT-2": {100: "llama_loss_100", 1000: "architecture_loss_1000"},
     "MLP/4 vs GPT-2": {100: "quarter_mlp_loss_100", 1000: "architecture_loss_1000"},
@@ -127,13 +128,14 @@ _VARIANTS = {
 def _architecture_rows(r: Mapping) -> list[Headline]:
     rows = []
     for key in r["comparison"]:
-        m = re.fullmatch(r"(.+), (\d+) exp\.", key)
+        m = re.fullmatch(r"(.+), (\d+) exp\.(?: \(no junk: (\d+)\))?", key)
         if m is None or m[1] not in _VARIANTS:
             continue
         name = _VARIANTS[m[1]].get(int(m[2]), "")
         paper = ALLEN_ZHU_LI.get(name)
-        base = "without junk" if "junk" in m[1] else "of GPT-2"
-        rows.append(Headline("07_architecture", f"capacity lost, {m[1]}, {m[2]} exposures (R {base} / R)",
+        base = ("R of GPT-2 / R" if "junk" not in m[1] else "R without junk / R" if m[3] is None
+                else f"R_values without junk at {m[3]} / R_values")
+        rows.append(Headline("07_architecture", f"capacity lost, {m[1]}, {m[2]} exposures ({base})",
                              lambda r, key=key: r["comparison"][key], paper=paper and (AZL_NAME, paper),
                              relation=RELATIONS.get(name, "") if paper else "", readme=int(m[2]) == 100))
     return rows

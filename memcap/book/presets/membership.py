@@ -119,7 +119,8 @@ CLAIMS = declare(
           "bound above the upper bound of two fresh sets", caught_by=("labels",), fixed="2026-11-23"),
     Claim("extracted_not_fresh", "training sequences are extracted more often than fresh ones", fixed="2026-11-23"),
     Claim("f1_falls", "F1 falls as the data grow past capacity (one-sided Spearman test)",
-          settings=("spearman_level",), fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 2, 3, 4)},
+          settings=("spearman_level",), fixed="2026-12-01", revised=True,
+          replicated_seeds={"smoke": (1, 2, 3, 4), "default": (1, 2)},
           caught_by=("labels",)),
     Claim("informative_without_extraction", "where extraction reads zero, F1 is still clearly above chance",
           settings=("require_informative_without_extraction", "min_informative_f1"), bound="",
@@ -138,7 +139,7 @@ CLAIMS = declare(
           settings=("bios_max_bottom_f1",), bound="max", fixed="2026-11-23"),
     Claim("bios_f1_falls", "bioS F1 falls as the data grow per parameter (one-sided Spearman test)",
           settings=("spearman_level", "bios_min_top_f1"), fixed="2026-12-01", revised=True,
-          replicated_seeds={"smoke": (1, 2)}, caught_by=("labels",)),
+          replicated_seeds={"smoke": (1, 2), "default": (1, 2)}, caught_by=("labels",)),
     Claim("bios_template_extracted", "template words are extracted for people never trained on",
           settings=("min_bios_heldout_extraction",), fixed="2026-11-23"),
 )
