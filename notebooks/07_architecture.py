@@ -20,9 +20,10 @@
 # costs more, and most with few exposures. A mixture of experts stores less per parameter it owns and more per
 # parameter it uses. Knowledge is not stored layer by layer: without any one of its layers, a model here keeps far
 # less than the $1 - 1/L$ of its knowledge that layer-by-layer storage would leave, and recalls less. Random junk in
-# the training stream wipes out what few exposures would have stored, repetitive junk costs nothing, and a domain
-# token in front of the useful data gives part of it back. Section 6 sets each finding beside the paper's, including
-# the two where this book's small models disagree with it.
+# the training stream wipes out what few exposures would have stored of the useful people's values, and repetitive
+# junk costs nothing; a domain token in front of the useful data gives part of it back with more exposures, not with
+# few. Section 6 sets each finding beside the paper's, including those where this book's small models disagree
+# with it.
 #
 # Chapter 3 measured the capacity ratio $R(F)$ of one architecture, GPT-2, on bioD. Allen-Zhu & Li's Results 5–12 ask
 # what else changes it. This chapter trains the same bioD world (with its own number of people, so that each
@@ -375,7 +376,10 @@ plt.show()
 #
 # The paper: at 100 exposures random junk cuts capacity about 20×; at 300 it is still 3× below the no-junk runs
 # at 100 exposures; repetitive junk costs nothing; the domain token limits the loss to about 2× at 100 exposures
-# and removes it at 300.
+# and removes it at 300. The claims below were fixed before the first run of this design, but for the domain
+# token's: at the lower count it gave back almost nothing on the first two seeds, so that claim is shown, and the
+# paper's own comparison at the higher count (the token's runs at 300 exposures against the no-junk runs at 100)
+# was added after them; it is asserted once two seeds they never saw hold it (`memcap claims 7`).
 #
 # Part of what $R$ loses with junk is the mixture's own cost, not forgetting. Without the domain token a useful
 # paragraph starts with the `<eot>` that junk paragraphs start with too, so even a model that knows the mixture
@@ -402,6 +406,9 @@ display(both.loc[list(p.junk_setups)].round(3))
 terms = junk_runs.pivot(index="family", columns="exposures",
                         values=["p1", "p2", "recall_accuracy"]).loc[list(p.junk_setups)]
 display(terms.round(3))
+share = junk_runs[junk_runs.family == "random junk"].useful_share.iloc[0]
+print(f"{share:.3f} of the windows are useful: after a shared first token a useful name "
+      f"costs at least {knowledge.world_choice_bits(share, domain_token=False):.2f} bits more")
 j_low, j_high = min(p.junk_exposures), max(p.junk_exposures)
 clean = junk.loc["no junk"]
 rand, domain = junk.loc["random junk"], junk.loc["random junk + domain token"]
@@ -421,7 +428,8 @@ junk_loss = (np.nan if not clean[j_low] > 0
              else clean[j_low] / rand[j_low] if rand[j_low] > 0 else np.inf)
 run.claim("junk_costs", value=junk_loss)
 run.claim("domain_token_recovers", value=recovered[j_low])
-run.claim("domain_token_recovers_high", value=recovered[j_high])
+run.claim("domain_token_catches_up",
+          value=domain[j_high] / clean[j_low] if clean[j_low] > 0 else np.nan)
 repetitive_share = (junk.loc["repetitive junk", j_low] / clean[j_low]
                     if clean[j_low] > 0 else np.nan)
 run.claim("repetitive_junk_keeps", value=repetitive_share)
@@ -507,7 +515,10 @@ comparison.round(3)
 # gated MLP's direction (`gated_not_above_low`, the paper's, became `gated_at_least_low`). A revised claim is shown,
 # not asserted, until it holds on two seeds the change never saw; both held on seeds 1 and 2 (`memcap claims 7`), so
 # both are asserted. `every_layer_matters` was declared after the first `default` run had shown every layer's
-# removal; it held on seeds 1 and 2, checked after it was fixed. The `paper` preset asserts the paper's direction.
+# removal; it held on seeds 1 and 2, checked after it was fixed. The domain token's claim at the lower junk count
+# failed on the first `default` runs of the junk as it is now: it is shown at `default`, and the paper's comparison
+# at the higher count, declared after those runs, waits for two fresh seeds. The `paper` preset asserts the paper's
+# direction.
 # `caught by` names the breaks of the engine that make a claim fail at smoke (tests/test_broken_engine.py).
 
 # %%
@@ -518,9 +529,10 @@ run.claims.frame()
 # low count trains with small batches for a few thousand steps; one learning rate serves every family; our junk
 # people are bioD people of the useful world, where the paper's are bioS people (a first token shared by both kinds,
 # names from one pool, values from the same sets in both); and where a useful $R$ is at or below zero a ratio means
-# nothing (shown as `inf`). An earlier edition of this chapter gave the junk a world of its own (its own diversity
-# sets): then a model confuses the two worlds' values, and the useful values coded worse than a uniform guess. The exposures the paper also measures with junk, 600 and
-# 1000, are in the `paper` preset.
+# nothing (shown as `inf`); where it is barely above zero, as with random junk at the lower count, the ratio is
+# large and loose. An earlier edition of this chapter gave the junk a world of its own (its own diversity sets):
+# then a model confuses the two worlds' values, and codes the useful values worse than a uniform guess. The
+# exposures the paper also measures with junk, 600 and 1000, are in the `paper` preset.
 #
 # Two of the paper's results are not in this chapter. Mistral (Result 5 sets it beside LLaMA) is not built: what sets
 # it apart from LLaMA is attention: a sliding window, and grouped-query attention, which shares key and value heads.
@@ -537,7 +549,7 @@ run.claims.frame()
 # * A mixture of experts stores more than a dense model with its active parameters, less per parameter it holds.
 # * Knowledge is spread across layers: no layer can be removed at the cost of its share only.
 # * Random junk costs the most when exposures are few; repetitive junk costs nothing; a domain token gives part of
-#   the loss back.
+#   the loss back when exposures are more, not when they are few (the paper: at both).
 
 # %%
 results.update(runs_in_chapter=report.trained + report.reused,

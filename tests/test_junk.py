@@ -105,6 +105,9 @@ def test_plain_runs_keep_their_keys_and_bad_options_are_named():
     assert plain.useful_share == 1.0 and junk.useful_share == 1 - round(0.875 * junk.train.batch_size) / junk.train.batch_size
     with pytest.raises(ValueError, match="unknown junk_world 'other'"):
         dataclasses.replace(junk, junk_world="other")
+    with pytest.raises(ValueError, match="junk_people=70000 .* only N0 - N = 65524"):
+        dataclasses.replace(junk, junk_people=70_000)
+    assert dataclasses.replace(junk, junk_people=70_000, junk_world="own").junk_people == 70_000
     with pytest.raises(ValueError, match="junk_ratio=0.5, junk_people=0"):
         dataclasses.replace(plain, junk_ratio=0.5)
     with pytest.raises(ValueError, match="bioD options, not for kind='bioS'"):

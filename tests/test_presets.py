@@ -160,6 +160,7 @@ def test_architecture_runs_vary_one_thing_and_reuse_what_is_the_same():
             for e, r in by_exposures.items():
                 j = p.junk_setups[name]
                 assert (r.junk_people, r.domain_token, r.exposures) == (j.junk_people, j.domain_token, e)
+                assert r.junk_world == "shared"  # the paper's junk: people of the useful world
                 clean = runs["junk"]["no junk"][e]
                 # the same steps and useful windows a step as without junk, junk added on top
                 assert r.train.max_steps == clean.train.max_steps

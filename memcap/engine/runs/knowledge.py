@@ -69,6 +69,9 @@ class KnowledgeRun(TrainsAlone):
             raise ValueError(f"junk data and the domain token are bioD options, not for kind={self.kind!r}")
         if self.junk_world not in JUNK_WORLDS:
             raise ValueError(f"unknown junk_world {self.junk_world!r}; allowed: {list(JUNK_WORLDS)}")
+        if self.junk_people and self.junk_world == "shared" and self.junk_people > self.biod.N0 - self.biod.N:
+            raise ValueError(f"junk_people={self.junk_people} junk people of the useful world need names of their own, "
+                             f"but only N0 - N = {self.biod.N0 - self.biod.N} are left")
         if bool(self.junk_ratio) != bool(self.junk_people):
             raise ValueError(f"junk needs both a share and a world: got junk_ratio={self.junk_ratio!r}, "
                              f"junk_people={self.junk_people!r}")
