@@ -408,8 +408,9 @@ terms = junk_runs.pivot(index="family", columns="exposures",
                         values=["p1", "p2", "recall_accuracy"]).loc[list(p.junk_setups)]
 display(terms.round(3))
 share = junk_runs[junk_runs.family == "random junk"].useful_share.iloc[0]
-print(f"{share:.3f} of the windows are useful: after a shared first token a useful name "
-      f"costs at least {knowledge.world_choice_bits(share, domain_token=False):.2f} bits more")
+floor = knowledge.world_choice_bits(share, domain_token=False)
+print(f"{share:.3f} of the windows are useful: after a shared first token a useful "
+      f"name costs at least {floor:.2f} bits more")
 j_low, j_high = min(p.junk_exposures), max(p.junk_exposures)
 clean = junk.loc["no junk"]
 rand, domain = junk.loc["random junk"], junk.loc["random junk + domain token"]

@@ -80,6 +80,9 @@ ENGINE_HISTORY = {
                              # from stored runs, no run's stored result changes
         "e062df0fa8506661",  # review: an unused naive Bayes helper removed (measures), edition shares looked up per
                              # work (data/text): no run's result changes
+        "d838ee551e4d3c89",  # junk people of the useful world (junk_world, in a junk run's key, so no stored junk
+                             # run is read as one), R_values and the world choice's bits (measures): no stored
+                             # run's result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
