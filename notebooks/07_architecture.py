@@ -97,8 +97,7 @@ print(f"{report.trained} runs trained, {report.reused} read from the store, in "
 frame = pd.DataFrame([
     dict(part=part, family=family, width=r.model.d_model, layers=r.model.n_layer,
          exposures=r.exposures, batch=r.train.batch_size,
-         active_params=r.model.n_active_params, useful_share=r.useful_share,
-         domain_token=r.domain_token, **m)
+         active_params=r.model.n_active_params, useful_share=r.useful_share, **m)
     for (part, family, r), m in zip(groups, report.metrics)
 ])
 frame[["part", "family", "width", "layers", "n_params", "active_params", "exposures",
