@@ -662,4 +662,73 @@ name_bits_lost = lost + 0.6 * 10 ** (math.floor(math.log10(abs(lost))) - 1)
             ],
         },
     },
+    "08_attacks": {
+        "ex1-answer": {
+            "other": ['''
+def min_k_pp(logp, mu, sigma, k):
+    z = (np.array(logp) - np.array(mu)) / np.array(sigma)
+    n = max(1, int(np.ceil(k * z.shape[1])))
+    return np.partition(z, n - 1, axis=1)[:, :n].mean(axis=1)
+''',
+                      # one sample at a time, in plain Python
+                      '''
+def min_k_pp(logp, mu, sigma, k):
+    out = []
+    for row_l, row_m, row_s in zip(logp, mu, sigma):
+        z = sorted((l - m) / s for l, m, s in zip(row_l, row_m, row_s))
+        n = max(1, math.ceil(k * len(z)))
+        out.append(sum(z[:n]) / n)
+    return np.array(out)
+'''],
+            "wrong": [
+                # calls the package, which the statement forbids
+                "def min_k_pp(logp, mu, sigma, k):\n    return attacks.min_k_plus_plus_score(logp, mu, sigma, k)\n",
+                # the highest tokens, not the lowest
+                '''
+def min_k_pp(logp, mu, sigma, k):
+    z = (np.asarray(logp) - np.asarray(mu)) / np.asarray(sigma)
+    n = max(1, math.ceil(k * z.shape[1]))
+    return np.sort(z, axis=1)[:, -n:].mean(axis=1)
+''',
+                # the count rounded down
+                '''
+def min_k_pp(logp, mu, sigma, k):
+    z = (np.asarray(logp) - np.asarray(mu)) / np.asarray(sigma)
+    n = max(1, int(k * z.shape[1]))
+    return np.sort(z, axis=1)[:, :n].mean(axis=1)
+''',
+                # Min-K% Prob: the tokens not standardized
+                '''
+def min_k_pp(logp, mu, sigma, k):
+    z = np.asarray(logp, dtype=float)
+    n = max(1, math.ceil(k * z.shape[1]))
+    return np.sort(z, axis=1)[:, :n].mean(axis=1)
+''',
+                # divided by the variance, not the standard deviation
+                '''
+def min_k_pp(logp, mu, sigma, k):
+    z = (np.asarray(logp) - np.asarray(mu)) / np.asarray(sigma) ** 2
+    n = max(1, math.ceil(k * z.shape[1]))
+    return np.sort(z, axis=1)[:, :n].mean(axis=1)
+''',
+            ],
+        },
+        "ex2-answer": {
+            "other": [
+                # the last point at or below 1 %: both rates only grow along the curve
+                'tpr_at_1pct = float(lira_tpr[np.searchsorted(lira_fpr, 0.01, side="right") - 1])\n',
+                "tpr_at_1pct = float(max(t for f, t in zip(lira_fpr, lira_tpr) if f <= 0.01))\n",
+            ],
+            "wrong": [
+                # a percentage, not a rate
+                "tpr_at_1pct = float(100 * lira_tpr[lira_fpr <= 0.01].max())\n",
+                # 10 %, not 1 %
+                "tpr_at_1pct = float(lira_tpr[lira_fpr <= 0.1].max())\n",
+                # the mean over the points, not the highest
+                "tpr_at_1pct = float(lira_tpr[lira_fpr <= 0.01].mean())\n",
+                # the axes read the wrong way round
+                "tpr_at_1pct = float(lira_fpr[lira_tpr <= 0.01].max())\n",
+            ],
+        },
+    },
 }

@@ -346,3 +346,28 @@ def test_membership_bios_runs_share_one_budget_and_default_reads_chapter_3s_run(
             dataclasses.replace(smoke, bios_presentations=bad).runs()
     with pytest.raises(ValueError, match="'words'"):
         dataclasses.replace(smoke, bios_vocabulary="words").runs()
+
+
+def test_attack_families_and_their_bad_settings():
+    from memcap.book.presets.attacks import BY_SCALE as ATTACKS
+
+    for scale, p in ATTACKS.items():
+        runs = p.runs(3)
+        K, sizes = p.n_models, p.dataset_bits_per_param
+        assert len(runs["shadows"]) == K * len(sizes) and len(runs["reference"]) == len(sizes)
+        for i, ref in enumerate(runs["reference"]):
+            family = runs["shadows"][i * K:(i + 1) * K]
+            assert {r.n_sequences for r in family} == {ref.n_sequences}
+            assert [r.index for r in family] == list(range(K)) and {r.data_seed for r in family} == {3}
+            assert ref.data_seed != 3 and ref.model == family[0].model  # other sequences, the same shape
+            assert family[0].train.max_steps <= p.max_steps
+            if p.lr is not None:
+                assert family[0].train.lr == p.lr
+            if p.vocab_size is not None:
+                assert ref.model.vocab_size == p.vocab_size and ref.model.seq_len == p.seq_len
+    smoke = ATTACKS["smoke"]
+    for changes, named in ((dict(n_models=5), "n_models=5"), (dict(n_models=4), "n_models=4"),
+                           (dict(near_capacity=3), "near_capacity=3"), (dict(near_capacity=16), "near_capacity=16"), (dict(min_k=0.0), "min_k=0.0"),
+                           (dict(dataset_bits_per_param=(4, 1, 16)), "(4, 1, 16)")):
+        with pytest.raises(ValueError, match=re.escape(named)):
+            dataclasses.replace(smoke, **changes)

@@ -73,6 +73,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("05_membership", "Membership inference and its scaling law"),
     Chapter("06_text", "Memorization and generalization in real text"),
     Chapter("07_architecture", "What else decides knowledge capacity"),
+    Chapter("08_attacks", "Membership inference as the field measures it"),
 )
 
 

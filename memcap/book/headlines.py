@@ -109,6 +109,12 @@ HEADLINES: tuple[Headline | Rows, ...] = (
     Headline("06_text", "real text: Spearman ρ of attack F1 with dataset size", lambda r: r["f1_spearman"]),
     Headline("06_text", "real text: membership law span c1", lambda r: r["law"]["c1"], lambda r: r["law_ci"]["c1"],
              (MORRIS_NAME, MORRIS["f1_law_c1"])),
+    Headline("08_attacks", "uniform sequences, smallest set: LOSS attack's AUC", lambda r: r["loss_auc_smallest"],
+             lambda r: tuple(r["loss_auc_smallest_ci"])),
+    Headline("08_attacks", "uniform sequences, largest set: LOSS attack's AUC", lambda r: r["loss_auc_largest"],
+             lambda r: tuple(r["loss_auc_largest_ci"])),
+    Headline("08_attacks", "uniform sequences: online LiRA's TPR at 1 % FPR over LOSS's",
+             lambda r: r["lira_over_loss_tpr"]),
 )
 
 # chapter 7 saves its comparisons as "<variant>, <count> exp." -> GPT-2's peak R over the variant's (a loss factor,

@@ -25,7 +25,7 @@ from pathlib import Path
 ENGINE_MODULES = (
     "model",
     "engine.training.config", "engine.training.loop", "engine.training.stacked",  # how a model is trained
-    "engine.runs.capacity", "engine.runs.knowledge", "engine.runs.text",  # what a run is, trains and measures
+    "engine.runs.capacity", "engine.runs.shadow", "engine.runs.knowledge", "engine.runs.text",  # what a run is, trains and measures
     "engine.runs.cost", "infra.sweep",  # the order and the stacked groups runs train in
     "engine.studies.saturation", "engine.studies.rounding",  # derived runs and the rounding study's stored shares
     "infra.store", "infra.manifest",  # what a stored run holds and when it counts as present
@@ -83,6 +83,8 @@ ENGINE_HISTORY = {
         "d838ee551e4d3c89",  # junk people of the useful world (junk_world, in a junk run's key, so no stored junk
                              # run is read as one), R_values and the world choice's bits (measures): no stored
                              # run's result changes
+        "06dee8f97015954e",  # shadow runs (engine.runs.shadow) added, a kind of their own in their keys: no
+                             # other run's key or result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

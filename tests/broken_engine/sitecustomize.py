@@ -2,11 +2,12 @@
 papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_TEST_BREAK:
 
 * ``lr0``: the learning rate is 0 at every step (the models never change);
-* ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn; the tokens of
-  every knowledge span redrawn from those seen at that position);
+* ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn, for the code
+  lengths and for the attacks' per-token statistics; the tokens of every knowledge span redrawn from those seen at
+  that position);
 * ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2);
 * ``labels``: membership attacks see their members and non-members shuffled together (the labels are noise), while
-  training and every code length stay right.
+  training and every code length stay right (chapter 8's metrics lose their groups with the labels).
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
 """
@@ -58,6 +59,16 @@ elif _BREAK == "fresh":
     memcap.measures.evaluate.sequence_code_length_bits = _fresh_codes
     memcap.measures.evaluate.span_loss_sums = _fresh_spans
 
+    import memcap.measures.attacks
+
+    _stats = memcap.measures.attacks.token_statistics
+
+    def _fresh_stats(model, data, batch_size=512):
+        g = torch.Generator().manual_seed(987_654_321)
+        return _stats(model, torch.randint(model.cfg.vocab_size, tuple(data.shape), generator=g), batch_size)
+
+    memcap.measures.attacks.token_statistics = _fresh_stats
+
 elif _BREAK == "labels":
     import numpy as np
 
@@ -71,6 +82,21 @@ elif _BREAK == "labels":
         return _attack(pooled[:m.size], pooled[m.size:], rng, n_boot=n_boot)
 
     memcap.measures.membership.calibrated_attack = _shuffled_attack
+
+    import memcap.measures.attacks
+
+    _metrics = memcap.measures.attacks.attack_metrics
+
+    def _shuffled_metrics(members, nonmembers, **kw):
+        m, n = np.asarray(members, dtype=float), np.asarray(nonmembers, dtype=float)
+        order = np.random.default_rng(987_654_321).permutation(m.size + n.size)
+        pooled = np.concatenate([m, n])[order]
+        for side in ("member_groups", "nonmember_groups"):  # groups travel with their scores
+            if kw.get(side) is not None:
+                kw[side] = None
+        return _metrics(pooled[:m.size], pooled[m.size:], **kw)
+
+    memcap.measures.attacks.attack_metrics = _shuffled_metrics
 
 elif _BREAK:
     raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels")

@@ -7,7 +7,7 @@ preset as a table of setting, value and reason, which is what a chapter prints. 
     settings.py         the framework: setting(), PresetBase, settings_table
     capacity_sweep.py   shared: uniform-sequence capacity runs (chapters 2, 4, 5, 6), CAPACITY_SWEEPS
     knowledge_setup.py  shared: bioD/bioS knowledge runs (chapters 3, 4, 5, 7), KNOWLEDGE_SETUPS
-    memorization.py ... architecture.py   one chapter's preset class and its values per scale
+    memorization.py ... attacks.py   one chapter's preset class and its values per scale
 
 Runs that several chapters share come from the shared presets, not from one chapter reaching into another's; a
 chapter that reuses a stored run rebuilds it through the same method, so the store keys match. Claims' thresholds
@@ -17,7 +17,7 @@ chapter that reuses a stored run rebuilds it through the same method, so the sto
     True
 """
 
-from memcap.book.presets import architecture, capacity, knowledge, membership, memorization, precision, text
+from memcap.book.presets import architecture, attacks, capacity, knowledge, membership, memorization, precision, text
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Config, Layers, Shape, geometric
 from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup, Width
 from memcap.book.presets.settings import PresetBase, SettingsTable, setting, settings_table
@@ -30,6 +30,7 @@ PRESETS: dict[str, dict[str, PresetBase]] = {
     "05_membership": membership.BY_SCALE,
     "06_text": text.BY_SCALE,
     "07_architecture": architecture.BY_SCALE,
+    "08_attacks": attacks.BY_SCALE,
 }
 CLAIMS = {  # chapter -> its claims, each declared once beside the settings that hold its threshold
     "01_memorization": (),  # counts and exact distributions: nothing that a trained network could get wrong
@@ -39,6 +40,7 @@ CLAIMS = {  # chapter -> its claims, each declared once beside the settings that
     "05_membership": membership.CLAIMS,
     "06_text": text.CLAIMS,
     "07_architecture": architecture.CLAIMS,
+    "08_attacks": attacks.CLAIMS,
 }
 
 __all__ = ["CAPACITY_SWEEPS", "CLAIMS", "KNOWLEDGE_SETUPS", "PRESETS", "CapacitySweep", "Config", "KnowledgeSetup",

@@ -1,0 +1,468 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 8: Membership inference as the field measures it
+#
+# **Takeaway:** the attacks the field runs (LOSS, zlib, a reference model, Min-K% Prob, Min-K%++ and LiRA with
+# shadow models) all lose their grip as the data outgrow the model's capacity, as chapter 5's single attack did.
+# An area under the ROC curve and an F1 hide what matters to a privacy claim: whether an attack identifies *any*
+# member with confidence, which only the true-positive rate at a low false-positive rate shows. And because we know
+# each sample's unintended memorization, we can ask which attack's score follows it.
+#
+# Chapter 5 fitted Morris et al.'s law for one attack. Here we attack *families* of models trained on halves of one
+# pool of uniform sequences, the design of Carlini et al. (2022): every sequence is a member of half the models
+# and a non-member of the other half, so members and non-members are, by construction, the same text.
+
+# %% tags=["parameters"]
+scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
+seed = 0  # data and initialisation seed of every run
+device = "auto"  # "auto", "cpu", "cuda", "cuda:N" or "mps"
+output_dir = ""  # where results.json goes; "": build/<scale>/08_attacks
+store_dir = ""  # the run store the chapters share; "": build/store
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from memcap.book import checks, frames, start
+from memcap.engine.runs import load_model
+from memcap.infra import sweep
+from memcap.measures import attack_tables, attacks, baselines, membership
+from memcap.measures.attack_tables import ATTACKS
+
+run = start("08_attacks", scale=scale, seed=seed, device=device,
+            output_dir=output_dir, store_dir=store_dir)
+p, store, results = run.preset, run.store, run.results
+run.settings()
+
+# %% [markdown]
+# ## 1. What each metric hides
+#
+# An attack gives every sample a score; a higher score says "member". Sweeping a threshold over the scores traces
+# the **ROC curve**: the share of members found (true-positive rate, TPR) against the share of non-members wrongly
+# called members (false-positive rate, FPR). Its area (**AUC**) is the chance that a random member outscores a
+# random non-member. Carlini et al. (2022) argue that the area is the wrong summary for privacy: an attack that is
+# slightly better than a coin on every sample and one that is certain about a few samples can have the same AUC,
+# and only the second one breaks anyone's privacy. So we read the **TPR at a fixed low FPR** (1 % and 0.1 %), on a
+# log-log ROC, where the low-FPR end is visible. A TPR at FPR $f$ rests on $f \cdot n$ non-members above the
+# threshold: with fewer than $1/f$ non-members it cannot be read at all (it is the TPR at FPR 0).
+#
+# Two toy attacks make the point. "Everywhere" shifts every member's score by 0.5 standard deviations; "a few"
+# shifts a tenth of the members by 4 and leaves the rest alone.
+
+# %%
+rng = run.rng(1)
+n_toy = 50_000
+toy = {
+    "everywhere": (rng.normal(0.5, 1, n_toy), rng.normal(0, 1, n_toy)),
+    "a few": (np.r_[rng.normal(4, 1, n_toy // 10),
+                    rng.normal(0, 1, n_toy - n_toy // 10)],
+              rng.normal(0, 1, n_toy)),
+}
+toy_table = attacks.metrics_table(toy, rng=run.rng(2), fprs=p.fprs, n_boot=p.n_boot)
+toy_table["f1"] = [
+    membership.calibrated_attack(-m, -n, run.rng(3), n_boot=10).f1
+    for m, n in toy.values()
+]
+display(toy_table.round(3))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+for name, (m, n) in toy.items():
+    fpr, tpr = attacks.roc_curve(m, n)
+    axes[0].plot(fpr, tpr, label=name)
+    axes[1].loglog(np.maximum(fpr, 1 / n.size), np.maximum(tpr, 1 / m.size), label=name)
+for ax in axes:
+    ax.plot([1e-4, 1], [1e-4, 1], "k:", lw=1)
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate")
+axes[0].set(xlim=(0, 1), ylim=(0, 1), title="linear: the AUC's view")
+axes[1].set(xlim=(1e-4, 1), ylim=(1e-4, 1), title="log-log: the low-FPR end")
+axes[0].legend()
+plt.show()
+
+# %%
+rows = toy_table.set_index("attack")
+everywhere, few = rows.loc["everywhere"], rows.loc["a few"]
+low_tpr = f"tpr_at_{p.fprs[-1]:g}"
+print(
+    f"AUC {everywhere.auc:.3f} vs {few.auc:.3f}; TPR at {p.fprs[-1]:g} FPR "
+    f"{everywhere[low_tpr]:.4f} vs {few[low_tpr]:.4f}; "
+    f"F1 {everywhere.f1:.3f} vs {few.f1:.3f}"
+)
+# the metrics on known data: the few-sample attack is the one that identifies members
+# at a low FPR, though its AUC is not the higher one
+run.claim("metrics_on_toy", bool(few[low_tpr] > 10 * everywhere[low_tpr]),
+          value=few[low_tpr] / max(everywhere[low_tpr], 1e-12))
+
+# %% [markdown]
+# *Figure: the two toy attacks' ROC curves, linear (left) and log-log (right). On the linear plot the curves
+# cross and enclose similar areas; on the log-log plot "a few" finds about a tenth of the members before any
+# non-member, and "everywhere" finds members only as fast as it finds non-members.*
+#
+# ## 2. Families of shadow models
+#
+# For each dataset size $N$ we draw a pool of $2N$ uniform sequences and train `n_models` models of one shape, each
+# on half of the pool: the halves come in complementary pairs, so every model sees exactly $N$ sequences and every
+# sequence is in exactly half the training sets. Each model in turn is the **target**; the others are its
+# **shadows**, half of which trained on any given sequence. A **reference** model of the same shape trains on $N$
+# other sequences of the same source. The dataset sizes are in dataset bits per parameter, $H(X)/P$, as in
+# chapter 5: capacity lies near 3.6 (chapter 2). At `default` the sequences are shorter and drawn from fewer symbols
+# than chapter 2's (`vocab_size`, `seq_len`), so that the model is smaller and a family of eight fits the chapter's
+# budget. Where this model's capacity lies is measured here too: the table gives each size's memorized bits per
+# parameter (they level off where the data exceed what the model can hold).
+
+# %%
+planned = p.runs(seed)  # `memcap plan 8`
+shadow_runs, reference_runs = planned["shadows"], planned["reference"]
+all_runs = shadow_runs + reference_runs
+report = sweep.run_sweep(
+    all_runs, store, device=run.device, stack=p.sweep.stack,
+    stack_max_params=p.sweep.stack_max_params,
+)
+print(
+    f"{report.trained} runs trained, {report.reused} read from the store, in "
+    f"{report.seconds:.0f} s"
+)
+base = baselines.calibration(
+    frames.to_frame(all_runs, report.metrics), tolerance=p.max_calibration_error
+)
+run.claim("calibrated", base.calibrated.all(), base.calibration_error.abs().max())
+sizes = frames.to_frame(reference_runs, report.metrics[len(shadow_runs):])
+sizes["bits_per_param"] = list(p.dataset_bits_per_param)
+# memorized bits per parameter: the reference model, and the mean over each family
+sizes["memorized_per_param"] = sizes.memorized_bits / sizes.n_params
+family_bits = [m["memorized_bits"] for m in report.metrics[:len(shadow_runs)]]
+sizes["family_memorized_per_param"] = (
+    np.reshape(family_bits, (len(sizes), p.n_models)).mean(axis=1) / sizes.n_params
+)
+display(sizes[["bits_per_param", "n_sequences", "dataset_bits", "n_params",
+               "memorized_per_param", "family_memorized_per_param"]].round(3))
+
+# %% [markdown]
+# ## 3. Every attack on every family
+#
+# Per family and target model: the scores of every pool sequence under each attack (the module
+# `memcap.measures.attacks` gives each formula, its source and where ours differs), and each sequence's unintended
+# memorization in the target, $\mathrm{mem}_U$, against the data's true (uniform) distribution. Metrics pool the
+# targets: every sequence is a member for half of them and a non-member for the other half, and every interval
+# resamples whole sequences. Chapter 5's F1 (LOSS, its calibrated threshold) is computed beside them, on the first
+# target.
+
+# %%
+K = p.n_models
+families, tables, tracks = {}, [], []
+for i, ratio in enumerate(p.dataset_bits_per_param):
+    fam = shadow_runs[i * K:(i + 1) * K]
+    models = [load_model(store, r, run.device) for r in fam]
+    reference = load_model(store, reference_runs[i], run.device)
+    scores = run.memo(
+        attack_tables.family_scores, models, fam[0].pool(), fam[0].members(),
+        reference=reference, k=p.min_k,
+    )
+    families[ratio] = pd.DataFrame(scores)
+    table = run.memo(
+        attack_tables.metrics_by_attack, scores, rng=run.rng(100 + i), fprs=p.fprs,
+        n_boot=p.n_boot,
+    )
+    tables.append(pd.DataFrame(table).assign(bits_per_param=ratio))
+    tracks.append(
+        attack_tables.tracks_memorization(scores).assign(bits_per_param=ratio)
+    )
+metrics = pd.concat(tables, ignore_index=True)
+track = pd.concat(tracks, ignore_index=True)
+
+# %%
+f1_rows, null_rows = [], []
+for i, ratio in enumerate(p.dataset_bits_per_param):
+    f = families[ratio]
+    first = f[f.target == 0]
+    a = membership.calibrated_attack(
+        -first[first.member].LOSS.to_numpy(), -first[~first.member].LOSS.to_numpy(),
+        run.rng(200 + i), n_boot=p.n_boot,
+    )
+    f1_rows.append(dict(bits_per_param=ratio, f1=a.f1, f1_low=a.f1_ci[0],
+                        f1_high=a.f1_ci[1]))
+    # the baseline no training reaches: the first target on two sets of fresh sequences
+    fam = shadow_runs[i * K]
+    fresh = fam.fresh_sequences(2 * fam.n_sequences)
+    model = load_model(store, fam, run.device)
+    loss = attacks.loss_score(attacks.token_statistics(model, fresh)["logp"])
+    null = attacks.attack_metrics(
+        loss[: fam.n_sequences], loss[fam.n_sequences:], rng=run.rng(300 + i),
+        fprs=p.fprs, n_boot=p.n_boot,
+    )
+    null_rows.append(dict(bits_per_param=ratio, null_auc_low=null["auc_low"],
+                          null_auc_high=null["auc_high"]))
+f1_table = pd.DataFrame(f1_rows).merge(pd.DataFrame(null_rows), on="bits_per_param")
+display(f1_table.round(3))
+
+# %% [markdown]
+# The table: for each dataset size and attack, the AUC with its 95 % interval, the TPR at each low FPR with its
+# interval, and whether enough non-members were scored to read that FPR at all (`resolved_…`).
+
+# %%
+lo_f = f"{p.fprs[0]:g}"
+shown = ["bits_per_param", "attack", "auc", "auc_low", "auc_high", f"tpr_at_{lo_f}",
+         f"tpr_at_{lo_f}_low", f"tpr_at_{lo_f}_high"]
+shown += [c for c in metrics.columns
+          if c.startswith(("tpr_at_", "resolved_")) and c not in shown
+          and not c.endswith(("_low", "_high"))]
+shown.append("n_nonmembers")
+display(metrics[shown].round(4))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+sns.lineplot(data=metrics, x="bits_per_param", y="auc", hue="attack", marker="o",
+             ax=axes[0])
+axes[0].set(xscale="log", xlabel="dataset bits per parameter, H(X)/P", ylabel="AUC")
+axes[0].axhline(0.5, color="k", ls=":", lw=1)
+sns.lineplot(data=metrics, x="bits_per_param", y=f"tpr_at_{lo_f}", hue="attack",
+             marker="o", ax=axes[1], legend=False)
+axes[1].axhline(p.fprs[0], color="k", ls=":", lw=1)
+axes[1].set(xscale="log", yscale="symlog", xlabel="dataset bits per parameter, H(X)/P",
+            ylabel=f"TPR at {lo_f} FPR")
+axes[1].set_ylim(bottom=0)
+plt.show()
+
+# %% [markdown]
+# *Figure: left, each attack's AUC against the dataset's size (dotted: a coin); right, its TPR at the lowest FPR
+# it can resolve on every set (dotted: a coin's TPR, equal to the FPR).*
+#
+# The log-log ROC of every attack, on the dataset size nearest capacity (`near_capacity`):
+
+# %%
+near = p.near_capacity
+f = families[near]
+fig, ax = plt.subplots(figsize=(5.5, 4.5))
+for name in ATTACKS:
+    fpr, tpr = attacks.roc_curve(f[f.member][name], f[~f.member][name])
+    ax.loglog(np.maximum(fpr, 0.5 / (~f.member).sum()),
+              np.maximum(tpr, 0.5 / f.member.sum()), label=name, lw=1)
+ax.plot([1e-4, 1], [1e-4, 1], "k:", lw=1)
+ax.set(xlabel="false-positive rate", ylabel="true-positive rate",
+       title=f"H(X)/P = {near:g}")
+ax.legend(fontsize=7)
+plt.show()
+
+# %%
+# online LiRA's curve on the first set past capacity (exercise 2 reads it)
+sizes_list = list(p.dataset_bits_per_param)
+past_size = sizes_list[sizes_list.index(p.near_capacity) + 1]
+past = families[past_size]
+lira_fpr, lira_tpr = attacks.roc_curve(past[past.member]["LiRA online"],
+                                       past[~past.member]["LiRA online"])
+print(f"{len(lira_fpr)} points on the curve, H(X)/P = {past_size:g}")
+
+# %% [markdown]
+# ## 4. The claims
+#
+# Fixed before the runs (book/thresholds.md): on the smallest set LOSS tells members apart, beyond the same attack
+# on two sets of fresh sequences; every attack's AUC falls as the data outgrow capacity (the largest set's interval
+# lies below the smallest set's); and online LiRA, which calibrates every sample against shadows that did and did
+# not train on it, finds at least as many members as LOSS at the lowest FPR, on the largest set where LOSS finds
+# members beyond chance. That last claim is the field's expectation (Carlini et al. 2022), and uniform sequences are where it should
+# fail: LiRA's gain comes from samples that are harder or easier than others, which a shadow model measures and
+# LOSS cannot see, and here no sample is harder than another. With a handful of shadows, calibrating each sample
+# against them adds noise and nothing else. So the book asserts the opposite on uniform sequences (the claim
+# `lira_no_gain_uniform`, set after the first smoke run and asserted there once fresh seeds confirm it), and keeps
+# the field's direction for the `paper` preset's sixteen shadows.
+
+# %%
+by = metrics.set_index(["bits_per_param", "attack"])
+smallest, largest = p.dataset_bits_per_param[0], p.dataset_bits_per_param[-1]
+gap = by.loc[(smallest, "LOSS"), "auc_low"] - f1_table.null_auc_high.iloc[0]
+run.claim("members_told_apart", value=gap)
+drops = {a: by.loc[(smallest, a), "auc_low"] - by.loc[(largest, a), "auc_high"]
+         for a in ATTACKS}
+run.claim("auc_falls", value=min(drops.values()), detail=str(
+    {a: round(d, 3) for a, d in drops.items()}))
+tpr_col = f"tpr_at_{lo_f}"
+# LOSS finds members beyond chance: its TPR's lower bound above the FPR
+found = [r for r in p.dataset_bits_per_param
+         if by.loc[(r, "LOSS"), f"{tpr_col}_low"] > p.fprs[0]]
+at = found[-1] if found else None
+ratio_lira = (by.loc[(at, "LiRA online"), tpr_col] / by.loc[(at, "LOSS"), tpr_col]
+              if at is not None else math.nan)
+where = f"largest set where LOSS finds members: {at}"
+holds = None if at is not None else False  # None: the value against the threshold
+run.claim("lira_at_low_fpr", holds=holds, value=ratio_lira, detail=where)
+run.claim("lira_no_gain_uniform", holds=holds, value=ratio_lira, detail=where)
+print(f"LOSS AUC's lower bound beyond fresh-vs-fresh, smallest set: {gap:+.3f}")
+print(f"AUC drop smallest -> largest (lower minus upper bound): {drops}")
+print(f"online LiRA / LOSS, TPR at {lo_f} FPR, H(X)/P = {at}: {ratio_lira:.2f}")
+
+# %% [markdown]
+# ## 5. Against ground truth: which scores follow memorization?
+#
+# Each member's $\mathrm{mem}_U$ is known here: the bits its code length under the target saves against the true
+# distribution (uniform: $\log_2 V$ a token). Per target, Spearman's correlation of each attack's score with
+# $\mathrm{mem}_U$ over the target's members, then its mean over the targets with a t interval across them (the
+# targets share sequences, so the interval is a guide). On uniform sequences LOSS *is* $\mathrm{mem}_U$ up to the
+# clipping at 0 (both are the sequence's loss, shifted), so its correlation is 1 whenever little is clipped; the
+# question is how far the others fall from it. The claim is made on the set nearest capacity: on the smallest set
+# every member is memorized whole, $\mathrm{mem}_U$ sits at its ceiling for all of them, and what spread is left
+# is noise (the first smoke run showed it; the claim moved there before any other run).
+
+# %%
+display(track.round(3))
+near_track = track[track.bits_per_param == p.near_capacity].set_index("attack")
+run.claim("scores_track_memorization", value=near_track.low.min(),
+          detail=str(near_track.low.round(3).to_dict()))
+
+# %% [markdown]
+# ## 6. What zlib and Min-K% have to exploit here: nothing
+#
+# zlib divides the loss by how well a general-purpose compressor codes the sample, and Min-K% looks at the
+# sample's least likely tokens: both help on text, where some samples are simply easier than others. Uniform
+# sequences are all equally hard for any model that has not seen them, and zlib cannot compress them: its code
+# length varies only by chance. The blind baseline makes the same point about the split: the classifier of
+# chapter 6 (naive Bayes on the tokens and token pairs, out of fold, never a model) asked to tell the first target's
+# members from its non-members.
+
+# %%
+blind = []
+for i, (ratio, f) in enumerate(families.items()):
+    fam = shadow_runs[i * K]
+    check = run.memo(attack_tables.blind_check, fam.pool(), fam.members()[0],
+                     rng=run.rng(400 + i), n_boot=p.n_boot)
+    blind.append(dict(bits_per_param=ratio, **check))
+blind = pd.DataFrame(blind)
+display(blind.round(3))
+run.claim("blind_at_chance", bool(((blind.low <= 0.5) & (blind.high >= 0.5)).all()),
+          value=float((blind.auc - 0.5).abs().max()))
+
+# %% [markdown]
+# The classifier that sees only the tokens tells members from non-members no better than a coin, on every set: the
+# family's halves were dealt at random from one pool. On text (chapter 6) the same check is not free.
+#
+# ## 7. Results
+
+# %%
+lo_row = by.loc[(smallest, "LOSS")]
+results.update(
+    attacks=metrics.to_dict("records"),
+    loss_f1=f1_table.to_dict("records"),
+    tracks_memorization=track.to_dict("records"),
+    blind_zlib_auc=blind.to_dict("records"),
+    loss_auc_smallest=float(lo_row.auc),
+    loss_auc_smallest_ci=[float(lo_row.auc_low), float(lo_row.auc_high)],
+    loss_auc_largest=float(by.loc[(largest, "LOSS"), "auc"]),
+    loss_auc_largest_ci=[float(by.loc[(largest, "LOSS"), "auc_low"]),
+                         float(by.loc[(largest, "LOSS"), "auc_high"])],
+    lira_over_loss_tpr=float(ratio_lira), lira_over_loss_at=at,
+    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained,
+)
+run.save_results(results)
+print(f"results written to {run.output_dir}")
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell and a graded cell of checks below it. In the student version the answer is
+# `raise NotImplementedError()`: replace it with your code and run both cells. A failed check says what it
+# checked, what it found and why; `memcap grade` reports the same message for every exercise that lost points.
+# The autograder adds hidden checks to the graded cells, and they check only what the statement asks. Written
+# answers go in the Markdown cell under their question and are marked by the instructor with a rubric.
+#
+# ### Exercise 1 (3 points): Min-K%++ by hand
+#
+# Write `min_k_pp(logp, mu, sigma, k)`: for arrays `logp`, `mu`, `sigma` of shape (samples, tokens), standardize
+# every token, $z_t = (\mathrm{logp}_t - \mu_t)/\sigma_t$, and return, per sample, the mean of its
+# $\lceil k \cdot T \rceil$ lowest $z_t$ ($T$ the number of tokens, at least one token taken), as a NumPy array of
+# shape (samples,). Every `sigma` given is positive. The checks compare it with
+# `memcap.measures.attacks.min_k_plus_plus_score` and fail if it calls that function. Expected output:
+# `[-1.25, -0.125]`.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+def min_k_pp(logp, mu, sigma, k):
+    z = (np.asarray(logp, float) - np.asarray(mu, float)) / np.asarray(sigma, float)
+    n = max(1, math.ceil(k * z.shape[1]))
+    return np.sort(z, axis=1)[:, :n].mean(axis=1)
+### END SOLUTION
+example = min_k_pp(np.array([[-3.0, -1.0, -2.0], [-1.0, -0.5, -1.5]]),
+                   np.array([[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]]),
+                   np.array([[1.0, 1.0, 2.0], [2.0, 2.0, 2.0]]), 0.5)
+print(np.round(example, 4).tolist())
+
+# %% nbgrader={"grade": true, "grade_id": "ex1", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+ex_rng = np.random.default_rng(7)
+shape = (5, 11)
+lp, m_ = -ex_rng.exponential(size=shape), -ex_rng.exponential(size=shape)
+s_ = ex_rng.uniform(0.2, 2, size=shape)
+got = checks.without([attacks.min_k_plus_plus_score], min_k_pp, lp, m_, s_, 0.2)
+checks.close("min_k_pp(logp, mu, sigma, 0.2)", np.asarray(got),
+             attacks.min_k_plus_plus_score(lp, m_, s_, 0.2), rel=1e-9,
+             why="the mean of the ceil(0.2 * 11) = 3 lowest standardized tokens")
+### BEGIN HIDDEN TESTS
+for k_, shape in ((0.05, (3, 7)), (1.0, (4, 6)), (0.5, (2, 9))):
+    lp, m_ = -ex_rng.exponential(size=shape), -ex_rng.exponential(size=shape)
+    s_ = ex_rng.uniform(0.2, 2, size=shape)
+    got = checks.without([attacks.min_k_plus_plus_score], min_k_pp, lp, m_, s_, k_)
+    checks.close(f"min_k_pp(..., k={k_})", np.asarray(got),
+                 attacks.min_k_plus_plus_score(lp, m_, s_, k_), rel=1e-9,
+                 show_expected=False)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 (2 points): reading a log-log ROC
+#
+# `lira_fpr, lira_tpr` (section 3) is online LiRA's ROC curve on the first set past capacity (the size after
+# `near_capacity`). Compute `tpr_at_1pct`: the highest true-positive rate among the curve's points whose
+# false-positive rate is at most 0.01, as a float. The checks compare it with `memcap.measures.attacks.tpr_at_fpr`, which reads the same rate
+# from the scores themselves.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+tpr_at_1pct = float(lira_tpr[lira_fpr <= 0.01].max())
+### END SOLUTION
+print(f"online LiRA finds {tpr_at_1pct:.1%} of the members at 1 % FPR")
+
+# %% nbgrader={"grade": true, "grade_id": "ex2", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.is_instance("tpr_at_1pct", tpr_at_1pct, float)
+checks.that(0 <= tpr_at_1pct <= 1,
+            f"tpr_at_1pct = {tpr_at_1pct!r}: a rate lies in [0, 1]")
+### BEGIN HIDDEN TESTS
+want = attacks.tpr_at_fpr(past[past.member]["LiRA online"],
+                          past[~past.member]["LiRA online"], 0.01)
+checks.close("tpr_at_1pct", tpr_at_1pct, want, rel=1e-9, show_expected=False,
+             why="the highest TPR at an FPR of at most 0.01")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 (2 points, written): which number would you report?
+#
+# A colleague reports only the AUC of each attack, on one set past capacity. Using your `metrics` table, say (1)
+# which attack you would report as the strongest on this set and at which metric, and whether the AUC ranking and
+# the ranking at the lowest resolved FPR agree in your run; (2) why online LiRA, the strongest attack in the
+# literature, gains nothing over LOSS on uniform sequences, and on what kind of data you expect it to gain.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex3", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# The answer follows the student's table. (1) At a privacy question's end of the curve the TPR at the lowest
+# resolved FPR decides; the AUC averages over every threshold, most of them at FPRs no attacker would accept, and
+# can rank attacks differently. (2) LiRA's gain comes from calibrating each sample: shadow models measure how
+# likely the sample is under models that did not train on it, so a sample that is easy for every model is not taken
+# for a member. Uniform sequences are all equally hard for a model that has not seen them, so there is nothing to
+# calibrate, and with a handful of shadows the per-sample means are noisy: LiRA loses to LOSS. On text, where some
+# samples (boilerplate, common phrases) are easy and others (rare names, numbers) hard, the calibration pays.
+#
+# Rubric (2 points): 1 point for reading the student's own table (which attack leads at the lowest resolved FPR,
+# whether the AUC ranking agrees); 1 point for the mechanism: per-sample difficulty is what LiRA's shadows
+# measure, and uniform data have none.
+# ### END SOLUTION
