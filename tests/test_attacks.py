@@ -190,8 +190,7 @@ def test_lira_needs_shadows_on_both_sides():
 def test_grouped_interval_covers():
     """Each of 150 samples scored by 8 target models, a member of 4 (its score shifted by 0.5) and a non-member of 4,
     sharing a sample effect (sd 1) across targets: the grouped 95 % AUC interval covers the true AUC in about 95 % of
-    100 sets. (DeLong's, which takes members and non-members for independent, is too wide here: a sample's effect
-    moves its member and non-member rows together.)"""
+    100 sets."""
     from scipy.stats import norm as normal
 
     truth = normal.cdf(0.5 / np.sqrt(2 * (1 + 0.5 ** 2)))  # difference of two rows of different samples
@@ -208,3 +207,27 @@ def test_grouped_interval_covers():
     assert 0.88 <= np.mean(hits) <= 0.99, np.mean(hits)
     with pytest.raises(ValueError, match="one group per score"):
         attacks.attack_metrics(m, n, rng=rng, member_groups=groups[:10], nonmember_groups=groups)
+
+
+def test_a_family_of_models_that_learnt_nothing_is_attacked_at_chance():
+    """Eight untrained models on one pool, the halves of the shadow design: no attack tells members apart (LiRA
+    included: the target's partner is left out of its shadows, so members and non-members have as many IN shadows),
+    and mem_U is the code length saved against log2 V a token."""
+    from memcap.engine.runs.shadow import membership_matrix
+    from memcap.measures import attack_tables
+    from memcap.measures.evaluate import sequence_code_length_bits
+
+    cfg = GPTConfig(vocab_size=8, seq_len=8, n_layer=1, d_model=8)
+    models = [GPT(cfg, generator=torch.Generator().manual_seed(k)) for k in range(8)]
+    pool = torch.randint(0, 8, (1600, 8), generator=torch.Generator().manual_seed(1))
+    inside = membership_matrix(1600, 8, seed=2)
+    scores = attack_tables.family_scores(models, pool, inside, reference=models[0])
+    table = {r["attack"]: r for r in attack_tables.metrics_by_attack(scores, rng=np.random.default_rng(3),
+                                                                      fprs=(0.01,), n_boot=200)}
+    for name in ("LOSS", "Min-K%++", "LiRA offline", "LiRA online"):
+        assert table[name]["auc_low"] <= 0.5 <= table[name]["auc_high"], (name, table[name])
+    first = np.asarray(scores["target"]) == 0
+    want = unintended_memorization_bits(sequence_code_length_bits(models[0], pool), np.full(1600, 8 * 3.0))
+    np.testing.assert_allclose(np.asarray(scores["mem_u_bits"])[first], want, atol=1e-4)
+    with pytest.raises(ValueError, match="at least 6 models"):
+        attack_tables.family_scores(models[:4], pool, inside[:4])

@@ -24,8 +24,8 @@ ATTACKS = ("LOSS", "zlib", "reference", "Min-K%", "Min-K%++", "LiRA offline", "L
 
 def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=None, k: float = 0.2,
                   batch_size: int = 512) -> dict[str, list]:
-    """Every attack's score of every pool sequence under every target model of the family (the others are its
-    shadows), as columns (JSON-ready lists): ``target``, ``sample``, ``member`` (the target trained on it),
+    """Every attack's score of every pool sequence under every target model of the family (the others but the
+    target's complementary partner are its shadows), as columns (JSON-ready lists): ``target``, ``sample``, ``member`` (the target trained on it),
     ``mem_u_bits`` (the sample's unintended memorization in the target against the data's true distribution, the
     uniform one: log2 V per predicted token minus its loss in bits, clipped at 0) and one column per attack in
     :data:`ATTACKS`. ``reference`` is a model of the same shape trained on other sequences of the same source (its
@@ -44,7 +44,10 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
     z = attacks.zlib_bits(pool.cpu().numpy())
     out: dict[str, list] = {c: [] for c in ("target", "sample", "member", "mem_u_bits", *ATTACKS)}
     for t, s in enumerate(stats):
-        others = np.arange(K) != t
+        # the shadows: every model but the target and its partner (models 2i and 2i + 1 train on complementary
+        # halves). Without the partner each sample has K/2 - 1 IN and K/2 - 1 OUT shadows; with it, the target's
+        # members would have one IN shadow fewer than its non-members, and noisier IN means (a bias against members)
+        others = (np.arange(K) != t) & (np.arange(K) != (t ^ 1))
         mem = s["logp"].sum(axis=1) / math.log(2) + s["logp"].shape[1] * math.log2(V)
         cols = {
             "LOSS": attacks.loss_score(s["logp"]),
@@ -67,8 +70,9 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
 def metrics_by_attack(scores, *, rng: np.random.Generator, fprs: Sequence[float] = (0.01, 0.001), n_boot: int = 500,
                       attack_names: Sequence[str] = ATTACKS) -> list[dict]:
     """One record per attack (JSON-ready: ``pd.DataFrame`` of it is the table):
-    :func:`~memcap.measures.attacks.attack_metrics` over all targets' members against all targets' non-members,
-    intervals resampling whole pool samples."""
+    :func:`~memcap.measures.attacks.attack_metrics` over all targets' members against all targets' non-members (one
+    threshold for all targets), intervals resampling whole pool samples: conditional on these trained models, not
+    covering what training another family would change."""
     f = pd.DataFrame(scores)
     m, n = f[f.member], f[~f.member]
     rows = []
@@ -108,15 +112,16 @@ def token_text(ids) -> str:
     return " ".join("".join(chr(ord("a") + int(d)) for d in str(int(i))) for i in ids)
 
 
-def blind_check(pool: torch.Tensor, members, *, rng: np.random.Generator, n_boot: int = 200) -> dict:
+def blind_check(pool: torch.Tensor, members, *, rng: np.random.Generator, n_boot: int = 200,
+                level: float = 0.95) -> dict:
     """The blind baseline (:func:`memcap.measures.blind.blind_baseline`: naive Bayes on the tokens and token pairs,
     out of fold, never a model) telling one target's members (``members``: booleans over the pool) from its
-    non-members, each sequence its own group: ``auc``, ``low``, ``high`` (JSON-ready)."""
+    non-members, each sequence its own group: ``auc``, ``low``, ``high`` at ``level`` (JSON-ready)."""
     from memcap.measures.blind import blind_baseline
 
     inside = np.asarray(members, dtype=bool)
     texts = [token_text(row) for row in pool.cpu().numpy()]
     ids = np.arange(len(texts))
     result = blind_baseline([t for t, m in zip(texts, inside) if m], [t for t, m in zip(texts, inside) if not m],
-                            ids[inside], ids[~inside], rng=rng, n_boot=n_boot)
+                            ids[inside], ids[~inside], rng=rng, n_boot=n_boot, level=level)
     return dict(auc=float(result.auc.auc), low=float(result.auc.low), high=float(result.auc.high))

@@ -20,9 +20,11 @@ T' is the number of predicted tokens (the first token has no prediction). Where 
   text as UTF-8.
 * **LiRA**: Carlini et al. fit Gaussians to the logit-scaled confidence ln(p / (1 − p)) of a label. A sequence's
   probability is tiny, so the logit is ln p to many digits; we use ℓ = Σ_t ln p(x_t | x_<t) directly. With few shadow
-  models (under 64) they recommend one variance shared by all samples ("global variance"), the default here; the
-  per-sample variance is available. The offline score is the one-sided z statistic, a monotone transform of their
-  p-value, so the ROC is the same.
+  models (under 64) they recommend one variance shared by all samples ("global variance"), the default here. Their
+  code takes it as the spread of all IN statistics around one grand mean; ours pools each sample's spread around
+  its own mean (the samples' means differ, and that difference is what the test uses, not noise). The per-sample
+  variance is available. The offline score is the one-sided z statistic, a monotone transform of their p-value, so
+  the ROC is the same.
 * **Min-K%++**: Zhang et al. take μ_t, σ_t from the model's full next-token distribution, as here (exactly, not
   sampled).
 
@@ -331,8 +333,8 @@ def attack_metrics(members, nonmembers, *, rng: np.random.Generator, fprs: Seque
     for b in range(n_boot):
         if grouped:
             im, i_n = draw(rng)
-            if im.size == 0 or i_n.size == 0:
-                im, i_n = np.arange(m.size), np.arange(n.size)
+            while im.size == 0 or i_n.size == 0:  # a draw without a member or a non-member: draw again
+                im, i_n = draw(rng)
         else:
             im, i_n = rng.integers(m.size, size=m.size), rng.integers(n.size, size=n.size)
         bm, bn = m[im], n[i_n]
