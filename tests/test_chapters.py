@@ -198,3 +198,13 @@ def test_the_data_cache_variable_does_not_leak_from_the_test_above():
     from memcap.data import text
 
     assert "test_start_points_the_data_cache" not in os.environ.get(text.CACHE_ENV, "")
+
+
+def test_a_kept_measurement_is_keyed_by_the_code_the_chapter_started_with(tmp_path, monkeypatch):
+    run = chapters.start("2", scale="smoke", seed=0, device="cpu", output_dir=str(tmp_path / "out"),
+                         store_dir=str(tmp_path / "store"), quiet=True)
+    started = run.code_version
+    assert started == chapters.measurement_version()
+    monkeypatch.setattr(chapters, "measurement_version", lambda: "edited-while-running")
+    assert run.memo(abs, -2) == 2
+    assert run._memo.version.startswith(started + "|")  # not the edited source's version

@@ -106,6 +106,9 @@ class ChapterRun:
     results: dict = field(default_factory=dict)  # what the chapter states, filled as it goes; saved at its end
     started: float = field(default_factory=time.time)
     _memo: Any = field(default=None, repr=False, compare=False)  # run.memo's keeper, made on first use
+    # the measuring code's version when the chapter started (its modules are imported then): a source edited while
+    # the chapter runs must not key what the code loaded before the edit measured
+    code_version: str = field(default_factory=lambda: measurement_version(), repr=False, compare=False)
     _ledger: Any = field(default=None, repr=False, compare=False)  # run.claims, made on first use
 
     def rng(self, stream: int = 0) -> np.random.Generator:
@@ -128,7 +131,7 @@ class ChapterRun:
         """``fn(*args, **kwargs)``, kept in the run store (``<store>/.memo``) so a warm re-run reads it: for a
         measurement of stored models that takes long (an attack with its bootstrap, a quantization sweep). Keyed by
         every input (models by their weights, generators by their state; :mod:`memcap.infra.memo`), by the code
-        that measures (:func:`measurement_version`), the device and the torch and numpy versions; the result must be
+        that measures (:func:`measurement_version`, as it was when the chapter started), the device and the torch and numpy versions; the result must be
         JSON. Without a store, just the call."""
         if self.store is None:
             return fn(*args, **kwargs)
@@ -137,7 +140,7 @@ class ChapterRun:
 
             from memcap.infra.memo import Memo
 
-            version = f"{measurement_version()}|{self.device}|torch {torch.__version__}|numpy {np.__version__}"
+            version = f"{self.code_version}|{self.device}|torch {torch.__version__}|numpy {np.__version__}"
             object.__setattr__(self, "_memo", Memo(self.store.root / ".memo", version))  # frozen: set once
         return self._memo(fn, *args, **kwargs)
 
