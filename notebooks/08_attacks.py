@@ -450,14 +450,47 @@ checks.close("tpr_at_1pct", tpr_at_1pct, want, rel=1e-9, show_expected=False,
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3 (2 points, written): which number would you report?
+# ### Exercise 3 (2 points): whom the attack catches
+#
+# On the largest dataset (`families[largest]`, one row per target and pool sequence), take the members (rows with
+# `member` True) and call a member *caught* when its `LOSS` score is above the 0.99 quantile of the non-members'
+# `LOSS` scores on that set (`np.quantile`). Compute `caught_gap_bits`: the mean `mem_u_bits` of the caught
+# members minus the mean `mem_u_bits` of the members not caught, as a float.
+
+# %% tags=["hide-input"] nbgrader={"grade": false, "grade_id": "ex3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+big = families[largest]
+bar = np.quantile(big[~big.member].LOSS, 0.99)
+inside = big[big.member]
+caught = inside.LOSS > bar
+gap = inside.mem_u_bits[caught].mean() - inside.mem_u_bits[~caught].mean()
+caught_gap_bits = float(gap)
+### END SOLUTION
+print(f"members caught at 1 % FPR hold {caught_gap_bits:.1f} bits more than the rest")
+
+# %% nbgrader={"grade": true, "grade_id": "ex3", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+checks.is_instance("caught_gap_bits", caught_gap_bits, float)
+checks.that(math.isfinite(caught_gap_bits),
+            f"caught_gap_bits = {caught_gap_bits!r}: a number of bits")
+### BEGIN HIDDEN TESTS
+ref_big = families[largest]
+ref_bar = np.quantile(ref_big[~ref_big.member].LOSS, 0.99)
+ref_in = ref_big[ref_big.member]
+ref_caught = ref_in.LOSS > ref_bar
+ref_gap = ref_in.mem_u_bits[ref_caught].mean() - ref_in.mem_u_bits[~ref_caught].mean()
+checks.close("caught_gap_bits", caught_gap_bits, ref_gap, rel=1e-9, show_expected=False,
+             why="caught members' mean mem_U minus the others', largest set")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 (2 points, written): which number would you report?
 #
 # A colleague reports only the AUC of each attack, on one set past capacity. Using your `metrics` table, say (1)
 # which attack you would report as the strongest on this set and at which metric, and whether the AUC ranking and
 # the ranking at the lowest resolved FPR agree in your run; (2) why online LiRA, the strongest attack in the
 # literature, gains nothing over LOSS on uniform sequences, and on what kind of data you expect it to gain.
 
-# %% [markdown] nbgrader={"grade": true, "grade_id": "ex3", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION
 # The answer follows the student's table. (1) At a privacy question's end of the curve the TPR at the lowest
 # resolved FPR decides; the AUC averages over every threshold, most of them at FPRs no attacker would accept, and

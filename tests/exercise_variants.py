@@ -730,5 +730,45 @@ def min_k_pp(logp, mu, sigma, k):
                 "tpr_at_1pct = float(lira_fpr[lira_tpr <= 0.01].max())\n",
             ],
         },
+        "ex3-answer": {
+            "other": ['''
+rows = families[largest]
+members = rows[rows.member]
+threshold = rows.loc[~rows.member, "LOSS"].quantile(0.99)
+hit = members["LOSS"] > threshold
+caught_gap_bits = float(members.loc[hit, "mem_u_bits"].mean() - members.loc[~hit, "mem_u_bits"].mean())
+''',
+                      # plain arrays
+                      '''
+rows = families[largest]
+is_member = rows.member.to_numpy()
+loss, mem = rows.LOSS.to_numpy(), rows.mem_u_bits.to_numpy()
+cut = np.quantile(loss[~is_member], 0.99)
+hit = loss[is_member] > cut
+caught_gap_bits = float(np.mean(mem[is_member][hit]) - np.mean(mem[is_member][~hit]))
+'''],
+            "wrong": [
+                # the 0.01 quantile: nearly every member is "caught"
+                '''
+rows = families[largest]
+members = rows[rows.member]
+hit = members.LOSS > np.quantile(rows[~rows.member].LOSS, 0.01)
+caught_gap_bits = float(members.mem_u_bits[hit].mean() - members.mem_u_bits[~hit].mean())
+''',
+                # the other way round
+                '''
+rows = families[largest]
+members = rows[rows.member]
+hit = members.LOSS > np.quantile(rows[~rows.member].LOSS, 0.99)
+caught_gap_bits = float(members.mem_u_bits[~hit].mean() - members.mem_u_bits[hit].mean())
+''',
+                # every row, members and non-members, sorted by the cut
+                '''
+rows = families[largest]
+hit = rows.LOSS > np.quantile(rows[~rows.member].LOSS, 0.99)
+caught_gap_bits = float(rows.mem_u_bits[hit].mean() - rows.mem_u_bits[~hit].mean())
+''',
+            ],
+        },
     },
 }

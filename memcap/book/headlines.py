@@ -109,11 +109,11 @@ HEADLINES: tuple[Headline | Rows, ...] = (
     Headline("06_text", "real text: Spearman ρ of attack F1 with dataset size", lambda r: r["f1_spearman"]),
     Headline("06_text", "real text: membership law span c1", lambda r: r["law"]["c1"], lambda r: r["law_ci"]["c1"],
              (MORRIS_NAME, MORRIS["f1_law_c1"])),
-    Headline("08_attacks", "uniform sequences, smallest set: LOSS attack's AUC", lambda r: r["loss_auc_smallest"],
+    Headline("08_attacks", "uniform sequences, smallest set: AUC of the LOSS attack", lambda r: r["loss_auc_smallest"],
              lambda r: tuple(r["loss_auc_smallest_ci"])),
-    Headline("08_attacks", "uniform sequences, largest set: LOSS attack's AUC", lambda r: r["loss_auc_largest"],
+    Headline("08_attacks", "uniform sequences, largest set: AUC of the LOSS attack", lambda r: r["loss_auc_largest"],
              lambda r: tuple(r["loss_auc_largest_ci"])),
-    Headline("08_attacks", "uniform sequences: online LiRA's TPR at 1 % FPR over LOSS's",
+    Headline("08_attacks", "uniform sequences: TPR at 1 % FPR, online LiRA over LOSS",
              lambda r: r["lira_over_loss_tpr"]),
 )
 
