@@ -17,7 +17,9 @@ import pandas as pd
 import torch
 
 from memcap.measures import attacks
+from memcap.measures.memorization import unintended_memorization_bits
 from memcap.measures.seeds import t_interval
+from memcap.theory.information import nats_to_bits
 
 ATTACKS = ("LOSS", "zlib", "reference", "Min-K%", "Min-K%++", "LiRA offline", "LiRA online")
 
@@ -48,7 +50,9 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
         # halves). Without the partner each sample has K/2 - 1 IN and K/2 - 1 OUT shadows; with it, the target's
         # members would have one IN shadow fewer than its non-members, and noisier IN means (a bias against members)
         others = (np.arange(K) != t) & (np.arange(K) != (t ^ 1))
-        mem = s["logp"].sum(axis=1) / math.log(2) + s["logp"].shape[1] * math.log2(V)
+        # code lengths of the predicted tokens under the target and under the true (uniform) distribution
+        model_bits = nats_to_bits(-s["logp"].sum(axis=1))
+        mem = unintended_memorization_bits(model_bits, np.full(n, s["logp"].shape[1] * math.log2(V)))
         cols = {
             "LOSS": attacks.loss_score(s["logp"]),
             "zlib": attacks.zlib_score(s["logp"], z),
@@ -61,7 +65,7 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
         out["target"] += [t] * n
         out["sample"] += list(range(n))
         out["member"] += inside[t].tolist()
-        out["mem_u_bits"] += np.maximum(0.0, mem).tolist()
+        out["mem_u_bits"] += mem.tolist()
         for name in ATTACKS:
             out[name] += [float(v) for v in cols[name]]
     return out
