@@ -211,7 +211,9 @@ run.claim("plateau", caps.flattened.all(), caps.last_step_gain.max(skipna=False)
 # %%
 cap_small, cap_large = caps.sort_values("n_params").capacity_bits.iloc[[0, -1]]
 run.claim("capacity_grows", cap_large > cap_small, cap_large / cap_small)
-exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits)
+# a model that stored nothing gives a NaN exponent: its claim then fails, naming NaN
+exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits,
+                                          nonpositive="nan")
 fit = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits)
 depths = sorted({m.n_layer for m in sw.models})
 lo_b, hi_b = exponent.exponent_ci
@@ -518,8 +520,9 @@ results["bits_per_param_trend"] = dict(
 # Morris et al. find that test loss on fresh data peaks where the dataset's bits first exceed the model's capacity:
 # below that ratio the model can store every sample; above it, it must share information between them. The grid
 # above has too few sizes below capacity to show a peak, so this section trains its own sweep (`double_descent`):
-# two small models on a smaller alphabet, nine dataset sizes evenly spaced in log from about 0.1x to 4x capacity,
-# two seeds each. Capacity is each model's own on this sweep (the most it stores on any size, mean over seeds).
+# small models on a smaller alphabet (two at default, one at smoke), dataset sizes evenly spaced in log from about
+# 0.1x to 4x capacity, three seeds each (`double_descent_seeds`). Capacity is each model's own on this sweep (the
+# most it stores on any size, mean over seeds).
 # Every run goes on the axis $H(X)/\text{capacity}$ with its training loss and its test loss in bits per token,
 # the test loss as the excess over the $\log_2 V$ any model must pay on new data.
 #
@@ -567,7 +570,7 @@ plt.show()
 
 # %% [markdown]
 # *Figure: training loss (left) and test loss above $\log_2 V$ (right, log scale) in bits per token against dataset
-# bits / capacity, mean of two seeds (band: both). Dashed: ratio 1; shaded: the peaks' 95 % intervals
+# bits / capacity, mean over the seeds (band: all of them). Dashed: ratio 1; shaded: the peaks' 95 % intervals
 # (`memcap.measures.peaks.locate_peak`, its coverage checked on simulated curves in the tests).*
 
 # %%

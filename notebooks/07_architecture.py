@@ -262,7 +262,11 @@ versus = pd.DataFrame([  # every width and count at which both were trained
          quarter_bits=float(quarter.loc[(r.width, r.exposures), "knowledge_bits"]))
     for r in moe.itertuples() if (r.width, r.exposures) in quarter.index
 ])
-versus["moe_over_quarter"] = versus.moe_bits / versus.quarter_bits
+# over MLP/4's bits: inf where only MLP/4 stores nothing, NaN where neither
+# stores (its claim fails)
+versus["moe_over_quarter"] = np.where(
+    versus.quarter_bits > 0, versus.moe_bits / versus.quarter_bits,
+    np.where(versus.moe_bits > 0, np.inf, np.nan))
 display(versus.round(3))
 
 # %%

@@ -31,8 +31,6 @@ HOOK = Path(__file__).parent / "broken_engine"
 # Headline claims asserted at smoke that no break above fails yet, and why: each is a gap that a new break (or a
 # chapter that survives one to its end) must close. Any other uncaught headline claim fails the test.
 NOT_CAUGHT_YET = {
-    "02_capacity/decay_adds_bits": "lr0 and fresh stop the chapter at the capacity fit before it; nats keeps it",
-    "02_capacity/test_loss_falls_past_peak": "the same: reached only under nats, which rescales and keeps it",
     "04_precision/int8_keeps": "a ratio of quantized to unquantized bits: every break moves both alike",
     "05_membership/extracted_not_fresh": "lr0 and fresh stop the chapter before it; labels do not touch extraction",
     "05_membership/law_fits": "under labels F1 is flat at chance, and a flat law fits it",

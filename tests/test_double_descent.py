@@ -66,3 +66,16 @@ def test_a_model_that_fits_nothing_has_no_fitted_ratio():
     frame["train_loss"] = 3.0
     peaks = double_descent.peaks_of_test_loss(frame, capacity, vocab_size=16)
     assert peaks.last_ratio_fitted.isna().all()
+
+
+def test_a_model_that_stored_nothing_has_no_peak_and_fails_every_claim_on_it():
+    frame, capacity = with_ratio(synthetic_runs())
+    small = frame.model == "small"
+    frame.loc[small, "memorized_bits"] = -1.0  # an untrained model codes fresh-looking data at about 0 bits saved
+    capacity = double_descent.seed_mean_capacity(frame)
+    frame["capacity_ratio"] = frame.dataset_bits / frame.model.map(capacity)
+    peaks = double_descent.peaks_of_test_loss(frame, capacity, vocab_size=16).set_index("model")
+    assert not peaks.loc["small", "interior"] and peaks.loc["small", "interior_share"] == 0.0
+    assert peaks.loc["small", ["peak_ratio", "peak_low", "peak_high", "peak_excess"]].isna().all()
+    assert peaks.loc["large", "interior"] and peaks.loc["large", "peak_low"] <= 1.0 <= peaks.loc["large", "peak_high"]
+    assert double_descent.falls_past_peak(frame) == {"small": False, "large": True}

@@ -66,16 +66,18 @@ def test_locate_peak_reports_a_monotone_curve_as_peaking_at_an_end():
     assert p.index == 0 and not p.interior and p.x == x[0] and p.interior_share == 0.0
 
 
-def test_the_peak_interval_covers_the_true_peak_in_simulation():
-    # Two seeds, as the default double-descent sweep; noise comparable with the seed-to-seed spread there
-    # (a tenth of the peak's height). The bracket must cover at least its nominal 95 % (binomial slack).
+@pytest.mark.parametrize("n_seeds, n_sizes", [(2, 9), (3, 9), (3, 7)])
+def test_the_peak_interval_covers_the_true_peak_in_simulation(n_seeds, n_sizes):
+    # Seeds and sizes as chapter 2's double-descent sweeps (three seeds; nine sizes at default, seven at smoke, two
+    # seeds before 2026-12-06); noise comparable with the seed-to-seed spread there (a tenth of the peak's
+    # height). The bracket must cover at least its nominal 95 % (binomial slack).
     rng = np.random.default_rng(7)
-    x = np.geomspace(0.1, 4, 9)
+    x = np.geomspace(0.1, 4, n_sizes)
     covered = 0
     n_sim = 300
     for _ in range(n_sim):
         at = math.exp(rng.uniform(math.log(0.25), math.log(2.0)))
-        y = _peaked(x, at)[None, :] + rng.normal(0, 0.1, (2, x.size))
+        y = _peaked(x, at)[None, :] + rng.normal(0, 0.1, (n_seeds, x.size))
         lo, hi = locate_peak(x, y, n_boot=400, seed=int(rng.integers(1 << 30))).interval
         covered += lo <= at <= hi
     assert covered / n_sim >= 0.95 - 2 * math.sqrt(0.95 * 0.05 / n_sim), covered / n_sim

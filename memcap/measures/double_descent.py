@@ -48,14 +48,24 @@ def seed_mean_capacity(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+_PEAK_FIELDS = ("peak_ratio", "peak_low", "peak_high", "peak_excess", "smallest_excess", "largest_excess",
+                "train_loss_at_peak", "last_ratio_fitted")
+
+
 def peaks_of_test_loss(frame: pd.DataFrame, capacity: pd.Series, vocab_size: int) -> pd.DataFrame:
     """One row per model: its capacity, where its mean excess test loss peaks on the axis ``capacity_ratio``
     (``peak_ratio``, with the bootstrap interval ``peak_low``-``peak_high`` over seeds, ``interior`` when the
     peak is not at an end of the grid), the excess at the peak and at the grid's two ends, the training loss at
     the peak, and the largest ratio whose dataset the model fits (mean training loss under ``FITS_SHARE`` of
-    log2 V; NaN if none)."""
+    log2 V; NaN if none). A model whose capacity is not positive (it stored nothing) has no such axis: its peak,
+    interval and excesses are NaN and ``interior`` is False, so that every claim on them fails."""
     rows = []
     for model, g in frame.groupby("model", sort=False):
+        if not capacity[model] > 0:
+            rows.append(dict(model=model, params=int(g.n_params.iloc[0]), capacity_bits=capacity[model],
+                             bits_per_param=capacity[model] / g.n_params.iloc[0], interior_share=0.0,
+                             interior=False, **dict.fromkeys(_PEAK_FIELDS, math.nan)))
+            continue
         wide = g.pivot_table(index="seed", columns="capacity_ratio", values="excess_test_loss")
         peak = locate_peak(wide.columns.to_numpy(), wide.to_numpy())
         curve = wide.mean()
@@ -75,7 +85,8 @@ def peaks_of_test_loss(frame: pd.DataFrame, capacity: pd.Series, vocab_size: int
 
 
 def falls_past_peak(frame: pd.DataFrame) -> dict[str, bool]:
-    """model -> whether its mean excess test loss falls at every grid step past its largest value.
+    """model -> whether its mean excess test loss falls at every grid step past its largest value (False for a
+    model whose ratios are not all positive: with no capacity there is no axis to peak on).
 
         >>> runs = pd.DataFrame(dict(model="m", capacity_ratio=[0.5, 1.0, 2.0, 4.0],
         ...                          excess_test_loss=[1.0, 3.0, 2.0, 0.5]))
@@ -84,6 +95,9 @@ def falls_past_peak(frame: pd.DataFrame) -> dict[str, bool]:
     """
     out = {}
     for model, g in frame.groupby("model", sort=False):
+        if not (g.capacity_ratio > 0).all():
+            out[model] = False
+            continue
         curve = g.groupby("capacity_ratio").excess_test_loss.mean()
         out[model] = bool(curve[curve.index >= curve.idxmax()].is_monotonic_decreasing)
     return out

@@ -24,8 +24,12 @@ def exponent_verdict(exponent_ci, exclude: tuple[float, float] = (0.8, 1.2)) -> 
         'faster than linear a'
         >>> exponent_verdict((0.5, 1.6))[:12]
         'not decided:'
+        >>> exponent_verdict((float("nan"), float("nan")))[:7]
+        'no fit:'
     """
     lo, hi = exponent_ci
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "no fit: a model stored nothing (a capacity at or below 0 has no logarithm)"
     if lo <= 1 <= hi and exclude[0] < lo and hi < exclude[1]:
         return "linear: the interval contains 1 and excludes 0.8 and 1.2"
     if lo > 1:
