@@ -137,7 +137,7 @@ for i, (r, m) in enumerate(zip(all_runs, report.metrics)):
         members, fresh[:n], fresh[n:], rng=run.rng(100 + i), null_rng=run.rng(300 + i),
         n_boot=p.n_boot, prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
     )
-    x = math.log2(m["dataset_bits"] / (alpha * r.model.n_params))
+    x = membership.law_x(m["dataset_bits"], alpha, r.model.n_params)  # NaN: alpha <= 0
     rows.append(
         dict(
             model=frames.model_label(r.model), n_params=r.model.n_params,
@@ -212,7 +212,9 @@ print(
 # At the smallest dataset per capacity, members must stand out on both measures, against fresh sequences.
 
 # %%
-first = uniform.loc[uniform.x.idxmin()]
+# the smallest dataset per capacity: the least H(X)/P (the least x, and defined
+# when alpha is not)
+first = uniform.loc[(uniform.dataset_bits / uniform.n_params).idxmin()]
 k_max = max(p.prefix_lens)
 print(
     f"smallest dataset per capacity ({first.model}, x = {first.x:.2f}): F1 "

@@ -389,7 +389,9 @@ attacks = text_measures.attack_table(
     targets, M, mem, alpha, rng=run.rng, max_samples=p.max_attack_samples,
     n_boot=p.n_boot, heldout_width=p.heldout_width)
 display(attacks.round(3))
-first = attacks.loc[attacks.x.idxmin()]
+# the smallest set per capacity: the least H(X)/P (the least x, and defined
+# when alpha is not)
+first = attacks.loc[(attacks.dataset_bits / attacks.n_params).idxmin()]
 f1_falls = spearmanr(attacks.x, attacks.f1, alternative="less")
 print(f"smallest x ({first.x:.2f}, d={first.width}, N={first.n}): F1 {first.f1:.3f} "
       f"[{first.f1_low:.3f}, {first.f1_high:.3f}], baseline {first.null_f1:.3f} (upper "

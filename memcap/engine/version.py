@@ -87,6 +87,8 @@ ENGINE_HISTORY = {
                              # other run's key or result changes
         "a2706d42b168ec69",  # fit_capacity_exponent may return a NaN fit for capacities at or below 0 (measures;
                              # it raised before): runs call none of it, no stored run's key or result changes
+        "525652aca3c1852d",  # measures.membership: law_x (the law's axis, NaN without a capacity) added and fit_law
+                             # names non-finite input; runs call neither: no stored run's key or result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

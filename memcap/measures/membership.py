@@ -118,6 +118,20 @@ def sigmoid(z):
     return 0.5 * (1 + np.tanh(0.5 * np.asarray(z, dtype=float)))  # = 1 / (1 + e^-z), without overflow
 
 
+def law_x(dataset_bits: float, alpha: float, n_params: int) -> float:
+    """The law's axis for one run, x = log2(dataset bits / (α P)): the dataset's size against the model's capacity.
+    NaN where α P or the dataset bits are not positive (models that stored nothing have no capacity to measure
+    against), so that every claim read off this axis fails instead of the logarithm stopping the chapter.
+
+        >>> law_x(8000.0, 2.0, 1000), law_x(8000.0, -0.1, 1000)
+        (2.0, nan)
+    """
+    capacity = alpha * n_params
+    if not (capacity > 0 and dataset_bits > 0):
+        return math.nan
+    return math.log2(dataset_bits / capacity)
+
+
 def law(x, c1: float, c2: float, c3: float):
     """F1 = ½ (1 + c1 · σ(c2 · (x + c3)))."""
     return 0.5 * (1 + c1 * sigmoid(c2 * (np.asarray(x, dtype=float) + c3)))
@@ -247,6 +261,9 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
     y = np.asarray(f1, dtype=float)
     if x.shape != y.shape or x.size < 4:
         raise ValueError(f"need matching x and F1 arrays with at least 4 points, got {x.size} and {y.size}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError(f"the law needs finite x and F1; got x={x.tolist()} (NaN: no capacity to measure against, "
+                         f"as when the models stored nothing) and F1={y.tolist()}")
     if interval not in INTERVALS:
         raise ValueError(f"unknown interval={interval!r}; choose one of {list(INTERVALS)}")
     if interval == "bootstrap-t" and n_boot < 100:

@@ -157,11 +157,14 @@ def loss_attack(metrics: dict, max_samples: int, rng: np.random.Generator, null_
 def attack_table(targets, metrics, mem, alpha: float, *, rng, max_samples: int, n_boot: int,
                  heldout_width: int):
     """:func:`loss_attack` on every target run (``metrics`` maps a run to its metrics), one row each: its width,
-    parameters and set size, chapter 5's axis x = log2(dataset bits / ``alpha`` P) with the dataset bits of the
-    run's row in ``mem`` (one row per target, in the same order), the attack's results, and its ``role`` in the law's
+    parameters and set size, the dataset bits of the run's row in ``mem`` (one row per target, in the same order),
+    chapter 5's axis x = log2(dataset bits / ``alpha`` P), the attack's results, and its ``role`` in the law's
     fit (``"held out"`` for ``heldout_width``, else ``"fit"``). ``rng(stream)`` gives the run i its attack's
-    generators, streams 100 + i and 300 + i."""
+    generators, streams 100 + i and 300 + i; x is NaN where ``alpha`` is not positive
+    (:func:`~memcap.measures.membership.law_x`)."""
     import pandas as pd
+
+    from memcap.measures.membership import law_x
 
     rows = []
     for i, r in enumerate(targets):
@@ -170,7 +173,8 @@ def attack_table(targets, metrics, mem, alpha: float, *, rng, max_samples: int, 
             width=r.model.d_model,
             n_params=r.model.n_params,
             n=r.n_sequences,
-            x=math.log2(mem.iloc[i].dataset_bits / (alpha * r.model.n_params)),
+            dataset_bits=mem.iloc[i].dataset_bits,
+            x=law_x(mem.iloc[i].dataset_bits, alpha, r.model.n_params),
             **a,
             role="held out" if r.model.d_model == heldout_width else "fit",
         ))
