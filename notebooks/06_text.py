@@ -412,7 +412,8 @@ run.claim("f1_falls", value=f1_falls.pvalue)
 
 # %%
 fit_rows = attacks[attacks.role == "fit"]
-law = membership.fit_law(fit_rows.x, fit_rows.f1)
+# NaN constants where chapter 2's models stored nothing (x is NaN): its claims fail
+law = membership.fit_law(fit_rows.x, fit_rows.f1, nonfinite="nan")
 held = membership_law.held_out_predictions(law, attacks[attacks.role == "held out"])
 heldout_error = held.error.abs().mean()
 ch5 = run.other_results("05_membership")
@@ -447,7 +448,7 @@ axes[0].legend(fontsize=7)
 xs = np.linspace(attacks.x.min() - 0.5, attacks.x.max() + 0.5, 200)
 axes[1].plot(xs, law.predict(xs), "k-", label="law fitted on text")
 if ch5 is not None:
-    ch5_f1 = membership.law(xs, *ch5["results"]["law"].values())
+    ch5_f1 = membership.law(xs, *map(float, ch5["results"]["law"].values()))
     axes[1].plot(xs, ch5_f1, "k--", label="chapter 5's law (uniform sequences)")
 axes[1].plot(fit_rows.x, fit_rows.f1, "o", label="fit")
 axes[1].plot(held.x, held.f1, "s", color="tab:red", label="held out (measured)")
@@ -543,13 +544,17 @@ results.update(extraction=rates.to_dict("records"), extraction_p_value=extract_p
 # with Bonett and Wright's variance, whose coverage the test suite checks on simulated data).
 
 # %%
-at = mem[mem.width == large_w].assign(dist=lambda f: (np.log(f.ratio)).abs())
+# distance from capacity in log; where no ratio is positive (a model that stored
+# nothing) every distance is inf and the smallest set is taken
+at = mem[mem.width == large_w].assign(
+    dist=lambda f: np.log(f.ratio.where(f.ratio > 0)).abs().fillna(np.inf))
 n_tfidf = int(at.loc[at.dist.idxmin()].n)
 r_tfidf = next(r for r in grid[large_w] if r.n_sequences == n_tfidf)
 samples = r_tfidf.data(splits)[0]
 scores = text_measures.tfidf(samples)
 mem_tfidf = mem_u[large_w, n_tfidf]
-rho, rho_low, rho_high = text_measures.spearman(scores, mem_tfidf)
+# undefined (NaN: its claim fails) where mem_U is constant, as when nothing is memorized
+rho, rho_low, rho_high = text_measures.spearman(scores, mem_tfidf, undefined="nan")
 nearest = at.loc[at.dist.idxmin()]
 print(f"d={large_w}, N={n_tfidf} (ratio {nearest.ratio:.2f}): Spearman "
       f"rho(TF-IDF, mem_U) = {rho:.3f}, 95 % interval [{rho_low:.3f}, {rho_high:.3f}]")
@@ -577,9 +582,9 @@ results.update(tfidf_run=dict(width=large_w, n=n_tfidf), tfidf_rho=rho,
 # %%
 pool_code = np.asarray(oracle["pool_bits"])
 sample_cost = pool_code[r_tfidf.train_indices(len(pool_code))]
-cost_rho = text_measures.spearman(scores, sample_cost)[0]
-part, part_low, part_high = text_measures.partial_spearman(scores, mem_tfidf,
-                                                          sample_cost)
+cost_rho = text_measures.spearman(scores, sample_cost, undefined="nan")[0]
+part, part_low, part_high = text_measures.partial_spearman(
+    scores, mem_tfidf, sample_cost, undefined="nan")
 print(f"TF-IDF and the oracle's code length: rho = {cost_rho:.3f}; TF-IDF and mem_U "
       f"given it: partial rho = {part:.3f} [{part_low:.3f}, {part_high:.3f}]")
 direction = ("more" if part_low > 0 else "less" if part_high < 0

@@ -142,3 +142,14 @@ def test_sequence_losses_and_extraction_with_a_fixed_distribution(fixed_distribu
     assert mi.extraction_rate(model, [np.array([0, 2, 2]), np.array([1, 2, 0])], prefix_len=1, n_tokens=2) == 0.5
     with pytest.raises(ValueError, match="prefix_len"):
         mi.extraction_rate(model, [np.array([0, 1])], prefix_len=2, n_tokens=2)
+
+
+def test_the_law_names_a_nan_axis_or_gives_a_nan_fit_as_asked():
+    x = [mi.law_x(8000.0, a, 1000) for a in (-0.5, 0.0, -1.0, -2.0)]
+    assert np.isnan(x).all() and mi.law_x(8000.0, 2.0, 1000) == 2.0
+    with pytest.raises(ValueError, match="finite x and F1"):
+        mi.fit_law(x, [0.5, 0.6, 0.5, 0.55])
+    law = mi.fit_law(x, [0.5, 0.6, 0.5, 0.55], nonfinite="nan")
+    assert np.isnan(law.params).all() and np.isnan(law.rmse) and np.isnan(law.predict([0.0, 1.0])).all()
+    with pytest.raises(ValueError, match="nonfinite='drop'"):
+        mi.fit_law([0.0, 1.0, 2.0, 3.0], [0.9, 0.8, 0.6, 0.5], nonfinite="drop")

@@ -122,3 +122,17 @@ def test_loss_attack_tells_members_apart_and_its_baseline_does_not():
     same = dict(train_bits=rng.normal(80, 5, 300).tolist(), test_bits=metrics["test_bits"])
     chance = loss_attack(same, 100, np.random.default_rng(0), np.random.default_rng(1), n_boot=200)
     assert chance["n_attacked"] == 100 and chance["f1_low"] < 0.6
+
+
+def test_an_undefined_correlation_is_an_error_or_nan_as_asked():
+    from memcap.measures import text as text_measures
+
+    x, flat = np.arange(10.0), np.zeros(10)
+    with pytest.raises(ValueError, match="constant"):
+        text_measures.spearman(x, flat)
+    assert np.isnan(text_measures.spearman(x, flat, undefined="nan")).all()
+    with pytest.raises(ValueError, match="constant"):
+        text_measures.partial_spearman(x, flat, x[::-1] % 3)
+    assert np.isnan(text_measures.partial_spearman(x, flat, x[::-1] % 3, undefined="nan")).all()
+    with pytest.raises(ValueError, match="undefined='skip'"):
+        text_measures.spearman(x, x, undefined="skip")

@@ -89,6 +89,8 @@ ENGINE_HISTORY = {
                              # it raised before): runs call none of it, no stored run's key or result changes
         "525652aca3c1852d",  # measures.membership: law_x (the law's axis, NaN without a capacity) added and fit_law
                              # names non-finite input; runs call neither: no stored run's key or result changes
+        "d0e2cb6d7423c6c0",  # fit_law(nonfinite="nan"): a NaN fit for NaN input; runs do not call it: no stored
+                             # run's key or result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -245,7 +245,7 @@ def _bootstrap_t(x, y, theta, se, sigma, n_boot: int, rng: np.random.Generator) 
 
 
 def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int = 1000,
-            rng: np.random.Generator | None = None, interval: str = "profile") -> LawFit:
+            rng: np.random.Generator | None = None, interval: str = "profile", nonfinite: str = "raise") -> LawFit:
     """Fit F1 = ½(1 + c1·σ(c2·(x + c3))) by non-linear least squares (scipy), with a 95 % interval for each
     constant: ``interval="profile"`` (the default) the profile-likelihood interval of :func:`_profile_interval`;
     ``"bootstrap-t"`` a studentized parametric bootstrap of ``n_boot`` resamples drawn with ``rng``.
@@ -256,12 +256,25 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
     the profile interval covered each constant in 95–98 % of them in every design tried: where the data cannot pin
     a constant down, its interval is open (an end at ±inf) rather than wrongly narrow. ``tests/test_membership.py``
     checks its coverage.
+
+    A NaN in x or F1 (no capacity to measure x against, as when the models stored nothing) cannot be fitted:
+    ``nonfinite="raise"`` refuses it, naming the values; ``"nan"`` returns a fit whose constants, intervals and RMSE
+    are NaN, so that a chapter that collects its claims goes on and every claim on the law fails ("measured NaN").
+
+        >>> fit_law([float("nan")] * 4, [0.5] * 4, nonfinite="nan").rmse
+        nan
     """
+    if nonfinite not in ("raise", "nan"):
+        raise ValueError(f"nonfinite must be 'raise' or 'nan', got nonfinite={nonfinite!r}")
     x = np.asarray(x, dtype=float)
     y = np.asarray(f1, dtype=float)
     if x.shape != y.shape or x.size < 4:
         raise ValueError(f"need matching x and F1 arrays with at least 4 points, got {x.size} and {y.size}")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        if nonfinite == "nan":
+            nan3 = (math.nan,) * 3
+            return LawFit(params=nan3, ci=((math.nan, math.nan),) * 3, stderr=nan3, residuals=np.full(x.size, math.nan),
+                          rmse=math.nan, n_boot=0, interval=interval)
         raise ValueError(f"the law needs finite x and F1; got x={x.tolist()} (NaN: no capacity to measure against, "
                          f"as when the models stored nothing) and F1={y.tolist()}")
     if interval not in INTERVALS:

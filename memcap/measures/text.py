@@ -36,13 +36,32 @@ def tfidf(samples, dataset=None) -> np.ndarray:
     return np.log(len(D) / counts[where]).mean(axis=1)
 
 
-def spearman(x, y, level: float = 0.95) -> tuple[float, float, float]:
+_NAN3 = (math.nan, math.nan, math.nan)
+
+
+def _undefined(undefined: str, message: str) -> tuple[float, float, float]:
+    """What a correlation that cannot be computed gives: ``undefined="raise"`` an error with ``message``, ``"nan"``
+    a NaN correlation and interval (every claim on it then fails: a chapter run that collects its claims goes on)."""
+    if undefined == "nan":
+        return _NAN3
+    raise ValueError(message)
+
+
+def _check_undefined(undefined: str) -> None:
+    if undefined not in ("raise", "nan"):
+        raise ValueError(f"undefined must be 'raise' or 'nan', got undefined={undefined!r}")
+
+
+def spearman(x, y, level: float = 0.95, undefined: str = "raise") -> tuple[float, float, float]:
     """Spearman's rank correlation of ``x`` and ``y`` with a ``level`` interval: Fisher's z with Bonett and Wright's
-    variance (1 + r²/2) / (n − 3), whose coverage tests/test_text_measures.py checks on simulated data.
+    variance (1 + r²/2) / (n − 3), whose coverage tests/test_text_measures.py checks on simulated data. Where x or
+    y is constant it is undefined: an error, or NaNs with ``undefined="nan"``.
 
         >>> r, low, high = spearman(range(10), [1, 3, 2, 4, 6, 5, 7, 9, 8, 10])
         >>> round(r, 3), low < r < high
         (0.964, True)
+        >>> spearman(range(10), [0.0] * 10, undefined="nan")
+        (nan, nan, nan)
     """
     from scipy.stats import norm, spearmanr
 
@@ -53,8 +72,9 @@ def spearman(x, y, level: float = 0.95) -> tuple[float, float, float]:
         raise ValueError("x and y must be finite")
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got level={level!r}")
+    _check_undefined(undefined)
     if a.min() == a.max() or b.min() == b.max():
-        raise ValueError("Spearman's correlation is undefined: x or y is constant")
+        return _undefined(undefined, "Spearman's correlation is undefined: x or y is constant")
     r = float(spearmanr(a, b).statistic)
     rc = min(max(r, -0.999999), 0.999999)
     half = norm.ppf(0.5 + level / 2) * math.sqrt((1 + rc * rc / 2) / (len(a) - 3))
@@ -62,11 +82,12 @@ def spearman(x, y, level: float = 0.95) -> tuple[float, float, float]:
     return r, math.tanh(z - half), math.tanh(z + half)
 
 
-def partial_spearman(x, y, control, level: float = 0.95) -> tuple[float, float, float]:
+def partial_spearman(x, y, control, level: float = 0.95, undefined: str = "raise") -> tuple[float, float, float]:
     """Spearman's correlation of ``x`` and ``y`` with ``control``'s ranks held fixed (the partial correlation of the
     three rank correlations), with a ``level`` interval: Fisher's z with Bonett and Wright's variance, one degree of
     freedom fewer for the control, (1 + r²/2) / (n − 4); tests/test_text_measures.py checks its coverage where x and
-    y are related only through the control.
+    y are related only through the control. Where it is undefined (x or y constant, or a monotone function of the
+    control): an error, or NaNs with ``undefined="nan"``.
 
         >>> z = np.arange(20.0)
         >>> x, y = z + 4 * np.sin(z), z + 4 * np.sin(z) + 3 * np.cos(5 * z)
@@ -80,11 +101,15 @@ def partial_spearman(x, y, control, level: float = 0.95) -> tuple[float, float, 
         raise ValueError(f"x, y and control must be 1-D of one length >= 5, got {a.shape}, {b.shape}, {c.shape}")
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got level={level!r}")
+    _check_undefined(undefined)
+    if a.min() == a.max() or b.min() == b.max() or c.min() == c.max():
+        return _undefined(undefined, "the partial correlation is undefined: x, y or the control is constant")
     r = spearmanr(np.c_[a, b, c]).statistic
     rxy, rxz, ryz = r[0, 1], r[0, 2], r[1, 2]
     den = math.sqrt((1 - rxz * rxz) * (1 - ryz * ryz))
     if not den > 0:
-        raise ValueError("the partial correlation is undefined: x or y is a monotone function of the control")
+        return _undefined(undefined, "the partial correlation is undefined: x or y is a monotone function of the "
+                                     "control")
     rp = float((rxy - rxz * ryz) / den)
     rc = min(max(rp, -0.999999), 0.999999)
     half = norm.ppf(0.5 + level / 2) * math.sqrt((1 + rc * rc / 2) / (len(a) - 4))

@@ -127,7 +127,7 @@ CLAIMS = declare(
           settings=("require_informative_without_extraction", "min_informative_f1"), bound="",
           fixed="2026-11-23"),
     Claim("law_fits", "the sigmoid law fits the runs (RMSE in F1)", settings=("max_law_rmse",),
-          fixed="2026-11-23"),
+          caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("law_predicts_held_out", "the law predicts the held-out runs (mean error in F1)",
           settings=("max_heldout_error",), fixed="2026-11-23"),
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
@@ -142,5 +142,5 @@ CLAIMS = declare(
           settings=("spearman_level", "bios_min_top_f1"), fixed="2026-12-01", revised=True,
           replicated_seeds={"smoke": (1, 2), "default": (1, 2)}, caught_by=("labels",)),
     Claim("bios_template_extracted", "template words are extracted for people never trained on",
-          settings=("min_bios_heldout_extraction",), fixed="2026-11-23"),
+          settings=("min_bios_heldout_extraction",), caught_by=("lr0",), fixed="2026-11-23"),
 )

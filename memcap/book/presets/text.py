@@ -268,17 +268,17 @@ CLAIMS = declare(
     Claim("law_fits", "the sigmoid law fits the text runs (RMSE in F1)", settings=("max_law_rmse",),
           fixed="2026-12-02"),
     Claim("law_predicts_held_out", "the law predicts the held-out width (mean error in F1)",
-          settings=("max_heldout_error",), fixed="2026-12-02"),
+          settings=("max_heldout_error",), caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("small_set_extracted", "a small training set is extracted, test text is not", settings=("test_level",),
-          fixed="2026-12-02"),
+          caught_by=("lr0",), fixed="2026-12-02"),
     Claim("extraction_falls", "as the training set grows, extraction of training samples falls toward that of "
-          "test text", fixed="2026-12-02"),
+          "test text", caught_by=("lr0",), fixed="2026-12-02"),
     Claim("rare_memorized_more", "rarer samples (by TF-IDF) are memorized more: Spearman's interval above the "
-          "threshold", settings=("min_tfidf_rho",), bound="above", fixed="2026-12-02"),
+          "threshold", settings=("min_tfidf_rho",), bound="above", caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("rare_beyond_cost", "rarer samples are memorized more with the oracle's code length of each held fixed "
           "(partial Spearman: its interval's lower end)", kind="observed", fixed="2026-12-05"),
     Claim("copies_inflate", "copies of a sample inflate its memorization (paired Wilcoxon test)",
-          settings=("test_level",), fixed="2026-12-02"),
+          settings=("test_level",), caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("near_copies_inflate", "near-duplicates (the Folio's spelling) inflate the memorization of the modern "
           "samples, which exact deduplication cannot prevent", settings=("near_level",), fixed="2026-12-02"),
 )
