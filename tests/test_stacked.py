@@ -107,3 +107,26 @@ def test_sweep_stacks_small_runs_and_stores_each(tmp_path):
     assert again.trained == 0 and again.metrics == report.metrics
     with pytest.raises(ValueError, match="stack=0"):
         run_sweep(runs, tmp_path, stack=0)
+
+
+@pytest.mark.parametrize("mlp,positions,n_layer", [("standard", "learned", 1), ("gated", "rotary", 2),
+                                                   ("quarter", "learned", 2), ("none", "rotary", 1)])
+def test_stacked_logits_are_each_members_forward(mlp, positions, n_layer):
+    from torch.func import stack_module_state
+
+    from memcap.engine.training.stacked import stacked_logits
+
+    cfg = CFG.with_(mlp=mlp, positions=positions, n_layer=n_layer)
+    models = [GPT(cfg, generator=torch.Generator().manual_seed(k)) for k in range(3)]
+    for m in models:  # move every parameter off its initial value (zero biases, unit norms)
+        with torch.no_grad():
+            for p in m.parameters():
+                p.add_(0.1 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
+    params, _ = stack_module_state(models)
+    idx = torch.randint(16, (3, 5, 7), generator=torch.Generator().manual_seed(1))  # T = 7 < seq_len
+    rope = (models[0].rope_cos, models[0].rope_sin) if positions == "rotary" else None
+    logits = stacked_logits(params, cfg, idx, rope)
+    assert logits.shape == (3, 5 * 7, 16)
+    for k, m in enumerate(models):
+        assert torch.allclose(logits[k], m(idx[k]).flatten(0, 1), atol=1e-5), k
+

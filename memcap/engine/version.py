@@ -92,6 +92,12 @@ ENGINE_HISTORY = {
         "d0e2cb6d7423c6c0",  # fit_law(nonfinite="nan"): a NaN fit for NaN input; runs do not call it: no stored
                              # run's key or result changes
     ),
+    3: (
+        "79221711d829a963",  # stacked training without vmap: each member's forward written with batched matrix
+                             # products (sdpa attention, as a run alone) and AdamW's moments by lerp; every member's
+                             # logits equal its own model's to 1e-5 and its gradients the vmapped step's to 2e-8, but
+                             # summation orders differ, so stacked runs' results change in rounding: new keys for all
+    ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)
 

@@ -15,13 +15,13 @@ steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call, stack_module_state, vmap
+from torch.func import stack_module_state
 
-from memcap.model import GPT
+from memcap.model import GPT, GPTConfig, apply_rotary
 from memcap.engine.training.config import TrainConfig
 
 
@@ -30,6 +30,8 @@ class StackedAdamW:
     that can be frozen.
 
     Matches ``torch.optim.AdamW`` member by member: decoupled weight decay, bias correction per member's own step.
+    A frozen member's parameters and moments are left exactly as they are (its weights in the moment updates and its
+    rate are 0).
     """
 
     def __init__(self, params: Sequence[torch.Tensor], betas: tuple[float, float], weight_decay, eps: float = 1e-8):
@@ -46,17 +48,17 @@ class StackedAdamW:
     def step(self, lr: torch.Tensor, active: torch.Tensor) -> None:
         self.t += active.double()
         t = self.t.clamp(min=1)
+        on = active.float()
         bc1 = (1 - self.b1**t).float()
         bc2_sqrt = (1 - self.b2**t).sqrt().float()
+        rate = lr * on
         for p, m, v in zip(self.params, self.m, self.v):
             shape = (-1,) + (1,) * (p.dim() - 1)
-            a = active.view(shape)
             g = p.grad
-            m.copy_(torch.where(a, self.b1 * m + (1 - self.b1) * g, m))
-            v.copy_(torch.where(a, self.b2 * v + (1 - self.b2) * g * g, v))
-            lr_k = (lr * active).view(shape)
-            p.mul_(1 - lr_k * self.wd.view(shape))
-            p.sub_(lr_k / bc1.view(shape) * m / (v.sqrt() / bc2_sqrt.view(shape) + self.eps))
+            m.lerp_(g, ((1 - self.b1) * on).view(shape))  # m + (1 - b1)(g - m) where active, m where frozen
+            v.lerp_(g * g, ((1 - self.b2) * on).view(shape))
+            p.mul_((1 - rate * self.wd).view(shape))
+            p.sub_((rate / bc1).view(shape) * m / (v.sqrt() / bc2_sqrt.view(shape) + self.eps))
 
 
 def clip_per_member_(params: Sequence[torch.Tensor], max_norm: float) -> torch.Tensor:
@@ -69,10 +71,53 @@ def clip_per_member_(params: Sequence[torch.Tensor], max_norm: float) -> torch.T
     return norms
 
 
+def _layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """LayerNorm of x (K, N, d) with member k's weight and bias (K, d)."""
+    return F.layer_norm(x, x.shape[-1:]) * weight.unsqueeze(1) + bias.unsqueeze(1)
+
+
+def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """Member k's ``nn.Linear``: x (K, N, in), weight (K, out, in), bias (K, out) -> (K, N, out)."""
+    if bias is None:
+        return torch.bmm(x, weight.transpose(1, 2))
+    return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+
+def stacked_logits(p: Mapping[str, torch.Tensor], cfg: GPTConfig, idx: torch.Tensor,
+                   rope: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    """:meth:`GPT.forward` of K models of one shape at once, written with batched matrix products: ``p`` maps each
+    parameter name of :class:`GPT` to its K members stacked (K, ...), ``idx`` is (K, B, T); returns logits
+    (K, B·T, V). Any MLP but a mixture of experts; rotary positions need ``rope`` (the model's cos and sin)."""
+    K, B, T = idx.shape
+    d, nh, hs = cfg.d_model, cfg.n_head, cfg.head_dim
+    wte = p["wte.weight"]  # (K, V, d): also the tied output head
+    x = wte[torch.arange(K, device=idx.device).view(K, 1, 1), idx]  # (K, B, T, d)
+    if cfg.positions == "learned":
+        x = x + p["wpe.weight"][:, :T].unsqueeze(1)
+    x = x.reshape(K, B * T, d)
+    for i in range(cfg.n_layer):
+        w = {name[len(f"blocks.{i}."):]: t for name, t in p.items() if name.startswith(f"blocks.{i}.")}
+        qkv = _linear(_layer_norm(x, w["ln1.weight"], w["ln1.bias"]), w["qkv.weight"], w["qkv.bias"])
+        q, k, v = (t.reshape(K * B, T, nh, hs).transpose(1, 2) for t in qkv.split(d, dim=2))  # (KB, nh, T, hs)
+        if rope is not None:
+            q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(K, B * T, d)
+        x = x + _linear(y, w["proj.weight"], w["proj.bias"])
+        if cfg.mlp == "none":
+            continue
+        h = _layer_norm(x, w["ln2.weight"], w["ln2.bias"])
+        if cfg.mlp == "gated":
+            x = x + _linear(F.silu(_linear(h, w["gate.weight"])) * _linear(h, w["up.weight"]), w["down.weight"])
+        else:  # standard, quarter
+            x = x + _linear(F.gelu(_linear(h, w["fc.weight"], w["fc.bias"])), w["fc_out.weight"], w["fc_out.bias"])
+    return torch.bmm(_layer_norm(x, p["ln_f.weight"], p["ln_f.bias"]), wte.transpose(1, 2))
+
+
 class StackedStep:
     """The training step of :func:`memcap.engine.training.loop.train_models` for K > 1 models of one shape: one
-    vmapped forward and backward pass, per-member gradient clipping and :class:`StackedAdamW`. A finished member is
-    frozen (its parameters and optimizer state stop changing) while the others go on."""
+    batched forward and backward pass (:func:`stacked_logits`), per-member gradient clipping and
+    :class:`StackedAdamW`. A finished member is frozen (its parameters and optimizer state stop changing) while the
+    others go on."""
 
     def __init__(self, models: Sequence[GPT], datas: Sequence, cfgs: Sequence[TrainConfig]):
         shapes = {m.cfg.with_(attention="sdpa") for m in models}
@@ -85,23 +130,22 @@ class StackedStep:
             raise ValueError(f"stacked members must share batch size, betas, clipping and fp32 precision; "
                              f"got batch sizes {sorted(batch)} and settings {sorted(map(str, shared))}")
         self.models, self.grad_clip = list(models), cfgs[0].grad_clip
+        self.cfg = models[0].cfg
         self.device = next(models[0].parameters()).device
-        base = GPT(models[0].cfg.with_(attention="manual")).to("meta")  # plain matmuls: vmap batches them
-        self.params, self.buffers = stack_module_state(self.models)
+        self.params, _ = stack_module_state(self.models)
         self.names = list(self.params)
+        self.rope = (models[0].rope_cos, models[0].rope_sin) if self.cfg.positions == "rotary" else None
         self.opt = StackedAdamW([self.params[n] for n in self.names], cfgs[0].betas,
                                 torch.tensor([c.weight_decay for c in cfgs]))
 
-        def member_loss(p, b, x, y):
-            logits = functional_call(base, (p, b), (x,))
-            return F.cross_entropy(logits.flatten(0, 1), y.flatten())
-
-        self.batched_loss = vmap(member_loss)
-        self.loaded = [False] * len(self.models)
+    def losses(self, X: torch.Tensor) -> torch.Tensor:
+        """Each member's mean next-token loss in nats on its batch: X (K, B, S) -> (K,)."""
+        logits = stacked_logits(self.params, self.cfg, X[:, :, :-1], self.rope)
+        K = X.shape[0]
+        return F.cross_entropy(logits.flatten(0, 1), X[:, :, 1:].flatten(), reduction="none").view(K, -1).mean(1)
 
     def __call__(self, batches: list[torch.Tensor], lrs: list[float], active: list[bool]) -> list[float]:
-        X = torch.stack(batches)  # (K, B, S)
-        losses = self.batched_loss(self.params, self.buffers, X[:, :, :-1], X[:, :, 1:])
+        losses = self.losses(torch.stack(batches))  # (K, B, S) in
         for p in self.params.values():
             p.grad = None
         losses.sum().backward()
