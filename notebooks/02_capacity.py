@@ -213,7 +213,7 @@ cap_small, cap_large = caps.sort_values("n_params").capacity_bits.iloc[[0, -1]]
 run.claim("capacity_grows", cap_large > cap_small, cap_large / cap_small)
 # a model that stored nothing gives a NaN exponent: its claim then fails, naming NaN
 exponent = capacity.fit_capacity_exponent(caps.n_params, caps.capacity_bits,
-                                          nonpositive="nan")
+                                          undefined="nan")
 fit = capacity.fit_bits_per_parameter(caps.n_params, caps.capacity_bits)
 depths = sorted({m.n_layer for m in sw.models})
 lo_b, hi_b = exponent.exponent_ci

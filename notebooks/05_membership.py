@@ -293,7 +293,7 @@ plt.show()
 fit_rows = uniform[uniform.role == "fit"]
 # x is NaN where chapter 2's models stored nothing: then the law's constants are NaN
 # and its claims fail
-law = membership.fit_law(fit_rows.x, fit_rows.f1, nonfinite="nan")
+law = membership.fit_law(fit_rows.x, fit_rows.f1, undefined="nan")
 constants = pd.DataFrame([
     dict(constant=n, estimate=v, ci_low=lo, ci_high=hi, stderr=se)
     for n, v, (lo, hi), se in zip(("c1", "c2", "c3"), law.params, law.ci, law.stderr)

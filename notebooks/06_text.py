@@ -413,7 +413,7 @@ run.claim("f1_falls", value=f1_falls.pvalue)
 # %%
 fit_rows = attacks[attacks.role == "fit"]
 # NaN constants where chapter 2's models stored nothing (x is NaN): its claims fail
-law = membership.fit_law(fit_rows.x, fit_rows.f1, nonfinite="nan")
+law = membership.fit_law(fit_rows.x, fit_rows.f1, undefined="nan")
 held = membership_law.held_out_predictions(law, attacks[attacks.role == "held out"])
 heldout_error = held.error.abs().mean()
 ch5 = run.other_results("05_membership")

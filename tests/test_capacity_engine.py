@@ -135,17 +135,17 @@ def test_the_exponent_fit_tells_linear_from_its_neighbours(beta):
     assert f.is_linear() == (beta == 1.0)
     with pytest.raises(ValueError, match="positive"):
         capacity.fit_capacity_exponent(p, -c)
-    with pytest.raises(ValueError, match="nonpositive='skip'"):
-        capacity.fit_capacity_exponent(p, c, nonpositive="skip")
+    with pytest.raises(ValueError, match="undefined='skip'"):
+        capacity.fit_capacity_exponent(p, c, undefined="skip")
     with pytest.raises(ValueError, match="parameter counts"):
-        capacity.fit_capacity_exponent(-p, c, nonpositive="nan")
+        capacity.fit_capacity_exponent(-p, c, undefined="nan")
     with pytest.raises(ValueError, match="at least 3 models"):
         capacity.fit_bits_per_parameter([1, 2], [3, 4])
 
 
 def test_a_model_that_stored_nothing_gives_a_nan_exponent_whose_claims_fail():
     p = np.array([1000.0, 2000.0, 4000.0])
-    f = capacity.fit_capacity_exponent(p, np.array([-5.0, 4000.0, 8000.0]), nonpositive="nan")
+    f = capacity.fit_capacity_exponent(p, np.array([-5.0, 4000.0, 8000.0]), undefined="nan")
     assert np.isnan(f.exponent) and np.isnan(f.exponent_ci).all() and not f.is_linear()
     assert not f.exponent_ci[0] > 0  # chapter 2's exponent_positive fails on it
     assert f.n_models == 3 and f.param_span == 4.0

@@ -100,3 +100,13 @@ def test_predicted_f1_stays_within_zero_and_one(tmp_path):
     # dataset bits far below capacity: x very negative, sigma -> 1, the law's F1 -> (1 + 1.5) / 2 = 1.25
     e = estimate.estimate(n_params=10**6, vocab_size=4, seq_len=8, n_sequences=10, constants=estimate.constants(build))
     assert e.f1 == 1.0 and e.f1_range == (1.0, 1.0)
+
+
+def test_a_law_fitted_against_no_capacity_predicts_no_f1_and_says_why(tmp_path):
+    # a build whose chapter 5 measured alpha <= 0 (its models stored nothing): the law has no axis to read
+    build = _build(tmp_path, **{"02_capacity": CH2, "05_membership": dict(
+        alpha=-0.1, law=dict(c1=1.0, c2=-2.0, c3=0.0), law_ci=dict(c1=[0.9, 1.1], c2=[-3.0, -1.0], c3=[-0.5, 0.5]))})
+    e = estimate.estimate(n_params=10**4, vocab_size=4, seq_len=8, n_sequences=1000,
+                          constants=estimate.constants(build))
+    assert e.f1 is None and e.f1_range is None
+    assert any("no membership prediction" in w and "-0.1" in w for w in e.warnings)

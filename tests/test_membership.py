@@ -149,7 +149,7 @@ def test_the_law_names_a_nan_axis_or_gives_a_nan_fit_as_asked():
     assert np.isnan(x).all() and mi.law_x(8000.0, 2.0, 1000) == 2.0
     with pytest.raises(ValueError, match="finite x and F1"):
         mi.fit_law(x, [0.5, 0.6, 0.5, 0.55])
-    law = mi.fit_law(x, [0.5, 0.6, 0.5, 0.55], nonfinite="nan")
+    law = mi.fit_law(x, [0.5, 0.6, 0.5, 0.55], undefined="nan")
     assert np.isnan(law.params).all() and np.isnan(law.rmse) and np.isnan(law.predict([0.0, 1.0])).all()
-    with pytest.raises(ValueError, match="nonfinite='drop'"):
-        mi.fit_law([0.0, 1.0, 2.0, 3.0], [0.9, 0.8, 0.6, 0.5], nonfinite="drop")
+    with pytest.raises(ValueError, match="undefined='drop'"):
+        mi.fit_law([0.0, 1.0, 2.0, 3.0], [0.9, 0.8, 0.6, 0.5], undefined="drop")

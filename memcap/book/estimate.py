@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memcap.measures.membership import law as membership_law
+from memcap.measures.membership import law as membership_law, law_x
 from memcap.papers import ALLEN_ZHU_LI, MORRIS, table1
 
 PRECISIONS = ("fp32", "bf16")
@@ -155,8 +155,11 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
         warnings.append(f"α was measured at V = {constants.measured_at[0]:,}, S = {constants.measured_at[1]:,}, not at "
                         f"V = {vocab_size:,}, S = {seq_len:,}: bits per parameter change with V (chapter 2, section 9)")
     f1 = f1_range = None
-    if constants.law is not None:
-        x = math.log2(H / ((constants.law_alpha or a) * n_params))
+    x = law_x(H, constants.law_alpha or a, n_params) if constants.law is not None else math.nan
+    if constants.law is not None and math.isnan(x):
+        warnings.append(f"no membership prediction: the law's α ({constants.law_alpha!r}) gives no capacity to set "
+                        f"the dataset against")
+    if not math.isnan(x):
         f1 = min(1.0, max(0.0, float(membership_law(x, *constants.law))))  # F1 lies in [0, 1]; the law can leave it
         with np.errstate(invalid="ignore", over="ignore"):  # an open interval (an end at ±inf) gives limits
             corners = [float(membership_law(x, *c)) for c in itertools.product(*constants.law_ci)]

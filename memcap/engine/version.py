@@ -97,6 +97,9 @@ ENGINE_HISTORY = {
                              # products (sdpa attention, as a run alone) and AdamW's moments by lerp; every member's
                              # logits equal its own model's to 1e-5 and its gradients the vmapped step's to 2e-8, but
                              # summation orders differ, so stacked runs' results change in rounding: new keys for all
+        "007f4423b03156e8",  # one keyword for an undefined result, undefined="raise"|"nan" (fit_capacity_exponent's
+                             # nonpositive, fit_law's nonfinite, as the rank correlations'): runs call neither, no
+                             # stored run's key or result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -213,21 +213,21 @@ def capacity_by_precision(frame, tolerance: float = 0.05):
     )
 
 
-def fit_capacity_exponent(params, capacity_bits, *, nonpositive: str = "raise") -> ExponentFit:
+def fit_capacity_exponent(params, capacity_bits, *, undefined: str = "raise") -> ExponentFit:
     """Fit log2 capacity = a + β log2 P with statsmodels OLS; β = 1 is a linear law.
 
-    A capacity at or below 0 (a model that stored nothing) has no logarithm: ``nonpositive="raise"`` refuses it,
+    A capacity at or below 0 (a model that stored nothing) has no logarithm: ``undefined="raise"`` refuses it,
     naming the capacities; ``"nan"`` returns a fit whose exponent and interval are NaN, so that a chapter run that
     collects its claims goes on and every claim on the exponent fails ("measured NaN").
 
         >>> f = fit_capacity_exponent([1000, 2000, 4000, 8000], [3500, 7000, 14100, 27900])
         >>> round(f.exponent, 2), f.is_linear()
         (1.0, True)
-        >>> fit_capacity_exponent([1000, 2000, 4000], [-3.0, 5.0, 9.0], nonpositive="nan").exponent_ci
+        >>> fit_capacity_exponent([1000, 2000, 4000], [-3.0, 5.0, 9.0], undefined="nan").exponent_ci
         (nan, nan)
     """
-    if nonpositive not in ("raise", "nan"):
-        raise ValueError(f"nonpositive must be 'raise' or 'nan', got nonpositive={nonpositive!r}")
+    if undefined not in ("raise", "nan"):
+        raise ValueError(f"undefined must be 'raise' or 'nan', got undefined={undefined!r}")
     import statsmodels.api as sm
 
     p = np.asarray(params, dtype=float)
@@ -237,7 +237,7 @@ def fit_capacity_exponent(params, capacity_bits, *, nonpositive: str = "raise") 
     if (p <= 0).any():
         raise ValueError(f"a power law needs positive parameter counts; got {p.tolist()}")
     if not (c > 0).all():
-        if nonpositive == "raise":
+        if undefined == "raise":
             raise ValueError(f"a power law needs positive capacities; got capacities {c.tolist()}")
         return ExponentFit(exponent=math.nan, exponent_ci=(math.nan, math.nan), n_models=int(p.size),
                            param_span=float(p.max() / p.min()))

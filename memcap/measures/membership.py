@@ -245,7 +245,7 @@ def _bootstrap_t(x, y, theta, se, sigma, n_boot: int, rng: np.random.Generator) 
 
 
 def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int = 1000,
-            rng: np.random.Generator | None = None, interval: str = "profile", nonfinite: str = "raise") -> LawFit:
+            rng: np.random.Generator | None = None, interval: str = "profile", undefined: str = "raise") -> LawFit:
     """Fit F1 = ½(1 + c1·σ(c2·(x + c3))) by non-linear least squares (scipy), with a 95 % interval for each
     constant: ``interval="profile"`` (the default) the profile-likelihood interval of :func:`_profile_interval`;
     ``"bootstrap-t"`` a studentized parametric bootstrap of ``n_boot`` resamples drawn with ``rng``.
@@ -258,20 +258,20 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
     checks its coverage.
 
     A NaN in x or F1 (no capacity to measure x against, as when the models stored nothing) cannot be fitted:
-    ``nonfinite="raise"`` refuses it, naming the values; ``"nan"`` returns a fit whose constants, intervals and RMSE
+    ``undefined="raise"`` refuses it, naming the values; ``"nan"`` returns a fit whose constants, intervals and RMSE
     are NaN, so that a chapter that collects its claims goes on and every claim on the law fails ("measured NaN").
 
-        >>> fit_law([float("nan")] * 4, [0.5] * 4, nonfinite="nan").rmse
+        >>> fit_law([float("nan")] * 4, [0.5] * 4, undefined="nan").rmse
         nan
     """
-    if nonfinite not in ("raise", "nan"):
-        raise ValueError(f"nonfinite must be 'raise' or 'nan', got nonfinite={nonfinite!r}")
+    if undefined not in ("raise", "nan"):
+        raise ValueError(f"undefined must be 'raise' or 'nan', got undefined={undefined!r}")
     x = np.asarray(x, dtype=float)
     y = np.asarray(f1, dtype=float)
     if x.shape != y.shape or x.size < 4:
         raise ValueError(f"need matching x and F1 arrays with at least 4 points, got {x.size} and {y.size}")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        if nonfinite == "nan":
+        if undefined == "nan":
             nan3 = (math.nan,) * 3
             return LawFit(params=nan3, ci=((math.nan, math.nan),) * 3, stderr=nan3, residuals=np.full(x.size, math.nan),
                           rmse=math.nan, n_boot=0, interval=interval)
