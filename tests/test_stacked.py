@@ -130,3 +130,22 @@ def test_stacked_logits_are_each_members_forward(mlp, positions, n_layer):
     for k, m in enumerate(models):
         assert torch.allclose(logits[k], m(idx[k]).flatten(0, 1), atol=1e-5), k
 
+
+
+def test_knowledge_runs_stack_and_match_the_same_runs_alone():
+    from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS
+    from memcap.engine.runs import KnowledgeRun
+
+    k = KNOWLEDGE_SETUPS["smoke"]
+    runs = [k.biod_run(8, 3, data_seed=s, init_seed=s) for s in (0, 1)]
+    assert runs[0].stack_key(10**6) == runs[1].stack_key(10**6) is not None
+    assert runs[0].stack_key(100) is None  # too large to stack
+    assert k.biod_run(16, 3).stack_key(10**6) != runs[0].stack_key(10**6)  # another shape
+    assert k.biod_run(8, 3, mlp="moe4").stack_key(10**6) is None  # the stacked step has no router
+    alone = [r.execute() for r in runs]
+    together = KnowledgeRun.execute_many(runs)
+    for (single, curve1, _), (stacked, curve2, _) in zip(alone, together):
+        assert (single["stacked_with"], stacked["stacked_with"]) == (1, 2)
+        assert stacked["steps"] == single["steps"] and len(curve2) == len(curve1)
+        assert [p["loss"] for p in curve2] == pytest.approx([p["loss"] for p in curve1], rel=1e-3)
+        assert stacked["knowledge_bits"] == pytest.approx(single["knowledge_bits"], rel=1e-2, abs=1.0)

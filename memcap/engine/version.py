@@ -100,6 +100,9 @@ ENGINE_HISTORY = {
         "007f4423b03156e8",  # one keyword for an undefined result, undefined="raise"|"nan" (fit_capacity_exponent's
                              # nonpositive, fit_law's nonfinite, as the rank correlations'): runs call neither, no
                              # stored run's key or result changes
+        "ab3aee14ff28f8bd",  # knowledge runs may train stacked (stack_key, execute_many; a sweep stacks them only
+                             # when asked, and no chapter asks yet): a run trained alone is bitwise the same (a smoke
+                             # bioD run and a junk run with the domain token: weights, metrics, curves)
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

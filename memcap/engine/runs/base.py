@@ -10,8 +10,8 @@ from memcap.model import GPT
 
 
 class TrainsAlone:
-    """The Run protocol's cost and stacking for a run kind that never shares a stack (its data is a stream, or it
-    measures what a stacked step does not): knowledge and text runs."""
+    """The Run protocol's cost, and stacking for a run kind that trains alone unless it says otherwise: text runs
+    (knowledge runs override :meth:`stack_key` and :meth:`execute_many` to stack small models)."""
 
     @property
     def cost(self) -> float:

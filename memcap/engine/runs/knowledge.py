@@ -16,6 +16,7 @@ shown beside.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ from memcap.data.streams import (JUNK_WORLDS, BioDCorpus, BioSCorpus, JunkMixtur
                                   window_stream)
 from memcap.engine.runs.base import TrainsAlone
 from memcap.engine.training.config import TrainConfig
-from memcap.engine.training.loop import train
+from memcap.engine.training.loop import train_models
 from memcap.engine.version import ENGINE_VERSION
 from memcap.measures.evaluate import loss_bits_per_token
 from memcap.measures.knowledge import measure_knowledge
@@ -121,10 +122,38 @@ class KnowledgeRun(TrainsAlone):
         corpus = corpus or self.corpus()
         return [corpus.render(i, np.random.default_rng([self.data_seed, 2, i])) for i in range(self.measured_people)]
 
+    def stack_key(self, max_params: int) -> Hashable | None:
+        """Runs with one key may train stacked (:mod:`memcap.engine.training.stacked`): fp32 runs of at most
+        ``max_params`` parameters with one model shape, batch size, betas and clipping; None (train alone) for any
+        other, and for a mixture of experts (the stacked step has no router)."""
+        t = self.train
+        if self.model.n_params <= max_params and t.precision == "fp32" and not self.model.n_experts:
+            return ("knowledge", self.model, t.batch_size, t.betas, t.grad_clip)
+        return None
+
+    @staticmethod
+    def execute_many(runs: Sequence[KnowledgeRun], device: str = "cpu", progress: bool = False) -> list:
+        """Train runs of one :meth:`stack_key` together, each on its own stream, and measure each as
+        :meth:`execute` does: (metrics, learning curve, weights) per run. One run trains alone."""
+        prepared = [r._prepare(device) for r in runs]
+        results = train_models(
+            [p["model"] for p in prepared], [p["stream"] for p in prepared], [r.train for r in runs],
+            [r.init_seed for r in runs], metrics=[p["metric"] for p in prepared], progress=progress,
+            metric_name="knowledge bits",
+            description=runs[0].label + (f" (+{len(runs) - 1} stacked)" if len(runs) > 1 else ""))
+        return [r._finish(p, res, device, len(runs)) for r, p, res in zip(runs, prepared, results)]
+
     def execute(self, device: str = "cpu", progress: bool = False) -> tuple[dict, list[dict], dict]:
+        """Train and measure this run alone: (metrics, learning curve, weights)."""
+        return self.execute_many([self], device, progress)[0]
+
+    def _prepare(self, device: str) -> dict:
+        """The run's corpus, untrained model (and its code length before training), measured renderings, training
+        stream and the metric its stall rule follows."""
         corpus = self.corpus()
         if corpus.vocab_size != self.model.vocab_size:
-            raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the corpus's {corpus.vocab_size}")
+            raise ValueError(f"the model's vocab_size={self.model.vocab_size} differs from the corpus's "
+                             f"{corpus.vocab_size}")
         model = GPT(self.model, generator=torch.Generator().manual_seed(self.init_seed)).to(device)
         evaluation = self.evaluation(corpus)
         untrained = loss_bits_per_token(model, [t for t, _ in evaluation], pad=corpus.eot)  # before training
@@ -134,12 +163,12 @@ class KnowledgeRun(TrainsAlone):
                                     self.train.batch_size, self.model.seq_len)
         else:
             stream = window_stream(corpus, self.train.batch_size, self.model.seq_len)
-        result = train(
-            model, stream, self.train, seed=self.init_seed,
-            metric=lambda m: self.measure(m, corpus, evaluation)["knowledge_bits"], metric_name="knowledge bits",
-            progress=progress, description=self.label,
-        )
-        metrics = self.measure(model, corpus, evaluation, recall=True)
+        return dict(corpus=corpus, model=model, evaluation=evaluation, untrained=untrained, stream=stream,
+                    metric=lambda m: self.measure(m, corpus, evaluation)["knowledge_bits"])
+
+    def _finish(self, prepared: dict, result, device: str, stacked_with: int) -> tuple[dict, list[dict], dict]:
+        corpus, model = prepared["corpus"], prepared["model"]
+        metrics = self.measure(model, corpus, prepared["evaluation"], recall=True)
         fresh = corpus.fresh_evaluation(self.measured_people, self.data_seed) if self.kind == "bioD" else None
         if fresh is not None:  # the same model on people it never saw, from the same world: the generalization
             baseline = self.measure(model, corpus, fresh)
@@ -148,8 +177,8 @@ class KnowledgeRun(TrainsAlone):
         metrics.update(steps=result.steps, seconds=result.seconds, tokens=result.tokens, device=device,
                        exposures_done=result.tokens * self.useful_share / (corpus.mean_length() * self.n_people)
                        * self.model.seq_len / (self.model.seq_len - 1),
-                       untrained_bits_per_token=untrained, engine_version=ENGINE_VERSION,
-                       torch_version=torch.__version__, stacked_with=1)
+                       untrained_bits_per_token=prepared["untrained"], engine_version=ENGINE_VERSION,
+                       torch_version=torch.__version__, stacked_with=stacked_with)
         return metrics, result.curve, dict(model.state_dict())
 
     def measure(self, model: GPT, corpus, evaluation: list, recall: bool = False) -> dict:
