@@ -17,7 +17,7 @@ WIDE = SMALL.with_(d_model=32)
 TRAIN = TrainConfig(max_steps=30, batch_size=8)
 
 
-def test_only_small_fp32_capacity_runs_have_a_stack_key():
+def test_only_small_fp32_capacity_and_knowledge_runs_have_a_stack_key():
     run = CapacityRun(SMALL, TRAIN, 32)
     assert run.stack_key(SMALL.n_params) == stacked.stack_key(run) is not None
     assert run.stack_key(SMALL.n_params - 1) is None  # too many parameters
@@ -25,7 +25,11 @@ def test_only_small_fp32_capacity_runs_have_a_stack_key():
     assert CapacityRun(SMALL, TRAIN, 64).stack_key(10**9) == run.stack_key(10**9)  # one shape, one stack
     assert CapacityRun(WIDE, TRAIN, 32).stack_key(10**9) != run.stack_key(10**9)
     b = BioD(N=4, K=1, C=1, D=2, L=1, T=4, N0=16)
-    assert KnowledgeRun(SMALL, TRAIN, "bioD", 4, 1, biod=b).stack_key(10**9) is None
+    knowledge = KnowledgeRun(SMALL, TRAIN, "bioD", 4, 1, biod=b)
+    assert knowledge.stack_key(10**9) is not None and knowledge.stack_key(SMALL.n_params - 1) is None
+    assert dataclasses.replace(knowledge, exposures=9).stack_key(10**9) == knowledge.stack_key(10**9)
+    assert knowledge.stack_key(10**9) != run.stack_key(10**9)  # never in a stack with a capacity run
+    assert dataclasses.replace(knowledge, train=dataclasses.replace(TRAIN, precision="bf16")).stack_key(10**9) is None
     text = TextSpec(vocab_size=16, seq_len=16)
     assert TextRun(SMALL, TRAIN, text, 10).stack_key(10**9) is None
 
