@@ -33,7 +33,14 @@ def client():
     c = distributed.Client(cluster)
     yield c
     c.close()
-    cluster.close()
+    try:
+        cluster.close()
+    except KeyError as e:
+        # closing, distributed's SpecCluster looks up each removed worker in its scheduler_info; a worker process
+        # that test_runs_of_a_client_that_went_away_stop_on_the_workers ended (its nanny starts a new one) can be
+        # missing there already (dask/distributed#5407). Only that lookup is forgiven: any other error fails.
+        if not str(e.args[0] if e.args else "").startswith("tcp://"):
+            raise
 
 
 def stored(root) -> dict:
