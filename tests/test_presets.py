@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from memcap import papers
-from memcap.book import presets
+from memcap.book import plan, presets
 from memcap.book.chapters import CHAPTERS, SCALES, start
 from memcap.measures.knowledge import knowledge_bits_approx
 
@@ -173,6 +173,28 @@ def test_architecture_runs_vary_one_thing_and_reuse_what_is_the_same():
     low = min(default.setup.exposures)
     same = [r for r in runs["arch"]["standard"] if r.exposures == low and r.model.d_model == default.junk_width]
     assert runs["junk"]["no junk"][low].to_dict() == same[0].to_dict()  # trained once, used twice
+
+
+def test_architecture_seeds_repeat_every_run_at_the_next_seeds_and_stack_only_where_asked():
+    smoke = presets.PRESETS["07_architecture"]["smoke"]
+    assert smoke.seed_list(4) == (4, 5, 6)
+    runs = smoke.runs(4)
+    assert set(runs["more_seeds"]) == {5, 6}
+    first = {json.dumps(r.to_dict(), sort_keys=True) for r in plan._flat({k: v for k, v in runs.items()
+                                                                          if k != "more_seeds"})}
+    assert first == {json.dumps(r.to_dict(), sort_keys=True) for r in plan._flat(smoke.seed_runs(4))}
+    for s, by_seed in runs["more_seeds"].items():
+        again = list(plan._flat(by_seed))
+        assert len(again) == len(list(plan._flat(smoke.seed_runs(4))))
+        assert {(r.data_seed, r.init_seed) for r in again} == {(s, s)}
+    default = presets.PRESETS["07_architecture"]["default"]
+    assert default.seed_list(2) == (2,) and "more_seeds" not in default.runs(2)
+    assert default.stack == 1 and smoke.stack > 1
+    for bad in (0, -1, 1.5, "3"):
+        with pytest.raises(ValueError, match=f"seeds={bad!r}"):
+            dataclasses.replace(smoke, seeds=bad)
+    with pytest.raises(ValueError, match="stack=0"):
+        dataclasses.replace(smoke, stack=0)
 
 
 def test_junk_run_counts_steps_in_useful_windows():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from memcap.measures.seeds import seed_summary, t_interval
+from memcap.measures.seeds import across_seeds, seed_summary, t_interval
 
 
 def _coverage(draw, truth, n, sets=3000, interval=t_interval):
@@ -70,3 +70,21 @@ def test_a_table_without_seeds_or_with_a_repeated_seed_is_refused():
         seed_summary(pd.DataFrame(dict(scale=["smoke"], seconds=[1.0])))
     with pytest.raises(ValueError, match=r"seed values repeat within \{'scale': 'smoke'\}: \[0, 0\]"):
         seed_summary(pd.DataFrame(dict(seed=[0, 0], scale="smoke", seconds=[1.0, 2.0])))
+
+
+def test_across_seeds_sets_each_quantity_beside_its_mean_and_interval():
+    t = across_seeds({3: {"a": 1.0, "b": 2.0}, 4: {"a": 3.0, "b": math.inf}})
+    assert list(t.index) == ["a", "b"] and list(t.columns) == [3, 4, "mean", "low", "high"]
+    assert t.loc["a", "mean"] == 2.0
+    assert (t.loc["a", "low"], t.loc["a", "high"]) == pytest.approx(t_interval([1.0, 3.0]))
+    assert t.loc["b", "mean"] == math.inf and math.isnan(t.loc["b", "low"])  # no interval with a seed infinite
+    one = across_seeds({0: {"a": 0.5}})
+    assert one.loc["a", "mean"] == 0.5 and math.isnan(one.loc["a", "high"])  # one seed: no interval
+    assert math.isnan(across_seeds({0: {"a": math.nan}, 1: {"a": 1.0}}).loc["a", "mean"])
+
+
+def test_across_seeds_refuses_seeds_that_name_other_quantities():
+    with pytest.raises(ValueError, match="seed 1 names"):
+        across_seeds({0: {"a": 1.0}, 1: {"b": 1.0}})
+    with pytest.raises(ValueError, match="at least one seed"):
+        across_seeds({})

@@ -14,12 +14,12 @@ wide: that width is what the seeds say, not a defect.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["t_interval", "seed_summary"]
+__all__ = ["t_interval", "seed_summary", "across_seeds"]
 
 
 def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
@@ -75,3 +75,35 @@ def seed_summary(table: Any, seed: str = "seed", level: float = 0.95):
                          "mean": float(x.mean()) if len(x) else math.nan,
                          "sd": float(x.std(ddof=1)) if len(x) >= 2 else math.nan, "low": low, "high": high})
     return pd.DataFrame(rows, columns=[*by, "quantity", "n", "mean", "sd", "low", "high"])
+
+
+def across_seeds(per_seed: Mapping[int, Mapping[str, float]], level: float = 0.95):
+    """Quantities measured once per seed, side by side: a row per quantity (in the order the first seed names them),
+    a column per seed, then ``mean`` over every seed (infinite if one is, NaN if one is NaN: a seed where the
+    quantity is undefined leaves the mean undefined) and the t interval ``low``, ``high`` at ``level`` (NaN with
+    one seed, or where a seed's value is not finite). ``per_seed``: seed -> quantity -> value; every seed must
+    name the same quantities.
+
+        >>> t = across_seeds({0: {"R": 1.0}, 1: {"R": 1.2}, 2: {"R": 1.1}})
+        >>> t.round(3).loc["R"].tolist()
+        [1.0, 1.2, 1.1, 1.1, 0.852, 1.348]
+    """
+    import pandas as pd
+
+    if not per_seed:
+        raise ValueError("across_seeds needs at least one seed, got none")
+    seeds = list(per_seed)
+    names = list(per_seed[seeds[0]])
+    for s in seeds[1:]:
+        if list(per_seed[s]) != names:
+            raise ValueError(f"seed {s} names {sorted(per_seed[s])}, seed {seeds[0]} {sorted(names)}: every seed "
+                             "must name the same quantities")
+    values = pd.DataFrame({s: [float(per_seed[s][q]) for q in names] for s in seeds}, index=names)
+    values.index.name = "quantity"
+    x = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        values["mean"] = x.mean(axis=1)
+    bounds = [t_interval(row, level) if len(row) >= 2 and np.isfinite(row).all() else (math.nan, math.nan)
+              for row in x]
+    values["low"], values["high"] = [b[0] for b in bounds], [b[1] for b in bounds]
+    return values
