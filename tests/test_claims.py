@@ -202,6 +202,13 @@ def test_the_paper_preset_keeps_the_papers_direction_for_chapter_7():
     # revised at default only: at paper the paper's threshold is in force, and asserted
     assert gated["families_close_high"].asserted(paper, "paper") and paper.min_arch_ratio_high == 0.7
     assert not gated["families_close_high"].revised_at("paper") and gated["families_close_high"].revised_at("default")
+    # the mixture's cost per total parameter (Result 9): the paper's direction, asserted at paper; declared after
+    # default and smoke runs had shown it, so asserted there only with its replications
+    moe = gated["moe_less_per_param"]
+    assert moe.asserted(paper, "paper") and not moe.revised_at("paper")
+    for scale in ("smoke", "default"):
+        assert moe.revised_at(scale) and len(moe.seeds_at(scale)) == 2
+        assert moe.asserted(PRESETS["07_architecture"][scale], scale)
 
 
 def test_the_appendix_says_per_scale_where_a_claim_was_revised_and_replicated(tmp_path):

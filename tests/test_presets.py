@@ -180,13 +180,16 @@ def test_architecture_seeds_repeat_every_run_at_the_next_seeds_and_stack_only_wh
     assert smoke.seed_list(4) == (4, 5, 6)
     runs = smoke.runs(4)
     assert set(runs["more_seeds"]) == {5, 6}
-    first = {json.dumps(r.to_dict(), sort_keys=True) for r in plan._flat({k: v for k, v in runs.items()
-                                                                          if k != "more_seeds"})}
-    assert first == {json.dumps(r.to_dict(), sort_keys=True) for r in plan._flat(smoke.seed_runs(4))}
+    first = [r for k, v in runs.items() if k != "more_seeds" for r in plan._flat(v)]
+    assert {(r.data_seed, r.init_seed) for r in first} == {(4, 4)}
+    # the same runs at every seed, but for the seed
+    shape = lambda r: json.dumps({k: v for k, v in r.to_dict().items() if k not in ("data_seed", "init_seed")},
+                                 sort_keys=True)
     for s, by_seed in runs["more_seeds"].items():
         again = list(plan._flat(by_seed))
-        assert len(again) == len(list(plan._flat(smoke.seed_runs(4))))
+        assert sorted(map(shape, again)) == sorted(map(shape, first))
         assert {(r.data_seed, r.init_seed) for r in again} == {(s, s)}
+    assert len(plan.chapter_runs("07_architecture", "smoke", 4)["more_seeds"]) == 2 * len(first)
     default = presets.PRESETS["07_architecture"]["default"]
     assert default.seed_list(2) == (2,) and "more_seeds" not in default.runs(2)
     assert default.stack == 1 and smoke.stack > 1
@@ -195,6 +198,8 @@ def test_architecture_seeds_repeat_every_run_at_the_next_seeds_and_stack_only_wh
             dataclasses.replace(smoke, seeds=bad)
     with pytest.raises(ValueError, match="stack=0"):
         dataclasses.replace(smoke, stack=0)
+    with pytest.raises(ValueError, match="stack_max_params=-1"):
+        dataclasses.replace(smoke, stack_max_params=-1)
 
 
 def test_junk_run_counts_steps_in_useful_windows():

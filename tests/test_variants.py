@@ -45,10 +45,19 @@ def test_the_mixture_is_set_beside_gpt2_per_total_parameter_and_beside_mlp4_of_i
     table = variants.mixture_peaks(moe, CEILINGS, peaks, (100,))
     row = table.loc[100]
     assert (row.moe_width, row.R_total, row.R_active) == (16, 0.5, 2.0)
-    assert row.gpt2_over_moe == pytest.approx(4.0)
+    assert row.gpt2_over_moe == pytest.approx(4.0) and row.moe_over_gpt2 == pytest.approx(0.25)
+    nothing = variants.mixture_peaks(moe.assign(R=[-0.1, -0.2]), CEILINGS, peaks, (100,)).loc[100]
+    assert nothing.gpt2_over_moe == math.inf and nothing.moe_over_gpt2 < 0  # the mixture stores nothing
+    no_gpt2 = variants.family_peaks(arch_table((-1.0, -2.0), (0.5, 0.4)), {"standard": CEILINGS, "none": CEILINGS})
+    assert math.isnan(variants.mixture_peaks(moe, CEILINGS, no_gpt2, (100,)).loc[100].moe_over_gpt2)
     quarter = pd.DataFrame(dict(width=[16, 24, 32], exposures=100, knowledge_bits=[100.0, 0.0, 5.0]))
     versus = variants.mixture_versus_quarter(moe, quarter)
     assert versus.moe_over_quarter.tolist() == [2.0, math.inf]  # width 32: no mixture trained
+    assert variants.pooled_moe_over_quarter([versus], 100) == 2.0  # one seed: its narrowest margin
+    # a second seed where MLP/4 stores a little at width 24: the ratio of the means, not an infinite mean
+    other = versus.assign(quarter_bits=[300.0, 50.0])
+    assert variants.pooled_moe_over_quarter([versus, other], 100) == pytest.approx(min(400 / 400, 400 / 50))
+    assert math.isnan(variants.pooled_moe_over_quarter([versus], 1000))  # nothing trained at that count
 
 
 def test_junk_effects_measure_each_set_up_against_no_junk_at_the_lower_count():
@@ -82,5 +91,19 @@ def test_layer_removal_judges_the_last_layer_clipped_and_every_layer_unclipped()
                              share=[1.0, 0.0, 0.2], recall_accuracy=[0.9, 0.1, 0.95]))
     without, q = variants.layer_removal(rows)
     assert without.bits_over_layered.tolist() == pytest.approx([-0.8, 0.4])
-    assert q["last_share"] == pytest.approx(0.4) and q["worst_layer"] == pytest.approx(0.4)
-    assert q["recall_falls"] is False  # removing layer 1 recalls more than the whole model
+    assert q == pytest.approx(dict(last_share=0.4, worst_layer=0.4))
+    assert without.recall_whole.tolist() == [0.9, 0.9]
+    _, kept = variants.mean_recall([without])  # removing the last layer recalls more than the whole model
+    assert kept == [("deep", 1)]
+
+
+def test_mean_recall_compares_the_means_over_seeds_and_a_nan_never_counts_as_falling():
+    seed = lambda recall: pd.DataFrame(dict(model="deep", removed=[0, 1], recall_accuracy=recall,
+                                            recall_whole=[0.5, 0.5]))
+    recall, kept = variants.mean_recall([seed([0.1, 0.7]), seed([0.2, 0.2])])
+    assert recall.recall_accuracy.tolist() == pytest.approx([0.15, 0.45])
+    assert kept == []  # layer 2's 0.7 at one seed: the mean still falls
+    recall, kept = variants.mean_recall([seed([0.1, 0.7]), seed([0.2, 0.4])])
+    assert kept == [("deep", 1)]
+    _, kept = variants.mean_recall([seed([0.1, 0.2]), seed([0.2, np.nan])])
+    assert kept == [("deep", 1)]

@@ -27,8 +27,8 @@ import pandas as pd
 from memcap.measures.knowledge import value_capacity_ratio
 from memcap.measures.peaks import find_peak
 
-__all__ = ["family_peaks", "peak_ratios", "cost_factor", "mixture_peaks", "mixture_versus_quarter", "junk_tables",
-           "junk_effects", "layer_removal"]
+__all__ = ["family_peaks", "peak_ratios", "cost_factor", "mixture_peaks", "mixture_versus_quarter",
+           "pooled_moe_over_quarter", "junk_tables", "junk_effects", "layer_removal", "mean_recall"]
 
 BASE = "standard"  # GPT-2's MLP: every family is set beside it
 
@@ -66,8 +66,9 @@ def mixture_peaks(moe: pd.DataFrame, ceilings: Mapping[int, float], peaks: pd.Da
                   counts: Sequence[int], base: str = BASE) -> pd.DataFrame:
     """The mixture's peak at each count in ``counts`` (over its widths, closed by ``ceilings``), indexed by exposures:
     its width, parameters in total and active, R per total parameter (``R_total``) and per active one
-    (``R_active``), ``bracketed``, and ``gpt2_over_moe``: ``base``'s peak R over the mixture's per total
-    parameter (the paper's quantity)."""
+    (``R_active``), ``bracketed``, ``gpt2_over_moe``: ``base``'s peak R over the mixture's per total parameter (the
+    paper's quantity; inf where the mixture stores nothing), and ``moe_over_gpt2``, the same the other way up, with
+    the reference below (NaN where ``base`` stores nothing): what a mean over seeds can average."""
     rows = []
     for e in counts:
         g = moe[moe.exposures == e].set_index("width")
@@ -76,7 +77,9 @@ def mixture_peaks(moe: pd.DataFrame, ceilings: Mapping[int, float], peaks: pd.Da
                          moe_active=g.active_params[peak.width], R_total=peak.R,
                          R_active=peak.R * g.n_params[peak.width] / g.active_params[peak.width],
                          bracketed=peak.bracketed, gpt2_peak_R=peaks.loc[(base, e), "R"],
-                         gpt2_over_moe=peaks.loc[(base, e), "R"] / peak.R if peak.R > 0 else math.inf))
+                         gpt2_over_moe=peaks.loc[(base, e), "R"] / peak.R if peak.R > 0 else math.inf,
+                         moe_over_gpt2=(peak.R / peaks.loc[(base, e), "R"] if peaks.loc[(base, e), "R"] > 0
+                                        else math.nan)))
     return pd.DataFrame(rows).set_index("exposures")
 
 
@@ -92,6 +95,21 @@ def mixture_versus_quarter(moe: pd.DataFrame, quarter: pd.DataFrame) -> pd.DataF
     versus["moe_over_quarter"] = np.where(versus.quarter_bits > 0, versus.moe_bits / versus.quarter_bits.where(
         versus.quarter_bits > 0), np.where(versus.moe_bits > 0, np.inf, np.nan))
     return versus
+
+
+def pooled_moe_over_quarter(versus: Sequence[pd.DataFrame], exposures: int) -> float:
+    """The mixture's bits over MLP/4's at ``exposures`` from several seeds' :func:`mixture_versus_quarter` tables:
+    at each width, the mean of the mixture's bits over the seeds against the mean of MLP/4's (a ratio of means, so
+    that one seed where MLP/4 stores almost nothing cannot make it infinite), then the narrowest margin over the
+    widths. Inf where MLP/4's mean is at or below 0 and the mixture's above, NaN where neither stores or no width
+    was trained at that count; with one seed, the smallest ``moe_over_quarter`` of that table."""
+    both = pd.concat(list(versus))
+    both = both[both.exposures == exposures].groupby("width")[["moe_bits", "quarter_bits"]].mean()
+    if both.empty:
+        return math.nan
+    ratio = np.where(both.quarter_bits > 0, both.moe_bits / both.quarter_bits.where(both.quarter_bits > 0),
+                     np.where(both.moe_bits > 0, np.inf, np.nan))
+    return float(pd.Series(ratio).min(skipna=False))
 
 
 def junk_tables(junk_runs: pd.DataFrame, spec, setups: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -129,8 +147,8 @@ def layer_removal(removal: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     ``layers`` column (``removed`` NaN: the whole model): every removal with ``bits_over_layered``, its bits (not
     clipped at 0) over the whole model's times 1 - 1/L (NaN where the whole model stores nothing), and
     ``recall_whole``; and the quantities the chapter claims on: ``last_share`` (the most any model keeps without
-    its last layer, its clipped share over 1 - 1/L), ``worst_layer`` (the largest ``bits_over_layered``) and
-    ``recall_falls`` (every removal recalls less than its whole model)."""
+    its last layer, its clipped share over 1 - 1/L) and ``worst_layer`` (the largest ``bits_over_layered``). Recall
+    is judged over seeds: :func:`mean_recall`."""
     whole = removal[removal.removed.isna()].set_index("model")
     without = removal[removal.removed.notna()].copy()
     whole_bits = without.model.map(whole.knowledge_bits)
@@ -139,5 +157,15 @@ def layer_removal(removal: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     without["recall_whole"] = without.model.map(whole.recall_accuracy)
     last = without[without.removed == without.layers - 1]
     return without, dict(last_share=float((last.share / (1 - 1 / last.layers)).max(skipna=False)),
-                         worst_layer=float(without.bits_over_layered.max(skipna=False)),
-                         recall_falls=bool((without.recall_accuracy < without.recall_whole).all()))
+                         worst_layer=float(without.bits_over_layered.max(skipna=False)))
+
+
+def mean_recall(without: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """From several seeds' removal tables (:func:`layer_removal`'s first value): each (model, layer removed)'s recall
+    without the layer and the whole model's recall, as means over the seeds (NaN if a seed's is NaN), and the
+    (model, layer) pairs where the mean recall did not fall below the whole model's (a NaN counts as not falling:
+    nothing shows that it fell)."""
+    rows = pd.concat(list(without)).groupby(["model", "removed"])[["recall_accuracy", "recall_whole"]]
+    recall = rows.agg(lambda x: x.mean(skipna=False))
+    kept = recall[~(recall.recall_accuracy < recall.recall_whole)]
+    return recall, [(m, int(r)) for m, r in kept.index]

@@ -58,6 +58,8 @@ class ArchitecturePreset(PresetBase):
     min_quarter_ratio_low: float | None = setting("claim: MLP/4's peak R >= this x GPT-2's at the lower count")
     min_moe_over_quarter: float | None = setting(
         "claim: a mixture stores >= this x the bits of MLP/4 of its width (the same active parameters)")
+    min_gpt2_over_moe_high: float | None = setting(
+        "claim: GPT-2's peak R >= this x the mixture's per total parameter, at the higher count")
     max_last_layer_share: float | None = setting(
         "claim: bits left without the last layer <= this x (1 - 1/L) of the whole model's")
     min_junk_loss_low: float = setting(
@@ -79,6 +81,9 @@ class ArchitecturePreset(PresetBase):
             raise ValueError(f"seeds must be a positive integer, got seeds={self.seeds!r}")
         if not isinstance(self.stack, int) or self.stack < 1:
             raise ValueError(f"stack must be a positive integer, got stack={self.stack!r}")
+        if not isinstance(self.stack_max_params, int) or self.stack_max_params < 0:
+            raise ValueError(f"stack_max_params must be a whole number >= 0, got "
+                             f"stack_max_params={self.stack_max_params!r}")
 
     def seed_list(self, seed: int = 0) -> tuple[int, ...]:
         """The seeds the chapter trains, from ``seed`` on: the first is the one its sections show in detail."""
@@ -130,15 +135,20 @@ def _junk_setups(random: int, repetitive: int) -> dict[str, Junk]:
 ARCHITECTURE_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thresholds.md)
     max_calibration_error=0.02, min_R_beyond_fresh=0.5, min_arch_ratio_high=0.7, min_no_mlp_gap_low=1.1,
     max_gated_ratio_low=1.05, min_gated_ratio_low=None, min_quarter_ratio_low=0.8, min_moe_over_quarter=1.1,
+    # declared on 2026-12-06, after default seeds 0-2 (engine 2: 1.60, mean 1.53 [1.35, 1.71]), before default seeds
+    # 4 and 5 and smoke seed sets 19 and 22 were trained (the paper: 1.3)
+    min_gpt2_over_moe_high=1.2,
     max_last_layer_share=0.75, min_junk_loss_low=2.0, min_domain_recovery_low=0.2, min_repetitive_share_low=0.7,
     # the paper: the domain token limits the loss to 2x at 100 exposures and removes it at 300 (against the no-junk
     # runs at 100)
     min_domain_catch_up=0.7,
 )
 # changed after a default run; their claims are declared revised (book/thresholds.md has both values): two after the
-# first (2026-12-02), and the domain token's after the first two seeds of the junk on R_values (2026-12-06)
+# first (2026-12-02), and the domain token's after the first two seeds of the junk on R_values (2026-12-06). The
+# token's catch-up at 300 exposures, asserted after it held on seeds 2 and 3, failed on the fresh default seed 5
+# (engine 3: 0.585 against 0.7; seeds 0 and 4 held it, 1.12 and 1.17): shown, not claimed, at default since
 ARCHITECTURE_REVISED = dict(ARCHITECTURE_THRESHOLDS, min_arch_ratio_high=0.6, max_gated_ratio_low=None,
-                            min_gated_ratio_low=1.0, min_domain_recovery_low=None)
+                            min_gated_ratio_low=1.0, min_domain_recovery_low=None, min_domain_catch_up=None)
 SMOKE_ARCHITECTURE_THRESHOLDS = dict(  # smoke: seconds of training; the effects set to None are shown, not claimed
     # (no MLP's cost kept its default threshold on fresh smoke seeds 5-8; the family ratio at the higher count, the
     # gated MLP's direction, MLP/4's share and the mixture's gain did not: book/thresholds.md). With three seeds a
@@ -167,11 +177,13 @@ BY_SCALE = {
     "default": ArchitecturePreset(
         setup=replace(KNOWLEDGE_SETUPS["default"], n_people=1000,
                       widths=tuple(Width(w, 2e-2) for w in (16, 24, 32, 40, 48, 56))),
-        # at 1000 exposures no width past each peak: the next one's ceiling R^max is below the peak
-        # the gated MLP's peak at 100 exposures moves from seed to seed (open at width 40 on seed 2 of an earlier
-        # edition, at 24 on seed 2 of this one): its ladder there spans 16 to 48
+        # at 1000 exposures GPT-2's and the gated MLP's ladders stop at the peak: the next width's ceiling R^max is
+        # below it. Peaks move from seed to seed: the gated MLP's at 100 exposures (open at width 40 on seed 2 of an
+        # earlier edition, at 24 on seed 2 of this one) spans 16 to 48; on default seed 4 (engine 3) MLP/4's peaks
+        # sat at the wider end of its ladders and no MLP's at 1000 at the narrower end, so those ladders gained a
+        # width on that side (2026-12-06)
         archs=(Arch("standard", (16, 24), (24, 32, 40, 48)), Arch("gated", (16, 24), (16, 24, 32, 40, 48)),
-               Arch("quarter", (24, 32), (24, 32, 40, 48)), Arch("none", (40, 48), (24, 32, 40))),
+               Arch("quarter", (24, 32, 40), (24, 32, 40, 48, 56)), Arch("none", (32, 40, 48), (24, 32, 40, 48))),
         moe_experts=8, moe_widths=(16, 24), removal_depth=4, removal_width=16, junk_width=24,
         junk_exposures=(100, 300), junk_ratio=0.875, junk_batch_size=256,
         junk_setups=_junk_setups(random=200_000, repetitive=10), require_bracketed_peaks=True,
@@ -186,7 +198,8 @@ BY_SCALE = {
         moe_experts=32, moe_widths=(128, 256), removal_depth=8, removal_width=256, junk_width=256,
         junk_exposures=(100, 300, 600, 1000), junk_ratio=0.875, junk_batch_size=768,
         junk_setups=_junk_setups(random=2_000_000, repetitive=1000), require_bracketed_peaks=True,
-        seeds=3, stack=1, stack_max_params=0, **ARCHITECTURE_THRESHOLDS,  # the paper's direction: a paper-scale run tests the paper, not our revision
+        # the paper's direction: a paper-scale run tests the paper, not our revision
+        seeds=3, stack=1, stack_max_params=0, **ARCHITECTURE_THRESHOLDS,
     ),
 }
 
@@ -215,6 +228,10 @@ CLAIMS = declare(
           settings=("min_quarter_ratio_low",), fixed="2026-12-02"),
     Claim("experts_add", "at the higher exposure count the mixture stores at least the threshold times the bits "
           "of MLP/4 of its width", settings=("min_moe_over_quarter",), fixed="2026-12-02"),
+    Claim("moe_less_per_param", "at the higher exposure count the mixture stores less per parameter it holds than "
+          "GPT-2: GPT-2's peak R is at least the threshold times the mixture's peak R per total parameter (the "
+          "paper's quantity, Result 9)", settings=("min_gpt2_over_moe_high",), caught_by=("lr0", "fresh", "nats"),
+          fixed="2026-12-06", revised=("smoke", "default"), replicated_seeds={"smoke": (19, 22), "default": (4, 5)}),
     Claim("last_layer_matters", "removing the last layer takes much more than 1/L of the knowledge",
           settings=("max_last_layer_share",), caught_by=("lr0", "fresh", "nats"), fixed="2026-12-02"),
     Claim("every_layer_matters", "removing any one layer takes much more than 1/L of the knowledge: for every "
