@@ -55,7 +55,7 @@ class CapacityPreset(PresetBase):
     min_stored_fraction_small: float = setting(
         "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
     require_exponent_interval: bool = setting(
-        "claim the exponent's interval lies above 0 (smoke's three models leave one degree of freedom)")
+        "claim the exponent's interval lies above 0 (smoke: four models, a 11x span, since 2026-12-06)")
     max_prediction_error_percent: float | None = setting(
         "claim: the mean prediction error over the held-out configurations, percent (None: shown)")
     double_descent: CapacitySweep = setting("double descent: models and sizes, from 0.1x to 4x capacity (own V and S)")
@@ -114,7 +114,7 @@ BY_SCALE = {
     "smoke": CapacityPreset(
         sweep=CAPACITY_SWEEPS["smoke"], prediction_configs=(HeldOut(16, 8, 1, 12, 0.5), HeldOut(4, 12, 1, 12, 2)),
         schedule_probe=Config(1, 8, 3), plateau_tolerance=0.05, require_plateau=False, max_calibration_error=0.02,
-        min_stored_fraction_small=0.5, require_exponent_interval=False, max_prediction_error_percent=None,
+        min_stored_fraction_small=0.5, require_exponent_interval=True, max_prediction_error_percent=None,
         double_descent=DOUBLE_DESCENT_SWEEPS["smoke"], double_descent_seeds=3, peak_ratio_range=(0.3, 1.5),
         min_peak_over_ends=2.0, max_fit_ratio=0.25, saturation_run=Config(1, 16, 3), saturation_factors=(2, 4),
         max_saturation_gain=None,
@@ -153,7 +153,8 @@ CLAIMS = declare(
     Claim("capacity_grows", "capacity grows with the parameter count: the largest model stores more than the "
           "smallest", caught_by=("lr0",), fixed="2026-11-23"),
     Claim("exponent_positive", "capacity grows with the parameter count: the fitted exponent's interval lies "
-          "above 0", settings=("require_exponent_interval",), fixed="2026-11-23"),
+          "above 0", settings=("require_exponent_interval",), caught_by=("lr0", "fresh"), fixed="2026-11-23",
+          revised=("smoke",), replicated_seeds={"smoke": (31, 32)}),
     Claim("decay_adds_bits", "the learning-rate decay adds memorized bits in every model", caught_by=("lr0",),
           fixed="2026-11-23"),
     Claim("saturated_in_time", "training the same run longer stores at most a small share more",

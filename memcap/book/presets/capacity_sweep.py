@@ -106,7 +106,8 @@ class CapacitySweep(PresetBase):
 
 CAPACITY_SWEEPS = {
     "smoke": CapacitySweep(
-        vocab_size=8, seq_len=8, models=(Shape(1, 8, 3e-2), Shape(1, 12, 3e-2), Shape(1, 16, 3e-2)), head_dim=4,
+        vocab_size=8, seq_len=8,
+        models=(Shape(1, 4, 3e-2), Shape(1, 8, 3e-2), Shape(1, 12, 3e-2), Shape(1, 16, 3e-2)), head_dim=4,
         dataset_bits_per_param=(1, 2, 3), batch_size=64, min_steps=400, max_epochs=200, max_steps=800,
         warmup_steps=20, eval_every=50, stall_window=3, stall_rel_tol=0.01, decay_frac=0.3, min_decay_steps=100,
         target_fraction=0.97, stack=4, stack_max_params=4000,
