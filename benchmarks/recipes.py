@@ -26,18 +26,20 @@ from memcap.infra.sweep import run_sweep
 
 
 def recipes(run) -> dict[str, dict]:
-    """Name -> the training settings a recipe changes on ``run`` (a chapter 2 grid run). ``{}`` is the chapter's
-    schedule at a fixed length; ``None`` marks the chapter's rule itself (the stored run and its twins).
+    """Name -> the training settings a recipe changes on ``run`` (a chapter 2 grid run). ``None`` marks the chapter's
+    rule itself (the stored run and its twins, timed wherever they were trained); ``{}`` is its schedule at the same
+    lengths, trained here, so that its seconds compare with the other recipes'.
 
         >>> from memcap.book.plan import chapter_runs
         >>> r = chapter_runs("02_capacity", "smoke")["grid"][0]
         >>> list(recipes(r))[:3]
-        ["chapter's rule", 'full batch (13 sequences)', 'full batch, lr x2 (0.06)']
+        ["chapter's rule", 'its schedule, timed here', 'full batch (13 sequences)']
     """
     lr, n = run.train.lr, run.n_sequences
     beta1, beta2 = run.train.betas
     return {
         "chapter's rule": None,
+        "its schedule, timed here": {},
         f"full batch ({n} sequences)": dict(batch_size=n),
         f"full batch, lr x2 ({2 * lr:g})": dict(batch_size=n, lr=2 * lr),
         f"lr x2 ({2 * lr:g})": dict(lr=2 * lr),
