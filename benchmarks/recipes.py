@@ -42,6 +42,7 @@ def recipes(run) -> dict[str, dict]:
         "its schedule, timed here": {},
         f"full batch ({n} sequences)": dict(batch_size=n),
         f"full batch, lr x2 ({2 * lr:g})": dict(batch_size=n, lr=2 * lr),
+        f"lr x0.5 ({lr / 2:g})": dict(lr=lr / 2),
         f"lr x2 ({2 * lr:g})": dict(lr=2 * lr),
         f"lr x4 ({4 * lr:g})": dict(lr=4 * lr),
         "constant, then a 10 % decay": dict(decay_frac=0.1, min_decay_steps=100, final_lr_ratio=0.01),
