@@ -27,8 +27,9 @@ from memcap.infra.sweep import run_sweep
 
 def recipes(run) -> dict[str, dict]:
     """Name -> the training settings a recipe changes on ``run`` (a chapter 2 grid run). ``None`` marks the chapter's
-    rule itself (the stored run and its twins, timed wherever they were trained); ``{}`` is its schedule at the same
-    lengths, trained here, so that its seconds compare with the other recipes'.
+    rule itself (the stored run and its twins, timed wherever they were trained); ``{}`` is its schedule at exactly
+    the rule's steps, trained here so that its 1x seconds compare with the other recipes' (its longer runs are the
+    rule's own twins, read from the store).
 
         >>> from memcap.book.plan import chapter_runs
         >>> r = chapter_runs("02_capacity", "smoke")["grid"][0]

@@ -55,7 +55,7 @@ class CapacityPreset(PresetBase):
     min_stored_fraction_small: float = setting(
         "claim: on its smallest dataset a model stores this share of (S-1)log2 V a sequence beyond fresh data")
     require_exponent_interval: bool = setting(
-        "claim the exponent's interval lies above 0 (smoke: four models, a 11x span, since 2026-12-06)")
+        "claim the exponent's interval lies above 0 (smoke: four models, an 11x span, since 2026-12-06)")
     max_prediction_error_percent: float | None = setting(
         "claim: the mean prediction error over the held-out configurations, percent (None: shown)")
     double_descent: CapacitySweep = setting("double descent: models and sizes, from 0.1x to 4x capacity (own V and S)")
