@@ -62,12 +62,28 @@ def recipe_run(run, steps: int, k: int, changes: dict | None):
     return dataclasses.replace(exact, train=dataclasses.replace(exact.train, **changes))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def grid_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options that name one of chapter 2's grid runs and the store it lives in."""
     ap.add_argument("--scale", default="default")
     ap.add_argument("--store", default="build/store")
     ap.add_argument("--width", type=int, required=True, help="the grid model's width")
     ap.add_argument("--sequences", type=int, required=True, help="the grid run's number of sequences")
+
+
+def grid_run(scale: str, width: int, sequences: int, seed: int = 0):
+    """Chapter 2's grid run of this width on this many sequences at ``scale`` and ``seed`` (data and
+    initialisation); the deeper one where two depths share the width."""
+    grid = chapter_runs("02_capacity", scale, seed=seed)["grid"]
+    chosen = [r for r in grid if r.model.d_model == width and r.n_sequences == sequences]
+    if not chosen:
+        sizes = sorted({(r.model.d_model, r.n_sequences) for r in grid})
+        raise SystemExit(f"no grid run of width {width} on {sequences} sequences; (width, sequences): {sizes}")
+    return max(chosen, key=lambda r: r.model.n_layer)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    grid_arguments(ap)
     ap.add_argument("--lengths", type=int, nargs="+", default=[1, 2], help="multiples of the run's steps")
     ap.add_argument("--only", nargs="+", default=None, help="these recipes only (names as printed)")
     ap.add_argument("--workers", type=int, default=2)
@@ -75,12 +91,7 @@ def main() -> None:
     args = ap.parse_args()
     if any(k < 1 for k in args.lengths):
         raise SystemExit(f"--lengths must be integers >= 1, got {args.lengths}")
-    grid = chapter_runs("02_capacity", args.scale)["grid"]
-    chosen = [r for r in grid if r.model.d_model == args.width and r.n_sequences == args.sequences]
-    if not chosen:
-        sizes = sorted({(r.model.d_model, r.n_sequences) for r in grid})
-        raise SystemExit(f"no grid run of width {args.width} on {args.sequences} sequences; (width, sequences): {sizes}")
-    run = max(chosen, key=lambda r: r.model.n_layer)
+    run = grid_run(args.scale, args.width, args.sequences)
     store = RunStore(args.store)
     if not store.has(run.to_dict()):
         run_sweep([run], store, device="cpu", max_workers=1)  # the chapter's run first: its steps set the lengths
