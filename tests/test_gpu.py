@@ -41,3 +41,17 @@ def test_a_slice_of_the_largest_paper_run_trains_on_cuda(chapter, tmp_path):
     tokens_per_second = metrics["tokens"] / metrics["seconds"]
     print(f"{chapter}: {run.label}, {run.model.n_params:,} parameters, batch {run.train.batch_size}: "
           f"{tokens_per_second:,.0f} tokens/s on {torch.cuda.get_device_name()}")
+
+
+def test_stacked_runs_train_in_one_batched_step_on_cuda(tmp_path):
+    """The path benchmarks/gpu_saturation.py takes: a group of small runs of one shape, stacked on the device."""
+    from memcap.engine.runs import CapacityRun
+    from memcap.engine.training.config import TrainConfig
+    from memcap.model import GPTConfig
+
+    cfg = GPTConfig(vocab_size=16, seq_len=8, n_layer=1, d_model=16, n_head=2)
+    train = TrainConfig(max_steps=60, batch_size=8, lr=1e-2, warmup_steps=5, eval_every=20, min_decay_steps=10)
+    runs = [CapacityRun(cfg, train, n_sequences=n, init_seed=n) for n in (8, 12, 16, 24)]
+    report = run_sweep(runs, tmp_path / "store", device="cuda", progress=False, stack=4, stack_max_params=10**6)
+    assert [m["stacked_with"] for m in report.metrics] == [4, 4, 4, 4]
+    assert all(m["device"] == "cuda" and m["memorized_bits"] > 0 for m in report.metrics), report.metrics

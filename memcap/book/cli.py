@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0, help="the chapter's seed (default: 0)")
     plan.add_argument("--store", default="build/store", help="the run store to check (default: build/store)")
     plan.add_argument("--device", default="cpu", help="where to measure throughput: cpu (default), cuda, auto")
+    plan.add_argument("--until-saturated", type=int, default=0, metavar="K",
+                      help="chapter 2: add every doubling of the grid's runs up to K x (the most training until "
+                           "saturated costs)")
 
     results = sub.add_parser("results", help="the headline results of a build beside the papers' values")
     results.add_argument("--scale", default="default", help=f"the scale built, one of {list(SCALES)} (default: default)")
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
                                  device=resolve_device(args.device),
-                                 build_dir=os.path.dirname(os.path.abspath(args.store)))))
+                                 build_dir=os.path.dirname(os.path.abspath(args.store)),
+                                 until_saturated=args.until_saturated)))
         elif args.command == "results":
             from memcap.book import headlines
 

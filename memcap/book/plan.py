@@ -83,10 +83,15 @@ def _shape_key(run) -> tuple:
 
 
 def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu", workers: int | None = None,
-         measure_steps: int = 3, measured_dir: Path | None = None, build_dir: str | Path = "build") -> Plan:
+         measure_steps: int = 3, measured_dir: Path | None = None, build_dir: str | Path = "build",
+         until_saturated: int = 0) -> Plan:
     """The chapter's runs with their costs, stored or not in ``store``, and time estimates (see the module doc); and
     the claims the preset's runs cannot evaluate (:meth:`~memcap.book.presets.PresetBase.unevaluable_claims`), judged
-    with chapter 2's alpha from ``build_dir`` at this scale, or the papers' where chapter 2 has not run there."""
+    with chapter 2's alpha from ``build_dir`` at this scale, or the papers' where chapter 2 has not run there.
+
+    ``until_saturated=K`` (chapter 2 only) adds every doubling of the grid's runs up to K x their length
+    (:func:`~memcap.engine.studies.doubling.ladder_runs`, as ``benchmarks/gpu_saturation.py`` trains them): the most
+    that training until saturated can cost."""
     import pandas as pd
     import torch
 
@@ -96,12 +101,19 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
     get_chapter(chapter).check_scale(scale)
     check_seed(seed)  # before the throughput is measured
     store = RunStore(store) if isinstance(store, (str, Path)) else store
+    groups = chapter_runs(chapter, scale, seed, store)
+    if until_saturated:
+        from memcap.engine.studies.doubling import ladder_runs
+
+        if get_chapter(chapter).name != "02_capacity":
+            raise ValueError(f"until_saturated doubles chapter 2's grid; chapter {chapter!r} has none")
+        groups["doublings"] = ladder_runs(groups["grid"], until_saturated, store)
     rows, seen, rates = [], set(), {}
     threads = torch.get_num_threads()
     if device == "cpu":
         torch.set_num_threads(1)  # as each sweep worker trains
     try:
-        _rows(chapter, scale, seed, store, device, measure_steps, rows, seen, rates)
+        _rows(groups, store, device, measure_steps, rows, seen, rates)
     finally:
         torch.set_num_threads(threads)
     table = pd.DataFrame(rows)
@@ -123,10 +135,10 @@ def plan(chapter: str, scale: str, seed: int = 0, store=None, device: str = "cpu
                 found.source)
 
 
-def _rows(chapter, scale, seed, store, device, measure_steps, rows, seen, rates) -> None:
+def _rows(groups, store, device, measure_steps, rows, seen, rates) -> None:
     from memcap.infra.store import RunStore
 
-    for group, runs in chapter_runs(chapter, scale, seed, store).items():
+    for group, runs in groups.items():
         for run in runs:
             config = run.to_dict()
             key = RunStore.key(config)

@@ -127,13 +127,14 @@ def run_sweep(
 
     The missing runs go to ``executor``: any ``concurrent.futures.Executor``, a ``dask.distributed.Client``, or a
     Dask scheduler's address (:mod:`memcap.infra.cluster`; $MEMCAP_SCHEDULER when ``executor`` is None). Without
-    one, on CPU they go to :func:`default_executor`'s local processes, and on CUDA they train one after another in
-    this process (a GPU is better used by one run at a time at these sizes).
+    one, on CPU they go to :func:`default_executor`'s local processes (``max_workers`` of them; 0 trains in this
+    process), and on CUDA they train one group after another in this process.
 
     ``stack=K`` (K > 1) trains up to K runs of one :meth:`~memcap.infra.protocol.Run.stack_key` together in one
     worker (``execute_many``; capacity runs of one shape and optimizer settings, at most ``stack_max_params``
     parameters): the throughput benchmark shows where that pays on a given machine. Other runs train one per worker
-    as usual.
+    as usual. On CUDA a stacked group is one batched step for many small models, which is what keeps a GPU busy at
+    these sizes; training in this process on a CPU (``max_workers=0``) takes the same path.
     """
     if not isinstance(stack, int) or stack < 1:
         raise ValueError(f"stack must be a positive integer, got stack={stack!r}")
@@ -157,12 +158,19 @@ def run_sweep(
         bar = tqdm(total=len(missing), desc=f"sweep ({len(unique) - len(missing)} of {len(unique)} stored)")
     errors: list[str] = []
     cluster = executor is not None or bool(os.environ.get(SCHEDULER_ENV, "").strip())
-    if missing and device.startswith(("cuda", "mps")) and not cluster:
-        for i in missing:
-            m = _worker(runs[i], str(store.root), device, progress=progress)  # a bar per run shows memorized bits
-            emit("done", label=runs[i].label, bits_per_param=m.get("bits_per_param"))
+    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int)
+                                    or max_workers < 0):
+        raise ValueError(f"max_workers must be None, 0 (this process) or a positive integer, got {max_workers!r}")
+    if missing and (device.startswith(("cuda", "mps")) or max_workers == 0) and not cluster:
+        for group in _stack_groups(runs, missing, stack, stack_max_params):
+            if len(group) == 1:  # a bar per run shows memorized bits
+                ms = [_worker(runs[group[0]], str(store.root), device, progress=progress)]
+            else:
+                ms = _stacked_worker([runs[i] for i in group], str(store.root), device)
+            for i, m in zip(group, ms):
+                emit("done", label=runs[i].label, bits_per_param=m.get("bits_per_param"))
             if bar is not None:
-                bar.update(1)
+                bar.update(len(group))
     elif missing:
         with cluster_executor(executor) as given:
             _fan_out(runs, missing, store, device, given, max_workers, stack, stack_max_params, bar, errors)

@@ -46,11 +46,11 @@ class StackedAdamW:
 
     @torch.no_grad()
     def step(self, lr: torch.Tensor, active: torch.Tensor) -> None:
-        self.t += active.double()
+        self.t += active.cpu().double()
         t = self.t.clamp(min=1)
         on = active.float()
-        bc1 = (1 - self.b1**t).float()
-        bc2_sqrt = (1 - self.b2**t).sqrt().float()
+        bc1 = (1 - self.b1**t).float().to(active.device)  # steps are counted in float64 on the CPU
+        bc2_sqrt = (1 - self.b2**t).sqrt().float().to(active.device)
         rate = lr * on
         for p, m, v in zip(self.params, self.m, self.v):
             shape = (-1,) + (1,) * (p.dim() - 1)
