@@ -10,8 +10,9 @@ per recipe and length, and with ``--plot`` draws one curve per recipe on a log t
     .venv/bin/python benchmarks/recipes.py --store build/store --width 12 --sequences 226 --lengths 1 2
     .venv/bin/python benchmarks/recipes.py --store build/store --width 32 --sequences 1897 --lengths 1 --plot r.png
 
-The recipes use what :class:`~memcap.engine.training.TrainConfig` sets (batch, rate, schedule, betas, weight decay):
-every one is AdamW. A run's seconds are its own training time on one core (``--workers`` runs side by side).
+The recipes use what :class:`~memcap.engine.training.TrainConfig` sets (batch, rate, schedule, betas, eps, weight
+decay, optimizer): AdamW but for NAdam, Adafactor and Rprop (sign-based, full batch, as it is meant to run). A
+run's seconds are its own training time on one core (``--workers`` runs side by side).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def recipes(run) -> dict[str, dict]:
         f"beta2 0.95 (not {beta2:g})": dict(betas=(beta1, 0.95)),
         f"beta2 0.999 (not {beta2:g})": dict(betas=(beta1, 0.999)),
         "weight decay 0.01": dict(weight_decay=0.01),
+        f"eps 1e-6 (not {run.train.eps:g})": dict(eps=1e-6),
+        f"eps 1e-10 (not {run.train.eps:g})": dict(eps=1e-10),
+        "NAdam": dict(optimizer="nadam"),
+        "Adafactor": dict(optimizer="adafactor"),
+        f"Rprop (sign-based), full batch ({n})": dict(optimizer="rprop", batch_size=n),
     }
 
 

@@ -50,3 +50,28 @@ def test_every_cost_is_training_flops():
     assert k.cost == run_flops(k) == 30 * 8 * 15 * step_flops_per_token(SMALL)
     n = 30 * 8 // 200  # sequences that 200 epochs of 30 x 8 windows cover
     assert CapacityRun(SMALL, TRAIN, n).cost == pytest.approx(200 * n * 15 * step_flops_per_token(SMALL))
+
+
+def test_an_optimizer_or_eps_other_than_adamws_default_enters_the_key_and_trains_alone():
+    default = CapacityRun(SMALL, TRAIN, 32)
+    assert "optimizer" not in default.to_dict()["train"] and "eps" not in default.to_dict()["train"]  # keys kept
+    for changes in (dict(optimizer="rprop"), dict(optimizer="nadam"), dict(eps=1e-6)):
+        other = CapacityRun(SMALL, dataclasses.replace(TRAIN, **changes), 32)
+        assert other.to_dict() != default.to_dict()
+        assert other.stack_key(10**9) != default.stack_key(10**9), changes
+    assert stacked.stack_key(CapacityRun(SMALL, dataclasses.replace(TRAIN, optimizer="nadam"), 32))[0] == "alone"
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "nadam", "adafactor", "rprop"])
+def test_every_optimizer_lowers_the_training_loss(optimizer):
+    train = TrainConfig(max_steps=120, batch_size=16, lr=1e-2, warmup_steps=5, eval_every=40, min_decay_steps=20,
+                        optimizer=optimizer)
+    metrics, curve, _ = CapacityRun(SMALL, train, 16).execute("cpu")
+    assert curve[-1]["loss"] < 0.9 * curve[0]["loss"] and metrics["memorized_bits"] > 0, (optimizer, curve)
+
+
+@pytest.mark.parametrize("changes, message", [(dict(optimizer="lion"), "unknown optimizer 'lion'"),
+                                              (dict(eps=0.0), "eps=0.0")])
+def test_a_bad_optimizer_setting_is_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes)

@@ -127,8 +127,9 @@ class KnowledgeRun(TrainsAlone):
         ``max_params`` parameters with one model shape, batch size, betas and clipping; None (train alone) for any
         other, and for a mixture of experts (the stacked step has no router)."""
         t = self.train
-        if self.model.n_params <= max_params and t.precision == "fp32" and not self.model.n_experts:
-            return ("knowledge", self.model, t.batch_size, t.betas, t.grad_clip)
+        if self.model.n_params <= max_params and t.precision == "fp32" and not self.model.n_experts \
+                and t.optimizer == "adamw":
+            return ("knowledge", self.model, t.batch_size, t.betas, t.grad_clip) + ((t.eps,) if t.eps != 1e-8 else ())
         return None
 
     @staticmethod

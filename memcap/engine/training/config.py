@@ -27,6 +27,11 @@ from dataclasses import asdict, dataclass, field
 
 PRECISIONS = ("fp32", "bf16-mixed", "bf16")
 SCHEDULES = ("wsd", "cosine")
+OPTIMIZERS = ("adamw", "nadam", "adafactor", "rprop")  # every chapter trains with AdamW; the others are compared
+
+# fields added after runs were stored under engine version 3: a key holds one only where it differs from its
+# default, so every run stored before keeps its key
+ADDED_FIELDS = {"optimizer": "adamw", "eps": 1e-8}
 
 # name in the code -> its spelling in stored runs (keys and metrics): a store key may never change, so the stop
 # rule's settings and its stop reason are written as they were named before they were called "stall"
@@ -62,6 +67,8 @@ class TrainConfig:
     target_fraction: float = 1.0  # decay also starts once the metric reaches this fraction of its ceiling (1: never)
     precision: str = "fp32"  # "fp32", "bf16-mixed" (fp32 weights, bf16 compute), "bf16" (bf16 weights)
     grad_clip: float = 1.0  # global-norm clipping (GPT-2's): one large gradient cannot throw a high-rate run off
+    optimizer: str = "adamw"  # AdamW, as the papers; NAdam, Adafactor and Rprop (sign-based) for training recipes
+    eps: float = 1e-8  # Adam's epsilon (torch's default), the floor under the second moment's square root
 
     def __post_init__(self):
         for name in ("max_steps", "batch_size", "eval_every", "stall_window"):
@@ -71,6 +78,10 @@ class TrainConfig:
             raise ValueError(f"lr must be > 0, got lr={self.lr!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; allowed: {list(SCHEDULES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; allowed: {list(OPTIMIZERS)}")
+        if not self.eps > 0:
+            raise ValueError(f"eps must be > 0, got eps={self.eps!r}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; allowed: {list(PRECISIONS)}")
         if not 0 < self.target_fraction <= 1:
@@ -80,8 +91,14 @@ class TrainConfig:
                              f"got {self.final_lr_ratio}, {self.decay_frac}")
 
     def to_dict(self) -> dict:
-        """Every field as a plain JSON value, under its stored spelling (a run's key holds them all)."""
-        return {STORED_SPELLINGS.get(k, k): list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """Every field as a plain JSON value, under its stored spelling (a run's key holds them all, but for
+        :data:`ADDED_FIELDS` at their defaults).
+
+            >>> "optimizer" in TrainConfig().to_dict(), TrainConfig(optimizer="rprop").to_dict()["optimizer"]
+            (False, 'rprop')
+        """
+        return {STORED_SPELLINGS.get(k, k): list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()
+                if not (k in ADDED_FIELDS and v == ADDED_FIELDS[k])}
 
 
 @dataclass

@@ -39,16 +39,32 @@ def batch_stream(data: Data, batch_size: int, seed: int, device: torch.device) -
 MOE_BALANCE_WEIGHT = 0.01  # the Switch Transformer's coefficient of the load-balancing loss (mixture-of-experts only)
 
 
+def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """``cfg.optimizer`` over ``params``: torch's AdamW (every chapter's), NAdam (decoupled weight decay), Adafactor
+    (factored second moments; no betas) or Rprop (each weight moves by its own step size in the direction of its
+    gradient's sign; ``lr`` is the first step size, and the schedule's later rates do not change those steps)."""
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay,
+                                 fused=False, foreach=True)
+    if cfg.optimizer == "nadam":
+        return torch.optim.NAdam(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay,
+                                 decoupled_weight_decay=True, foreach=True)
+    if cfg.optimizer == "adafactor":
+        return torch.optim.Adafactor(params, lr=cfg.lr, weight_decay=cfg.weight_decay, foreach=True)
+    if cfg.optimizer == "rprop":
+        return torch.optim.Rprop(params, lr=cfg.lr, foreach=True)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
+
+
 class _SingleStep:
-    """One model, torch's AdamW; every precision (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
+    """One model, :func:`make_optimizer`'s optimizer (AdamW unless the config says otherwise); every precision (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
 
     def __init__(self, model: GPT, cfg: TrainConfig):
         self.model, self.cfg = model, cfg
         device = next(model.parameters()).device
         if cfg.precision == "bf16":
             model.to(torch.bfloat16)
-        self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay,
-                                     fused=False, foreach=True)
+        self.opt = make_optimizer(model.parameters(), cfg)
         self.autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16-mixed")
 
     def __call__(self, batches: list[torch.Tensor], lrs: list[float], active: list[bool]) -> list[float]:

@@ -125,9 +125,9 @@ class StackedStep:
             raise ValueError(f"stacked models must share one shape; got {sorted(map(str, shapes))}")
         batch = {min(c.batch_size, d.shape[0]) if isinstance(d, torch.Tensor) else c.batch_size
                  for c, d in zip(cfgs, datas)}
-        shared = {(c.betas, c.grad_clip, c.precision) for c in cfgs}
-        if len(batch) != 1 or len(shared) != 1 or cfgs[0].precision != "fp32":
-            raise ValueError(f"stacked members must share batch size, betas, clipping and fp32 precision; "
+        shared = {(c.betas, c.eps, c.grad_clip, c.precision, c.optimizer) for c in cfgs}
+        if len(batch) != 1 or len(shared) != 1 or cfgs[0].precision != "fp32" or cfgs[0].optimizer != "adamw":
+            raise ValueError(f"stacked members must share batch size, betas, eps, clipping, fp32 precision and AdamW; "
                              f"got batch sizes {sorted(batch)} and settings {sorted(map(str, shared))}")
         self.models, self.grad_clip = list(models), cfgs[0].grad_clip
         self.cfg = models[0].cfg
@@ -136,7 +136,7 @@ class StackedStep:
         self.names = list(self.params)
         self.rope = (models[0].rope_cos, models[0].rope_sin) if self.cfg.positions == "rotary" else None
         self.opt = StackedAdamW([self.params[n] for n in self.names], cfgs[0].betas,
-                                torch.tensor([c.weight_decay for c in cfgs]))
+                                torch.tensor([c.weight_decay for c in cfgs]), eps=cfgs[0].eps)
 
     def losses(self, X: torch.Tensor) -> torch.Tensor:
         """Each member's mean next-token loss in nats on its batch: X (K, B, S) -> (K,)."""
@@ -169,7 +169,8 @@ class StackedStep:
 def stack_key(run) -> tuple:
     """Runs with equal keys can train stacked: same model shape and shared optimizer settings."""
     t = run.train
-    if run.model.n_experts:  # the stacked step has no router: mixtures of experts train one at a time
+    if run.model.n_experts or t.optimizer != "adamw":  # the stacked step has no router, and is AdamW
         return ("alone", id(run))
-    return (run.model, min(t.batch_size, run.n_sequences), t.betas, t.grad_clip, t.precision)
+    return (run.model, min(t.batch_size, run.n_sequences), t.betas, t.grad_clip, t.precision) + (
+        (t.eps,) if t.eps != 1e-8 else ())
 
