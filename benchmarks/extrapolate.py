@@ -79,15 +79,17 @@ def main() -> None:
         print(f"  seed {s}: {k}x run {value:.3f}, {'inside' if low <= value <= high else 'OUTSIDE'}; own prediction "
               f"{preds[args.seeds.index(s)]:.3f} ({value / preds[args.seeds.index(s)] - 1:+.1%})")
     seed_sd, run_sd = noise(fitted)
-    fits = [doubling_fit(row) for row in fitted]
-    ratio = float(np.mean([f.ratio for f in fits]))
-    limit = float(np.mean([f.limit for f in fits]))
-    amplitude = float(np.mean([f.gain / (1 - f.ratio) for f in fits])) if ratio < 1 else float("nan")
-    if np.isfinite(amplitude):
-        cov = coverage(limit, amplitude, ratio, seed_sd, run_sd, n_seeds=len(args.seeds), k=k, sets=args.sets)
-        print(f"coverage on {args.sets} simulated sets (limit {limit:.3f}, ratio {ratio:.2f}, seed sd {seed_sd:.4f}, "
-              f"run sd {run_sd:.4f}): {cov['covered']:.1%} covered, {cov['unfit']:.1%} unfit, "
-              f"median width {cov['width']:.3f}")
+    mean = doubling_fit(fitted.mean(axis=0))  # the simulated seeds follow the form through the seeds' mean curve
+    if mean.ratio < 1:
+        amplitude = mean.gain / (1 - mean.ratio)
+        cov = coverage(mean.limit, amplitude, mean.ratio, seed_sd, run_sd, n_seeds=len(args.seeds), k=k,
+                       sets=args.sets)
+        print(f"coverage on {args.sets} simulated sets (the mean curve's limit {mean.limit:.3f} and ratio "
+              f"{mean.ratio:.2f}; seed sd {seed_sd:.4f}, run sd {run_sd:.4f}): {cov['covered']:.1%} covered, "
+              f"{cov['unfit']:.1%} unfit, median width {cov['width']:.3f}")
+    else:
+        print(f"the seeds' mean curve gains more at its second doubling than its first (ratio {mean.ratio:.2f}): "
+              "no limit to simulate")
 
 
 if __name__ == "__main__":
