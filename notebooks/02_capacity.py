@@ -362,7 +362,8 @@ plt.show()
 # run stored. So the α of section 5 stays the one measured, a lower bound, and the form is shown for this run only
 # (one seed: no interval). Extrapolating α itself would need the 2× and 4× twins of every model's runs on several
 # seeds, more than this chapter's budget; `benchmarks/gpu_saturation.py` trains the grid until a doubling adds
-# less than 2 % instead, on a GPU.
+# less than 2 % instead, on a GPU. What a run stores at a given length also depends on the optimizer: AdamW here,
+# as the papers; `benchmarks/recipes.py` compares others, and NAdam stored more on both models it was tried on.
 
 # %%
 per_param = lengths.set_index("length").memorized_bits / base_run.model.n_params
