@@ -47,8 +47,8 @@ def main() -> None:
     k = args.held_out
     if k < 8 or k & (k - 1):
         raise SystemExit(f"--held-out must be a power of two >= 8 (the form sees 1x, 2x and 4x), got {k}")
-    if len(set(args.seeds)) < 2:
-        raise SystemExit(f"--seeds needs at least two different seeds for an interval, got {args.seeds}")
+    if len(set(args.seeds)) < 2 or len(set(args.seeds)) != len(args.seeds):
+        raise SystemExit(f"--seeds needs at least two seeds, each once, for an interval; got {args.seeds}")
     if not set(args.held_out_seeds) <= set(args.seeds):
         raise SystemExit(f"--held-out-seeds {args.held_out_seeds} must be among --seeds {args.seeds}")
     store = RunStore(args.store)

@@ -3,10 +3,11 @@
 Not a test. It takes chapter 2's grid at a scale (every model on every dataset size, one seed), trains each run
 under the chapter's stopping rule, then doubles the training of every run that still gains
 (:func:`memcap.engine.studies.doubling.until_saturated`): the runs of one shape train together in one batched step
-(``--stack``), which is what keeps a GPU busy with models this small. A doubling that the time spent so far says
-would overrun ``--minutes`` is not started, so the script ends within its budget and says which runs did not
-saturate; a second call with a larger budget resumes from the store. It prints alpha at the rule's length (the
-chapter's lower bound) beside alpha at each run's last length, and writes the per-run table as CSV.
+(``--stack``), which is what keeps a GPU busy with models this small. A doubling expected to overrun ``--minutes``
+(twice the stored time of each run's last length) is not started, so the script ends about within its budget (the
+1x runs always train: the estimates start from their times) and says which runs did not saturate; a second call
+with a larger budget resumes from the store. It prints alpha at the rule's length (the chapter's lower bound)
+beside alpha at each run's last length, and writes the per-run table as CSV.
 
     python benchmarks/gpu_saturation.py --device auto --minutes 10 --store build/gpu-store --out gpu.csv
     python benchmarks/gpu_saturation.py --plan   # the runs, and the most the doublings could cost, before training
@@ -25,9 +26,10 @@ import pandas as pd
 
 from memcap.book.plan import chapter_runs
 from memcap.engine.studies.doubling import until_saturated
+from memcap.engine.studies.saturation import longer
 from memcap.infra.device import resolve_device
 from memcap.infra.store import RunStore
-from memcap.infra.sweep import run_sweep
+from memcap.infra.sweep import default_workers, run_sweep
 from memcap.measures.capacity import fit_bits_per_parameter
 
 
@@ -58,25 +60,26 @@ def main() -> None:
     if args.plan:
         from memcap.book.plan import plan, plan_text
 
-        print(plan_text(plan("02_capacity", args.scale, args.seed, store=args.store, device=args.device,
+        print(plan_text(plan("02_capacity", args.scale, args.seed, store=args.store, device=resolve_device(args.device),
                              until_saturated=args.max_factor)))
         return
     device = resolve_device(args.device)
     store = RunStore(args.store)
     grid = chapter_runs("02_capacity", args.scale, seed=args.seed)["grid"]
     start = time.perf_counter()
-    history: list[tuple[int, float]] = []  # (runs, seconds) of each call that trained
+    workers = 1 if device != "cpu" or args.workers == 0 else (args.workers or default_workers())
 
     def train(runs):
-        t0 = time.perf_counter()
         run_sweep(runs, store, device=device, max_workers=args.workers, progress=False, stack=args.stack,
                   stack_max_params=10**9)
-        history.append((len(runs), time.perf_counter() - t0))
 
-    def within_budget(k, runs):  # each run's next doubling takes about twice its last length's time
+    def within_budget(k, runs):  # each run's next doubling takes about twice the time its last length took
         used = time.perf_counter() - start
-        last_runs, last_seconds = history[-1]
-        expected = 2 * last_seconds * len(runs) / last_runs
+        last = [r if k == 2 else longer(r, store.load(r.to_dict())["curve"][-1]["step"], k // 2) for r in runs]
+        seconds = pd.Series([store.load(r.to_dict())["metrics"]["seconds"] for r in last],
+                            index=[r.model.n_params for r in last])
+        # one stacked group per shape trains in the time of its longest member; shapes one after another
+        expected = 2 * seconds.groupby(level=0).max().sum() / workers
         ok = used + expected <= 60 * args.minutes
         print(f"  {k}x: {len(runs)} runs still gaining, {used / 60:.1f} min used, next about {expected / 60:.1f} min"
               f"{'' if ok else ': over the budget, stopping here'}", flush=True)
@@ -94,9 +97,13 @@ def main() -> None:
     last = table[final]
     print(f"  saturated (a doubling added < {args.max_gain:.0%}): {int(last.saturated.sum())} of {len(last)} runs; "
           f"longest length {int(table.length.max())}x")
-    if not last.saturated.all():
-        print("  still gaining: " + ", ".join(f"{r.label} ({r.gain:+.1%} at {r.length}x)"
-                                              for r in last[~last.saturated].itertuples()))
+    gaining = last[~last.saturated & (last.length > 1)]
+    if len(gaining):
+        print("  still gaining: "
+              + ", ".join(f"{r.label} ({r.gain:+.1%} at {r.length}x)" for r in gaining.itertuples()))
+    if (last.length == 1).any():
+        print("  not doubled (stored nothing, or over the budget at 2x): "
+              + ", ".join(last[last.length == 1].label))
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"  wrote {args.out}")

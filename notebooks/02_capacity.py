@@ -367,7 +367,9 @@ plt.show()
 
 # %%
 per_param = lengths.set_index("length").memorized_bits / base_run.model.n_params
-if {1, 2, 4} <= set(per_param.index) and per_param[2] > per_param[1]:
+if not {1, 2, 4} <= set(per_param.index):
+    print("the form needs the 2x and 4x twins (saturation_factors 2 and 4)")
+elif per_param[2] > per_param[1]:
     three = per_param.loc[[1, 2, 4]].to_numpy()
     form = extrapolation.doubling_fit(three)
     at16 = extrapolation.extrapolate(three, 16)

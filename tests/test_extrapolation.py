@@ -42,7 +42,7 @@ def test_the_prediction_interval_covers_a_seed_on_simulated_runs_that_follow_the
     assert c["unfit"] == 0.0 and 0 < c["width"] < 0.5, c
 
 
-def test_its_coverage_falls_when_the_run_noise_swamps_the_gains():
+def test_sets_the_form_cannot_fit_count_as_missed_when_the_run_noise_swamps_the_gains():
     # gains of 0.01 under run noise of 0.02: first doublings that gain nothing, and ratios of noise
     c = coverage(3.2, 0.02, 0.5, seed_sd=0.0, run_sd=0.02, sets=1000)
     assert c["unfit"] > 0.1 and c["covered"] < 0.9, c
@@ -64,6 +64,7 @@ def test_the_prediction_interval_is_the_t_interval_for_one_more_draw():
     (lambda: prediction_interval([3.0]), "at least two finite predictions"),
     (lambda: prediction_interval([3.0, 3.1], level=1.5), "level=1.5"),
     (lambda: coverage(3.0, 0.1, 0.5, seed_sd=-1.0, run_sd=0.0), "seed_sd=-1.0"),
+    (lambda: coverage(3.0, 0.1, 0.5, seed_sd=0.0, run_sd=0.0, k=12), "power of two >= 8.*k=12"),
 ])
 def test_bad_input_is_named(call, message):
     with pytest.raises(ValueError, match=message):

@@ -52,7 +52,7 @@ def test_every_cost_is_training_flops():
     assert CapacityRun(SMALL, TRAIN, n).cost == pytest.approx(200 * n * 15 * step_flops_per_token(SMALL))
 
 
-def test_an_optimizer_or_eps_other_than_adamws_default_enters_the_key_and_trains_alone():
+def test_an_optimizer_or_eps_other_than_adamws_default_enters_the_key_and_stack_key():
     default = CapacityRun(SMALL, TRAIN, 32)
     assert "optimizer" not in default.to_dict()["train"] and "eps" not in default.to_dict()["train"]  # keys kept
     for changes in (dict(optimizer="rprop"), dict(optimizer="nadam"), dict(eps=1e-6)):

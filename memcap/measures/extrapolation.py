@@ -54,7 +54,7 @@ def doubling_fit(bits: Sequence[float]) -> DoublingFit:
     """
     b = np.asarray(bits, dtype=float)
     if b.shape != (3,) or not np.isfinite(b).all():
-        raise ValueError(f"bits must be three finite values (the 1x, 2x and 4x runs), got {list(np.ravel(b))!r}")
+        raise ValueError(f"bits must be three finite values (the 1x, 2x and 4x runs), got {b.ravel().tolist()!r}")
     gain = float(b[1] - b[0])
     if gain <= 0:
         raise ValueError(f"the first doubling gained {gain:g} bits (bits={b.tolist()!r}): the run gains nothing "
@@ -108,6 +108,8 @@ def coverage(limit: float, amplitude: float, ratio: float, seed_sd: float, run_s
         >>> 0.9 < c["covered"] <= 1.0, c["unfit"]
         (True, 0.0)
     """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 8 or k & (k - 1):
+        raise ValueError(f"k must be a power of two >= 8 (the form sees 1x, 2x and 4x), got k={k!r}")
     if n_seeds < 2 or sets < 1:
         raise ValueError(f"need n_seeds >= 2 and sets >= 1, got n_seeds={n_seeds!r}, sets={sets!r}")
     if min(seed_sd, run_sd) < 0:

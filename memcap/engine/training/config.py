@@ -68,7 +68,7 @@ class TrainConfig:
     precision: str = "fp32"  # "fp32", "bf16-mixed" (fp32 weights, bf16 compute), "bf16" (bf16 weights)
     grad_clip: float = 1.0  # global-norm clipping (GPT-2's): one large gradient cannot throw a high-rate run off
     optimizer: str = "adamw"  # AdamW, as the papers; NAdam, Adafactor and Rprop (sign-based) for training recipes
-    eps: float = 1e-8  # Adam's epsilon (torch's default), the floor under the second moment's square root
+    eps: float = 1e-8  # Adam's epsilon (torch's default) for AdamW and NAdam; Adafactor and Rprop ignore it
 
     def __post_init__(self):
         for name in ("max_steps", "batch_size", "eval_every", "stall_window"):

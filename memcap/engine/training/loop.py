@@ -41,8 +41,12 @@ MOE_BALANCE_WEIGHT = 0.01  # the Switch Transformer's coefficient of the load-ba
 
 def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     """``cfg.optimizer`` over ``params``: torch's AdamW (every chapter's), NAdam (decoupled weight decay), Adafactor
-    (factored second moments; no betas) or Rprop (each weight moves by its own step size in the direction of its
-    gradient's sign; ``lr`` is the first step size, and the schedule's later rates do not change those steps)."""
+    or Rprop. Only AdamW and NAdam follow ``lr``, ``betas`` and ``eps`` as Adam does. torch's Adafactor reads ``lr``
+    as a relative step (about ``min(lr, 1/sqrt(t))`` times the weights' RMS) and ignores ``betas`` and ``eps``. Rprop
+    moves each weight by its own step size in the direction of its gradient's sign; those step sizes start, at the
+    first step, from the rate the schedule gives then (``lr / warmup_steps``), the later rates do not change them,
+    and it ignores ``betas``, ``eps`` and weight decay. So a comparison at one rate is like for like only among the
+    Adam family."""
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay,
                                  fused=False, foreach=True)
@@ -57,7 +61,8 @@ def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 class _SingleStep:
-    """One model, :func:`make_optimizer`'s optimizer (AdamW unless the config says otherwise); every precision (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
+    """One model, :func:`make_optimizer`'s optimizer (AdamW unless the config says otherwise); every precision
+    (``bf16`` keeps the weights in bf16, ``bf16-mixed`` autocasts)."""
 
     def __init__(self, model: GPT, cfg: TrainConfig):
         self.model, self.cfg = model, cfg
