@@ -109,6 +109,8 @@ ENGINE_HISTORY = {
         "2f3d41f177edc089",  # TrainConfig's optimizer (AdamW unless set: NAdam, Adafactor, Rprop) and eps, in a key
                              # only where they differ from AdamW's defaults (ADDED_FIELDS): the 83 smoke runs of
                              # chapters 2, 4 and 5 (24 bf16, 33 stacked, 11 bioS) retrained bitwise equal
+        "0189c973190474b3",  # review: eps always in the stack keys (one grouping rule), max_workers checked before
+                             # anything else: the 38 smoke runs of chapter 2 (30 stacked) retrained bitwise equal
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -138,6 +138,9 @@ def run_sweep(
     """
     if not isinstance(stack, int) or stack < 1:
         raise ValueError(f"stack must be a positive integer, got stack={stack!r}")
+    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int)
+                                    or max_workers < 0):
+        raise ValueError(f"max_workers must be None, 0 (this process) or a positive integer, got {max_workers!r}")
     store = store if isinstance(store, RunStore) else RunStore(store)
     t0 = time.perf_counter()
     configs = [r.to_dict() for r in runs]
@@ -158,9 +161,6 @@ def run_sweep(
         bar = tqdm(total=len(missing), desc=f"sweep ({len(unique) - len(missing)} of {len(unique)} stored)")
     errors: list[str] = []
     cluster = executor is not None or bool(os.environ.get(SCHEDULER_ENV, "").strip())
-    if max_workers is not None and (isinstance(max_workers, bool) or not isinstance(max_workers, int)
-                                    or max_workers < 0):
-        raise ValueError(f"max_workers must be None, 0 (this process) or a positive integer, got {max_workers!r}")
     if missing and (device.startswith(("cuda", "mps")) or max_workers == 0) and not cluster:
         for group in _stack_groups(runs, missing, stack, stack_max_params):
             if len(group) == 1:  # a bar per run shows memorized bits

@@ -124,12 +124,12 @@ class KnowledgeRun(TrainsAlone):
 
     def stack_key(self, max_params: int) -> Hashable | None:
         """Runs with one key may train stacked (:mod:`memcap.engine.training.stacked`): fp32 runs of at most
-        ``max_params`` parameters with one model shape, batch size, betas and clipping; None (train alone) for any
-        other, and for a mixture of experts (the stacked step has no router)."""
+        ``max_params`` parameters with one model shape, batch size, betas, eps and clipping; None (train alone) for
+        any other, for a mixture of experts (the stacked step has no router) and for an optimizer other than AdamW."""
         t = self.train
         if self.model.n_params <= max_params and t.precision == "fp32" and not self.model.n_experts \
                 and t.optimizer == "adamw":
-            return ("knowledge", self.model, t.batch_size, t.betas, t.grad_clip) + ((t.eps,) if t.eps != 1e-8 else ())
+            return ("knowledge", self.model, t.batch_size, t.betas, t.eps, t.grad_clip)
         return None
 
     @staticmethod

@@ -81,9 +81,9 @@ def until_saturated(runs: Sequence, store, *, max_gain: float = 0.02, max_factor
         return value, gain
 
     last = {i: record(i, r, 1, None)[0] for i, r in enumerate(runs)}
-    steps = {i: int(store.load(r.to_dict())["curve"][-1]["step"]) for i, r in enumerate(runs)}
+    steps = {i: int(rows[i]["steps"]) for i in range(len(runs))}  # the 1x rows, in the order of runs
     doubling = [i for i in range(len(runs)) if last[i] > 0]  # a run that stores nothing has no share to add
-    done: dict[int, bool] = {}
+    done: set[int] = set()
     for k in factors:
         if not doubling or (before_doubling is not None and before_doubling(k, [runs[i] for i in doubling]) is False):
             break
@@ -93,11 +93,11 @@ def until_saturated(runs: Sequence, store, *, max_gain: float = 0.02, max_factor
         for i in doubling:
             last[i], gain = record(i, twins[i], k, last[i])
             if gain < max_gain:
-                done[i] = True
+                done.add(i)
             else:
                 still.append(i)
         doubling = still
     table = pd.DataFrame(rows)
     final = table.groupby("run").length.idxmax()
-    table.loc[final.to_numpy(), "saturated"] = [bool(done.get(i, False)) for i in final.index]
+    table.loc[final.to_numpy(), "saturated"] = [i in done for i in final.index]
     return table

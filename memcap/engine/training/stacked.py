@@ -171,6 +171,5 @@ def stack_key(run) -> tuple:
     t = run.train
     if run.model.n_experts or t.optimizer != "adamw":  # the stacked step has no router, and is AdamW
         return ("alone", id(run))
-    return (run.model, min(t.batch_size, run.n_sequences), t.betas, t.grad_clip, t.precision) + (
-        (t.eps,) if t.eps != 1e-8 else ())
+    return (run.model, min(t.batch_size, run.n_sequences), t.betas, t.eps, t.grad_clip, t.precision)
 
