@@ -245,6 +245,11 @@ plt.show()
 # *Figure: left, each attack's AUC against the dataset's size (dotted: a coin); right, its TPR at the first FPR
 # read, 1 % (dotted: a coin's TPR, equal to the FPR).*
 #
+# Does Morris et al.'s sigmoid law describe these metrics too? A family per size gives each attack a handful of
+# points, too few to fit a law with three constants and test it on runs it never saw. Chapter 5 has the runs for
+# it: section 3 fits a law of the same form to LOSS's AUC and to its TPR at 1 % FPR (moved to the law's scale)
+# over chapter 2's grid and its larger datasets, and checks the AUC law on held-out runs.
+#
 # The log-log ROC of every attack, on the dataset size nearest capacity (`near_capacity`):
 
 # %%

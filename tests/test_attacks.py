@@ -231,3 +231,23 @@ def test_a_family_of_models_that_learnt_nothing_is_attacked_at_chance():
     np.testing.assert_allclose(np.asarray(scores["mem_u_bits"])[first], want, atol=1e-4)
     with pytest.raises(ValueError, match="at least 6 models"):
         attack_tables.family_scores(models[:4], pool, inside[:4])
+
+
+def test_loss_attack_orders_by_loss_and_its_tpr_reads_the_fpr():
+    rng = np.random.default_rng(3)
+    members, nonmembers = rng.normal(10.0, 1.0, 400), rng.normal(12.0, 1.0, 400)  # members code shorter
+    out = attacks.loss_attack(lambda xs: np.asarray(xs), members, nonmembers, rng=rng, fprs=(0.01,), n_boot=50)
+    assert out["auc"] == pytest.approx(auc(-members, -nonmembers).auc)
+    assert out["auc"] == pytest.approx(norm.cdf(2 / math.sqrt(2)), abs=0.03)  # P(member shorter), two unit normals
+    assert out["tpr_at_0.01"] == attacks.tpr_at_fpr(-members, -nonmembers, 0.01)
+    assert out["resolved_0.01"] and out["tpr_at_0.01_low"] <= out["tpr_at_0.01"] <= out["tpr_at_0.01_high"]
+    swapped = attacks.loss_attack(lambda xs: np.asarray(xs), nonmembers, members, rng=rng, fprs=(0.01,), n_boot=50)
+    assert swapped["auc"] == pytest.approx(1 - out["auc"])  # longer codes for members: worse than chance
+
+
+def test_on_law_scale_puts_chance_at_one_half():
+    tpr = np.array([0.001, 0.5, 1.0])
+    assert attacks.on_law_scale(tpr, 0.001).tolist() == pytest.approx([0.5, 0.5 + 0.499 / 1.998, 1.0])
+    assert attacks.on_law_scale(0.3, 0.0) == pytest.approx(0.65)  # FPR 0: half of TPR, plus one half
+    with pytest.raises(ValueError, match="fpr=1.0"):
+        attacks.on_law_scale(tpr, 1.0)

@@ -2,7 +2,7 @@
 
 import json
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +11,7 @@ import pytest
 from memcap.book import claims
 from memcap.book.chapters import CHAPTERS
 from memcap.book.claims import ClaimFailed, ClaimsFailed, Ledger
-from memcap.book.presets.claim import Claim, declare
+from memcap.book.presets.claim import REPLICATIONS_NEEDED, Claim, declare
 from memcap.book.cli import main
 from memcap.book.presets import CLAIMS, PRESETS
 
@@ -192,6 +192,20 @@ def test_memcap_claims_json_has_exactly_the_documented_keys(capsys):
     assert all(r["kind"] in claims.KINDS for r in rows)
     assert main(["claims", "--scale", "huge"]) == 1
     assert "scale must be one of" in capsys.readouterr().err
+
+
+def test_a_revised_claim_reads_observed_where_fresh_seeds_have_not_confirmed_it(capsys):
+    revised = Claim("turned", "a claim turned after a run", fixed="2026-12-01", revised=("default",),
+                    replicated_seeds={"default": (7,)})
+    assert [revised.kind_at(s) for s in ("smoke", "default")] == ["headline", "observed"]
+    again = replace(revised, replicated_seeds={"default": (7, 8)})
+    assert again.kind_at("default") == "headline"
+    assert replace(revised, kind="sanity").kind_at("default") == "sanity"  # a check of the run stays one
+    assert main(["claims", "--scale", "smoke", "--json"]) == 0
+    waiting = [r for r in json.loads(capsys.readouterr().out)
+               if r["revised"] and len(r["replicated_seeds"]) < REPLICATIONS_NEEDED]
+    assert waiting  # the registry has such claims at smoke (chapter 2's plateau among them)
+    assert all(r["kind"] != "headline" and not r["asserted"] for r in waiting), waiting
 
 
 def test_the_paper_preset_keeps_the_papers_direction_for_chapter_7():

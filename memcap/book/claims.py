@@ -135,8 +135,8 @@ class Ledger:
             raise ValueError(f"claim {self.chapter}/{name} is asserted at {self.scale} but was given no outcome "
                              f"and a value it cannot judge: value={value!r}, threshold "
                              f"{claim.threshold(self.preset)!r}")
-        outcome = dict(name=name, kind=claim.kind, statement=claim.statement, asserted=asserted, holds=holds,
-                       value=_value(value), threshold=claim.threshold(self.preset),
+        outcome = dict(name=name, kind=claim.kind_at(self.scale), statement=claim.statement, asserted=asserted,
+                       holds=holds, value=_value(value), threshold=claim.threshold(self.preset),
                        margin=claim.margin(value, self.preset), detail=str(detail))
         previous = self.outcomes.get(name)
         if previous is None or _worse(outcome, previous):
@@ -153,7 +153,7 @@ class Ledger:
         it is neither held nor failed, and :meth:`finish` does not count it as forgotten."""
         claim = self._find(name)
         if name not in self.outcomes:
-            self.outcomes[name] = dict(name=name, kind=claim.kind, statement=claim.statement,
+            self.outcomes[name] = dict(name=name, kind=claim.kind_at(self.scale), statement=claim.statement,
                                        asserted=claim.asserted(self.preset, self.scale), holds=None, value=None,
                                        threshold=claim.threshold(self.preset), margin=None,
                                        detail=f"not measured: {why}")
@@ -178,7 +178,8 @@ class Ledger:
         out = []
         for c in self.declared:
             out.append(self.outcomes.get(c.name) or dict(
-                name=c.name, kind=c.kind, statement=c.statement, asserted=c.asserted(self.preset, self.scale),
+                name=c.name, kind=c.kind_at(self.scale), statement=c.statement,
+                asserted=c.asserted(self.preset, self.scale),
                 holds=None,
                 value=None, threshold=c.threshold(self.preset), margin=None, detail="not checked"))
         return out

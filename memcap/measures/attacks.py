@@ -56,7 +56,7 @@ from memcap.measures.blind import auc
 __all__ = [
     "token_statistics", "loss_score", "zlib_bits", "zlib_score", "reference_score", "min_k_score",
     "min_k_plus_plus_score", "lira_scores", "roc_curve", "tpr_at_fpr", "nonmembers_needed", "attack_metrics",
-    "metrics_table",
+    "metrics_table", "loss_attack", "on_law_scale",
 ]
 
 
@@ -351,6 +351,37 @@ def attack_metrics(members, nonmembers, *, rng: np.random.Generator, fprs: Seque
         out.update({key: tpr_at_fpr(m, n, f), f"{key}_low": float(lo), f"{key}_high": float(hi),
                     f"resolved_{f:g}": n.size >= nonmembers_needed(f, 1)})
     return out
+
+
+def loss_attack(losses, members, nonmembers, *, rng: np.random.Generator, fprs: Sequence[float] = (0.01,),
+                n_boot: int = 1000) -> dict:
+    """LOSS (Yeom et al. 2018) as the field scores it: :func:`attack_metrics` of the negated ``losses`` (a function
+    from samples to a code length or a loss, one per sample; smaller: member) of ``members`` and ``nonmembers``.
+    The AUC and the TPR at each FPR need no threshold chosen on other data, unlike chapter 5's F1.
+
+        >>> length = lambda xs: np.array([float(x) for x in xs])    # a sample's code length: itself
+        >>> out = loss_attack(length, [1, 2, 3, 4], [3.5, 5, 6, 7], rng=np.random.default_rng(0), fprs=(0.2,),
+        ...                   n_boot=20)
+        >>> out["auc"], out["tpr_at_0.2"]       # 15 of 16 pairs ordered (3.5 beats 4); no non-member may pass
+        (0.9375, 0.75)
+        >>> out["resolved_0.2"]                 # FPR 0.2 needs 5 non-members: this is the TPR at FPR 0
+        False
+    """
+    return attack_metrics(-np.asarray(losses(members), dtype=float), -np.asarray(losses(nonmembers), dtype=float),
+                          rng=rng, fprs=fprs, n_boot=n_boot)
+
+
+def on_law_scale(tpr, fpr: float):
+    """A TPR at FPR ``fpr`` moved onto the scale of chapter 5's law (0.5 at chance, 1 when every member is found):
+    ½(1 + (TPR − fpr)/(1 − fpr)). A guess finds members at the rate it accepts non-members, so chance is TPR = fpr,
+    as chance is 0.5 for an AUC; the law ½(1 + c1 σ(c2 (x + c3))) can then be fitted to either.
+
+        >>> on_law_scale(np.array([0.01, 1.0, 0.505]), 0.01).tolist()
+        [0.5, 1.0, 0.75]
+    """
+    if not 0 <= fpr < 1:
+        raise ValueError(f"fpr must lie in [0, 1), got fpr={fpr!r}")
+    return 0.5 * (1 + (np.asarray(tpr, dtype=float) - fpr) / (1 - fpr))
 
 
 def metrics_table(scores: Mapping[str, tuple], *, rng: np.random.Generator, **kw) -> pd.DataFrame:

@@ -10,7 +10,8 @@ gathers them). A claim has a *kind*:
 A claim whose threshold or direction changed after a run it judges is ``revised`` (at every scale, or at the scales
 named, where the changed value is in force): at such a scale it is asserted only once it has held there on
 :data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``, by scale: a smoke seed says
-nothing of a default run); until then it is shown, not asserted. ``caught_by`` names the deliberate breaks of the
+nothing of a default run); until then it is shown, not asserted, and a headline claim's kind there is
+``observed`` (:meth:`Claim.kind_at`). ``caught_by`` names the deliberate breaks of the
 engine that make it fail at ``smoke`` (tests/test_broken_engine.py checks each one).
 
     >>> c = Claim("grows", "capacity grows with the parameter count", settings=("min_exponent",), fixed="2026-12-01")
@@ -22,6 +23,8 @@ engine that make it fail at ``smoke`` (tests/test_broken_engine.py checks each o
     >>> r = Claim("flat", "flattens", fixed="2026-12-01", revised=True, replicated_seeds={"smoke": (1, 2)})
     >>> [r.asserted(SimpleNamespace(), s) for s in ("smoke", "default", "paper")]
     [True, False, False]
+    >>> [r.kind_at(s) for s in ("smoke", "default")]
+    ['headline', 'observed']
 
 How a chapter checks its claims, and the registry's command line: :mod:`memcap.book.claims`.
 """
@@ -110,6 +113,11 @@ class Claim:
         """Not revised at ``scale``, or held there on :data:`REPLICATIONS_NEEDED` fresh seeds."""
         return not self.revised_at(scale) or len(set(self.seeds_at(scale))) >= REPLICATIONS_NEEDED
 
+    def kind_at(self, scale: str) -> str:
+        """The claim's kind at ``scale``: ``observed`` where it is revised and not yet replicated there (what it
+        states is then shown, not claimed, until fresh seeds confirm it), else its declared kind."""
+        return "observed" if self.kind == "headline" and not self.replicated(scale) else self.kind
+
     def judged(self, preset: Any) -> bool:
         """Whether ``preset`` sets every setting of the claim (none is None or False): where one is unset, the claim
         is shown, not judged."""
@@ -155,8 +163,8 @@ class Claim:
 
     def row(self, preset: Any, scale: str) -> dict[str, Any]:
         """The claim at ``scale`` (whose settings ``preset`` holds) as a dict with exactly :data:`JSON_KEYS`;
-        ``revised`` and ``replicated_seeds`` are those of that scale."""
-        return dict(chapter=self.chapter, name=self.name, statement=self.statement, kind=self.kind,
+        ``kind`` (:meth:`kind_at`), ``revised`` and ``replicated_seeds`` are those of that scale."""
+        return dict(chapter=self.chapter, name=self.name, statement=self.statement, kind=self.kind_at(scale),
                     threshold=self.threshold(preset), asserted=self.asserted(preset, scale), fixed=self.fixed,
                     revised=self.revised_at(scale), replicated_seeds=list(self.seeds_at(scale)))
 

@@ -28,6 +28,7 @@ class MembershipPreset(PresetBase):
     extract_tokens: int = setting("extraction is judged on this many next tokens")
     max_attack_samples: int = setting("members (and as many non-members) attacked per run")
     n_boot: int = setting("bootstrap resamples of every interval")
+    tpr_fpr: float = setting("LOSS's true-positive rate is read at this false-positive rate (Carlini et al. 2022)")
     plateau_tolerance: float = setting("capacity from the sweep as chapter 2 measures it (same tolerance)")
     max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
     min_stored_fraction_small: float = setting("claim: as chapter 2's, on the runs attacked here")
@@ -73,7 +74,7 @@ class MembershipPreset(PresetBase):
 
 def _membership(scale: str, **kw) -> MembershipPreset:
     return MembershipPreset(sweep=CAPACITY_SWEEPS[scale], knowledge=KNOWLEDGE_SETUPS[scale], plateau_tolerance=0.05,
-                            max_calibration_error=0.02, **kw)
+                            max_calibration_error=0.02, tpr_fpr=0.01, **kw)
 
 
 
@@ -81,8 +82,10 @@ BY_SCALE = {
     "smoke": _membership(
         "smoke", min_stored_fraction_small=0.5, extra_models=(Layers(1, 8),), extra_ratios=(6, 12),
         extra_max_steps=400, heldout_runs=(Config(1, 12, 6), Config(1, 8, 24)), prefix_lens=(2, 4),
-        extract_tokens=2, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=0.05,
-        max_heldout_error=None, min_informative_f1=0.0, require_informative_without_extraction=False,
+        # 4 next tokens, not 2 (2026-12-06): at V = 8 a guess gets 2 right with probability 1/64, so on 200 samples
+        # extraction never read zero and "where extraction reads zero" had no runs; now 8^-4 x 200 x 2 prefixes = 0.1
+        extract_tokens=4, max_attack_samples=200, n_boot=100, spearman_level=0.01, max_law_rmse=0.05,
+        max_heldout_error=None, min_informative_f1=0.55, require_informative_without_extraction=True,
         bios_widths=(8, 16, 32), bios_people=(40, 200, 1000), bios_presentations=4000, bios_vocabulary="used",
         bios_measure_people=50, bios_min_top_f1=0.95, bios_max_bottom_f1=0.6, min_bios_heldout_extraction=0.001,
     ),
@@ -123,13 +126,28 @@ CLAIMS = declare(
           settings=("spearman_level",), fixed="2026-12-01", revised=True,
           replicated_seeds={"smoke": (1, 2, 3, 4), "default": (1, 2)},
           caught_by=("labels",)),
-    Claim("informative_without_extraction", "where extraction reads zero, F1 is still clearly above chance",
+    # judged at smoke since 2026-12-06 (the smoke runs' extraction changed after seed 0 was seen): held on fresh
+    # smoke seeds 41 and 42
+    Claim("informative_without_extraction", "where extraction reads zero, F1 can still be clearly above chance: "
+          "the best such run's lower bound exceeds the threshold",
           settings=("require_informative_without_extraction", "min_informative_f1"), bound="",
-          fixed="2026-11-23"),
+          caught_by=("lr0", "fresh"), fixed="2026-11-23", revised=("smoke",), replicated_seeds={"smoke": (41, 42)}),
     Claim("law_fits", "the sigmoid law fits the runs (RMSE in F1)", settings=("max_law_rmse",),
           caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("law_predicts_held_out", "the law predicts the held-out runs (mean error in F1)",
           settings=("max_heldout_error",), fixed="2026-11-23"),
+    # declared on 2026-12-06 before any run of this chapter measured LOSS's AUC or TPR: F1's test and bounds, on
+    # the law's other metrics; auc_falls after smoke seeds 0, 41 and 42 had shown AUC (so revised at smoke), held
+    # on fresh smoke seeds 43 and 44
+    Claim("auc_falls", "LOSS's AUC falls as the data grow past capacity (one-sided Spearman test)",
+          settings=("spearman_level",), caught_by=("lr0", "fresh", "labels"), fixed="2026-12-06",
+          revised=("smoke",), replicated_seeds={"smoke": (43, 44)}),
+    Claim("auc_law_fits", "a sigmoid law of the same form, its constants fitted again, fits LOSS's AUC over the "
+          "runs (RMSE in AUC)", settings=("max_law_rmse",), caught_by=("lr0", "fresh"), fixed="2026-12-06"),
+    Claim("auc_law_predicts_held_out", "the law fitted to AUC predicts the held-out runs' AUC (mean error)",
+          settings=("max_heldout_error",), fixed="2026-12-06"),
+    Claim("tpr_law_fits", "the law fits LOSS's TPR at the low FPR, moved to the law's scale (RMSE)", kind="observed",
+          settings=("max_law_rmse",), fixed="2026-12-06"),
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
           settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
     Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
