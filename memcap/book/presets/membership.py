@@ -131,7 +131,8 @@ CLAIMS = declare(
     Claim("informative_without_extraction", "where extraction reads zero, F1 can still be clearly above chance: "
           "the best such run's lower bound exceeds the threshold",
           settings=("require_informative_without_extraction", "min_informative_f1"), bound="",
-          caught_by=("lr0", "fresh"), fixed="2026-11-23", revised=("smoke",), replicated_seeds={"smoke": (41, 42)}),
+          caught_by=("lr0", "fresh", "labels"), fixed="2026-11-23", revised=("smoke",),
+          replicated_seeds={"smoke": (41, 42)}),
     Claim("law_fits", "the sigmoid law fits the runs (RMSE in F1)", settings=("max_law_rmse",),
           caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("law_predicts_held_out", "the law predicts the held-out runs (mean error in F1)",
