@@ -362,10 +362,10 @@ plt.show()
 uniform["tpr_scaled"] = attacks.on_law_scale(uniform.tpr, p.tpr_fpr)
 fit_m, held_m = uniform[uniform.role == "fit"], uniform[uniform.role == "held out"]
 laws, law_rows = {"f1": law}, []  # F1's law is the one fitted above
+# a TPR is fitted, and checked, only on runs where its FPR is resolved
+rows_for = {"tpr_scaled": (fit_m[fit_m.tpr_resolved], held_m[held_m.tpr_resolved])}
 for metric in ("f1", "auc", "tpr_scaled"):
-    resolved_only = metric == "tpr_scaled"  # fitted, and checked, where the FPR is
-    use, check = (fit_m[fit_m.tpr_resolved], held_m[held_m.tpr_resolved]) if (
-        resolved_only) else (fit_m, held_m)  # resolved
+    use, check = rows_for.get(metric, (fit_m, held_m))
     if metric not in laws:
         laws[metric] = membership.fit_law(use.x, use[metric], undefined="nan")
     miss = (laws[metric].predict(check.x) - check[metric]).abs().mean()
