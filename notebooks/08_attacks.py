@@ -17,12 +17,16 @@
 # **Takeaway:** the attacks the field runs (LOSS, zlib, a reference model, Min-K% Prob, Min-K%++ and LiRA with
 # shadow models) all weaken as the data outgrow the model's capacity, as chapter 5's single attack did.
 # An area under the ROC curve and an F1 hide what matters to a privacy claim: whether an attack identifies *any*
-# member with confidence, which only the true-positive rate at a low false-positive rate shows. And because we know
-# each sample's unintended memorization, we can ask which attack's score follows it.
+# member with confidence, which only the true-positive rate at a low false-positive rate shows. Which attack is
+# strongest depends on the data: on uniform sequences, where no sample is harder than another, LiRA finds no more
+# members than LOSS at a low false-positive rate; on real text, where samples differ, it finds at least as many,
+# and a reference model tells members apart better than LOSS on the largest set. And because we know each sample's
+# unintended memorization, we can ask which attack's score follows it.
 #
 # Chapter 5 fitted Morris et al.'s law for one attack. Here we attack *families* of models trained on halves of one
-# pool of uniform sequences, the design of Carlini et al. (2022): every sequence is a member of half the models
-# and a non-member of the other half, so members and non-members are, by construction, the same text.
+# pool, the design of Carlini et al. (2022): every sequence is a member of half the models and a non-member of the
+# other half, so members and non-members are, by construction, the same text. The pools are uniform sequences
+# (sections 2–6) and chapter 6's real text (section 7).
 
 # %% tags=["parameters"]
 scale = "default"  # "smoke" (CI, seconds), "default" (the book), "paper"
@@ -39,10 +43,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from memcap.book import checks, frames, start
+from memcap.book import checks, figures, frames, start
+from memcap.data import text
 from memcap.engine.runs import load_model
 from memcap.infra import sweep
-from memcap.measures import attack_tables, attacks, baselines, membership
+from memcap.measures import attack_tables, attacks, baselines, membership, text_splits
 from memcap.measures.attack_tables import ATTACKS
 
 run = start("08_attacks", scale=scale, seed=seed, device=device,
@@ -254,16 +259,7 @@ plt.show()
 
 # %%
 near = p.near_capacity
-f = families[near]
-fig, ax = plt.subplots(figsize=(5.5, 4.5))
-for name in ATTACKS:
-    fpr, tpr = attacks.roc_curve(f[f.member][name], f[~f.member][name])
-    ax.loglog(np.maximum(fpr, 0.5 / (~f.member).sum()),
-              np.maximum(tpr, 0.5 / f.member.sum()), label=name, lw=1)
-ax.plot([1e-4, 1], [1e-4, 1], "k:", lw=1)
-ax.set(xlabel="false-positive rate", ylabel="true-positive rate",
-       title=f"H(X)/P = {near:g}")
-ax.legend(fontsize=7)
+figures.log_log_roc(families[near], ATTACKS, title=f"H(X)/P = {near:g}")
 plt.show()
 
 # %%
@@ -298,7 +294,7 @@ run.claim("members_told_apart", value=gap)
 drops = {a: by.loc[(smallest, a), "auc_low"] - by.loc[(largest, a), "auc_high"]
          for a in ATTACKS}
 run.claim("auc_falls", value=min(drops.values()), detail=str(
-    {a: round(d, 3) for a, d in drops.items()}))
+    {a: round(float(d), 3) for a, d in drops.items()}))
 tpr_col = f"tpr_at_{lo_f}"
 # LOSS finds members beyond chance: its TPR's lower bound above the FPR
 found = [r for r in p.dataset_bits_per_param
@@ -358,9 +354,161 @@ run.claim("blind_at_chance", bool(((blind.low <= 0.5) & (blind.high >= 0.5)).all
 
 # %% [markdown]
 # The classifier that sees only the tokens tells members from non-members no better than a coin, on every set: the
-# family's halves were dealt at random from one pool. On text (chapter 6) the same check is not free.
+# family's halves were dealt at random from one pool. On text that holds for families dealt the same way, but not
+# for every split of a corpus, as the end of the next section shows.
 #
-# ## 7. Results
+# ## 7. Real text: where samples differ
+#
+# Uniform sequences give no attack a sample that is easier than another. Text does: a line of stage directions, a
+# name repeated in every speech, a verse the model can half predict. The same design on chapter 6's corpus:
+# per set size $N$ (`text_sizes`), `text_models` models of chapter 6's target shape (`text_width`, its training
+# settings) each train on half of $2N$ sequences drawn from the pool split, so members and non-members come from
+# one mix of works. The reference attack's model is chapter 6's main reference of the same shape (trained on the
+# reference split, which no family sees). A sample's $\mathrm{mem}_U$ is measured against an oracle: of two
+# models chapter 6 trains on the reference split, its main reference of this shape and its larger one, the one
+# with the lower validation loss (chapter 6 chooses among all its main references and the larger one, so its
+# oracle may be another). zlib now compresses each sample's characters, as Carlini et al. (2021) compress text.
+# With the same seed these are chapter 6's runs, read from the store when it ran first.
+
+# %%
+splits = text.make_splits(p.text.text)
+p.check_text_splits(splits)  # the largest family's 2N sequences fit the pool split
+text_shadows = planned["text_shadows"]
+(text_ref_run,), (oracle_run,) = planned["text_reference"], planned["text_oracle"]
+text_runs = [*text_shadows, text_ref_run, oracle_run]
+text_report = sweep.run_sweep(text_runs, store, device=run.device)
+print(
+    f"{text_report.trained} text runs trained, {text_report.reused} read from the "
+    f"store, in {text_report.seconds:.0f} s"
+)
+TM = dict(zip(text_runs, text_report.metrics))
+candidates = {"main reference": text_ref_run, "larger reference": oracle_run}
+val = {k: float(np.mean(TM[r]["validation_bits"])) / p.text.seq_len
+       for k, r in candidates.items()}
+oracle_name = min(val, key=val.get)
+print(f"validation loss, bits a token: {val}; the oracle: the {oracle_name}")
+
+# %%
+Kt = p.text_models
+oracle_bits = TM[candidates[oracle_name]]["pool_bits"]
+text_ref_model = load_model(store, text_ref_run, run.device)
+text_families, text_tables, text_tracks, text_blind = {}, [], [], []
+for i, n in enumerate(p.text_sizes):
+    fam = text_shadows[i * Kt:(i + 1) * Kt]
+    got = attack_tables.text_family_inputs(fam[0], splits, oracle_bits)
+    models = [load_model(store, r, run.device) for r in fam]
+    scores = run.memo(
+        attack_tables.family_scores, models, got["pool"], fam[0].members(),
+        reference=text_ref_model, k=p.min_k, baseline_bits=got["baseline_bits"],
+        zlib_code_bits=got["zlib_bits"],
+    )
+    text_families[n] = pd.DataFrame(scores)
+    table = run.memo(attack_tables.metrics_by_attack, scores, rng=run.rng(500 + i),
+                     fprs=p.fprs, n_boot=p.n_boot)
+    text_tables.append(pd.DataFrame(table).assign(n=n))
+    text_tracks.append(attack_tables.tracks_memorization(scores).assign(n=n))
+    check = run.memo(attack_tables.blind_check, got["pool"], fam[0].members()[0],
+                     rng=run.rng(600 + i), n_boot=p.n_boot, texts=got["texts"],
+                     level=1 - 0.05 / len(p.text_sizes))
+    text_blind.append(dict(n=n, **check))
+text_metrics = pd.concat(text_tables, ignore_index=True)
+text_track = pd.concat(text_tracks, ignore_index=True)
+text_blind = pd.DataFrame(text_blind)
+display(text_metrics[["n", *shown[1:]]].round(4))
+
+# %% [markdown]
+# The table: per text set size $N$ and attack, as in section 3. The log-log ROC of every attack on the largest set:
+
+# %%
+big_n = p.text_sizes[-1]
+figures.log_log_roc(text_families[big_n], ATTACKS, title=f"text, N = {big_n}")
+plt.show()
+
+# %% [markdown]
+# *Figure: each attack's ROC on the largest text set, log-log (dotted: a coin).*
+#
+# The claims on text, fixed before any text family had trained and in the field's direction (book/thresholds.md):
+# online LiRA finds at least as many members as LOSS at 1 % FPR, on the largest text set where LOSS finds members
+# beyond chance; the reference attack beats LOSS on the largest set (its AUC's lower bound above LOSS's AUC: the
+# reference model charges each sample what it costs a model that never saw it, which LOSS cannot; on the smallest
+# set both may reach an AUC of 1, as the first smoke run showed, so the claim was moved to the largest set before
+# any other run); and every attack's AUC falls from the smallest set to the largest. The blind baseline, on the words of the first target's
+# members and non-members, must sit at chance: the halves were dealt at random.
+
+# %%
+tby = text_metrics.set_index(["n", "attack"])
+found_t = [n for n in p.text_sizes
+           if tby.loc[(n, "LOSS"), f"{tpr_col}_low"] > p.fprs[0]]
+at_t = found_t[-1] if found_t else None
+ratio_t = (tby.loc[(at_t, "LiRA online"), tpr_col] / tby.loc[(at_t, "LOSS"), tpr_col]
+           if at_t is not None else math.nan)
+run.claim("text_lira_at_low_fpr", holds=None if at_t is not None else False,
+          value=ratio_t, detail=f"largest text set where LOSS finds members: {at_t}")
+gains = {n: tby.loc[(n, "reference"), "auc_low"] - tby.loc[(n, "LOSS"), "auc"]
+         for n in p.text_sizes}
+run.claim("text_reference_beats_loss", value=gains[big_n],
+          detail=str({n: round(float(g), 3) for n, g in gains.items()}))
+small_n = p.text_sizes[0]
+text_drops = {a: tby.loc[(small_n, a), "auc_low"] - tby.loc[(big_n, a), "auc_high"]
+              for a in ATTACKS}
+run.claim("text_auc_falls", value=min(text_drops.values()),
+          detail=str({a: round(float(d), 3) for a, d in text_drops.items()}))
+display(text_blind.round(3))
+run.claim("text_blind_at_chance",
+          bool(((text_blind.low <= 0.5) & (text_blind.high >= 0.5)).all()),
+          value=float((text_blind.auc - 0.5).abs().max()))
+print(f"online LiRA / LOSS, TPR at {lo_f} FPR, N = {at_t}: {ratio_t:.2f}")
+print(f"reference AUC lower bound minus LOSS AUC: "
+      f"{ {n: round(float(g), 3) for n, g in gains.items()} }")
+
+# %% [markdown]
+# Which scores follow memorization on text? The same correlations as in section 5, per text set, against each
+# member's $\mathrm{mem}_U$ measured against the oracle (shown, not claimed). The reference attack's score is the
+# target's log-likelihood minus the main reference's, and $\mathrm{mem}_U$ is the target's minus the oracle's,
+# clipped at 0: the two share the target's term, and where the oracle is the main reference they are one quantity,
+# so part of that correlation is built in. As a check of the oracle, the non-members' mean $\mathrm{mem}_U$
+# (what a model holds about text it never saw) is printed beside the members'.
+
+# %%
+display(text_track.round(3))
+for n, fam_scores in text_families.items():
+    held = fam_scores.groupby("member").mem_u_bits.mean()
+    print(f"N = {n}: mean mem_U, members {held[True]:.1f} bits, "
+          f"non-members {held[False]:.1f} bits")
+
+# %% [markdown]
+# **What a shift between members and non-members does to an attack.** Chapter 6 trains one of its target runs
+# twice: on its own deal of the corpus, where pool and test share one mix of works, and on the earlier deal, where
+# they did not (chapter 6, section 1, gives both mixes). Here every attack that needs no shadow
+# reads both runs, members (their first training sequences) against non-members (the test split's first as many),
+# each interval resampling whole works, beside the blind baseline of each deal (chapter 6's: pool against test,
+# folds by work). The earlier deal has no reference row: each deal trains its own tokenizer on its own reference
+# split, so the main reference (chapter 6's deal) reads other token ids, and its reference split shares text with
+# the earlier deal's pool and test splits. Read each attack's AUC against its deal's blind AUC: what the blind
+# classifier reaches without any model is what a shift between members and non-members alone can give an attack.
+
+# %%
+deal_runs = planned["text_deals"]
+deal_report = sweep.run_sweep(deal_runs, store, device=run.device)
+ref_e = (load_model(store, deal_runs[2], run.device) if len(deal_runs) > 2
+         else text_ref_model)
+deal_specs = {"chapter 6's deal": p.text.text, "earlier deal": p.text.earlier_text}
+entries = {name: (r, load_model(store, r, run.device), ref)
+           for (name, r, ref) in zip(deal_specs, deal_runs, (ref_e, None))}
+deal_rows = run.memo(attack_tables.deal_attack_table, entries, k=p.min_k,
+                     rng=run.rng(700), fprs=p.fprs,
+                     max_samples=p.text.max_attack_samples, n_boot=p.n_boot)
+deal_blind = run.memo(text_splits.blind_table, deal_specs, seed=seed,
+                      max_samples=p.text.blind_samples, n_boot=p.text.n_boot,
+                      groupings=("work",))
+on_deals = pd.DataFrame(deal_rows).merge(
+    pd.DataFrame(deal_blind)[["deal", "auc", "auc_low", "auc_high"]].rename(
+        columns=lambda c: c.replace("auc", "blind_auc")), on="deal")
+display(on_deals[["deal", "attack", "auc", "auc_low", "auc_high", f"tpr_at_{lo_f}",
+                  "blind_auc", "blind_auc_low", "blind_auc_high"]].round(3))
+
+# %% [markdown]
+# ## 8. Results
 
 # %%
 lo_row = by.loc[(smallest, "LOSS")]
@@ -375,7 +523,14 @@ results.update(
     loss_auc_largest_ci=[float(by.loc[(largest, "LOSS"), "auc_low"]),
                          float(by.loc[(largest, "LOSS"), "auc_high"])],
     lira_over_loss_tpr=float(ratio_lira), lira_over_loss_at=at,
-    runs_in_chapter=report.trained + report.reused, trained_this_run=report.trained,
+    text_attacks=text_metrics.to_dict("records"),
+    text_tracks_memorization=text_track.to_dict("records"),
+    text_blind_baseline=text_blind.to_dict("records"), text_oracle=oracle_name,
+    text_on_deals=on_deals.to_dict("records"),
+    text_lira_over_loss_tpr=float(ratio_t), text_lira_over_loss_at=at_t,
+    runs_in_chapter=sum(r.trained + r.reused
+                        for r in (report, text_report, deal_report)),
+    trained_this_run=report.trained + text_report.trained + deal_report.trained,
 )
 run.save_results(results)
 print(f"results written to {run.output_dir}")
@@ -493,7 +648,7 @@ checks.close("caught_gap_bits", caught_gap_bits, ref_gap, rel=1e-9, show_expecte
 # A colleague reports only the AUC of each attack, on one set past capacity. Using your `metrics` table, say (1)
 # which attack you would report as the strongest on this set and at which metric, and whether the AUC ranking and
 # the ranking at the lowest resolved FPR agree in your run; (2) why online LiRA, the strongest attack in the
-# literature, gains nothing over LOSS on uniform sequences, and on what kind of data you expect it to gain.
+# literature, gains nothing over LOSS on uniform sequences, and what in text lets it gain there (section 7).
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "ex4", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
 # ### BEGIN SOLUTION

@@ -58,3 +58,22 @@ def test_other_bases_keep_matplotlibs_labels(styled):
 def test_figures_use_constrained_layout(styled):
     fig, _ = plt.subplots(1, 2)
     assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
+
+
+def test_a_log_log_roc_draws_each_attack_and_a_coin():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import pandas as pd
+
+    from memcap.book.figures import log_log_roc
+
+    rng = np.random.default_rng(0)
+    member = np.r_[np.ones(200, bool), np.zeros(200, bool)]
+    scores = pd.DataFrame(dict(member=member, good=member + rng.normal(0, 0.5, 400), coin=rng.normal(0, 1, 400)))
+    ax = log_log_roc(scores, ["good", "coin"], title="t")
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines[:2]] == ["good", "coin"] and len(lines) == 3
+    x, y = lines[0].get_data()
+    assert x.min() == 0.5 / 200 and (y <= 1).all() and ax.get_xscale() == "log" and ax.get_title() == "t"

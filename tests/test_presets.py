@@ -395,6 +395,34 @@ def test_attack_families_and_their_bad_settings():
     smoke = ATTACKS["smoke"]
     for changes, named in ((dict(n_models=5), "n_models=5"), (dict(n_models=4), "n_models=4"),
                            (dict(near_capacity=3), "near_capacity=3"), (dict(near_capacity=16), "near_capacity=16"), (dict(min_k=0.0), "min_k=0.0"),
-                           (dict(dataset_bits_per_param=(4, 1, 16)), "(4, 1, 16)")):
+                           (dict(dataset_bits_per_param=(4, 1, 16)), "(4, 1, 16)"),
+                           (dict(text_models=7), "text_models=7"),
+                           (dict(text_sizes=(512, 16)), "text_sizes=(512, 16)"), (dict(text_sizes=(16,)), "(16,)"),
+                           (dict(text_width=24), "text_width=24")):
         with pytest.raises(ValueError, match=re.escape(named)):
             dataclasses.replace(smoke, **changes)
+
+
+def test_text_families_are_chapter_6s_runs_and_must_fit_its_pool():
+    from memcap.book.presets.attacks import BY_SCALE as ATTACKS
+    from memcap.book.presets.text import BY_SCALE as TEXT
+    from memcap.data.text import make_splits
+
+    for scale in ("smoke", "default"):
+        p, t = ATTACKS[scale], TEXT[scale].runs(2)
+        runs = p.runs(2)
+        keys = lambda rs: [r.to_dict() for r in rs]  # noqa: E731
+        assert keys(runs["text_reference"]) == keys([t["references"][p.text_width]])
+        assert keys(runs["text_oracle"]) == keys([t["oracle"]])
+        assert runs["text_deals"][1].to_dict() == t["earlier"].to_dict()
+        assert runs["text_deals"][0].to_dict() in keys(t["grid"][p.text.earlier_target[1]])
+        family = runs["text_shadows"][:p.text_models]
+        assert [r.index for r in family] == list(range(p.text_models))
+        assert {r.n_sequences for r in family} == {p.text_sizes[0]}
+        assert family[0].model == t["references"][p.text_width].model and not family[0].prefix_lens
+    smoke = ATTACKS["smoke"]
+    splits = make_splits(smoke.text.text)
+    smoke.check_text_splits(splits)
+    too_big = dataclasses.replace(smoke, text_sizes=(16, len(splits.pool)))
+    with pytest.raises(ValueError, match=f"text_sizes=\\(16, {len(splits.pool)}\\)"):
+        too_big.check_text_splits(splits)

@@ -57,7 +57,7 @@ def test_a_sweep_and_its_workers_report(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_memcap_run_shows_progress_in_the_terminal_not_in_the_notebook(tmp_path):
-    # chapter 8: the cheapest chapter at smoke that trains (24 s cold, against chapter 2's 50-70 s)
+    # chapter 8: a cheap chapter at smoke that trains (about 40 s cold, against chapter 2's 50-70 s)
     proc = subprocess.run([sys.executable, "-m", "memcap.book.cli", "run", "8", "--scale", "smoke",
                            "--build-dir", str(tmp_path)], capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-2000:]

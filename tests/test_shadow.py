@@ -55,3 +55,80 @@ def test_a_family_trains_stacked_and_is_stored(tmp_path):
     assert again.reused == 4 and again.metrics == report.metrics
     assert len({round(m["memorized_bits"], 6) for m in report.metrics}) == 4  # four different models
     assert np.isfinite([m["memorized_bits"] for m in report.metrics]).all()
+
+
+def _text_base(n: int = 6):
+    from memcap.data.text import TextSpec
+    from memcap.engine.runs import TextRun
+
+    spec = TextSpec(vocab_size=300, seq_len=16, max_chars=20000, block_chars=1024)
+    return TextRun(model=GPTConfig(vocab_size=300, seq_len=16, n_layer=1, d_model=8, n_head=1),
+                   train=TrainConfig(max_steps=6, batch_size=4, warmup_steps=1, eval_every=3), text=spec,
+                   n_sequences=n, data_seed=2)
+
+
+def test_a_text_model_trains_on_its_half_of_a_pool_drawn_from_the_pool_split():
+    from memcap.data.text import make_splits
+    from memcap.engine.runs import TextRun
+    from memcap.engine.runs.text_shadow import TextShadowRun, text_family
+
+    base = _text_base()
+    runs = text_family(base, 6)
+    splits = make_splits(base.text)
+    pool = runs[0].pool(splits)
+    # the family's pool is what a text run of the same data seed draws first, twice N of it
+    twice = _text_base(12)
+    np.testing.assert_array_equal(pool, twice.data(splits)[0])
+    for r, inside in zip(runs, runs[0].members()):
+        distinct, train_set, test = r.data(splits)
+        np.testing.assert_array_equal(distinct, pool[inside])
+        np.testing.assert_array_equal(train_set, distinct)
+        np.testing.assert_array_equal(test, splits.test)
+    assert runs[0].members().sum(axis=0).tolist() == [3] * 12
+    keys = {str(sorted(r.to_dict().items())) for r in runs + [base]}
+    assert len(keys) == 7 and {r.to_dict()["kind"] for r in runs} == {"text-shadow"}
+    assert len({r.init_seed for r in runs}) == 6
+    with pytest.raises(ValueError, match="index=6"):
+        TextShadowRun(**{**base.__dict__}, n_models=6, index=6)
+    with pytest.raises(ValueError, match="copies=2"):
+        text_family(TextRun(**{**base.__dict__, "duplicated": 1, "copies": 2}), 6)
+    with pytest.raises(ValueError, match="2N = 30000"):
+        text_family(_text_base(15_000), 6)[0].pool(splits)
+
+
+def test_a_text_family_is_trained_stored_and_attacked(tmp_path):
+    from memcap.data.text import make_splits
+    from memcap.engine.runs import load_model
+    from memcap.engine.runs.text_shadow import text_family
+    from memcap.infra.store import RunStore
+    from memcap.measures import attack_tables
+    from memcap.measures.evaluate import sequence_code_length_bits
+
+    runs = text_family(_text_base(), 6)
+    report = run_sweep(runs, tmp_path, progress=False, max_workers=1)
+    assert report.trained == 6 and run_sweep(runs, tmp_path, progress=False, max_workers=1).reused == 6
+    splits = make_splits(runs[0].text)
+    models = [load_model(RunStore(tmp_path), r) for r in runs]
+    oracle = sequence_code_length_bits(models[1], torch.as_tensor(splits.pool))  # any model stands in for it
+    got = attack_tables.text_family_inputs(runs[0], splits, oracle)
+    assert got["pool"].shape == (12, 16) and len(got["texts"]) == 12 and got["zlib_bits"].shape == (12,)
+    # the oracle's bits on the predicted tokens only, the family's pool rows looked up in its code of the pool split
+    from memcap.measures import attacks
+    from memcap.theory.information import nats_to_bits
+
+    predicted = nats_to_bits(-attacks.token_statistics(models[1], got["pool"])["logp"].sum(axis=1))
+    np.testing.assert_allclose(got["baseline_bits"], predicted, atol=1e-3)
+    scores = attack_tables.family_scores(models, got["pool"], runs[0].members(), baseline_bits=got["baseline_bits"],
+                                         zlib_code_bits=got["zlib_bits"])
+    # against model 1 as the oracle, model 1 memorizes nothing of any sample
+    assert np.allclose(np.asarray(scores["mem_u_bits"])[np.asarray(scores["target"]) == 1], 0.0, atol=1e-3)
+    with pytest.raises(ValueError, match="every one of the"):
+        attack_tables.text_family_inputs(runs[0], splits, oracle[:10])
+    with pytest.raises(ValueError, match="baseline_bits must hold one value per pool sample"):
+        attack_tables.family_scores(models, got["pool"], runs[0].members(), baseline_bits=got["baseline_bits"][:3])
+    # the attacks without shadows on one run, members against the test split's first as many; no reference, no row
+    entries = {"alone": (runs[0], models[0], None), "with": (runs[0], models[0], models[1])}
+    rows = attack_tables.deal_attack_table(entries, rng=np.random.default_rng(0), fprs=(0.1,), max_samples=5, n_boot=20)
+    assert [r["attack"] for r in rows if r["deal"] == "alone"] == ["LOSS", "zlib", "Min-K%", "Min-K%++"]
+    assert [r["attack"] for r in rows if r["deal"] == "with"] == list(attack_tables.WITHOUT_SHADOWS)
+    assert {(r["n_members"], r["n_nonmembers"]) for r in rows} == {(5, 5)}

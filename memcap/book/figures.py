@@ -84,3 +84,25 @@ def use_book_style() -> None:
     mscale.register_scale(BookLogScale)
     # seaborn's FacetGrid calls tight_layout on its own figure, which replaces constrained layout there (and says so)
     warnings.filterwarnings("ignore", message="The figure layout has changed to tight")
+
+
+def log_log_roc(scores, names, *, title: str = "", ax=None):
+    """Each attack's ROC curve on log-log axes, with a coin's diagonal (dotted): ``scores`` is a table with a boolean
+    ``member`` column and one score column per attack in ``names`` (higher: "member"). A rate of 0 is drawn at half
+    the smallest rate its side can resolve, so that the curve's low end stays on the plot. Returns the axes."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from memcap.measures.attacks import roc_curve
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 4.5))
+    inside = np.asarray(scores["member"], dtype=bool)
+    for name in names:
+        column = np.asarray(scores[name], dtype=float)
+        fpr, tpr = roc_curve(column[inside], column[~inside])
+        ax.loglog(np.maximum(fpr, 0.5 / (~inside).sum()), np.maximum(tpr, 0.5 / inside.sum()), label=name, lw=1)
+    ax.plot([1e-4, 1], [1e-4, 1], "k:", lw=1)
+    ax.set(xlabel="false-positive rate", ylabel="true-positive rate", title=title)
+    ax.legend(fontsize=7)
+    return ax

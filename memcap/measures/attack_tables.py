@@ -1,16 +1,18 @@
-"""The field's attacks on a family of shadow models (:mod:`memcap.engine.runs.shadow`): every model in turn is the
-target, the others its shadows; one table of scores per (target, pool sample), then the metrics of each attack over
-all targets together, and how each attack's score tracks the sample's unintended memorization.
+"""The field's attacks on a family of shadow models (uniform sequences, :mod:`memcap.engine.runs.shadow`; real text,
+:mod:`memcap.engine.runs.text_shadow`): every model in turn is the target, the others its shadows; one table of
+scores per (target, pool sample), then the metrics of each attack over all targets together, and how each attack's
+score tracks the sample's unintended memorization. And the attacks that need no shadow on one text run, members
+against the test split (:func:`deal_attack_table`).
 
-Scores of one sample under different targets are not independent (the sample is the same), so every interval here
-resamples whole samples (:func:`memcap.measures.attacks.attack_metrics` with groups), and a correlation is taken per
-target and summarized across targets.
+Scores of one sample under different targets are not independent (the sample is the same), so every interval of a
+family resamples whole samples (:func:`memcap.measures.attacks.attack_metrics` with groups), and a correlation is
+taken per target and summarized across targets; on one text run, intervals resample whole works.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,43 +24,47 @@ from memcap.measures.seeds import t_interval
 from memcap.theory.information import nats_to_bits
 
 ATTACKS = ("LOSS", "zlib", "reference", "Min-K%", "Min-K%++", "LiRA offline", "LiRA online")
+WITHOUT_SHADOWS = ATTACKS[:5]  # the attacks that read one target (and a reference), no shadow model
 
 
 def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=None, k: float = 0.2,
-                  batch_size: int = 512) -> dict[str, list]:
+                  batch_size: int = 512, baseline_bits=None, zlib_code_bits=None) -> dict[str, list]:
     """Every attack's score of every pool sequence under every target model of the family (the others but the
-    target's complementary partner are its shadows), as columns (JSON-ready lists): ``target``, ``sample``, ``member`` (the target trained on it),
-    ``mem_u_bits`` (the sample's unintended memorization in the target against the data's true distribution, the
-    uniform one: log2 V per predicted token minus its loss in bits, clipped at 0) and one column per attack in
-    :data:`ATTACKS`. ``reference`` is a model of the same shape trained on other sequences of the same source (its
-    absence leaves the reference column at the true distribution's score, which ranks as LOSS does)."""
+    target's complementary partner are its shadows), as columns (JSON-ready lists): ``target``, ``sample``,
+    ``member`` (the target trained on it), ``mem_u_bits`` (the sample's unintended memorization in the target: the
+    bits of its predicted tokens under the distribution it is measured against, ``baseline_bits`` per sample, minus
+    their code length under the target, clipped at 0; by default the uniform distribution's log2 V a token, the true
+    one for uniform sequences; on text an oracle's) and one column per attack in :data:`ATTACKS`. ``reference`` is
+    a model of the same shape trained on other sequences of the same source (its absence leaves the reference column
+    at the uniform distribution's score, which ranks as LOSS does). ``zlib_code_bits``: zlib's code length of each
+    sample (default: of its token ids; on text, of its characters)."""
     inside = np.asarray(members, dtype=bool)
     K, n = inside.shape
     if len(models) != K or pool.shape[0] != n:
         raise ValueError(f"{len(models)} models and a pool of {pool.shape[0]} for a membership matrix {inside.shape}")
     if K < 6:
         raise ValueError(f"online LiRA needs two IN and two OUT shadows per sample: at least 6 models, got {K}")
+    for name, given in (("baseline_bits", baseline_bits), ("zlib_code_bits", zlib_code_bits)):
+        if given is not None and np.shape(given) != (n,):
+            raise ValueError(f"{name} must hold one value per pool sample ({n}), got shape {np.shape(given)}")
     V = models[0].cfg.vocab_size
     stats = [attacks.token_statistics(m, pool, batch_size) for m in models]
     ref = attacks.token_statistics(reference, pool, batch_size)["logp"] if reference is not None else \
         np.full_like(stats[0]["logp"], -math.log(V))
     ell = np.stack([s["logp"].sum(axis=1) for s in stats])  # (K, n): LiRA's statistic, nats
-    z = attacks.zlib_bits(pool.cpu().numpy())
+    z = attacks.zlib_bits(pool.cpu().numpy()) if zlib_code_bits is None else np.asarray(zlib_code_bits, float)
+    against = np.full(n, stats[0]["logp"].shape[1] * math.log2(V)) if baseline_bits is None else \
+        np.asarray(baseline_bits, float)
     out: dict[str, list] = {c: [] for c in ("target", "sample", "member", "mem_u_bits", *ATTACKS)}
     for t, s in enumerate(stats):
         # the shadows: every model but the target and its partner (models 2i and 2i + 1 train on complementary
         # halves). Without the partner each sample has K/2 - 1 IN and K/2 - 1 OUT shadows; with it, the target's
         # members would have one IN shadow fewer than its non-members, and noisier IN means (a bias against members)
         others = (np.arange(K) != t) & (np.arange(K) != (t ^ 1))
-        # code lengths of the predicted tokens under the target and under the true (uniform) distribution
-        model_bits = nats_to_bits(-s["logp"].sum(axis=1))
-        mem = unintended_memorization_bits(model_bits, np.full(n, s["logp"].shape[1] * math.log2(V)))
+        # code lengths of the predicted tokens under the target and under the distribution mem_U is measured against
+        mem = unintended_memorization_bits(nats_to_bits(-s["logp"].sum(axis=1)), against)
         cols = {
-            "LOSS": attacks.loss_score(s["logp"]),
-            "zlib": attacks.zlib_score(s["logp"], z),
-            "reference": attacks.reference_score(s["logp"], ref),
-            "Min-K%": attacks.min_k_score(s["logp"], k),
-            "Min-K%++": attacks.min_k_plus_plus_score(s["logp"], s["mu"], s["sigma"], k),
+            **_without_shadows(s, ref, z, k),
             "LiRA offline": attacks.lira_scores(ell[t], ell[others], inside[others], online=False),
             "LiRA online": attacks.lira_scores(ell[t], ell[others], inside[others], online=True),
         }
@@ -69,6 +75,48 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
         for name in ATTACKS:
             out[name] += [float(v) for v in cols[name]]
     return out
+
+
+def _without_shadows(stats: dict, ref_logp, zlib_code_bits, k: float) -> dict[str, np.ndarray]:
+    """The scores of :data:`WITHOUT_SHADOWS` from one target's token statistics; the reference column is NaN
+    without a reference's log-probabilities."""
+    logp = stats["logp"]
+    return {
+        "LOSS": attacks.loss_score(logp),
+        "zlib": attacks.zlib_score(logp, zlib_code_bits),
+        "reference": attacks.reference_score(logp, ref_logp) if ref_logp is not None else np.full(len(logp), np.nan),
+        "Min-K%": attacks.min_k_score(logp, k),
+        "Min-K%++": attacks.min_k_plus_plus_score(logp, stats["mu"], stats["sigma"], k),
+    }
+
+
+def deal_attack_table(entries: Mapping[str, tuple], *, k: float = 0.2, rng: np.random.Generator,
+                      fprs: Sequence[float] = (0.01, 0.001), max_samples: int, n_boot: int = 500) -> list[dict]:
+    """The attacks that need no shadow model (:data:`WITHOUT_SHADOWS`) on one text run per deal of the corpus
+    (name -> (run, its trained model, a reference model or None)), each on the splits of its own text: members are
+    the run's first ``max_samples`` training sequences, non-members the test split's first as many, and every
+    interval resamples whole works (a work's sequences share its style and names). One record per deal and attack
+    (JSON-ready); a deal without a reference has no reference row."""
+    from memcap.data.text import decode, make_splits
+
+    rows = []
+    for name, (run, model, reference) in entries.items():
+        splits = make_splits(run.text)
+        n = min(run.n_sequences or len(splits.pool), len(splits.test), max_samples)
+        inside = run.train_indices(len(splits.pool))[:n]
+        samples = np.concatenate([splits.pool[inside], splits.test[:n]])
+        groups = np.concatenate([splits.origin["pool"][inside, 0], splits.origin["test"][:n, 0]])
+        x = torch.as_tensor(samples)
+        stats = attacks.token_statistics(model, x)
+        ref = attacks.token_statistics(reference, x)["logp"] if reference is not None else None
+        z = attacks.zlib_bits([decode(splits.tokenizer, r) for r in samples])
+        for attack, score in _without_shadows(stats, ref, z, k).items():
+            if np.isnan(score).all():
+                continue
+            r = attacks.attack_metrics(score[:n], score[n:], rng=rng, fprs=fprs, n_boot=n_boot,
+                                       member_groups=groups[:n], nonmember_groups=groups[n:])
+            rows.append(dict(deal=name, attack=attack, **r))
+    return rows
 
 
 def metrics_by_attack(scores, *, rng: np.random.Generator, fprs: Sequence[float] = (0.01, 0.001), n_boot: int = 500,
@@ -117,15 +165,38 @@ def token_text(ids) -> str:
 
 
 def blind_check(pool: torch.Tensor, members, *, rng: np.random.Generator, n_boot: int = 200,
-                level: float = 0.95) -> dict:
-    """The blind baseline (:func:`memcap.measures.blind.blind_baseline`: naive Bayes on the tokens and token pairs,
+                level: float = 0.95, texts: Sequence[str] | None = None) -> dict:
+    """The blind baseline (:func:`memcap.measures.blind.blind_baseline`: naive Bayes on the words and word pairs,
     out of fold, never a model) telling one target's members (``members``: booleans over the pool) from its
-    non-members, each sequence its own group: ``auc``, ``low``, ``high`` at ``level`` (JSON-ready)."""
+    non-members, each sequence its own group: ``auc``, ``low``, ``high`` at ``level`` (JSON-ready). The words are
+    the samples' ``texts`` where given (real text), else their token ids spelt as words (:func:`token_text`)."""
     from memcap.measures.blind import blind_baseline
 
     inside = np.asarray(members, dtype=bool)
-    texts = [token_text(row) for row in pool.cpu().numpy()]
+    if texts is not None and len(texts) != len(inside):
+        raise ValueError(f"{len(texts)} texts for a pool of {len(inside)} samples")
+    texts = [token_text(row) for row in pool.cpu().numpy()] if texts is None else list(texts)
     ids = np.arange(len(texts))
     result = blind_baseline([t for t, m in zip(texts, inside) if m], [t for t, m in zip(texts, inside) if not m],
                             ids[inside], ids[~inside], rng=rng, n_boot=n_boot, level=level)
     return dict(auc=float(result.auc.auc), low=float(result.auc.low), high=float(result.auc.high))
+
+
+def text_family_inputs(run, splits, oracle_pool_bits) -> dict:
+    """What :func:`family_scores` and :func:`blind_check` need for a text family (``run``: any of its
+    :class:`~memcap.engine.runs.text_shadow.TextShadowRun`; ``splits``: its text's splits): ``pool`` (the family's
+    2N sequences, a tensor), ``texts`` (each decoded), ``zlib_bits`` (zlib's code length of each text's characters,
+    as Carlini et al. 2021 compress text) and ``baseline_bits`` (what the oracle pays for each sequence's predicted
+    tokens: ``oracle_pool_bits``, a reference run's code length of every pool-split sequence, looked up by row, less
+    the first token's log2 V that a code length charges and no attack scores)."""
+    from memcap.data.text import decode
+
+    rows = run.pool_indices(len(splits.pool))
+    oracle = np.asarray(oracle_pool_bits, dtype=float)
+    if oracle.shape != (len(splits.pool),):
+        raise ValueError(f"oracle_pool_bits must code every one of the {len(splits.pool)} pool sequences, got shape "
+                         f"{oracle.shape}")
+    pool = splits.pool[rows]
+    texts = [decode(splits.tokenizer, r) for r in pool]
+    return dict(pool=torch.as_tensor(pool), texts=texts, zlib_bits=attacks.zlib_bits(texts),
+                baseline_bits=oracle[rows] - math.log2(run.model.vocab_size))

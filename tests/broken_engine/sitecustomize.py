@@ -1,7 +1,8 @@
 """Breaks the memcap engine on purpose, in every Python process started with this folder on PYTHONPATH (the
 papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_TEST_BREAK:
 
-* ``lr0``: the learning rate is 0 at every step (the models never change);
+* ``lr0``: the learning rate is 0 at every step (the models never change, so no step computes more than its
+  loss);
 * ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn, for the code
   lengths and for the attacks' per-token statistics; the tokens of every knowledge span redrawn from those seen at
   that position);
@@ -17,9 +18,28 @@ import os
 _BREAK = os.environ.get("MEMCAP_TEST_BREAK", "")
 
 if _BREAK == "lr0":
+    import torch
+
     import memcap.engine.training.config
+    import memcap.engine.training.loop
+    import memcap.engine.training.stacked
 
     memcap.engine.training.config.Schedule.__call__ = lambda self, step: 0.0
+
+    # At a rate of 0 AdamW leaves every weight as it is, so a step's backward pass and update change nothing: each
+    # step computes its loss only (the same forward pass, so the same losses, curves and weights), which saves the
+    # broken runs two thirds of their arithmetic.
+    def _single_loss(self, batches, lrs, active):
+        (batch,) = batches
+        with torch.no_grad(), self.autocast:
+            return [self.model.loss(batch[:, :-1], batch[:, 1:]).item()]
+
+    def _stacked_losses(self, batches, lrs, active):
+        with torch.no_grad():
+            return self.losses(torch.stack(batches)).double().cpu().tolist()
+
+    memcap.engine.training.loop._SingleStep.__call__ = _single_loss
+    memcap.engine.training.stacked.StackedStep.__call__ = _stacked_losses
 
 elif _BREAK == "nats":
     import math

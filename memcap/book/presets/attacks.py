@@ -1,20 +1,25 @@
 """Chapter 8's settings (membership inference as the field measures it): families of shadow models on uniform
-sequences, one family per dataset size, with the claims' thresholds, per scale (book/thresholds.md says how each
-threshold was set).
+sequences, one family per dataset size, and on real text (chapter 6's corpus, models and references), with the
+claims' thresholds, per scale (book/thresholds.md says how each threshold was set).
 
     >>> runs = BY_SCALE["smoke"].runs()
     >>> sorted(runs), len(runs["shadows"]) == len(BY_SCALE["smoke"].dataset_bits_per_param) * BY_SCALE["smoke"].n_models
-    (['reference', 'shadows'], True)
+    (['reference', 'shadows', 'text_deals', 'text_oracle', 'text_reference', 'text_shadows'], True)
+    >>> len(runs["text_shadows"]) == len(BY_SCALE["smoke"].text_sizes) * BY_SCALE["smoke"].text_models
+    True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Layers
 from memcap.book.presets.claim import Claim, declare
 from memcap.book.presets.settings import PresetBase, setting
+from memcap.book.presets.text import BY_SCALE as TEXT_BY_SCALE
+from memcap.book.presets.text import TextPreset
 from memcap.engine.runs.shadow import family
+from memcap.engine.runs.text_shadow import text_family
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,18 @@ class AttacksPreset(PresetBase):
         "claim: the same ratio at most this on uniform sequences, where no sample is harder than another (None: shown)")
     min_mem_spearman: float | None = setting(
         "claim: lower bound of each attack's rank correlation with mem_U, set nearest capacity (None: shown)")
+    text: TextPreset = setting("chapter 6's settings, shared: the corpus and its deal, model shapes, training, "
+                               "references", expand=False)
+    text_width: int = setting("the text families' model: chapter 6's target of this width (and its main reference)")
+    text_sizes: tuple[int, ...] = setting("N of each text family (its pool: 2N sequences of the pool split)")
+    text_models: int = setting("models per text family (even, >= 6)")
+    min_text_lira_tpr_ratio: float | None = setting(
+        "claim: online LiRA's TPR at the first FPR over LOSS's, largest text set where LOSS finds members "
+        "(None: shown)")
+    min_text_reference_gain: float | None = setting(
+        "claim: the reference's AUC lower bound minus LOSS's AUC, largest text set, above this (None: shown)")
+    min_text_auc_drop: float | None = setting(
+        "claim: each attack's smallest-text-set AUC lower bound minus its largest-set upper bound (None: shown)")
 
     def __post_init__(self):
         if self.n_models < 6 or self.n_models % 2:
@@ -56,6 +73,14 @@ class AttacksPreset(PresetBase):
         if self.near_capacity not in self.dataset_bits_per_param[:-1]:
             raise ValueError(f"near_capacity={self.near_capacity!r} must be one of the dataset sizes but the largest "
                              f"{self.dataset_bits_per_param!r}: the chapter reads the size after it too")
+        if self.text_models < 6 or self.text_models % 2:
+            raise ValueError(f"text_models must be even and at least 6 (online LiRA needs two IN and two OUT shadows "
+                             f"per sample), got text_models={self.text_models!r}")
+        if len(self.text_sizes) < 2 or list(self.text_sizes) != sorted(set(self.text_sizes)) or self.text_sizes[0] < 1:
+            raise ValueError(f"need at least two increasing text set sizes >= 1, got text_sizes={self.text_sizes!r}")
+        widths = [s.width for s in self.text.targets]
+        if self.text_width not in widths:
+            raise ValueError(f"text_width={self.text_width!r} must be one of chapter 6's target widths {widths}")
 
     def base(self, ratio: float, seed: int = 0, data_seed: int | None = None):
         """The capacity run a family copies: the sweep's run of :attr:`model` at ``ratio`` (its step rule, capped at
@@ -68,15 +93,47 @@ class AttacksPreset(PresetBase):
         return self.sweep.run(L, w, ratio, **shape, data_seed=data_seed, init_seed=seed,
                               max_steps=min(self.max_steps, steps), **rate)
 
+    def check_text_splits(self, splits) -> None:
+        """A ValueError naming :attr:`text_sizes` if the largest text family's pool (2N sequences) is larger than the
+        pool split of chapter 6's deal (``splits``)."""
+        need = 2 * max(self.text_sizes)
+        if need > len(splits.pool):
+            raise ValueError(f"text_sizes={self.text_sizes!r}: the largest family needs 2N = {need:,} sequences, more "
+                             f"than the {len(splits.pool):,} of the pool split")
+
+    def text_base(self, n: int, seed: int = 0):
+        """The text run a text family copies: chapter 6's target of :attr:`text_width` on N = ``n`` sequences, with
+        its training settings, without extraction (the families are attacked, not decoded)."""
+        shape = next(s for s in self.text.targets if s.width == self.text_width)
+        return replace(self.text.target(shape, n, seed), prefix_lens=(), extract_tokens=0, extract_samples=0)
+
     def runs(self, seed: int = 0) -> dict[str, list]:
         """``shadows``: one family of :attr:`n_models` per dataset size, sizes in order; ``reference``: per size, a
-        model of the same shape trained on N other sequences of the same source (the reference attack's model)."""
+        model of the same shape trained on N other sequences of the same source (the reference attack's model);
+        ``text_shadows``: one family of :attr:`text_models` per text set size, in order; ``text_reference``: chapter
+        6's main reference of the text families' shape (the reference attack's model on text); ``text_oracle``:
+        chapter 6's oracle candidate (the larger reference); ``text_deals``: chapter 6's run trained on both deals
+        of the corpus, its grid run then the earlier deal's (and the main reference of its shape, when that is not
+        the families'). Chapter 6's runs of the same seed are the same runs."""
         sizes = self.dataset_bits_per_param
+        shape = next(s for s in self.text.targets if s.width == self.text_width)
+        _, w_e, n_e = self.text.earlier_target
+        shape_e = next(s for s in self.text.targets if s.width == w_e)
+        deals = [self.text.target(shape_e, n_e, seed), self.text.earlier(seed)]
+        if w_e != self.text_width:
+            deals.append(self.text.reference(shape_e, self.text.reference_steps, seed))
         return dict(
             shadows=[s for r in sizes for s in family(self.base(r, seed), self.n_models)],
             reference=[self.base(r, seed, data_seed=10_000 + seed) for r in sizes],
+            text_shadows=[s for n in self.text_sizes for s in text_family(self.text_base(n, seed), self.text_models)],
+            text_reference=[self.text.reference(shape, self.text.reference_steps, seed)],
+            text_oracle=[self.text.reference(self.text.oracle, self.text.oracle_steps, seed)],
+            text_deals=deals,
         )
 
+
+# on text, fixed on 2026-12-06 before any text family had trained, in the field's direction at every scale
+TEXT_CLAIMS = dict(min_text_lira_tpr_ratio=1.0, min_text_reference_gain=0.0, min_text_auc_drop=0.0)
 
 BY_SCALE = {
     "smoke": AttacksPreset(
@@ -84,12 +141,16 @@ BY_SCALE = {
         dataset_bits_per_param=(1, 4, 16), near_capacity=4, n_models=8, max_steps=800, lr=None, min_k=0.2,
         fprs=(0.01, 0.001), n_boot=100, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=None, max_lira_tpr_ratio=1.0, min_mem_spearman=0.0,
+        text=TEXT_BY_SCALE["smoke"], text_width=16, text_sizes=(16, 512), text_models=8,
+        **TEXT_CLAIMS,
     ),
     "default": AttacksPreset(
         sweep=CAPACITY_SWEEPS["default"], model=Layers(2, 12), vocab_size=16, seq_len=16,
         dataset_bits_per_param=(1, 4, 16, 64), near_capacity=4, n_models=8, max_steps=10_000, lr=1e-2, min_k=0.2,
         fprs=(0.01, 0.001), n_boot=500, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=None, max_lira_tpr_ratio=1.0, min_mem_spearman=0.0,
+        text=TEXT_BY_SCALE["default"], text_width=32, text_sizes=(128, 2048), text_models=8,
+        **TEXT_CLAIMS,
     ),
     "paper": AttacksPreset(
         sweep=CAPACITY_SWEEPS["paper"], model=Layers(2, 64), vocab_size=None, seq_len=None,
@@ -97,6 +158,8 @@ BY_SCALE = {
         min_k=0.2,
         fprs=(0.01, 0.001), n_boot=1000, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=1.0, max_lira_tpr_ratio=None, min_mem_spearman=0.0,
+        text=TEXT_BY_SCALE["paper"], text_width=64, text_sizes=(256, 4096), text_models=16,
+        **TEXT_CLAIMS,
     ),
 }
 
@@ -130,4 +193,18 @@ CLAIMS = declare(
           "sample's mem_U (lower bound of the rank correlation across targets)", settings=("min_mem_spearman",),
           bound="above", caught_by=("fresh",), fixed="2026-12-06", revised=("smoke",),
           replicated_seeds={"smoke": (1, 2)}),
+    Claim("text_lira_at_low_fpr", "on text, where some samples are harder than others, online LiRA finds at least "
+          "as many members as LOSS at the first FPR, on the largest text set where LOSS finds members beyond chance "
+          "(its TPR over LOSS's)", settings=("min_text_lira_tpr_ratio",), bound="min",
+          caught_by=("lr0", "fresh", "labels"), fixed="2026-12-06"),
+    Claim("text_reference_beats_loss", "on text, the reference attack tells members apart better than LOSS on the "
+          "largest text set (on the smallest both may reach AUC 1): its AUC's lower bound above LOSS's AUC",
+          settings=("min_text_reference_gain",), bound="above", caught_by=("lr0", "fresh", "labels"),
+          fixed="2026-12-06", revised=("smoke",), replicated_seeds={"smoke": (1, 2)}),
+    Claim("text_auc_falls", "on text, every attack's AUC falls as the set grows: on the largest text set its interval "
+          "lies below the smallest set's", settings=("min_text_auc_drop",), bound="above",
+          caught_by=("lr0", "fresh", "labels"), fixed="2026-12-06"),
+    Claim("text_blind_at_chance", "a classifier that sees only the text (the blind baseline) does not tell the first "
+          "text target's members from its non-members: its AUC interval contains 0.5 on every text set",
+          kind="sanity", fixed="2026-12-06"),
 )
