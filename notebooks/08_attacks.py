@@ -354,8 +354,8 @@ run.claim("blind_at_chance", bool(((blind.low <= 0.5) & (blind.high >= 0.5)).all
 
 # %% [markdown]
 # The classifier that sees only the tokens tells members from non-members no better than a coin, on every set: the
-# family's halves were dealt at random from one pool. On text that holds for families dealt the same way, but not
-# for every split of a corpus, as the end of the next section shows.
+# family's halves were dealt at random from one pool. On text, families are dealt the same way; a corpus split
+# into members and non-members need not be, which the end of the next section checks.
 #
 # ## 7. Real text: where samples differ
 #
@@ -368,7 +368,8 @@ run.claim("blind_at_chance", bool(((blind.low <= 0.5) & (blind.high >= 0.5)).all
 # models chapter 6 trains on the reference split, its main reference of this shape and its larger one, the one
 # with the lower validation loss (chapter 6 chooses among all its main references and the larger one, so its
 # oracle may be another). zlib now compresses each sample's characters, as Carlini et al. (2021) compress text.
-# With the same seed these are chapter 6's runs, read from the store when it ran first.
+# The text families are runs of their own; the main reference, the larger reference and the two runs of the deal
+# comparison below are chapter 6's runs (the same seed, the same runs), read from the store when it ran first.
 
 # %%
 splits = text.make_splits(p.text.text)
@@ -432,8 +433,8 @@ plt.show()
 # beyond chance; the reference attack beats LOSS on the largest set (its AUC's lower bound above LOSS's AUC: the
 # reference model charges each sample what it costs a model that never saw it, which LOSS cannot; on the smallest
 # set both may reach an AUC of 1, as the first smoke run showed, so the claim was moved to the largest set before
-# any other run); and every attack's AUC falls from the smallest set to the largest. The blind baseline, on the words of the first target's
-# members and non-members, must sit at chance: the halves were dealt at random.
+# any other run); and every attack's AUC falls from the smallest set to the largest. The blind baseline, on the
+# words of the first target's members and non-members, must sit at chance: the halves were dealt at random.
 
 # %%
 tby = text_metrics.set_index(["n", "attack"])
@@ -442,8 +443,10 @@ found_t = [n for n in p.text_sizes
 at_t = found_t[-1] if found_t else None
 ratio_t = (tby.loc[(at_t, "LiRA online"), tpr_col] / tby.loc[(at_t, "LOSS"), tpr_col]
            if at_t is not None else math.nan)
+loss_tpr_t = tby.loc[(at_t, "LOSS"), tpr_col] if at_t is not None else math.nan
 run.claim("text_lira_at_low_fpr", holds=None if at_t is not None else False,
-          value=ratio_t, detail=f"largest text set where LOSS finds members: {at_t}")
+          value=ratio_t, detail=f"largest text set where LOSS finds members: {at_t}"
+          f" (LOSS's TPR there {loss_tpr_t:.3f}; at 1 both find every member)")
 gains = {n: tby.loc[(n, "reference"), "auc_low"] - tby.loc[(n, "LOSS"), "auc"]
          for n in p.text_sizes}
 run.claim("text_reference_beats_loss", value=gains[big_n],
@@ -467,7 +470,9 @@ print(f"reference AUC lower bound minus LOSS AUC: "
 # target's log-likelihood minus the main reference's, and $\mathrm{mem}_U$ is the target's minus the oracle's,
 # clipped at 0: the two share the target's term, and where the oracle is the main reference they are one quantity,
 # so part of that correlation is built in. As a check of the oracle, the non-members' mean $\mathrm{mem}_U$
-# (what a model holds about text it never saw) is printed beside the members'.
+# (what a model holds about text it never saw) is printed beside the members'. Where the oracle codes text far
+# better than the targets, most members' $\mathrm{mem}_U$ is clipped at 0 on a large set, and its correlations
+# there rest on the few samples left above 0: read them against the members' mean printed below.
 
 # %%
 display(text_track.round(3))

@@ -4,7 +4,7 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
 * ``lr0``: the learning rate is 0 at every step (the models never change, so no step computes more than its
   loss);
 * ``fresh``: measurement sees fresh data instead of the training data (uniform sequences redrawn, for the code
-  lengths and for the attacks' per-token statistics; the tokens of every knowledge span redrawn from those seen at
+  lengths and for the attacks' per-token statistics, on text too; the tokens of every knowledge span redrawn from those seen at
   that position);
 * ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2);
 * ``labels``: membership attacks see their members and non-members shuffled together (the labels are noise), while
@@ -26,9 +26,10 @@ if _BREAK == "lr0":
 
     memcap.engine.training.config.Schedule.__call__ = lambda self, step: 0.0
 
-    # At a rate of 0 AdamW leaves every weight as it is, so a step's backward pass and update change nothing: each
-    # step computes its loss only (the same forward pass, so the same losses, curves and weights), which saves the
-    # broken runs two thirds of their arithmetic.
+    # At a rate of 0 AdamW (every chapter's optimizer; NAdam too) leaves every weight as it is, so a step's backward
+    # pass and update change nothing: each step computes its loss only (the same forward pass, so the same losses,
+    # curves and weights), which saves the broken runs two thirds of their arithmetic. Not so for Rprop, whose step
+    # sizes ignore the rate: only benchmarks/recipes.py trains with it, never a chapter.
     def _single_loss(self, batches, lrs, active):
         (batch,) = batches
         with torch.no_grad(), self.autocast:
