@@ -78,45 +78,44 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
 
 
 def _without_shadows(stats: dict, ref_logp, zlib_code_bits, k: float) -> dict[str, np.ndarray]:
-    """The scores of :data:`WITHOUT_SHADOWS` from one target's token statistics; the reference column is NaN
-    without a reference's log-probabilities."""
+    """The scores of :data:`WITHOUT_SHADOWS` from one target's token statistics, in that order; without a
+    reference's log-probabilities (``ref_logp`` None) there is no reference score."""
     logp = stats["logp"]
-    return {
+    scores = {
         "LOSS": attacks.loss_score(logp),
         "zlib": attacks.zlib_score(logp, zlib_code_bits),
-        "reference": attacks.reference_score(logp, ref_logp) if ref_logp is not None else np.full(len(logp), np.nan),
+        "reference": attacks.reference_score(logp, ref_logp) if ref_logp is not None else None,
         "Min-K%": attacks.min_k_score(logp, k),
         "Min-K%++": attacks.min_k_plus_plus_score(logp, stats["mu"], stats["sigma"], k),
     }
+    return {name: s for name, s in scores.items() if s is not None}
 
 
 def deal_attack_table(entries: Mapping[str, tuple], *, k: float = 0.2, rng: np.random.Generator,
                       fprs: Sequence[float] = (0.01, 0.001), max_samples: int, n_boot: int = 500) -> list[dict]:
     """The attacks that need no shadow model (:data:`WITHOUT_SHADOWS`) on one text run per deal of the corpus
-    (name -> (run, its trained model, a reference model or None)), each on the splits of its own text: members are
-    the run's first ``max_samples`` training sequences, non-members the test split's first as many, and every
-    interval resamples whole works (a work's sequences share its style and names). One record per deal and attack
+    (name -> (run, its trained model, a reference model or None)), each on the splits of its own text: members and
+    non-members as chapter 6's loss attack takes them (:func:`~memcap.measures.text_splits.attacked_rows`), every
+    interval resampling whole works (a work's sequences share its style and names). One record per deal and attack
     (JSON-ready); a deal without a reference has no reference row."""
     from memcap.data.text import decode, make_splits
+    from memcap.measures.text_splits import attacked_rows
 
-    rows = []
+    records = []
     for name, (run, model, reference) in entries.items():
         splits = make_splits(run.text)
-        n = min(run.n_sequences or len(splits.pool), len(splits.test), max_samples)
-        inside = run.train_indices(len(splits.pool))[:n]
+        inside, works_in, works_out = attacked_rows(run, splits, max_samples)
+        n = len(inside)
         samples = np.concatenate([splits.pool[inside], splits.test[:n]])
-        groups = np.concatenate([splits.origin["pool"][inside, 0], splits.origin["test"][:n, 0]])
         x = torch.as_tensor(samples)
         stats = attacks.token_statistics(model, x)
         ref = attacks.token_statistics(reference, x)["logp"] if reference is not None else None
         z = attacks.zlib_bits([decode(splits.tokenizer, r) for r in samples])
         for attack, score in _without_shadows(stats, ref, z, k).items():
-            if np.isnan(score).all():
-                continue
             r = attacks.attack_metrics(score[:n], score[n:], rng=rng, fprs=fprs, n_boot=n_boot,
-                                       member_groups=groups[:n], nonmember_groups=groups[n:])
-            rows.append(dict(deal=name, attack=attack, **r))
-    return rows
+                                       member_groups=works_in, nonmember_groups=works_out)
+            records.append(dict(deal=name, attack=attack, **r))
+    return records
 
 
 def metrics_by_attack(scores, *, rng: np.random.Generator, fprs: Sequence[float] = (0.01, 0.001), n_boot: int = 500,

@@ -67,16 +67,24 @@ def blind_table(deals: Mapping[str, object], *, seed: int, max_samples: int, n_b
     return rows
 
 
+def attacked_rows(run, splits, max_samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a text run is attacked on: the pool rows of its first training sequences (members) and, as many, the
+    first test sequences (non-members), at most ``max_samples`` of each; then each member's work and each
+    non-member's work. Returns (member pool rows, member works, non-member works); the non-members are the test
+    split's first ``len(rows)`` rows."""
+    rows = run.train_indices(len(splits.pool))[:min(len(splits.test), max_samples)]
+    return rows, splits.origin["pool"][rows, 0], splits.origin["test"][:len(rows), 0]
+
+
 def attack_auc(metrics: Mapping, run, splits, *, rng: np.random.Generator, max_samples: int,
                n_boot: int) -> blind.AUC:
-    """The loss attack's AUC on a text run (members: its first training sequences, non-members: the first test
-    sequences, as many, at most ``max_samples``), with an interval that resamples whole works
-    (:func:`~memcap.measures.blind.auc_by_group`): a work's sequences share its style and its names."""
-    train, test = np.asarray(metrics["train_bits"]), np.asarray(metrics["test_bits"])
-    n = min(len(train), len(test), max_samples)
-    works_in = splits.origin["pool"][run.train_indices(len(splits.pool))[:n], 0]
-    works_out = splits.origin["test"][:n, 0]
-    return blind.auc_by_group(-train[:n], -test[:n], works_in, works_out, rng=rng, n_boot=n_boot)
+    """The loss attack's AUC on a text run (members and non-members: :func:`attacked_rows`), with an interval that
+    resamples whole works (:func:`~memcap.measures.blind.auc_by_group`): a work's sequences share its style and
+    its names."""
+    test = np.asarray(metrics["test_bits"])  # the test sequences the run coded
+    rows, works_in, works_out = attacked_rows(run, splits, min(max_samples, len(test)))
+    train, test = np.asarray(metrics["train_bits"])[:len(rows)], test[:len(rows)]
+    return blind.auc_by_group(-train, -test, works_in, works_out, rng=rng, n_boot=n_boot)
 
 
 def deal_attacks(entries: Mapping[str, tuple], *, rng: Callable[[int], np.random.Generator], max_samples: int,

@@ -101,11 +101,16 @@ class AttacksPreset(PresetBase):
             raise ValueError(f"text_sizes={self.text_sizes!r}: the largest family needs 2N = {need:,} sequences, more "
                              f"than the {len(splits.pool):,} of the pool split")
 
+    @property
+    def text_shape(self):
+        """Chapter 6's target shape of width :attr:`text_width` (layers, width, learning rate)."""
+        return next(s for s in self.text.targets if s.width == self.text_width)
+
     def text_base(self, n: int, seed: int = 0):
         """The text run a text family copies: chapter 6's target of :attr:`text_width` on N = ``n`` sequences, with
         its training settings, without extraction (the families are attacked, not decoded)."""
-        shape = next(s for s in self.text.targets if s.width == self.text_width)
-        return replace(self.text.target(shape, n, seed), prefix_lens=(), extract_tokens=0, extract_samples=0)
+        return replace(self.text.target(self.text_shape, n, seed), prefix_lens=(), extract_tokens=0,
+                       extract_samples=0)
 
     def runs(self, seed: int = 0) -> dict[str, list]:
         """``shadows``: one family of :attr:`n_models` per dataset size, sizes in order; ``reference``: per size, a
@@ -116,7 +121,6 @@ class AttacksPreset(PresetBase):
         of the corpus, its grid run then the earlier deal's (and the main reference of its shape, when that is not
         the families'). Chapter 6's runs of the same seed are the same runs."""
         sizes = self.dataset_bits_per_param
-        shape = next(s for s in self.text.targets if s.width == self.text_width)
         _, w_e, n_e = self.text.earlier_target
         shape_e = next(s for s in self.text.targets if s.width == w_e)
         deals = [self.text.target(shape_e, n_e, seed), self.text.earlier(seed)]
@@ -126,7 +130,7 @@ class AttacksPreset(PresetBase):
             shadows=[s for r in sizes for s in family(self.base(r, seed), self.n_models)],
             reference=[self.base(r, seed, data_seed=10_000 + seed) for r in sizes],
             text_shadows=[s for n in self.text_sizes for s in text_family(self.text_base(n, seed), self.text_models)],
-            text_reference=[self.text.reference(shape, self.text.reference_steps, seed)],
+            text_reference=[self.text.reference(self.text_shape, self.text.reference_steps, seed)],
             text_oracle=[self.text.reference(self.text.oracle, self.text.oracle_steps, seed)],
             text_deals=deals,
         )
