@@ -1,6 +1,7 @@
 """Shadow runs: the halves' design, the data each model trains on, the store keys, and a family trained stacked."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -132,3 +133,113 @@ def test_a_text_family_is_trained_stored_and_attacked(tmp_path):
     assert [r["attack"] for r in rows if r["deal"] == "alone"] == ["LOSS", "zlib", "Min-K%", "Min-K%++"]
     assert [r["attack"] for r in rows if r["deal"] == "with"] == list(attack_tables.WITHOUT_SHADOWS)
     assert {(r["n_members"], r["n_nonmembers"]) for r in rows} == {(5, 5)}
+
+
+def _bios_base(n_people=5, steps=8, vocabulary="pool"):
+    from memcap.engine.runs import KnowledgeRun
+
+    return KnowledgeRun(model=GPTConfig(vocab_size=3030, seq_len=96, n_layer=1, d_model=8, n_head=1),
+                        train=TrainConfig(max_steps=steps, batch_size=4), kind="bioS", n_people=n_people,
+                        exposures=1, vocabulary=vocabulary)
+
+
+@pytest.mark.parametrize("vocabulary", ["pool", "used"])
+def test_a_bios_model_trains_on_the_biographies_of_its_half_of_one_pool(vocabulary):
+    from dataclasses import replace
+
+    from memcap.engine.runs.bios_shadow import bios_family
+
+    base = _bios_base(vocabulary=vocabulary)
+    runs = bios_family(base, 6)
+    pool = runs[0].pool_corpus()
+    names = [p.full_name for p in pool.people]
+    assert len(names) == 10 == len(set(names))
+    for r in runs:
+        half = r.corpus()
+        assert [p.full_name for p in half.people] == [names[j] for j in np.flatnonzero(r.members()[r.index])]
+        assert half.n_people == 5 and half.vocab_size == r.model.vocab_size == pool.vocab_size
+    first, partner = ({p.full_name for p in r.corpus().people} for r in runs[:2])
+    assert first.isdisjoint(partner) and first | partner == set(names)
+    # every model of the family reads the same token ids; each run has a key of its own
+    assert len({r.model.vocab_size for r in runs}) == 1 and len({str(r.to_dict()) for r in [base, *runs]}) == 7
+    attacked = runs[0].attacked()
+    assert len(attacked) == 10 and all(t[0] == pool.eot for t, _ in attacked)
+    assert all(spans["name"][0] == 1 for _, spans in attacked)  # a biography opens with the name
+    with pytest.raises(ValueError, match="copies a bioS run"):
+        bios_family(replace(base, kind="bioS_simple"), 6)
+    with pytest.raises(ValueError, match="index must lie"):
+        replace(runs[0], index=6)
+    with pytest.raises(ValueError, match="n_models must be an even number"):
+        bios_family(base, 5)
+
+
+def test_a_bios_family_is_trained_stored_and_attacked(tmp_path):
+    from memcap.engine.runs import load_model
+    from memcap.engine.runs.bios_shadow import bios_family
+    from memcap.infra.store import RunStore
+    from memcap.measures import attack_tables, attacks
+    from memcap.theory.information import nats_to_bits
+
+    runs = bios_family(_bios_base(), 6)
+    assert run_sweep(runs, tmp_path, progress=False, max_workers=1).trained == 6
+    models = [load_model(RunStore(tmp_path), r) for r in runs]
+    got = attack_tables.bios_family_inputs(runs[0])
+    pool, masks = got["pool"], got["mem_tokens"]
+    assert len(pool) == len(got["texts"]) == 10 and len({len(t) for t in pool}) > 1  # biographies of many lengths
+    # the counted tokens are the name's and the attribute values': the name opens every text
+    corpus = runs[0].pool_corpus()
+    words = np.asarray(corpus.world.tokenizer.vocab)[np.flatnonzero(corpus.remap >= 0)]
+    assert " ".join(words[pool[0][1:]][masks[0]]).startswith(corpus.people[0].full_name)
+    assert got["baseline_bits"][0] == pytest.approx(np.log2(corpus.world.n0) + corpus.world.log2_s0() - 1)
+    scores = attack_tables.family_scores(models, pool, runs[0].members(), baseline_bits=got["baseline_bits"],
+                                         zlib_code_bits=got["zlib_bits"], mem_tokens=masks)
+    f = pd.DataFrame(scores)
+    assert len(f) == 60 and f.groupby("sample").member.sum().eq(3).all()
+    # scored in groups of one length, as each sample alone would be: every attack without shadows, and LiRA's
+    # statistic read from each model alone
+    reference = models[5]
+    for j in (0, 7):
+        x = torch.as_tensor(pool[j])[None]
+        stats = attacks.token_statistics(models[2], x)
+        alone = attack_tables._without_shadows(stats, attacks.token_statistics(reference, x)["logp"],
+                                               got["zlib_bits"][j:j + 1], 0.2)
+        row = f[(f.target == 2) & (f["sample"] == j)].iloc[0]
+        with_ref = pd.DataFrame(attack_tables.family_scores(models, pool, runs[0].members(), reference=reference,
+                                                            zlib_code_bits=got["zlib_bits"]))
+        ref_row = with_ref[(with_ref.target == 2) & (with_ref["sample"] == j)].iloc[0]
+        for name, value in alone.items():
+            assert ref_row[name] == pytest.approx(float(value[0]), rel=1e-6, abs=1e-9), name
+        assert row.LOSS == ref_row.LOSS
+    # mem_U counts the masked tokens only: against a baseline nothing is clipped at, it is that baseline minus the
+    # target's code length of those tokens
+    big = np.full(len(pool), 1e4)
+    unclipped = pd.DataFrame(attack_tables.family_scores(models, pool, runs[0].members(), baseline_bits=big,
+                                                         zlib_code_bits=got["zlib_bits"], mem_tokens=masks))
+    everything = pd.DataFrame(attack_tables.family_scores(models, pool, runs[0].members(), baseline_bits=big,
+                                                          zlib_code_bits=got["zlib_bits"]))
+    for j in (0, 7):
+        logp = attacks.token_statistics(models[2], torch.as_tensor(pool[j])[None])["logp"][0]
+        pick = (unclipped.target == 2) & (unclipped["sample"] == j)
+        assert unclipped[pick].mem_u_bits.iloc[0] == pytest.approx(1e4 - nats_to_bits(-logp[masks[j]].sum()), rel=1e-9)
+        assert everything[pick].mem_u_bits.iloc[0] == pytest.approx(1e4 - nats_to_bits(-logp.sum()), rel=1e-9)
+        assert 0 < masks[j].sum() < len(logp)
+    with pytest.raises(ValueError, match=r"mem_tokens\[0\] must mark each"):
+        attack_tables.family_scores(models, pool, runs[0].members(), mem_tokens=[m[:-1] for m in masks])
+    with pytest.raises(ValueError, match="at least 2 token ids"):
+        attack_tables.family_scores(models, [t[:1] for t in pool], runs[0].members())
+
+
+def test_a_pool_given_as_rows_scores_as_the_same_pool_given_as_one_tensor(tmp_path):
+    from memcap.engine.runs import load_model
+    from memcap.infra.store import RunStore
+    from memcap.measures import attack_tables
+
+    base = CapacityRun(model=GPTConfig(vocab_size=8, seq_len=6, n_layer=1, d_model=8, n_head=1),
+                       train=TrainConfig(max_steps=20, batch_size=4), n_sequences=6)
+    runs = family(base, 6)
+    run_sweep(runs, tmp_path, progress=False, max_workers=1)
+    models = [load_model(RunStore(tmp_path), r) for r in runs]
+    pool = runs[0].pool()
+    as_tensor = attack_tables.family_scores(models, pool, runs[0].members(), reference=models[1])
+    as_rows = attack_tables.family_scores(models, list(pool.numpy()), runs[0].members(), reference=models[1])
+    assert as_rows == as_tensor

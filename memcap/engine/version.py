@@ -26,7 +26,7 @@ ENGINE_MODULES = (
     "model",
     "engine.training.config", "engine.training.loop", "engine.training.stacked",  # how a model is trained
     "engine.runs.capacity", "engine.runs.shadow", "engine.runs.knowledge", "engine.runs.text",  # what a run is, trains and measures
-    "engine.runs.text_shadow",
+    "engine.runs.text_shadow", "engine.runs.bios_shadow",
     "engine.runs.cost", "infra.sweep",  # the order and the stacked groups runs train in
     "engine.studies.saturation", "engine.studies.rounding",  # derived runs and the rounding study's stored shares
     "infra.store", "infra.manifest",  # what a stored run holds and when it counts as present
@@ -114,6 +114,8 @@ ENGINE_HISTORY = {
                              # anything else: the 38 smoke runs of chapter 2 (30 stacked) retrained bitwise equal
         "1862cb1722d55efd",  # text shadow runs (engine.runs.text_shadow) added, a kind of their own in their keys;
                              # no other engine module's code changed: no stored run's key or result changes
+        "c68dc92eab09e0d0",  # biography shadow runs (engine.runs.bios_shadow) added, a kind of their own in their
+                             # keys; no other engine module's code changed: no stored run's key or result changes
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

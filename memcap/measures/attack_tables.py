@@ -27,47 +27,62 @@ ATTACKS = ("LOSS", "zlib", "reference", "Min-K%", "Min-K%++", "LiRA offline", "L
 WITHOUT_SHADOWS = ATTACKS[:5]  # the attacks that read one target (and a reference), no shadow model
 
 
-def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=None, k: float = 0.2,
-                  batch_size: int = 512, baseline_bits=None, zlib_code_bits=None) -> dict[str, list]:
-    """Every attack's score of every pool sequence under every target model of the family (the others but the
+def family_scores(models: Sequence, pool, members, *, reference=None, k: float = 0.2, batch_size: int = 512,
+                  baseline_bits=None, zlib_code_bits=None, mem_tokens=None) -> dict[str, list]:
+    """Every attack's score of every pool sample under every target model of the family (the others but the
     target's complementary partner are its shadows), as columns (JSON-ready lists): ``target``, ``sample``,
     ``member`` (the target trained on it), ``mem_u_bits`` (the sample's unintended memorization in the target: the
     bits of its predicted tokens under the distribution it is measured against, ``baseline_bits`` per sample, minus
     their code length under the target, clipped at 0; by default the uniform distribution's log2 V a token, the true
-    one for uniform sequences; on text an oracle's) and one column per attack in :data:`ATTACKS`. ``reference`` is
-    a model of the same shape trained on other sequences of the same source (its absence leaves the reference column
-    at the uniform distribution's score, which ranks as LOSS does). ``zlib_code_bits``: zlib's code length of each
-    sample (default: of its token ids; on text, of its characters)."""
+    one for uniform sequences; on text an oracle's) and one column per attack in :data:`ATTACKS`. ``pool`` is a
+    tensor (2N, T) or a list of 2N token sequences of any lengths (biographies): each attack scores a sample from its
+    own tokens only, so samples are scored in groups of one length. ``mem_tokens``: per sample, booleans over its
+    predicted tokens saying which of them ``baseline_bits`` codes (default: all; on biographies the knowledge
+    tokens). ``reference`` is a model of the same shape trained on other samples of the same source (its absence
+    leaves the reference column at the uniform distribution's score, which ranks as LOSS does).
+    ``zlib_code_bits``: zlib's code length of each sample (default: of its token ids; on text, of its characters)."""
     inside = np.asarray(members, dtype=bool)
     K, n = inside.shape
-    if len(models) != K or pool.shape[0] != n:
-        raise ValueError(f"{len(models)} models and a pool of {pool.shape[0]} for a membership matrix {inside.shape}")
+    rows = [torch.as_tensor(np.asarray(r)) for r in pool] if not torch.is_tensor(pool) else None
+    if len(models) != K or len(pool) != n:
+        raise ValueError(f"{len(models)} models and a pool of {len(pool)} for a membership matrix {inside.shape}")
     if K < 6:
         raise ValueError(f"online LiRA needs two IN and two OUT shadows per sample: at least 6 models, got {K}")
     for name, given in (("baseline_bits", baseline_bits), ("zlib_code_bits", zlib_code_bits)):
         if given is not None and np.shape(given) != (n,):
             raise ValueError(f"{name} must hold one value per pool sample ({n}), got shape {np.shape(given)}")
+    groups = _length_groups(rows) if rows is not None else [(np.arange(n), pool)]
+    lengths = np.empty(n, dtype=int)
+    for idx, x in groups:
+        lengths[idx] = x.shape[1] - 1
+    counted = _token_masks(mem_tokens, lengths)
     V = models[0].cfg.vocab_size
-    stats = [attacks.token_statistics(m, pool, batch_size) for m in models]
-    ref = attacks.token_statistics(reference, pool, batch_size)["logp"] if reference is not None else \
-        np.full_like(stats[0]["logp"], -math.log(V))
-    ell = np.stack([s["logp"].sum(axis=1) for s in stats])  # (K, n): LiRA's statistic, nats
-    z = attacks.zlib_bits(pool.cpu().numpy()) if zlib_code_bits is None else np.asarray(zlib_code_bits, float)
-    against = np.full(n, stats[0]["logp"].shape[1] * math.log2(V)) if baseline_bits is None else \
-        np.asarray(baseline_bits, float)
+    stats = [[attacks.token_statistics(m, x, batch_size) for _, x in groups] for m in models]
+    ref = [attacks.token_statistics(reference, x, batch_size)["logp"] if reference is not None else
+           np.full((len(idx), x.shape[1] - 1), -math.log(V)) for idx, x in groups]
+    ell = np.empty((K, n))  # LiRA's statistic, nats
+    for m, per in enumerate(stats):
+        for (idx, _), s in zip(groups, per):
+            ell[m, idx] = s["logp"].sum(axis=1)
+    z = attacks.zlib_bits(_token_ids(pool, rows)) if zlib_code_bits is None else \
+        np.asarray(zlib_code_bits, dtype=float)
+    against = lengths * math.log2(V) if baseline_bits is None else np.asarray(baseline_bits, float)
     out: dict[str, list] = {c: [] for c in ("target", "sample", "member", "mem_u_bits", *ATTACKS)}
-    for t, s in enumerate(stats):
+    for t, per in enumerate(stats):
         # the shadows: every model but the target and its partner (models 2i and 2i + 1 train on complementary
         # halves). Without the partner each sample has K/2 - 1 IN and K/2 - 1 OUT shadows; with it, the target's
         # members would have one IN shadow fewer than its non-members, and noisier IN means (a bias against members)
         others = (np.arange(K) != t) & (np.arange(K) != (t ^ 1))
-        # code lengths of the predicted tokens under the target and under the distribution mem_U is measured against
-        mem = unintended_memorization_bits(nats_to_bits(-s["logp"].sum(axis=1)), against)
-        cols = {
-            **_without_shadows(s, ref, z, k),
-            "LiRA offline": attacks.lira_scores(ell[t], ell[others], inside[others], online=False),
-            "LiRA online": attacks.lira_scores(ell[t], ell[others], inside[others], online=True),
-        }
+        cols = {name: np.empty(n) for name in WITHOUT_SHADOWS}
+        target_nats = np.empty(n)  # code length of the counted tokens under the target
+        for (idx, _), s, r in zip(groups, per, ref):
+            for name, v in _without_shadows(s, r, z[idx], k).items():
+                cols[name][idx] = v
+            target_nats[idx] = -(s["logp"] * counted[idx, :s["logp"].shape[1]]).sum(axis=1)
+        # code lengths under the target and under the distribution mem_U is measured against
+        mem = unintended_memorization_bits(nats_to_bits(target_nats), against)
+        cols["LiRA offline"] = attacks.lira_scores(ell[t], ell[others], inside[others], online=False)
+        cols["LiRA online"] = attacks.lira_scores(ell[t], ell[others], inside[others], online=True)
         out["target"] += [t] * n
         out["sample"] += list(range(n))
         out["member"] += inside[t].tolist()
@@ -75,6 +90,40 @@ def family_scores(models: Sequence, pool: torch.Tensor, members, *, reference=No
         for name in ATTACKS:
             out[name] += [float(v) for v in cols[name]]
     return out
+
+
+def _length_groups(rows: Sequence[torch.Tensor]) -> list[tuple[np.ndarray, torch.Tensor]]:
+    """Sequences grouped by length: (their indices, their stacked tokens) per length, shortest first."""
+    lengths = np.array([len(r) for r in rows])
+    if len(rows) == 0 or lengths.min() < 2 or any(r.dim() != 1 for r in rows):
+        raise ValueError("every pool sample must be one sequence of at least 2 token ids")
+    out = []
+    for size in np.unique(lengths):
+        idx = np.flatnonzero(lengths == size)
+        out.append((idx, torch.stack([rows[i] for i in idx]).long()))
+    return out
+
+
+def _token_masks(mem_tokens, lengths: np.ndarray) -> np.ndarray:
+    """(n, longest) float mask of the predicted tokens mem_U counts, zero past each sample's own length."""
+    out = np.zeros((len(lengths), int(lengths.max())))
+    if mem_tokens is None:
+        for i, size in enumerate(lengths):
+            out[i, :size] = 1.0
+        return out
+    if len(mem_tokens) != len(lengths):
+        raise ValueError(f"mem_tokens must hold one mask per pool sample ({len(lengths)}), got {len(mem_tokens)}")
+    for i, (mask, size) in enumerate(zip(mem_tokens, lengths)):
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (size,):
+            raise ValueError(f"mem_tokens[{i}] must mark each of the sample's {size} predicted tokens, got shape "
+                             f"{mask.shape}")
+        out[i, :size] = mask
+    return out
+
+
+def _token_ids(pool, rows) -> list[np.ndarray]:
+    return [r.numpy() for r in rows] if rows is not None else list(pool.cpu().numpy())
 
 
 def _without_shadows(stats: dict, ref_logp, zlib_code_bits, k: float) -> dict[str, np.ndarray]:
@@ -199,3 +248,61 @@ def text_family_inputs(run, splits, oracle_pool_bits) -> dict:
     texts = [decode(splits.tokenizer, r) for r in pool]
     return dict(pool=torch.as_tensor(pool), texts=texts, zlib_bits=attacks.zlib_bits(texts),
                 baseline_bits=oracle[rows] - math.log2(run.model.vocab_size))
+
+
+def bios_family_inputs(run) -> dict:
+    """What :func:`family_scores` and :func:`blind_check` need for a biography family (``run``: any of its
+    :class:`~memcap.engine.runs.bios_shadow.BioSShadowRun`): ``pool`` (one rendering of each pool person, token ids,
+    :meth:`~memcap.engine.runs.bios_shadow.BioSShadowRun.attacked`), ``texts`` (each decoded), ``zlib_bits`` (zlib's
+    code length of each text's characters), ``mem_tokens`` (per rendering, booleans over its predicted tokens: the
+    knowledge tokens, the name's and every attribute value's, as Allen-Zhu & Li's Remark 3.1 counts them) and
+    ``baseline_bits`` (what the generator pays for those tokens, the same for every person: log2 N0 for the name,
+    drawn uniformly from N0 candidates, and log2 S0 − 1 for the attributes, the values drawn uniformly from their
+    sets, the working city fixed by the employer; the gender's bit is left out with the pronoun, whose token also
+    says which phrasing a sentence takes)."""
+    corpus = run.pool_corpus()
+    rendered = run.attacked()
+    ids = np.flatnonzero(corpus.remap >= 0)  # the world's token id of each of the corpus's ids
+    texts = [corpus.world.tokenizer.decode(ids[tokens[1:]]) for tokens, _ in rendered]
+    masks = []
+    for tokens, spans in rendered:
+        mask = np.zeros(len(tokens) - 1, dtype=bool)
+        for key, (start, end) in spans.items():
+            if key != "pronoun":
+                mask[start - 1:end - 1] = True  # predicted token t sits at position t - 1
+        masks.append(mask)
+    world = corpus.world
+    bits = math.log2(world.n0) + world.log2_s0() - 1
+    return dict(pool=[t for t, _ in rendered], texts=texts, zlib_bits=attacks.zlib_bits(texts), mem_tokens=masks,
+                baseline_bits=np.full(len(rendered), bits))
+
+
+def results_table(parts: Mapping[str, tuple]) -> pd.DataFrame:
+    """Every attack on every kind of data, one row each: ``parts`` maps a data kind to (the set its rows read, that
+    set's :func:`metrics_by_attack` records, its :func:`tracks_memorization` rows, its :func:`blind_check`). Columns:
+    ``data``, ``set``, ``attack``, the AUC with its interval, the TPR at each FPR read (the largest FPR first) and
+    whether enough non-members were scored to read it (``resolved_…``, where the records say), Spearman's correlation
+    with mem_U with its interval, and the blind baseline's AUC with its interval (the same on every row of a kind).
+
+        >>> rows = [dict(attack="LOSS", auc=0.7, auc_low=0.6, auc_high=0.8, **{"tpr_at_0.001": 0.0, "tpr_at_0.01": 0.05,
+        ...                                                                   "resolved_0.001": False})]
+        >>> track = pd.DataFrame([dict(attack="LOSS", spearman=0.4, low=0.3, high=0.5, targets=8)])
+        >>> t = results_table({"uniform": ("H(X)/P = 4", rows, track, dict(auc=0.5, low=0.4, high=0.6))})
+        >>> t.columns.tolist()
+        ['data', 'set', 'attack', 'auc', 'auc_low', 'auc_high', 'tpr_at_0.01', 'tpr_at_0.001', 'resolved_0.001', \
+'spearman', 'spearman_low', 'spearman_high', 'blind_auc', 'blind_low', 'blind_high']
+    """
+    frames = []
+    for kind, (where, records, track, blind) in parts.items():
+        m = pd.DataFrame(records)
+        tprs = sorted((c for c in m.columns if c.startswith("tpr_at_") and not c.endswith(("_low", "_high"))),
+                      key=lambda c: -float(c.removeprefix("tpr_at_")))  # the largest FPR first
+        t = pd.DataFrame(track)[["attack", "spearman", "low", "high"]].rename(
+            columns=dict(low="spearman_low", high="spearman_high"))
+        read = [f"resolved_{c.removeprefix('tpr_at_')}" for c in tprs]
+        resolved = [c for c in read if c in m.columns]
+        f = m[["attack", "auc", "auc_low", "auc_high", *tprs, *resolved]].merge(t, on="attack", how="left")
+        f.insert(0, "set", where)
+        f.insert(0, "data", kind)
+        frames.append(f.assign(blind_auc=blind["auc"], blind_low=blind["low"], blind_high=blind["high"]))
+    return pd.concat(frames, ignore_index=True)

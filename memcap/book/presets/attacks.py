@@ -1,10 +1,12 @@
 """Chapter 8's settings (membership inference as the field measures it): families of shadow models on uniform
-sequences, one family per dataset size, and on real text (chapter 6's corpus, models and references), with the
+sequences, one family per dataset size, on synthetic biographies (chapter 3's bioS shape) and on real text (chapter
+6's corpus, models and references), with the
 claims' thresholds, per scale (book/thresholds.md says how each threshold was set).
 
     >>> runs = BY_SCALE["smoke"].runs()
     >>> sorted(runs), len(runs["shadows"]) == len(BY_SCALE["smoke"].dataset_bits_per_param) * BY_SCALE["smoke"].n_models
-    (['reference', 'shadows', 'text_deals', 'text_oracle', 'text_reference', 'text_shadows'], True)
+    (['bios_reference', 'bios_shadows', 'reference', 'shadows', 'text_deals', 'text_oracle', 'text_reference', \
+'text_shadows'], True)
     >>> len(runs["text_shadows"]) == len(BY_SCALE["smoke"].text_sizes) * BY_SCALE["smoke"].text_models
     True
 """
@@ -15,9 +17,11 @@ from dataclasses import dataclass, replace
 
 from memcap.book.presets.capacity_sweep import CAPACITY_SWEEPS, CapacitySweep, Layers
 from memcap.book.presets.claim import Claim, declare
+from memcap.book.presets.knowledge_setup import KNOWLEDGE_SETUPS, KnowledgeSetup
 from memcap.book.presets.settings import PresetBase, setting
 from memcap.book.presets.text import BY_SCALE as TEXT_BY_SCALE
 from memcap.book.presets.text import TextPreset
+from memcap.engine.runs.bios_shadow import bios_family
 from memcap.engine.runs.shadow import family
 from memcap.engine.runs.text_shadow import text_family
 
@@ -48,6 +52,17 @@ class AttacksPreset(PresetBase):
         "claim: the same ratio at most this on uniform sequences, where no sample is harder than another (None: shown)")
     min_mem_spearman: float | None = setting(
         "claim: lower bound of each attack's rank correlation with mem_U, set nearest capacity (None: shown)")
+    knowledge: KnowledgeSetup = setting("chapter 3's settings, shared: bioS's layers, sequence length, batch, "
+                                        "learning rate and schedule", expand=False)
+    bios_width: int = setting("the bioS families' model width")
+    bios_people: tuple[int, ...] = setting("N of each bioS family: people per model (its pool: 2N people)")
+    bios_presentations: int = setting("biographies every bioS model trains on (N x exposures, the same budget at "
+                                      "every N)")
+    bios_models: int = setting("models per bioS family (even, >= 6)")
+    min_bios_reference_gain: float | None = setting(
+        "claim: the reference's AUC lower bound minus LOSS's AUC, largest bioS set, above this (None: shown)")
+    min_bios_auc_drop: float | None = setting(
+        "claim: each attack's smallest-bioS-set AUC lower bound minus its largest-set upper bound (None: shown)")
     text: TextPreset = setting("chapter 6's settings, shared: the corpus and its deal, model shapes, training, "
                                "references", expand=False)
     text_width: int = setting("the text families' model: chapter 6's target of this width (and its main reference)")
@@ -73,6 +88,15 @@ class AttacksPreset(PresetBase):
         if self.near_capacity not in self.dataset_bits_per_param[:-1]:
             raise ValueError(f"near_capacity={self.near_capacity!r} must be one of the dataset sizes but the largest "
                              f"{self.dataset_bits_per_param!r}: the chapter reads the size after it too")
+        if self.bios_models < 6 or self.bios_models % 2:
+            raise ValueError(f"bios_models must be even and at least 6 (online LiRA needs two IN and two OUT shadows "
+                             f"per sample), got bios_models={self.bios_models!r}")
+        if len(self.bios_people) < 2 or list(self.bios_people) != sorted(set(self.bios_people)) or \
+                self.bios_people[0] < 1:
+            raise ValueError(f"need at least two increasing bioS set sizes >= 1, got bios_people={self.bios_people!r}")
+        if self.bios_presentations < self.bios_people[-1]:
+            raise ValueError(f"bios_presentations={self.bios_presentations!r} must give every person of the largest "
+                             f"bioS set (N = {self.bios_people[-1]}) at least one exposure")
         if self.text_models < 6 or self.text_models % 2:
             raise ValueError(f"text_models must be even and at least 6 (online LiRA needs two IN and two OUT shadows "
                              f"per sample), got text_models={self.text_models!r}")
@@ -92,6 +116,16 @@ class AttacksPreset(PresetBase):
         rate = {} if self.lr is None else dict(lr=self.lr)
         return self.sweep.run(L, w, ratio, **shape, data_seed=data_seed, init_seed=seed,
                               max_steps=min(self.max_steps, steps), **rate)
+
+    def bios_base(self, n: int, seed: int = 0, data_seed: int | None = None):
+        """The bioS run a bioS family copies: chapter 3's bioS shape of width :attr:`bios_width` on ``n`` people, each
+        seen :attr:`bios_presentations` / ``n`` times (rounded; at least once), so that every set costs the same; the
+        whole world's vocabulary, so a reference on other people reads the same token ids; measured on at most
+        :data:`BIOS_MEASURED` of its people."""
+        exposures = max(1, round(self.bios_presentations / n))
+        return self.knowledge.bios_run("bioS", exposures, n, data_seed=seed if data_seed is None else data_seed,
+                                       init_seed=seed, width=self.bios_width, measure_people=BIOS_MEASURED,
+                                       vocabulary="pool")
 
     def check_text_splits(self, splits) -> None:
         """A ValueError naming :attr:`text_sizes` if the largest text family's pool (2N sequences) is larger than the
@@ -115,6 +149,8 @@ class AttacksPreset(PresetBase):
     def runs(self, seed: int = 0) -> dict[str, list]:
         """``shadows``: one family of :attr:`n_models` per dataset size, sizes in order; ``reference``: per size, a
         model of the same shape trained on N other sequences of the same source (the reference attack's model);
+        ``bios_shadows``: one family of :attr:`bios_models` per bioS set size, in order; ``bios_reference``: per
+        size, a bioS model of the same shape trained on N people of another draw (the reference attack's model);
         ``text_shadows``: one family of :attr:`text_models` per text set size, in order; ``text_reference``: chapter
         6's main reference of the text families' shape (the reference attack's model on text); ``text_oracle``:
         chapter 6's oracle candidate (the larger reference); ``text_deals``: chapter 6's run trained on both deals
@@ -129,12 +165,22 @@ class AttacksPreset(PresetBase):
         return dict(
             shadows=[s for r in sizes for s in family(self.base(r, seed), self.n_models)],
             reference=[self.base(r, seed, data_seed=10_000 + seed) for r in sizes],
+            bios_shadows=[s for n in self.bios_people
+                          for s in bios_family(self.bios_base(n, seed), self.bios_models)],
+            bios_reference=[self.bios_base(n, seed, data_seed=10_000 + seed) for n in self.bios_people],
             text_shadows=[s for n in self.text_sizes for s in text_family(self.text_base(n, seed), self.text_models)],
             text_reference=[self.text.reference(self.text_shape, self.text.reference_steps, seed)],
             text_oracle=[self.text.reference(self.text.oracle, self.text.oracle_steps, seed)],
             text_deals=deals,
         )
 
+
+BIOS_MEASURED = 64  # people a bioS family's model is measured on (knowledge, recall) while and after it trains
+
+# on biographies, fixed on 2026-12-07 before any bioS family had trained, in the field's direction at every scale;
+# the reference's gain is shown at smoke and default since the first runs (book/thresholds.md)
+BIOS_CLAIMS = dict(min_bios_auc_drop=0.0)
+BIOS_REFERENCE = dict(min_bios_reference_gain=None)
 
 # on text, fixed on 2026-12-06 before any text family had trained, in the field's direction at every scale
 TEXT_CLAIMS = dict(min_text_lira_tpr_ratio=1.0, min_text_reference_gain=0.0, min_text_auc_drop=0.0)
@@ -145,16 +191,20 @@ BY_SCALE = {
         dataset_bits_per_param=(1, 4, 16), near_capacity=4, n_models=8, max_steps=800, lr=None, min_k=0.2,
         fprs=(0.01, 0.001), n_boot=100, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=None, max_lira_tpr_ratio=1.0, min_mem_spearman=0.0,
+        knowledge=KNOWLEDGE_SETUPS["smoke"], bios_width=8, bios_people=(8, 128), bios_presentations=400,
+        bios_models=6,
         text=TEXT_BY_SCALE["smoke"], text_width=16, text_sizes=(16, 512), text_models=8,
-        **TEXT_CLAIMS,
+        **TEXT_CLAIMS, **BIOS_CLAIMS, **BIOS_REFERENCE,
     ),
     "default": AttacksPreset(
         sweep=CAPACITY_SWEEPS["default"], model=Layers(2, 12), vocab_size=16, seq_len=16,
         dataset_bits_per_param=(1, 4, 16, 64), near_capacity=4, n_models=8, max_steps=10_000, lr=1e-2, min_k=0.2,
         fprs=(0.01, 0.001), n_boot=500, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=None, max_lira_tpr_ratio=1.0, min_mem_spearman=0.0,
-        text=TEXT_BY_SCALE["default"], text_width=32, text_sizes=(128, 2048), text_models=8,
-        **TEXT_CLAIMS,
+        knowledge=KNOWLEDGE_SETUPS["default"], bios_width=32, bios_people=(32, 512), bios_presentations=5_000,
+        bios_models=8,
+        text=TEXT_BY_SCALE["default"], text_width=32, text_sizes=(128, 2048), text_models=6,
+        **TEXT_CLAIMS, **BIOS_CLAIMS, **BIOS_REFERENCE,
     ),
     "paper": AttacksPreset(
         sweep=CAPACITY_SWEEPS["paper"], model=Layers(2, 64), vocab_size=None, seq_len=None,
@@ -162,8 +212,11 @@ BY_SCALE = {
         min_k=0.2,
         fprs=(0.01, 0.001), n_boot=1000, max_calibration_error=0.02, min_told_apart_gap=0.05, min_auc_drop=0.0,
         min_lira_tpr_ratio=1.0, max_lira_tpr_ratio=None, min_mem_spearman=0.0,
+        knowledge=KNOWLEDGE_SETUPS["paper"], bios_width=64, bios_people=(1000, 30_000),
+        bios_presentations=1_000_000,
+        bios_models=16,
         text=TEXT_BY_SCALE["paper"], text_width=64, text_sizes=(256, 4096), text_models=16,
-        **TEXT_CLAIMS,
+        **TEXT_CLAIMS, **BIOS_CLAIMS, min_bios_reference_gain=0.0,
     ),
 }
 
@@ -197,6 +250,16 @@ CLAIMS = declare(
           "sample's mem_U (lower bound of the rank correlation across targets)", settings=("min_mem_spearman",),
           bound="above", caught_by=("fresh",), fixed="2026-12-06", revised=("smoke",),
           replicated_seeds={"smoke": (1, 2)}),
+    Claim("bios_reference_beats_loss", "on biographies, the reference attack (a model of the same shape on other "
+          "people of the world) tells members apart better than LOSS on the largest bioS set: its AUC's lower bound "
+          "above LOSS's AUC", settings=("min_bios_reference_gain",), bound="above", fixed="2026-12-07",
+          revised=("smoke", "default")),
+    Claim("bios_auc_falls", "on biographies, every attack's AUC falls as the set of people grows: on the largest "
+          "bioS set its interval lies below the smallest set's", settings=("min_bios_auc_drop",), bound="above",
+          caught_by=("lr0", "fresh", "labels"), fixed="2026-12-07"),
+    Claim("bios_blind_at_chance", "a classifier that sees only the biographies' words (the blind baseline) does not "
+          "tell the first bioS target's members from its non-members: its AUC interval contains 0.5 on every bioS "
+          "set", kind="sanity", fixed="2026-12-07"),
     Claim("text_lira_at_low_fpr", "on text, where some samples are harder than others, online LiRA finds at least "
           "as many members as LOSS at the first FPR, on the largest text set where LOSS finds members beyond chance "
           "(its TPR over LOSS's)", settings=("min_text_lira_tpr_ratio",), bound="min",
