@@ -474,7 +474,11 @@ print(f"online LiRA / LOSS, TPR at {lo_f} FPR, N = {at_b}: {ratio_b:.2f}")
 # %% [markdown]
 # Which scores follow memorization on biographies? Per set, each attack's correlation with the members'
 # $\mathrm{mem}_U$ (shown, not claimed), and the members' and non-members' mean $\mathrm{mem}_U$: a non-member's is
-# what a model holds about a person it never saw, which should be near 0.
+# what a model holds about a person it never saw, which should be near 0. Where the models code every member's
+# knowledge worse than the generator does (a person seen a few times, or a model trained briefly, as at `smoke`),
+# every $\mathrm{mem}_U$ is 0 and the correlation is blank (NaN). The attacks still find members there: a member
+# costs the model less than a non-member, though more than the generator charges, so $\mathrm{mem}_U$ measured
+# against the generator counts none of what they read.
 
 # %%
 display(bios_track.round(3))
@@ -640,7 +644,9 @@ display(on_deals[["deal", "attack", "auc", "auc_low", "auc_high", f"tpr_at_{lo_f
 # correlations with $\mathrm{mem}_U$ are claimed), on biographies and text the largest set. Each row: the AUC with
 # its 95 % interval, the TPR at each FPR read and whether enough non-members were scored to read it
 # (`resolved_…`), Spearman's correlation with $\mathrm{mem}_U$ with its interval across targets, and the blind
-# baseline of that set, which sees no model. The sections above give every set.
+# baseline of that set, which sees no model. A blank correlation (NaN) means that every member's
+# $\mathrm{mem}_U$ is 0 on that set: the targets code no member better than the distribution it is measured against,
+# so there is nothing to rank. The sections above give every set.
 
 # %%
 near_i = list(p.dataset_bits_per_param).index(p.near_capacity)

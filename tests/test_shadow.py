@@ -195,21 +195,27 @@ def test_a_bios_family_is_trained_stored_and_attacked(tmp_path):
                                          zlib_code_bits=got["zlib_bits"], mem_tokens=masks)
     f = pd.DataFrame(scores)
     assert len(f) == 60 and f.groupby("sample").member.sum().eq(3).all()
-    # scored in groups of one length, as each sample alone would be: every attack without shadows, and LiRA's
-    # statistic read from each model alone
+    # scored in groups of one length, as each sample alone would be: every attack without shadows, and LiRA from
+    # each model's statistic of the sample alone
     reference = models[5]
+    with_ref = pd.DataFrame(attack_tables.family_scores(models, pool, runs[0].members(), reference=reference,
+                                                        zlib_code_bits=got["zlib_bits"]))
+    inside = runs[0].members()
+    ell = np.array([[attacks.token_statistics(m, torch.as_tensor(t)[None])["logp"].sum() for t in pool]
+                    for m in models])
+    others = (np.arange(6) != 2) & (np.arange(6) != 3)  # target 2's shadows: all but its partner, model 3
+    lira = attacks.lira_scores(ell[2], ell[others], inside[others], online=True)
     for j in (0, 7):
         x = torch.as_tensor(pool[j])[None]
         stats = attacks.token_statistics(models[2], x)
         alone = attack_tables._without_shadows(stats, attacks.token_statistics(reference, x)["logp"],
                                                got["zlib_bits"][j:j + 1], 0.2)
         row = f[(f.target == 2) & (f["sample"] == j)].iloc[0]
-        with_ref = pd.DataFrame(attack_tables.family_scores(models, pool, runs[0].members(), reference=reference,
-                                                            zlib_code_bits=got["zlib_bits"]))
         ref_row = with_ref[(with_ref.target == 2) & (with_ref["sample"] == j)].iloc[0]
         for name, value in alone.items():
-            assert ref_row[name] == pytest.approx(float(value[0]), rel=1e-6, abs=1e-9), name
+            assert ref_row[name] == pytest.approx(float(value[0]), rel=1e-5, abs=1e-6), name
         assert row.LOSS == ref_row.LOSS
+        assert row["LiRA online"] == pytest.approx(float(lira[j]), rel=1e-4, abs=1e-4)
     # mem_U counts the masked tokens only: against a baseline nothing is clipped at, it is that baseline minus the
     # target's code length of those tokens
     big = np.full(len(pool), 1e4)
