@@ -173,31 +173,26 @@ display(sizes[["bits_per_param", "n_sequences", "dataset_bits", "n_params",
 # targets: every sequence is a member for half of them and a non-member for the other half, and every interval
 # resamples whole sequences (so it holds these trained models fixed: another family would differ by more). A
 # target's shadows are the other models but its partner, the model trained on the other half of the same split:
-# so every sequence has as many shadows that trained on it as shadows that did not. Chapter 5's F1 (LOSS, its calibrated threshold) is computed beside them, on the first
-# target.
+# so every sequence has as many shadows that trained on it as shadows that did not. Chapter 5's F1 (LOSS, its
+# calibrated threshold) is computed beside them, on the first target. One call of `attack_tables.attack_family` runs
+# a family through every step (scores, metrics, correlations with $\mathrm{mem}_U$, and the blind baseline of
+# section 6); sections 7 and 8 run their families through the same call.
 
 # %%
 K = p.n_models
-families, tables, tracks = {}, [], []
+attacked = {}
 for i, ratio in enumerate(p.dataset_bits_per_param):
     fam = shadow_runs[i * K:(i + 1) * K]
-    models = [load_model(store, r, run.device) for r in fam]
-    reference = load_model(store, reference_runs[i], run.device)
-    scores = run.memo(
-        attack_tables.family_scores, models, fam[0].pool(), fam[0].members(),
-        reference=reference, k=p.min_k,
+    attacked[ratio] = attack_tables.attack_family(
+        [load_model(store, r, run.device) for r in fam], fam[0].members(),
+        attack_tables.uniform_family_inputs(fam[0]),
+        reference=load_model(store, reference_runs[i], run.device), k=p.min_k,
+        metrics_rng=run.rng(100 + i), blind_rng=run.rng(400 + i), fprs=p.fprs,
+        n_boot=p.n_boot, blind_level=1 - 0.05 / len(p.dataset_bits_per_param),
+        memo=run.memo,
     )
-    families[ratio] = pd.DataFrame(scores)
-    table = run.memo(
-        attack_tables.metrics_by_attack, scores, rng=run.rng(100 + i), fprs=p.fprs,
-        n_boot=p.n_boot,
-    )
-    tables.append(pd.DataFrame(table).assign(bits_per_param=ratio))
-    tracks.append(
-        attack_tables.tracks_memorization(scores).assign(bits_per_param=ratio)
-    )
-metrics = pd.concat(tables, ignore_index=True)
-track = pd.concat(tracks, ignore_index=True)
+metrics, track, blind = attack_tables.stack_families(attacked, "bits_per_param")
+families = {ratio: a.scores for ratio, a in attacked.items()}  # the scores, per set
 
 # %%
 f1_rows, null_rows = [], []
@@ -346,14 +341,6 @@ run.claim("scores_track_memorization", value=near_track.low.min(),
 # (Bonferroni): a correct run fails the claim on some set with probability at most 5 %.
 
 # %%
-blind = []
-for i, (ratio, f) in enumerate(families.items()):
-    fam = shadow_runs[i * K]
-    check = run.memo(attack_tables.blind_check, fam.pool(), fam.members()[0],
-                     rng=run.rng(400 + i), n_boot=p.n_boot,
-                     level=1 - 0.05 / len(p.dataset_bits_per_param))
-    blind.append(dict(bits_per_param=ratio, **check))
-blind = pd.DataFrame(blind)
 display(blind.round(3))
 run.claim("blind_at_chance", bool(((blind.low <= 0.5) & (blind.high >= 0.5)).all()),
           value=float((blind.auc - 0.5).abs().max()))
@@ -399,29 +386,18 @@ display(bios_sizes.round(3))
 # $R(F)$ on the people each model trained on. The attacks, as in section 3:
 
 # %%
-bios_families, bios_tables, bios_tracks, bios_blind = {}, [], [], []
+bios_attacked = {}
 for i, n in enumerate(p.bios_people):
     fam = bios_shadows[i * Kb:(i + 1) * Kb]
-    got = attack_tables.bios_family_inputs(fam[0])
-    models = [load_model(store, r, run.device) for r in fam]
-    scores = run.memo(
-        attack_tables.family_scores, models, got["pool"], fam[0].members(),
+    bios_attacked[n] = attack_tables.attack_family(
+        [load_model(store, r, run.device) for r in fam], fam[0].members(),
+        attack_tables.bios_family_inputs(fam[0]),
         reference=load_model(store, bios_refs[i], run.device), k=p.min_k,
-        baseline_bits=got["baseline_bits"], zlib_code_bits=got["zlib_bits"],
-        mem_tokens=got["mem_tokens"],
+        metrics_rng=run.rng(800 + i), blind_rng=run.rng(900 + i), fprs=p.fprs,
+        n_boot=p.n_boot, blind_level=1 - 0.05 / len(p.bios_people), memo=run.memo,
     )
-    bios_families[n] = pd.DataFrame(scores)
-    table = run.memo(attack_tables.metrics_by_attack, scores, rng=run.rng(800 + i),
-                     fprs=p.fprs, n_boot=p.n_boot)
-    bios_tables.append(pd.DataFrame(table).assign(n=n))
-    bios_tracks.append(attack_tables.tracks_memorization(scores).assign(n=n))
-    check = run.memo(attack_tables.blind_check, got["pool"], fam[0].members()[0],
-                     rng=run.rng(900 + i), n_boot=p.n_boot, texts=got["texts"],
-                     level=1 - 0.05 / len(p.bios_people))
-    bios_blind.append(dict(n=n, **check))
-bios_metrics = pd.concat(bios_tables, ignore_index=True)
-bios_track = pd.concat(bios_tracks, ignore_index=True)
-bios_blind = pd.DataFrame(bios_blind)
+bios_metrics, bios_track, bios_blind = attack_tables.stack_families(bios_attacked, "n")
+bios_families = {n: a.scores for n, a in bios_attacked.items()}
 display(bios_metrics[["n", *shown[1:]]].round(4))
 
 # %%
@@ -519,28 +495,18 @@ print(f"validation loss, bits a token: {val}; the oracle: the {oracle_name}")
 Kt = p.text_models
 oracle_bits = TM[candidates[oracle_name]]["pool_bits"]
 text_ref_model = load_model(store, text_ref_run, run.device)
-text_families, text_tables, text_tracks, text_blind = {}, [], [], []
+text_attacked = {}
 for i, n in enumerate(p.text_sizes):
     fam = text_shadows[i * Kt:(i + 1) * Kt]
-    got = attack_tables.text_family_inputs(fam[0], splits, oracle_bits)
-    models = [load_model(store, r, run.device) for r in fam]
-    scores = run.memo(
-        attack_tables.family_scores, models, got["pool"], fam[0].members(),
-        reference=text_ref_model, k=p.min_k, baseline_bits=got["baseline_bits"],
-        zlib_code_bits=got["zlib_bits"],
+    text_attacked[n] = attack_tables.attack_family(
+        [load_model(store, r, run.device) for r in fam], fam[0].members(),
+        attack_tables.text_family_inputs(fam[0], splits, oracle_bits),
+        reference=text_ref_model, k=p.min_k, metrics_rng=run.rng(500 + i),
+        blind_rng=run.rng(600 + i), fprs=p.fprs, n_boot=p.n_boot,
+        blind_level=1 - 0.05 / len(p.text_sizes), memo=run.memo,
     )
-    text_families[n] = pd.DataFrame(scores)
-    table = run.memo(attack_tables.metrics_by_attack, scores, rng=run.rng(500 + i),
-                     fprs=p.fprs, n_boot=p.n_boot)
-    text_tables.append(pd.DataFrame(table).assign(n=n))
-    text_tracks.append(attack_tables.tracks_memorization(scores).assign(n=n))
-    check = run.memo(attack_tables.blind_check, got["pool"], fam[0].members()[0],
-                     rng=run.rng(600 + i), n_boot=p.n_boot, texts=got["texts"],
-                     level=1 - 0.05 / len(p.text_sizes))
-    text_blind.append(dict(n=n, **check))
-text_metrics = pd.concat(text_tables, ignore_index=True)
-text_track = pd.concat(text_tracks, ignore_index=True)
-text_blind = pd.DataFrame(text_blind)
+text_metrics, text_track, text_blind = attack_tables.stack_families(text_attacked, "n")
+text_families = {n: a.scores for n, a in text_attacked.items()}
 display(text_metrics[["n", *shown[1:]]].round(4))
 
 # %% [markdown]
@@ -649,12 +615,10 @@ display(on_deals[["deal", "attack", "auc", "auc_low", "auc_high", f"tpr_at_{lo_f
 # so there is nothing to rank. The sections above give every set.
 
 # %%
-near_i = list(p.dataset_bits_per_param).index(p.near_capacity)
 summary = attack_tables.results_table({
-    "uniform": (f"H(X)/P = {p.near_capacity:g}", tables[near_i], tracks[near_i],
-                blind.iloc[near_i]),
-    "bioS": (f"N = {big_b}", bios_tables[-1], bios_tracks[-1], bios_blind.iloc[-1]),
-    "text": (f"N = {big_n}", text_tables[-1], text_tracks[-1], text_blind.iloc[-1]),
+    "uniform": (f"H(X)/P = {p.near_capacity:g}", *attacked[p.near_capacity].parts()),
+    "bioS": (f"N = {big_b}", *bios_attacked[big_b].parts()),
+    "text": (f"N = {big_n}", *text_attacked[big_n].parts()),
 })
 display(summary.round(3))
 

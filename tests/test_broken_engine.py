@@ -2,8 +2,8 @@
 reaches) runs its smoke scale to the end in collect mode ($MEMCAP_COLLECT_CLAIMS=1), fails, and says which of its
 claims failed.
 
-Each break runs chapters 2-8 in order on one run store of its own (chapters 4 and 5 reuse chapter 2's broken runs,
-as in a book build). Its failed claims form one column of the matrix claim x break, written beside the tests'
+Each break runs chapters 2-8 in order (but those :data:`REACHES` leaves out) on one run store of its own (chapters 4
+and 5 reuse chapter 2's broken runs, as in a book build). Its failed claims form one column of the matrix claim x break, written beside the tests'
 temporary folders; the break that finishes last checks the whole matrix: every headline claim asserted at smoke
 fails under at least one break (but the known gaps of :data:`NOT_CAUGHT_YET`), and every break a claim names in
 ``caught_by`` does fail it. The matrix is printed
@@ -24,8 +24,11 @@ from memcap.book.presets import CLAIMS, PRESETS
 BREAKS = ("lr0", "fresh", "nats", "labels")
 CHAPTERS = ("02_capacity", "03_knowledge", "04_precision", "05_membership", "06_text", "07_architecture",
             "08_attacks")
-# a break that only the chapters with membership attacks meet
-REACHES = {"labels": ("05_membership", "06_text", "08_attacks")}
+# Breaks that do not run every chapter: ``labels`` only meets the chapters with membership attacks; ``nats`` runs the
+# chapters where it fails headline claims, and elsewhere fails only the calibration claim (an untrained model codes at
+# log2 V), which every chapter computes alike from its runs' metrics: the test of the nats break on every engine path
+# below checks that on a run of each (uniform, biographies, text) in seconds, where those chapters took minutes.
+REACHES = {"labels": ("05_membership", "06_text", "08_attacks"), "nats": ("02_capacity", "07_architecture")}
 HOOK = Path(__file__).parent / "broken_engine"
 
 # Headline claims asserted at smoke that no break above fails yet, and why: each is a gap that a new break (or a
@@ -115,9 +118,30 @@ def test_a_broken_engine_fails_named_claims_in_every_chapter(break_, tmp_path, t
     assert not closed, "caught now, so no longer a known gap (remove from NOT_CAUGHT_YET): " + ", ".join(closed)
 
 
+def test_every_engine_path_miscalibrates_under_nats(tmp_path):
+    """The nats break fails the calibration of a run of each engine path; without it each is calibrated."""
+    probe = HOOK / "calibration_probe.py"
+    errors = {}
+    for break_ in ("", "nats"):
+        env = dict(os.environ, MEMCAP_TEST_BREAK=break_,
+                   PYTHONPATH=os.pathsep.join(filter(None, [str(HOOK), os.environ.get("PYTHONPATH", "")])))
+        folder = tmp_path / (break_ or "unbroken")
+        folder.mkdir()
+        proc = subprocess.run([sys.executable, str(probe), str(folder)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        errors[break_] = json.loads(proc.stdout.splitlines()[-1])
+    tolerance = PRESETS["02_capacity"]["smoke"].max_calibration_error
+    assert set(errors[""]) == {"uniform", "bioS", "text"}
+    assert all(abs(e) <= tolerance for e in errors[""].values()), errors[""]
+    assert all(abs(e) > tolerance for e in errors["nats"].values()), errors["nats"]
+
+
 def test_declared_breaks_exist_and_the_known_gaps_are_asserted_headline_claims():
     for chapter, declared in CLAIMS.items():
         for c in declared:
             assert set(c.caught_by) <= set(BREAKS), f"{chapter}/{c.name}: unknown break in {c.caught_by}"
+            missed = [b for b in c.caught_by if chapter not in REACHES.get(b, CHAPTERS)]
+            assert not missed, f"{chapter}/{c.name}: caught by {missed}, which this test does not run on {chapter}"
     asserted = {f"{ch}/{name}" for ch, names in asserted_headlines().items() for name in names}
     assert set(NOT_CAUGHT_YET) <= asserted, sorted(set(NOT_CAUGHT_YET) - asserted)

@@ -1,5 +1,7 @@
 """Shadow runs: the halves' design, the data each model trains on, the store keys, and a family trained stacked."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,7 +147,6 @@ def _bios_base(n_people=5, steps=8, vocabulary="pool"):
 
 @pytest.mark.parametrize("vocabulary", ["pool", "used"])
 def test_a_bios_model_trains_on_the_biographies_of_its_half_of_one_pool(vocabulary):
-    from dataclasses import replace
 
     from memcap.engine.runs.bios_shadow import bios_family
 
@@ -249,3 +250,44 @@ def test_a_pool_given_as_rows_scores_as_the_same_pool_given_as_one_tensor(tmp_pa
     as_tensor = attack_tables.family_scores(models, pool, runs[0].members(), reference=models[1])
     as_rows = attack_tables.family_scores(models, list(pool.numpy()), runs[0].members(), reference=models[1])
     assert as_rows == as_tensor
+
+
+def test_one_call_runs_a_family_through_every_step_as_the_steps_alone_would(tmp_path):
+    from memcap.engine.runs import load_model
+    from memcap.infra.store import RunStore
+    from memcap.measures import attack_tables
+
+    base = CapacityRun(model=GPTConfig(vocab_size=8, seq_len=6, n_layer=1, d_model=8, n_head=1),
+                       train=TrainConfig(max_steps=20, batch_size=4), n_sequences=6)
+    attacked, calls = {}, []
+
+    def memo(fn, *args, **kwargs):  # what a chapter's run.memo sees: each long step, by name
+        calls.append(fn.__name__)
+        return fn(*args, **kwargs)
+
+    for seed in (0, 1):
+        runs = family(replace(base, data_seed=seed), 6)
+        run_sweep(runs, tmp_path, progress=False, max_workers=1)
+        models = [load_model(RunStore(tmp_path), r) for r in runs]
+        inputs = attack_tables.uniform_family_inputs(runs[0])
+        attacked[seed] = attack_tables.attack_family(
+            models, runs[0].members(), inputs, reference=models[1], metrics_rng=np.random.default_rng(5),
+            blind_rng=np.random.default_rng(6), fprs=(0.1,), n_boot=20, blind_level=0.9, memo=memo)
+        scores = attack_tables.family_scores(models, inputs["pool"], runs[0].members(), reference=models[1])
+        metrics = attack_tables.metrics_by_attack(scores, rng=np.random.default_rng(5), fprs=(0.1,), n_boot=20)
+        blind = attack_tables.blind_check(inputs["pool"], runs[0].members()[0], rng=np.random.default_rng(6),
+                                          n_boot=20, level=0.9)
+        got = attacked[seed]
+        pd.testing.assert_frame_equal(got.scores, pd.DataFrame(scores))
+        pd.testing.assert_frame_equal(got.metrics, pd.DataFrame(metrics))
+        pd.testing.assert_frame_equal(got.track, attack_tables.tracks_memorization(scores))
+        assert got.blind == blind
+    assert calls == ["family_scores", "metrics_by_attack", "blind_check"] * 2
+    metrics, track, blind = attack_tables.stack_families(attacked, "seed")
+    assert metrics.seed.tolist() == [0] * 7 + [1] * 7 and track.seed.tolist() == metrics.seed.tolist()
+    assert blind.columns[0] == "seed" and blind.auc.tolist() == [attacked[0].blind["auc"], attacked[1].blind["auc"]]
+    with pytest.raises(ValueError, match=r"\['colour'\]"):
+        attack_tables.attack_family(models, runs[0].members(), dict(inputs, colour=1), metrics_rng=None,
+                                    blind_rng=None)
+    with pytest.raises(ValueError, match="no pool"):
+        attack_tables.attack_family(models, runs[0].members(), {}, metrics_rng=None, blind_rng=None)

@@ -12,7 +12,8 @@ taken per target and summarized across targets; on one text run, intervals resam
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,70 @@ def bios_family_inputs(run) -> dict:
     bits = math.log2(world.n0) + world.log2_s0() - 1
     return dict(pool=[t for t, _ in rendered], texts=texts, zlib_bits=attacks.zlib_bits(texts), mem_tokens=masks,
                 baseline_bits=np.full(len(rendered), bits))
+
+
+def uniform_family_inputs(run) -> dict:
+    """What :func:`family_scores` and :func:`blind_check` need for a family of uniform sequences (``run``: any of its
+    :class:`~memcap.engine.runs.shadow.ShadowRun`): ``pool``, its 2N sequences. The rest stays at the defaults that
+    fit uniform data: mem_U against the uniform distribution, zlib on the token ids, the ids spelt as words."""
+    return dict(pool=run.pool())
+
+
+@dataclass(frozen=True)
+class FamilyAttack:
+    """Every attack on one family (:func:`attack_family`): ``scores`` (:func:`family_scores`, one row per target and
+    pool sample), ``metrics`` (:func:`metrics_by_attack`, one row per attack), ``track``
+    (:func:`tracks_memorization`) and ``blind`` (:func:`blind_check` on the first target's split)."""
+
+    scores: pd.DataFrame
+    metrics: pd.DataFrame
+    track: pd.DataFrame
+    blind: dict
+
+    def parts(self) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        """The metrics, correlations and blind baseline, as :func:`results_table` reads one set."""
+        return self.metrics, self.track, self.blind
+
+
+def attack_family(models: Sequence, members, inputs: Mapping, *, reference=None, k: float = 0.2,
+                  metrics_rng: np.random.Generator, blind_rng: np.random.Generator,
+                  fprs: Sequence[float] = (0.01, 0.001), n_boot: int = 500, blind_level: float = 0.95,
+                  memo: Callable | None = None) -> FamilyAttack:
+    """One family through every step: the scores of every attack, their metrics, their correlations with mem_U, and
+    the blind baseline on the first target's members and non-members. ``members``: the family's membership matrix;
+    ``inputs``: what :func:`uniform_family_inputs`, :func:`bios_family_inputs` or :func:`text_family_inputs` gives
+    (``pool`` and any of ``texts``, ``zlib_bits``, ``baseline_bits``, ``mem_tokens``). ``memo``: a chapter's
+    ``run.memo`` (keeps each long step in the run store), or None to compute.
+
+    >>> inputs = dict(pool=torch.zeros(4, 3, dtype=torch.long), colour="red")
+    >>> attack_family([], np.ones((6, 4)), inputs, metrics_rng=None, blind_rng=None)
+    Traceback (most recent call last):
+    ...
+    ValueError: inputs has keys attack_family does not know: ['colour']
+    """
+    unknown = sorted(set(inputs) - {"pool", "texts", "zlib_bits", "baseline_bits", "mem_tokens"})
+    if unknown:
+        raise ValueError(f"inputs has keys attack_family does not know: {unknown}")
+    if "pool" not in inputs:
+        raise ValueError(f"inputs has no pool (keys: {sorted(inputs)})")
+    call = memo if memo is not None else (lambda fn, *a, **kw: fn(*a, **kw))
+    inside = np.asarray(members, dtype=bool)
+    extra = {name: inputs[key] for key, name in (("baseline_bits", "baseline_bits"), ("zlib_bits", "zlib_code_bits"),
+                                                 ("mem_tokens", "mem_tokens")) if key in inputs}
+    scores = call(family_scores, models, inputs["pool"], inside, reference=reference, k=k, **extra)
+    table = call(metrics_by_attack, scores, rng=metrics_rng, fprs=fprs, n_boot=n_boot)
+    texts = {"texts": inputs["texts"]} if "texts" in inputs else {}
+    blind = call(blind_check, inputs["pool"], inside[0], rng=blind_rng, n_boot=n_boot, level=blind_level, **texts)
+    return FamilyAttack(scores=pd.DataFrame(scores), metrics=pd.DataFrame(table), track=tracks_memorization(scores),
+                        blind=blind)
+
+
+def stack_families(families: Mapping, column: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The metrics, correlations and blind baselines of several families (``families``: set -> :class:`FamilyAttack`)
+    as three tables, each row marked with its set in ``column`` (the blind baseline's first, the others' last)."""
+    return (pd.concat([f.metrics.assign(**{column: key}) for key, f in families.items()], ignore_index=True),
+            pd.concat([f.track.assign(**{column: key}) for key, f in families.items()], ignore_index=True),
+            pd.DataFrame([{column: key, **f.blind} for key, f in families.items()]))
 
 
 def results_table(parts: Mapping[str, tuple]) -> pd.DataFrame:

@@ -92,7 +92,7 @@ BY_SCALE = {
 CLAIMS = declare(
     "03_knowledge",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), fixed="2026-12-01"),
     Claim("stores_own_people", "at the higher exposure count every model stores knowledge of its own people, "
           "beyond what it knows of people it never saw", settings=("min_R_beyond_fresh",),
           caught_by=("lr0", "fresh"), fixed="2026-11-23"),

@@ -114,7 +114,7 @@ BY_SCALE = {
 CLAIMS = declare(
     "05_membership",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), fixed="2026-12-01"),
     Claim("stores_small_dataset", "on its smallest dataset every model stores its training sequences beyond fresh "
           "ones (chapter 2's baseline, on the runs attacked here)", settings=("min_stored_fraction_small",),
           caught_by=("lr0", "fresh"), fixed="2026-11-23"),
@@ -150,7 +150,7 @@ CLAIMS = declare(
     Claim("tpr_law_fits", "the law fits LOSS's TPR at the low FPR, moved to the law's scale (RMSE)", kind="observed",
           settings=("max_law_rmse",), fixed="2026-12-06"),
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), fixed="2026-12-01"),
     Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
           settings=("bios_min_top_f1",), bound="", caught_by=("labels",), fixed="2026-11-23"),
     Claim("bios_top_f1", "the smallest bioS dataset per parameter is told apart: F1 at least the threshold",

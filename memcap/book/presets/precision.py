@@ -122,7 +122,7 @@ BY_SCALE = {
 CLAIMS = declare(
     "04_precision",
     Claim("calibrated", "an untrained model codes at log2 V bits per token", kind="sanity",
-          settings=("max_calibration_error",), caught_by=("nats",), fixed="2026-12-01"),
+          settings=("max_calibration_error",), fixed="2026-12-01"),
     Claim("flattened", "in every precision, past capacity memorization stops growing with the data",
           settings=("require_flattened",), fixed="2026-12-02", revised=True),
     Claim("stores_beyond_fresh", "in every precision, and at every vocabulary of the corner study, the models "
