@@ -8,7 +8,12 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
   that position);
 * ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2);
 * ``labels``: membership attacks see their members and non-members shuffled together (the labels are noise), while
-  training and every code length stay right (chapter 8's metrics lose their groups with the labels).
+  training and every code length stay right (chapter 8's metrics lose their groups with the labels);
+* ``quant``: the quantizer's row scale is computed for 4 bits fewer than the grid it rounds to (int8 rounds as
+  coarsely as int4 should), while training and every unquantized measurement stay right;
+* ``ref0``: mem_U on real text is measured against a reference that never trained (its code length of every
+  sequence what its untrained model charged, log2 V a token): a reference too weak, which chapter 6's sanity check
+  of the test split's mem_U exists to catch; training stays right.
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
 """
@@ -119,5 +124,26 @@ elif _BREAK == "labels":
 
     memcap.measures.attacks.attack_metrics = _shuffled_metrics
 
+elif _BREAK == "quant":
+    import memcap.measures.quantize
+
+    _scales = memcap.measures.quantize.row_scales
+    memcap.measures.quantize.row_scales = lambda W, bits: _scales(W, max(2, bits - 4))
+
+elif _BREAK == "ref0":
+    import numpy as np
+
+    import memcap.measures.text  # before chapter 6's tables import mem_u by name
+
+    _mem_u = memcap.measures.text.mem_u
+
+    def _untrained_reference(run, metrics, reference):
+        code = reference["untrained_bits_per_token"] * run.model.seq_len  # one sequence, untrained
+        weak = dict(reference, pool_bits=np.full(len(reference["pool_bits"]), code),
+                    test_bits=np.full(len(reference["test_bits"]), code))
+        return _mem_u(run, metrics, weak)
+
+    memcap.measures.text.mem_u = _untrained_reference
+
 elif _BREAK:
-    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels")
+    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels, quant, ref0")

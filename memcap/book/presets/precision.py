@@ -143,7 +143,7 @@ CLAIMS = declare(
     Claim("knowledge_beyond_fresh", "the bioD models quantized here store knowledge of their own people beyond "
           "fresh ones", settings=("min_R_beyond_fresh",), caught_by=("lr0", "fresh"), fixed="2026-11-23"),
     Claim("int8_keeps", "8-bit weights keep nearly all the stored bits, in both set-ups",
-          settings=("min_int8_retained",), fixed="2026-11-23"),
+          settings=("min_int8_retained",), caught_by=("quant",), fixed="2026-11-23"),
     Claim("int4_loses", "4-bit weights lose much of what 8-bit ones keep of the knowledge at the peak",
           settings=("max_int4_retained",), caught_by=("lr0", "fresh"), fixed="2026-11-23"),
 )
