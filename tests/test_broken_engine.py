@@ -4,10 +4,10 @@ claims failed.
 
 Each break runs chapters 2-8 in order (but those :data:`REACHES` leaves out) on one run store of its own (chapters 4
 and 5 reuse chapter 2's broken runs, as in a book build); a break that changes no training (:data:`ON_SMOKE_STORE`)
-starts from a copy of the smoke build's store instead, and so trains nothing. Its failed claims form one column of the matrix claim x break, written beside the tests'
-temporary folders; the break that finishes last checks the whole matrix: every headline claim asserted at smoke
-fails under at least one break (but the known gaps of :data:`NOT_CAUGHT_YET`), and every break a claim names in
-``caught_by`` does fail it. The matrix is printed
+starts from a copy of the smoke build's store instead, and so trains nothing. Its failed claims form one column of
+the matrix claim x break, written beside the tests' temporary folders; the break that finishes last checks the whole
+matrix: every headline claim asserted at smoke fails under at least one break (but the known gaps of
+:data:`NOT_CAUGHT_YET`), and every break a claim names in ``caught_by`` does fail it. The matrix is printed
 (``pytest -s``), and chapter 1 is not in it: it trains no network, so no break reaches it.
 """
 

@@ -285,7 +285,7 @@ def uniform_family_inputs(run) -> dict:
     return dict(pool=run.pool())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # tables do not compare with ==
 class FamilyAttack:
     """Every attack on one family (:func:`attack_family`): ``scores`` (:func:`family_scores`, one row per target and
     pool sample), ``metrics`` (:func:`metrics_by_attack`, one row per attack), ``track``

@@ -9,11 +9,14 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
 * ``nats``: nats are converted to bits the wrong way round (× ln 2 instead of ÷ ln 2);
 * ``labels``: membership attacks see their members and non-members shuffled together (the labels are noise), while
   training and every code length stay right (chapter 8's metrics lose their groups with the labels);
-* ``quant``: the quantizer's row scale is computed for 4 bits fewer than the grid it rounds to (int8 rounds as
-  coarsely as int4 should), while training and every unquantized measurement stay right;
-* ``ref0``: mem_U on real text is measured against a reference that never trained (its code length of every
-  sequence what its untrained model charged, log2 V a token): a reference too weak, which chapter 6's sanity check
-  of the test split's mem_U exists to catch; training stays right.
+* ``quant``: the quantizer's row scale is computed for 4 bits fewer than the grid it rounds to, and for no fewer
+  than 2 (int8 rounds to 15 levels, as int4 should; 3- to 6-bit weights to 3 levels), while training and every
+  unquantized measurement stay right (chapter 4's first exercise, which checks its answer against the package's
+  rounding, then stops the chapter, after its claims);
+* ``ref0``: chapter 6's mem_U (:func:`memcap.measures.text.mem_u`) reads its reference's code lengths as those of a
+  reference that never trained (log2 V a token, what its untrained model charged): a reference too weak, which the
+  chapter's claim on the test split's mem_U exists to catch. A stand-in, applied where the chapter reads the stored
+  code lengths (a reference that truly never trained would store them so); training stays right.
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
 """
