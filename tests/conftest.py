@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import torch
 from torch import nn
@@ -24,13 +26,30 @@ def fixed_distribution():
     return FixedDistribution
 
 
+def sweep_workers() -> str:
+    """Training processes for a chapter a test runs: $MEMCAP_WORKERS if set, else this pytest worker's share of the
+    cores (``make test`` runs two pytest workers on two cores: one each, so two tests' chapters train in two
+    processes, not four, which made them about a sixth faster; the trained runs are the same)."""
+    share = (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return os.environ.get("MEMCAP_WORKERS") or str(max(1, share))
+
+
 @pytest.fixture(scope="session")
 def smoke_build(tmp_path_factory):
-    """Every chapter executed at smoke scale into one build folder (its run store: ``<build>/store``)."""
+    """Every chapter executed at smoke scale into one build folder (its run store: ``<build>/store``), each sweep on
+    :func:`sweep_workers` processes."""
     from memcap.book import chapters, execute
 
     build = tmp_path_factory.mktemp("build")
-    results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
+    before = os.environ.get("MEMCAP_WORKERS")
+    os.environ["MEMCAP_WORKERS"] = sweep_workers()
+    try:
+        results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
+    finally:
+        if before is None:
+            del os.environ["MEMCAP_WORKERS"]
+        else:
+            os.environ["MEMCAP_WORKERS"] = before
     assert [r.chapter for r in results] == [c.name for c in chapters.CHAPTERS]
     return build
 

@@ -23,6 +23,8 @@ import pytest
 from memcap.book.claims import CLAIMS_FILE, COLLECT_ENV
 from memcap.book.presets import CLAIMS, PRESETS
 
+from conftest import sweep_workers
+
 BREAKS = ("lr0", "fresh", "nats", "labels", "quant", "ref0")
 CHAPTERS = ("02_capacity", "03_knowledge", "04_precision", "05_membership", "06_text", "07_architecture",
             "08_attacks")
@@ -48,7 +50,7 @@ NOT_CAUGHT_YET = {
 
 
 def _run_broken(chapter: str, break_: str, build: Path, store: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MEMCAP_TEST_BREAK=break_, **{COLLECT_ENV: "1"},
+    env = dict(os.environ, MEMCAP_TEST_BREAK=break_, **{COLLECT_ENV: "1"}, MEMCAP_WORKERS=sweep_workers(),
                PYTHONPATH=os.pathsep.join(filter(None, [str(HOOK), os.environ.get("PYTHONPATH", "")])))
     cmd = [sys.executable, "-m", "memcap.book.cli", "run", chapter, "--scale", "smoke", "--no-progress",
            "--build-dir", str(build), "-p", "store_dir", str(store)]
