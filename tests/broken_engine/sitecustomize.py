@@ -17,6 +17,9 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
   reference that never trained (log2 V a token, what its untrained model charged): a reference too weak, which the
   chapter's claim on the test split's mem_U exists to catch. A stand-in, applied where the chapter reads the stored
   code lengths (a reference that truly never trained would store them so); training stays right.
+* ``shift``: chapter 5's bioS non-members run 8 tokens on into the next non-member's biography (a cut that misses the
+  end of the text), while members stop at theirs: members and non-members differ in form, not in what the model
+  stored (what the membership-inference literature warns of); training stays right.
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
 """
@@ -148,5 +151,18 @@ elif _BREAK == "ref0":
 
     memcap.measures.text.mem_u = _untrained_reference
 
+elif _BREAK == "shift":
+    import numpy as np
+
+    import memcap.data.streams
+
+    _nonmembers = memcap.data.streams.BioSCorpus.nonmembers
+
+    def _run_on(self, n, seed):
+        bios = _nonmembers(self, n, seed)
+        return [np.concatenate([b, bios[(i + 1) % len(bios)][1:9]]) for i, b in enumerate(bios)]
+
+    memcap.data.streams.BioSCorpus.nonmembers = _run_on
+
 elif _BREAK:
-    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels, quant, ref0")
+    raise ValueError(f"unknown MEMCAP_TEST_BREAK={_BREAK!r}; allowed: lr0, fresh, nats, labels, quant, ref0, shift")
