@@ -47,7 +47,7 @@ def smoke_build(tmp_path_factory):
         results = execute.run_chapters(scale="smoke", build_dir=build, progress=False, log=lambda m: None)
     finally:
         if before is None:
-            del os.environ["MEMCAP_WORKERS"]
+            os.environ.pop("MEMCAP_WORKERS", None)
         else:
             os.environ["MEMCAP_WORKERS"] = before
     assert [r.chapter for r in results] == [c.name for c in chapters.CHAPTERS]

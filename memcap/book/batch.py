@@ -126,10 +126,11 @@ def point_workers(points_at_once: int) -> int:
     """Sweep worker processes for each of ``points_at_once`` grid points running here: an equal share of
     $MEMCAP_WORKERS when set (the user's budget for the whole batch), else of the cores; at least one.
 
-        >>> import os; os.environ["MEMCAP_WORKERS"] = "4"
+        >>> import os; before = os.environ.get("MEMCAP_WORKERS"); os.environ["MEMCAP_WORKERS"] = "4"
         >>> point_workers(2), point_workers(8)
         (2, 1)
         >>> del os.environ["MEMCAP_WORKERS"]
+        >>> if before is not None: os.environ["MEMCAP_WORKERS"] = before
     """
     from memcap.infra.sweep import default_workers
 

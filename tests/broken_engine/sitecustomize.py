@@ -17,8 +17,8 @@ papermill kernel and the sweep's worker processes alike), as chosen by $MEMCAP_T
   reference that never trained (log2 V a token, what its untrained model charged): a reference too weak, which the
   chapter's claim on the test split's mem_U exists to catch. A stand-in, applied where the chapter reads the stored
   code lengths (a reference that truly never trained would store them so); training stays right.
-* ``shift``: chapter 5's bioS non-members run 8 tokens on into the next non-member's biography (a cut that misses the
-  end of the text), while members stop at theirs: members and non-members differ in form, not in what the model
+* ``shift``: chapter 5's bioS non-members run on into the next non-member's biography, its first 8 tokens after its
+  ``<eot>`` (a cut that misses the end of the text; the last runs into the first), while members stop at theirs: members and non-members differ in form, not in what the model
   stored (what the membership-inference literature warns of); training stays right.
 
 Used by tests/test_broken_engine.py only: each chapter's smoke run must then fail on one of its claims.
