@@ -292,17 +292,12 @@ by = metrics.set_index(["bits_per_param", "attack"])
 smallest, largest = p.dataset_bits_per_param[0], p.dataset_bits_per_param[-1]
 gap = by.loc[(smallest, "LOSS"), "auc_low"] - f1_table.null_auc_high.iloc[0]
 run.claim("members_told_apart", value=gap)
-drops = {a: by.loc[(smallest, a), "auc_low"] - by.loc[(largest, a), "auc_high"]
-         for a in ATTACKS}
+drops = attack_tables.auc_drops(metrics, "bits_per_param")
 run.claim("auc_falls", value=min(drops.values()), detail=str(
     {a: round(float(d), 3) for a, d in drops.items()}))
-tpr_col = f"tpr_at_{lo_f}"
-# LOSS finds members beyond chance: its TPR's lower bound above the FPR
-found = [r for r in p.dataset_bits_per_param
-         if by.loc[(r, "LOSS"), f"{tpr_col}_low"] > p.fprs[0]]
-at = found[-1] if found else None
-ratio_lira = (by.loc[(at, "LiRA online"), tpr_col] / by.loc[(at, "LOSS"), tpr_col]
-              if at is not None else math.nan)
+# the largest set where LOSS finds members (its TPR's lower bound above the FPR)
+lira = attack_tables.lira_over_loss(metrics, "bits_per_param", p.fprs[0])
+at, ratio_lira = lira["at"], lira["ratio"]
 where = f"largest set where LOSS finds members: {at}"
 holds = None if at is not None else False  # None: the value against the threshold
 run.claim("lira_at_low_fpr", holds=holds, value=ratio_lira, detail=where)
@@ -419,20 +414,15 @@ plt.show()
 bby = bios_metrics.set_index(["n", "attack"])
 bios_gain = bby.loc[(big_b, "reference"), "auc_low"] - bby.loc[(big_b, "LOSS"), "auc"]
 run.claim("bios_reference_beats_loss", value=bios_gain)
-small_b = p.bios_people[0]
-bios_drops = {a: bby.loc[(small_b, a), "auc_low"] - bby.loc[(big_b, a), "auc_high"]
-              for a in ATTACKS}
+bios_drops = attack_tables.auc_drops(bios_metrics, "n")
 run.claim("bios_auc_falls", value=min(bios_drops.values()),
           detail=str({a: round(float(d), 3) for a, d in bios_drops.items()}))
 display(bios_blind.round(3))
 run.claim("bios_blind_at_chance",
           bool(((bios_blind.low <= 0.5) & (bios_blind.high >= 0.5)).all()),
           value=float((bios_blind.auc - 0.5).abs().max()))
-found_b = [n for n in p.bios_people
-           if bby.loc[(n, "LOSS"), f"{tpr_col}_low"] > p.fprs[0]]
-at_b = found_b[-1] if found_b else None
-ratio_b = (bby.loc[(at_b, "LiRA online"), tpr_col] / bby.loc[(at_b, "LOSS"), tpr_col]
-           if at_b is not None else math.nan)
+lira_b = attack_tables.lira_over_loss(bios_metrics, "n", p.fprs[0])
+at_b, ratio_b = lira_b["at"], lira_b["ratio"]
 min_k_gain = bby.loc[(big_b, "Min-K%"), "auc"] - bby.loc[(big_b, "LOSS"), "auc"]
 print(f"reference AUC lower bound minus LOSS AUC, N = {big_b}: {bios_gain:+.3f}")
 print(f"Min-K% AUC minus LOSS AUC, N = {big_b}: {min_k_gain:+.3f}")
@@ -530,12 +520,8 @@ plt.show()
 
 # %%
 tby = text_metrics.set_index(["n", "attack"])
-found_t = [n for n in p.text_sizes
-           if tby.loc[(n, "LOSS"), f"{tpr_col}_low"] > p.fprs[0]]
-at_t = found_t[-1] if found_t else None
-ratio_t = (tby.loc[(at_t, "LiRA online"), tpr_col] / tby.loc[(at_t, "LOSS"), tpr_col]
-           if at_t is not None else math.nan)
-loss_tpr_t = tby.loc[(at_t, "LOSS"), tpr_col] if at_t is not None else math.nan
+lira_t = attack_tables.lira_over_loss(text_metrics, "n", p.fprs[0])
+at_t, ratio_t, loss_tpr_t = lira_t["at"], lira_t["ratio"], lira_t["loss_tpr"]
 run.claim("text_lira_at_low_fpr", holds=None if at_t is not None else False,
           value=ratio_t, detail=f"largest text set where LOSS finds members: {at_t}"
           f" (LOSS's TPR there {loss_tpr_t:.3f}; at 1 both find every member)")
@@ -543,9 +529,7 @@ gains = {n: tby.loc[(n, "reference"), "auc_low"] - tby.loc[(n, "LOSS"), "auc"]
          for n in p.text_sizes}
 run.claim("text_reference_beats_loss", value=gains[big_n],
           detail=str({n: round(float(g), 3) for n, g in gains.items()}))
-small_n = p.text_sizes[0]
-text_drops = {a: tby.loc[(small_n, a), "auc_low"] - tby.loc[(big_n, a), "auc_high"]
-              for a in ATTACKS}
+text_drops = attack_tables.auc_drops(text_metrics, "n")
 run.claim("text_auc_falls", value=min(text_drops.values()),
           detail=str({a: round(float(d), 3) for a, d in text_drops.items()}))
 display(text_blind.round(3))

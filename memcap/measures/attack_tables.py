@@ -342,6 +342,42 @@ def stack_families(families: Mapping, column: str) -> tuple[pd.DataFrame, pd.Dat
             pd.DataFrame([{column: key, **f.blind} for key, f in families.items()]))
 
 
+def auc_drops(metrics: pd.DataFrame, column: str) -> dict[str, float]:
+    """Per attack, how far its AUC falls from the first set to the last (``metrics``: :func:`stack_families`'s
+    first table, the sets in ``column`` in their order): the lower end of its interval on the first minus the upper
+    end on the last, positive where the two intervals are apart.
+
+        >>> m = pd.DataFrame(dict(n=[8, 8, 64, 64], attack=["LOSS", "zlib"] * 2, auc_low=[0.9, 0.8, 0.5, 0.5],
+        ...                       auc_high=[1.0, 0.9, 0.6, 0.85]))
+        >>> {a: round(d, 2) for a, d in auc_drops(m, "n").items()}
+        {'LOSS': 0.3, 'zlib': -0.05}
+    """
+    sets = list(dict.fromkeys(metrics[column]))
+    by = metrics.set_index([column, "attack"])
+    return {a: float(by.loc[(sets[0], a), "auc_low"] - by.loc[(sets[-1], a), "auc_high"])
+            for a in dict.fromkeys(metrics.attack)}
+
+
+def lira_over_loss(metrics: pd.DataFrame, column: str, fpr: float) -> dict:
+    """Online LiRA against LOSS at ``fpr``, on the largest set where LOSS finds members beyond chance (its TPR's lower
+    bound above ``fpr``; ``metrics`` as in :func:`auc_drops`): ``at`` (that set, None where LOSS finds none),
+    ``ratio`` (LiRA's TPR over LOSS's there) and ``loss_tpr`` (LOSS's), both NaN where there is no such set.
+
+        >>> m = pd.DataFrame(dict(n=[8, 8, 64, 64], attack=["LOSS", "LiRA online"] * 2,
+        ...                       **{"tpr_at_0.01": [0.5, 0.9, 0.02, 0.1], "tpr_at_0.01_low": [0.4, 0.8, 0.0, 0.05]}))
+        >>> lira_over_loss(m, "n", 0.01)
+        {'at': 8, 'ratio': 1.8, 'loss_tpr': 0.5}
+    """
+    col = f"tpr_at_{fpr:g}"
+    by = metrics.set_index([column, "attack"])
+    found = [s for s in dict.fromkeys(metrics[column]) if by.loc[(s, "LOSS"), f"{col}_low"] > fpr]
+    if not found:
+        return dict(at=None, ratio=math.nan, loss_tpr=math.nan)
+    at = found[-1]
+    loss = float(by.loc[(at, "LOSS"), col])
+    return dict(at=at, ratio=float(by.loc[(at, "LiRA online"), col]) / loss, loss_tpr=loss)  # loss > fpr > 0
+
+
 def results_table(parts: Mapping[str, tuple]) -> pd.DataFrame:
     """Every attack on every kind of data, one row each: ``parts`` maps a data kind to (the set its rows read, that
     set's :func:`metrics_by_attack` records, its :func:`tracks_memorization` rows, its :func:`blind_check`). Columns:
