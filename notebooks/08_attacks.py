@@ -253,8 +253,10 @@ plt.show()
 #
 # Does Morris et al.'s sigmoid law describe these metrics too? A family per size gives each attack a handful of
 # points, too few to fit a law with three constants and test it on runs it never saw. Chapter 5 has the runs for
-# it: section 3 fits a law of the same form to LOSS's AUC and to its TPR at 1 % FPR (moved to the law's scale)
-# over chapter 2's grid and its larger datasets, and checks the AUC law on held-out runs.
+# it: section 3 fits a law of the same form to the AUC and to the TPR at 1 % FPR (moved to the law's scale) of
+# every attack that reads the model alone (LOSS, zlib, Min-K%, Min-K%++) over chapter 2's grid and its larger
+# datasets, and checks each AUC law on held-out runs. The reference attack and LiRA need models of their own for
+# every run: here, not there.
 #
 # The log-log ROC of every attack, on the dataset size nearest capacity (`near_capacity`):
 

@@ -2,6 +2,7 @@
 inputs of its own, LiRA on simulated shadow statistics, and the TPR interval's coverage on simulated scores."""
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -251,3 +252,32 @@ def test_on_law_scale_puts_chance_at_one_half():
     assert attacks.on_law_scale(0.3, 0.0) == pytest.approx(0.65)  # FPR 0: half of TPR, plus one half
     with pytest.raises(ValueError, match="fpr=1.0"):
         attacks.on_law_scale(tpr, 1.0)
+
+
+def test_one_model_attacks_agree_with_loss_attack_and_separate_what_a_model_learnt():
+    """LOSS among the one-model attacks ranks as chapter 5's code-length LOSS does (the same AUC); a model that
+    trained on its members tells them apart by every attack, an untrained one by none; bad rows are named."""
+    from memcap.measures import attack_tables
+    from memcap.measures.evaluate import sequence_code_length_bits
+
+    cfg = GPTConfig(vocab_size=8, seq_len=8, n_layer=1, d_model=16)
+    g = torch.Generator().manual_seed(5)
+    rows = torch.randint(0, 8, (120, 8), generator=g)
+    members, nonmembers = rows[:60], rows[60:]
+    untrained = GPT(cfg, generator=torch.Generator().manual_seed(6))
+    trained = GPT(cfg, generator=torch.Generator().manual_seed(6))
+    opt = torch.optim.AdamW(trained.parameters(), lr=1e-2)
+    for _ in range(300):
+        opt.zero_grad()
+        trained.loss(members[:, :-1], members[:, 1:]).backward()
+        opt.step()
+    for model, low, high in ((trained, 0.9, 1.0), (untrained, 0.3, 0.7)):
+        out = attack_tables.one_model_attacks(model, members, nonmembers, rng=np.random.default_rng(0), n_boot=20)
+        by_name = {r["attack"]: r for r in out}
+        assert list(by_name) == ["LOSS", "zlib", "Min-K%", "Min-K%++"]
+        assert all(low <= r["auc"] <= high for r in out), [(r["attack"], r["auc"]) for r in out]
+        via_code_lengths = attacks.loss_attack(partial(sequence_code_length_bits, model), members, nonmembers,
+                                               rng=np.random.default_rng(0), n_boot=20)
+        assert by_name["LOSS"]["auc"] == pytest.approx(via_code_lengths["auc"])
+    with pytest.raises(ValueError, match=r"\(60, 8\) and \(60, 7\)"):
+        attack_tables.one_model_attacks(trained, members, nonmembers[:, :7], rng=np.random.default_rng(0))

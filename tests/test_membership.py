@@ -153,3 +153,22 @@ def test_the_law_names_a_nan_axis_or_gives_a_nan_fit_as_asked():
     assert np.isnan(law.params).all() and np.isnan(law.rmse) and np.isnan(law.predict([0.0, 1.0])).all()
     with pytest.raises(ValueError, match="undefined='drop'"):
         mi.fit_law([0.0, 1.0, 2.0, 3.0], [0.9, 0.8, 0.6, 0.5], undefined="drop")
+
+
+def test_metric_laws_fit_each_metric_and_check_it_on_held_out_runs():
+    x = np.linspace(-3.0, 4.0, 12)
+    auc = mi.law(x, 1.0, -2.0, -1.0)
+    tpr = mi.law(x, 0.8, -1.5, 0.0) + np.random.default_rng(0).normal(0, 0.01, x.size)
+    fits, rows = mi.metric_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:]),
+                                 ("tpr", "scaled"): (x[:10], tpr[:10], [], [])})
+    by = {r["metric"]: r for r in rows}
+    assert by["auc"]["runs"] == 10 and by["auc"]["rmse"] == pytest.approx(0, abs=1e-6)
+    assert by["auc"]["held_out_error"] == pytest.approx(0, abs=1e-6)  # the law itself: its held-out points too
+    assert fits["auc"].params == pytest.approx((1.0, -2.0, -1.0), abs=1e-3)
+    assert 0 < by[("tpr", "scaled")]["rmse"] < 0.02 and np.isnan(by[("tpr", "scaled")]["held_out_error"])
+    # an undefined x (no capacity) gives NaN constants, so the claims on them fail, instead of an error
+    _, nan_rows = mi.metric_laws({"auc": ([np.nan] * 4, [0.5] * 4, [1.0], [0.5])})
+    assert np.isnan(nan_rows[0]["rmse"]) and np.isnan(nan_rows[0]["held_out_error"])
+    # a held-out miss is the mean absolute error of the fitted law's predictions
+    _, off = mi.metric_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:] + 0.1)})
+    assert off[0]["held_out_error"] == pytest.approx(0.1, abs=1e-6)

@@ -116,6 +116,9 @@ ENGINE_HISTORY = {
                              # no other engine module's code changed: no stored run's key or result changes
         "c68dc92eab09e0d0",  # biography shadow runs (engine.runs.bios_shadow) added, a kind of their own in their
                              # keys; no other engine module's code changed: no stored run's key or result changes
+        "11bd9c9fcee8934a",  # measures.membership.metric_laws added (no existing function changed): chapter 5's
+                             # 26 smoke runs of seed 42 trained with the code before and after have bitwise-equal
+                             # weights and the same metrics but for their seconds
     ),
 }
 ENGINE_VERSION = max(ENGINE_HISTORY)

@@ -141,6 +141,32 @@ def _without_shadows(stats: dict, ref_logp, zlib_code_bits, k: float) -> dict[st
     return {name: s for name, s in scores.items() if s is not None}
 
 
+def one_model_attacks(model, members, nonmembers, *, k: float = 0.2, rng: np.random.Generator,
+                      fprs: Sequence[float] = (0.01,), n_boot: int = 500) -> list[dict]:
+    """The attacks that read the target model alone, LOSS, zlib, Min-K% and Min-K%++ (:data:`WITHOUT_SHADOWS`
+    without the reference), on one model's ``members`` against ``nonmembers`` (token id rows, (N, T)): one record
+    per attack (JSON-ready), :func:`~memcap.measures.attacks.attack_metrics` of its scores, the attacks taken in that
+    order from one ``rng``. zlib reads the token ids. This is what chapter 5 fits Morris et al.'s law to, attack by
+    attack, on runs that have no shadow models.
+
+        >>> from memcap.model import GPT, GPTConfig
+        >>> m = GPT(GPTConfig(vocab_size=8, seq_len=6, n_layer=1, d_model=8), generator=torch.Generator().manual_seed(0))
+        >>> x = torch.randint(0, 8, (40, 6), generator=torch.Generator().manual_seed(1))
+        >>> out = one_model_attacks(m, x[:20], x[20:], rng=np.random.default_rng(0), n_boot=10)
+        >>> [r["attack"] for r in out], all(0 <= r["auc"] <= 1 for r in out)
+        (['LOSS', 'zlib', 'Min-K%', 'Min-K%++'], True)
+    """
+    m, n = (torch.as_tensor(np.asarray(a)) for a in (members, nonmembers))
+    if m.dim() != 2 or n.dim() != 2 or m.shape[1] != n.shape[1] or not len(m) or not len(n):
+        raise ValueError(f"members and non-members must be non-empty (N, T) token rows of one length, got shapes "
+                         f"{tuple(m.shape)} and {tuple(n.shape)}")
+    x = torch.cat([m, n])
+    stats = attacks.token_statistics(model, x)
+    scores = _without_shadows(stats, None, attacks.zlib_bits(x.numpy()), k)
+    return [dict(attack=name, **attacks.attack_metrics(s[:len(m)], s[len(m):], rng=rng, fprs=fprs, n_boot=n_boot))
+            for name, s in scores.items()]
+
+
 def deal_attack_table(entries: Mapping[str, tuple], *, k: float = 0.2, rng: np.random.Generator,
                       fprs: Sequence[float] = (0.01, 0.001), max_samples: int, n_boot: int = 500) -> list[dict]:
     """The attacks that need no shadow model (:data:`WITHOUT_SHADOWS`) on one text run per deal of the corpus

@@ -21,6 +21,7 @@ tune on the answers would get.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -297,6 +298,28 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
 
 
 # --- what the attack and the extraction are measured on ----------------------------------------------------------
+
+
+def metric_laws(data: Mapping[str, tuple]) -> tuple[dict[str, LawFit], list[dict]]:
+    """The law fitted to several metrics and checked on held-out runs: ``data`` maps a metric's name to (x, y) of the
+    runs it is fitted on and (x, y) of the held-out runs it predicts, as four arrays. Returns the fits (name ->
+    :class:`LawFit`, ``undefined="nan"``: a NaN in the fitted runs gives NaN constants, so that the claims on them
+    fail) and one record per metric: the runs fitted, c1, c2, c3, the RMSE, and ``held_out_error``, the mean absolute
+    error on the held-out runs (NaN where there are none).
+
+        >>> x = np.linspace(-2, 4, 8); y = law(x, 1.0, -2.0, -1.0)
+        >>> fits, rows = metric_laws({"auc": (x, y, [5.0], [law(5.0, 1.0, -2.0, -1.0)])})
+        >>> round(rows[0]["rmse"], 6), round(rows[0]["held_out_error"], 6)
+        (0.0, 0.0)
+    """
+    fits, rows = {}, []
+    for name, (x, y, x_held, y_held) in data.items():
+        fits[name] = fit = fit_law(x, y, undefined="nan")
+        x_held, y_held = np.asarray(x_held, dtype=float), np.asarray(y_held, dtype=float)
+        miss = float(np.abs(fit.predict(x_held) - y_held).mean()) if x_held.size else math.nan
+        rows.append(dict(metric=name, runs=len(np.asarray(x)), **dict(zip(("c1", "c2", "c3"), fit.params)),
+                         rmse=fit.rmse, held_out_error=miss))
+    return fits, rows
 
 
 def extraction_rate(model, sequences, prefix_len: int, n_tokens: int) -> float:

@@ -149,6 +149,13 @@ CLAIMS = declare(
           settings=("max_heldout_error",), fixed="2026-12-06"),
     Claim("tpr_law_fits", "the law fits LOSS's TPR at the low FPR, moved to the law's scale (RMSE)", kind="observed",
           settings=("max_law_rmse",), fixed="2026-12-06"),
+    # declared on 2026-12-07 before any run was scored by zlib, Min-K% or Min-K%++: LOSS's AUC bounds, for the worst
+    # of the attacks that read the model alone
+    Claim("every_auc_law_fits", "the law, its constants fitted again for each attack that reads the model alone "
+          "(LOSS, zlib, Min-K%, Min-K%++), fits that attack's AUC over the runs (the largest RMSE)",
+          settings=("max_law_rmse",), caught_by=("lr0", "fresh"), fixed="2026-12-07"),
+    Claim("every_auc_law_predicts_held_out", "each of those laws predicts the held-out runs' AUC (the largest mean "
+          "error)", settings=("max_heldout_error",), fixed="2026-12-07"),
     Claim("calibrated_bios", "an untrained bioS model codes at log2 V bits per token", kind="sanity",
           settings=("max_calibration_error",), fixed="2026-12-01"),
     Claim("bios_top_beyond_chance", "the smallest bioS dataset per parameter is told apart, beyond two fresh sets",
