@@ -99,8 +99,8 @@ report = sweep.run_sweep(all_runs + bios_runs, store, device=run.device,
                          stack=sw.stack, stack_max_params=sw.stack_max_params)
 uniform_metrics = report.metrics[:len(all_runs)]
 bios_metrics = report.metrics[len(all_runs):]
-print(f"{report.trained} runs trained, {report.reused} read from the store, in "
-      f"{report.seconds:.0f} s")
+print(f"{report.trained} runs trained, {report.reused} read from the store "
+      f"(section 4's biography runs among them), in {report.seconds:.0f} s")
 
 # capacity per parameter, as chapter 2 measures it, from chapter 2's runs
 caps = capacity.capacity_by_model(
@@ -120,12 +120,12 @@ smallest = base.loc[base.groupby("model").dataset_bits.idxmin()]
 run.claim("stores_small_dataset", value=smallest.stored_beyond_fresh.min(skipna=False))
 
 # %%
-rows, attacked = [], []  # attacked: what section 3 scores every one-model attack on
+rows, scored = [], []  # scored: every one-model attack on every run (section 3)
 for i, (r, m) in enumerate(zip(all_runs, uniform_metrics)):
     model = load_model(store, r, run.device)
     n = min(r.n_sequences, p.max_attack_samples)
-    g = torch.Generator().manual_seed(seed)
-    members = r.data()[0][torch.randperm(r.n_sequences, generator=g)[:n]]
+    gen = torch.Generator().manual_seed(seed)
+    members = r.data()[0][torch.randperm(r.n_sequences, generator=gen)[:n]]
     fresh = r.fresh_sequences(2 * n)
     # the attack, its baseline (two fresh sets alike) and extraction, kept in the store
     measured = run.memo(
@@ -133,19 +133,18 @@ for i, (r, m) in enumerate(zip(all_runs, uniform_metrics)):
         members, fresh[:n], fresh[n:], rng=run.rng(100 + i), null_rng=run.rng(300 + i),
         n_boot=p.n_boot, prefix_lens=p.prefix_lens, extract_tokens=p.extract_tokens,
     )
-    # LOSS as the field scores it (section 3's last part): AUC, TPR at a low FPR
-    roc = run.memo(
-        attacks.loss_attack, partial(sequence_code_length_bits, model), members,
-        fresh[:n], rng=run.rng(500 + i), fprs=(p.tpr_fpr,), n_boot=p.n_boot,
-    )
-    attacked.append((model, members, fresh[:n]))
+    # the field's attacks that read the model alone (section 3): AUC, TPR at a low FPR
+    each = run.memo(attack_tables.one_model_attacks, model, members, fresh[:n],
+                    rng=run.rng(500 + i), fprs=(p.tpr_fpr,), n_boot=p.n_boot)
+    roc = {e["attack"]: e for e in each}["LOSS"]
     x = membership.law_x(m["dataset_bits"], alpha, r.model.n_params)  # NaN: alpha <= 0
+    run_of = dict(model=frames.model_label(r.model), n_params=r.model.n_params,
+                  n_sequences=r.n_sequences, x=x,
+                  role="held out" if r in held_runs else "fit")
+    scored += [dict(run_of, **e) for e in each]
     rows.append(dict(
-        model=frames.model_label(r.model), n_params=r.model.n_params,
-        n_sequences=r.n_sequences, dataset_bits=m["dataset_bits"], x=x, **measured,
-        auc=roc["auc"], tpr=roc[f"tpr_at_{p.tpr_fpr:g}"],
-        tpr_resolved=roc[f"resolved_{p.tpr_fpr:g}"],
-        role="held out" if r in held_runs else "fit",
+        run_of, dataset_bits=m["dataset_bits"], **measured, auc=roc["auc"],
+        tpr=roc[f"tpr_at_{p.tpr_fpr:g}"], tpr_resolved=roc[f"resolved_{p.tpr_fpr:g}"],
     ))
 uniform = pd.DataFrame(rows).sort_values(["n_params", "x"]).reset_index(drop=True)
 uniform.round(3)
@@ -362,7 +361,7 @@ uniform["tpr_scaled"] = attacks.on_law_scale(uniform.tpr, p.tpr_fpr)
 fit_m, held_m = uniform[uniform.role == "fit"], uniform[uniform.role == "held out"]
 # a TPR is fitted, and checked, only on runs where its FPR is resolved
 fit_t, held_t = fit_m[fit_m.tpr_resolved], held_m[held_m.tpr_resolved]
-laws, law_rows = membership.metric_laws({  # F1's is the law fitted above
+laws, law_rows = membership.fit_laws({  # F1's fitted again: the law above
     "f1": (fit_m.x, fit_m.f1, held_m.x, held_m.f1),
     "auc": (fit_m.x, fit_m.auc, held_m.x, held_m.auc),
     "tpr_scaled": (fit_t.x, fit_t.tpr_scaled, held_t.x, held_t.tpr_scaled),
@@ -384,38 +383,35 @@ results.update(
 # %% [markdown]
 # **Every attack that reads the model alone.** LOSS is one of the field's attacks (chapter 8 runs them all). Three
 # more need nothing but the target model: zlib (the likelihood per bit of zlib's code for the sample), Min-K% Prob
-# (the mean of the lowest 20 % of the token log-probabilities) and Min-K%++ (the same, each token standardized by
-# the model's own next-token distribution). We score each run's members and first fresh set with each of them, and
-# fit the law to each attack's AUC and TPR (on the law's scale), its constants fitted again, on the same runs, and
-# predict the same held-out runs. On uniform sequences zlib and Min-K% have nothing of their own to exploit: zlib
-# cannot compress random tokens, so it divides every sample's likelihood by almost the same length, and Min-K% looks
-# for a sample's hardest tokens where, before training, every token is as hard as every other.
+# (the mean of the lowest token log-probabilities, a fifth of them as in Shi et al. and chapter 8) and Min-K%++ (the
+# same, each token standardized by the model's own next-token distribution). Section 2 scored each run's members and
+# first fresh set with all four (LOSS's AUC and TPR above come from the same call); here the law is fitted to each
+# attack's AUC and TPR (on the law's scale), its constants fitted again, on the same runs, and predicts the same
+# held-out runs. On uniform sequences zlib and Min-K% have nothing of their own to exploit: zlib cannot compress
+# random tokens, so it divides every sample's likelihood by almost the same length, and Min-K% looks for a sample's
+# hardest tokens where, before training, every token is as hard as every other. That does not make their laws
+# LOSS's: each gets its own constants in the table below.
 #
 # Two attacks are not here. The reference attack with the data's own distribution as the reference ranks samples
 # exactly as LOSS does (every sequence has the same length and the same uniform code length); chapter 8 trains
-# reference models. LiRA needs shadow models for every run; chapter 8 trains families of them at four dataset sizes,
-# too few points to fit three constants and test them on runs left out.
-# The claims take F1's bounds again, now for the worst of the four attacks: the largest RMSE of an AUC law, and the
-# largest mean error on the held-out runs, fixed before any run was scored by these attacks (`memcap claims 5`).
+# reference models. LiRA needs shadow models for every run; chapter 8 trains families of them at a handful of
+# dataset sizes, too few points to fit three constants and test them on runs left out. The claims take F1's bounds
+# again, now for the worst of the four attacks: the largest RMSE of an AUC law, and the largest mean error on the
+# held-out runs, fixed before any run was scored by zlib, Min-K% or Min-K%++ (`memcap claims 5`).
 
 # %%
-one_model = pd.DataFrame([
-    dict(model=row["model"], n_sequences=row["n_sequences"], x=row["x"],
-         role=row["role"], **record)
-    for i, ((model, members, outside), row) in enumerate(zip(attacked, rows))
-    for record in run.memo(attack_tables.one_model_attacks, model, members, outside,
-                           rng=run.rng(700 + i), fprs=(p.tpr_fpr,), n_boot=p.n_boot)
-])
+one_model = pd.DataFrame(scored)  # LOSS's rows repeat section 3's, for comparison
 one_model["tpr_scaled"] = attacks.on_law_scale(
     one_model[f"tpr_at_{p.tpr_fpr:g}"], p.tpr_fpr)
-resolved = one_model[f"resolved_{p.tpr_fpr:g}"]
-law_data = {}  # (attack, metric) -> the fitted runs' x and values, the held-out runs'
-for name, g in one_model.groupby("attack", sort=False):
+law_data = {}  # (attack, metric) -> x and values, fitted runs then held-out runs
+for name, runs_of in one_model.groupby("attack", sort=False):
     # a TPR is fitted, and checked, only on runs where its FPR is resolved (as above)
-    for metric, use in (("auc", g), ("tpr_scaled", g[resolved[g.index]])):
-        fit, held = use[use.role == "fit"], use[use.role == "held out"]
-        law_data[(name, metric)] = (fit.x, fit[metric], held.x, held[metric])
-attack_fits, attack_rows = membership.metric_laws(law_data)
+    resolved = runs_of[runs_of[f"resolved_{p.tpr_fpr:g}"]]
+    for metric, use in (("auc", runs_of), ("tpr_scaled", resolved)):
+        fitted, held_out = use[use.role == "fit"], use[use.role == "held out"]
+        law_data[(name, metric)] = (fitted.x, fitted[metric],
+                                    held_out.x, held_out[metric])
+attack_fits, attack_rows = membership.fit_laws(law_data)
 attack_laws = pd.DataFrame(attack_rows)
 attack_laws.index = pd.MultiIndex.from_tuples(attack_laws.pop("metric"),
                                               names=["attack", "metric"])
@@ -429,10 +425,10 @@ results["attack_laws"] = attack_laws.reset_index().to_dict("records")
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
 xs = np.linspace(one_model.x.min() - 0.5, one_model.x.max() + 0.5, 200)
-for name, g in one_model.groupby("attack", sort=False):
+for name, runs_of in one_model.groupby("attack", sort=False):
     (line,) = ax.plot(xs, attack_fits[(name, "auc")].predict(xs), label=name)
     for role, marker in (("fit", "o"), ("held out", "s")):
-        own = g[g.role == role]
+        own = runs_of[runs_of.role == role]
         ax.plot(own.x, own.auc, marker, color=line.get_color(), ms=4, alpha=0.8)
 ax.axhline(0.5, color="k", ls=":", lw=1)
 ax.set(xlabel="x = log2(dataset bits / capacity)", ylabel="AUC")

@@ -155,11 +155,11 @@ def test_the_law_names_a_nan_axis_or_gives_a_nan_fit_as_asked():
         mi.fit_law([0.0, 1.0, 2.0, 3.0], [0.9, 0.8, 0.6, 0.5], undefined="drop")
 
 
-def test_metric_laws_fit_each_metric_and_check_it_on_held_out_runs():
+def test_fit_laws_fit_each_metric_and_check_it_on_held_out_runs():
     x = np.linspace(-3.0, 4.0, 12)
     auc = mi.law(x, 1.0, -2.0, -1.0)
     tpr = mi.law(x, 0.8, -1.5, 0.0) + np.random.default_rng(0).normal(0, 0.01, x.size)
-    fits, rows = mi.metric_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:]),
+    fits, rows = mi.fit_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:]),
                                  ("tpr", "scaled"): (x[:10], tpr[:10], [], [])})
     by = {r["metric"]: r for r in rows}
     assert by["auc"]["runs"] == 10 and by["auc"]["rmse"] == pytest.approx(0, abs=1e-6)
@@ -167,8 +167,13 @@ def test_metric_laws_fit_each_metric_and_check_it_on_held_out_runs():
     assert fits["auc"].params == pytest.approx((1.0, -2.0, -1.0), abs=1e-3)
     assert 0 < by[("tpr", "scaled")]["rmse"] < 0.02 and np.isnan(by[("tpr", "scaled")]["held_out_error"])
     # an undefined x (no capacity) gives NaN constants, so the claims on them fail, instead of an error
-    _, nan_rows = mi.metric_laws({"auc": ([np.nan] * 4, [0.5] * 4, [1.0], [0.5])})
+    _, nan_rows = mi.fit_laws({"auc": ([np.nan] * 4, [0.5] * 4, [1.0], [0.5])})
     assert np.isnan(nan_rows[0]["rmse"]) and np.isnan(nan_rows[0]["held_out_error"])
     # a held-out miss is the mean absolute error of the fitted law's predictions
-    _, off = mi.metric_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:] + 0.1)})
+    _, off = mi.fit_laws({"auc": (x[:10], auc[:10], x[10:], auc[10:] + 0.1)})
     assert off[0]["held_out_error"] == pytest.approx(0.1, abs=1e-6)
+    # what cannot be fitted is named
+    with pytest.raises(ValueError, match=r"'auc': the fitted runs have 10 x and 9 values"):
+        mi.fit_laws({"auc": (x[:10], auc[:9], [], [])})
+    with pytest.raises(ValueError, match=r"\('LOSS', 'auc'\): need \(x, values\)"):
+        mi.fit_laws({("LOSS", "auc"): (x, auc)})

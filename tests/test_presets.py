@@ -426,3 +426,18 @@ def test_text_families_are_chapter_6s_runs_and_must_fit_its_pool():
     too_big = dataclasses.replace(smoke, text_sizes=(16, len(splits.pool)))
     with pytest.raises(ValueError, match=f"text_sizes=\\(16, {len(splits.pool)}\\)"):
         too_big.check_text_splits(splits)
+
+
+@pytest.mark.parametrize("scale", ["smoke", "default", "paper"])
+def test_chapter_5_biography_runs_train_alone_in_its_one_sweep(scale):
+    """Chapter 5 trains its uniform and biography runs in one sweep with chapter 2's stacking settings; stacked runs
+    differ from lone ones in rounding, so no biography run may fall in a stack group (each is larger than the
+    largest model stacked, or nothing stacks), and every run trains as it did in a sweep of its own."""
+    from memcap.book.presets.membership import BY_SCALE as MEMBERSHIP
+
+    p = MEMBERSHIP[scale]
+    bios = p.runs(0)["bios"]
+    assert bios, "no biography runs to check"
+    if p.sweep.stack > 1:
+        stacked = [r.label for r in bios if r.stack_key(p.sweep.stack_max_params) is not None]
+        assert not stacked, f"{scale}: biography runs that chapter 2's stacking would group: {stacked}"

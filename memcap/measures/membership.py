@@ -21,7 +21,7 @@ tune on the answers would get.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -300,25 +300,35 @@ def fit_law(x, f1, start: tuple[float, float, float] | None = None, n_boot: int 
 # --- what the attack and the extraction are measured on ----------------------------------------------------------
 
 
-def metric_laws(data: Mapping[str, tuple]) -> tuple[dict[str, LawFit], list[dict]]:
-    """The law fitted to several metrics and checked on held-out runs: ``data`` maps a metric's name to (x, y) of the
-    runs it is fitted on and (x, y) of the held-out runs it predicts, as four arrays. Returns the fits (name ->
-    :class:`LawFit`, ``undefined="nan"``: a NaN in the fitted runs gives NaN constants, so that the claims on them
-    fail) and one record per metric: the runs fitted, c1, c2, c3, the RMSE, and ``held_out_error``, the mean absolute
-    error on the held-out runs (NaN where there are none).
+def fit_laws(data: Mapping[Hashable, tuple]) -> tuple[dict[Hashable, LawFit], list[dict]]:
+    """The law fitted to several metrics and checked on held-out runs: ``data`` maps a name (a metric, or an
+    (attack, metric) pair) to four arrays: x and the metric of the runs it is fitted on, x and the metric of the
+    held-out runs it predicts. Returns the fits (name -> :class:`LawFit`, ``undefined="nan"``: a NaN in the fitted
+    runs gives NaN constants, so that the claims on them fail) and one record per name (``metric``): the runs fitted,
+    c1, c2, c3, the RMSE, and ``held_out_error``, the mean absolute error on the held-out runs (NaN where there are
+    none, or where a held-out value is NaN).
 
         >>> x = np.linspace(-2, 4, 8); y = law(x, 1.0, -2.0, -1.0)
-        >>> fits, rows = metric_laws({"auc": (x, y, [5.0], [law(5.0, 1.0, -2.0, -1.0)])})
+        >>> fits, rows = fit_laws({"auc": (x, y, [5.0], [law(5.0, 1.0, -2.0, -1.0)])})
         >>> round(rows[0]["rmse"], 6), round(rows[0]["held_out_error"], 6)
         (0.0, 0.0)
+        >>> fit_laws({"auc": (x, y, [5.0], [0.5, 0.6])})
+        Traceback (most recent call last):
+        ...
+        ValueError: 'auc': the held-out runs have 1 x and 2 values
     """
     fits, rows = {}, []
-    for name, (x, y, x_held, y_held) in data.items():
+    for name, arrays in data.items():
+        if not isinstance(arrays, (tuple, list)) or len(arrays) != 4:
+            raise ValueError(f"{name!r}: need (x, values) of the fitted runs and of the held-out runs, four arrays")
+        x, y, x_held, y_held = (np.asarray(a, dtype=float).ravel() for a in arrays)
+        for which, xs, ys in (("fitted", x, y), ("held-out", x_held, y_held)):
+            if xs.size != ys.size:
+                raise ValueError(f"{name!r}: the {which} runs have {xs.size} x and {ys.size} values")
         fits[name] = fit = fit_law(x, y, undefined="nan")
-        x_held, y_held = np.asarray(x_held, dtype=float), np.asarray(y_held, dtype=float)
         miss = float(np.abs(fit.predict(x_held) - y_held).mean()) if x_held.size else math.nan
-        rows.append(dict(metric=name, runs=len(np.asarray(x)), **dict(zip(("c1", "c2", "c3"), fit.params)),
-                         rmse=fit.rmse, held_out_error=miss))
+        rows.append(dict(metric=name, runs=x.size, **dict(zip(("c1", "c2", "c3"), fit.params)), rmse=fit.rmse,
+                         held_out_error=miss))
     return fits, rows
 
 
