@@ -273,6 +273,9 @@ def test_smoke_build_has_headlines_for_every_training_chapter_and_the_book_shows
         assert result.replace("&", "&amp;") in page, result
     assert "glance.html" in (smoke_html / "index.html").read_text()
     assert (smoke_html / "_images" / "results-at-a-glance.png").exists()
+    # memcap estimate on GPT-2 small, with this build's constants (not the papers')
+    assert "A real model: GPT-2 small on OpenWebText" in page and "124,439,808 parameters" in page
+    assert re.search(r"constants from the build .+? \(scale smoke,", page) and "memorized at most: min(H, αP)" in page
 
 
 def test_a_page_shows_the_parameters_it_was_built_with_and_folds_its_settings(smoke_html):
