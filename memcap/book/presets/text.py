@@ -198,8 +198,8 @@ TEXT_THRESHOLDS = dict(  # fixed before the default runs were trained (book/thre
     max_calibration_error=0.02, max_mix_gap=0.03, max_blind_auc_low=0.55, max_test_mem_share=0.02, test_level=0.01, min_small_mem_share=0.5,
     max_law_rmse=0.06, max_heldout_error=0.1, min_tfidf_rho=0.0, near_level=0.01,
 )
-SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; the law's fit and near-duplicates shown, not claimed
-    TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, max_law_rmse=None, near_level=None,
+SMOKE_TEXT_THRESHOLDS = dict(  # smoke: seconds of training; near-duplicates shown, not claimed
+    TEXT_THRESHOLDS, max_test_mem_share=0.05, min_small_mem_share=0.1, near_level=None,
 )
 
 
@@ -208,7 +208,7 @@ BY_SCALE = {
     "smoke": TextPreset(
         sweep=CAPACITY_SWEEPS["smoke"], **_text(vocab_size=300, seq_len=16, max_chars=20000, block_chars=1024),
         targets=(Shape(1, 8, 2e-2), Shape(1, 16, 2e-2), Shape(1, 32, 1e-2)), head_dim=8,
-        set_sizes=(16, 32, 128, 512), steps=400, batch_size=32, warmup_steps=10, reference_steps=200,
+        set_sizes=(16, 32, 128, 512), steps=800, batch_size=32, warmup_steps=10, reference_steps=200,
         oracle=Shape(1, 48, 1e-2), oracle_steps=300, curve_sequences=64, test_sequences=0, prefix_lens=(4, 8),
         extract_tokens=4, extract_samples=64, duplication_target=Config(1, 16, 512),
         earlier_target=Config(1, 16, 512), blind_samples=1000,
@@ -265,8 +265,10 @@ CLAIMS = declare(
           caught_by=("labels",), fixed="2026-12-02"),
     Claim("f1_falls", "membership F1 falls as the data outgrow capacity (one-sided Spearman test)",
           settings=("test_level",), caught_by=("labels",), fixed="2026-12-02"),
+    # smoke: shown until 2026-12-07 (seed 0: 0.076 at 400 steps); asserted at the default's bound since smoke's
+    # targets train 800 steps (seeds 0, 1: 0.023, 0.023), so revised there
     Claim("law_fits", "the sigmoid law fits the text runs (RMSE in F1)", settings=("max_law_rmse",),
-          fixed="2026-12-02"),
+          fixed="2026-12-02", revised=("smoke",)),
     Claim("law_predicts_held_out", "the law predicts the held-out width (mean error in F1)",
           settings=("max_heldout_error",), caught_by=("lr0", "fresh"), fixed="2026-12-02"),
     Claim("small_set_extracted", "a small training set is extracted, test text is not", settings=("test_level",),
