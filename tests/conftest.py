@@ -26,12 +26,25 @@ def fixed_distribution():
     return FixedDistribution
 
 
+def _worker_share() -> int:
+    """This pytest worker's share of the cores (all of them without xdist)."""
+    return max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+# Each pytest worker, and every process its tests start (a chapter's kernel, its sweep workers), computes on the
+# worker's share of the cores. With torch's default (a thread per core) in every process, two workers kept more
+# threads busy than there are cores: beside a chapter's smoke run, two tests that train tiny models in-process took
+# 55-64 s on two threads and 4.3 s on one (2026-12-07). Thread counts change only the order of floating-point sums.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    torch.set_num_threads(_worker_share())
+    os.environ.setdefault("OMP_NUM_THREADS", str(_worker_share()))
+
+
 def sweep_workers() -> str:
     """Training processes for a chapter a test runs: $MEMCAP_WORKERS if set, else this pytest worker's share of the
     cores (``make test`` runs two pytest workers on two cores: one each, so two tests' chapters train in two
     processes, not four, which made them about a sixth faster; the trained runs are the same)."""
-    share = (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    return os.environ.get("MEMCAP_WORKERS") or str(max(1, share))
+    return os.environ.get("MEMCAP_WORKERS") or str(_worker_share())
 
 
 @pytest.fixture(scope="session")
