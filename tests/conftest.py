@@ -31,13 +31,13 @@ def _worker_share() -> int:
     return max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
-# Each pytest worker, and every process its tests start (a chapter's kernel, its sweep workers), computes on the
-# worker's share of the cores. With torch's default (a thread per core) in every process, two workers kept more
-# threads busy than there are cores: beside a chapter's smoke run, two tests that train tiny models in-process took
-# 55-64 s on two threads and 4.3 s on one (2026-12-07). Thread counts change only the order of floating-point sums.
+# Each pytest worker, and every process its tests start (a chapter's kernel; sweep workers use one thread anyway),
+# computes on the worker's share of the cores, or on $OMP_NUM_THREADS when set. With torch's default (a thread per
+# core) in every process, two workers kept more threads busy than there are cores: beside a chapter's smoke run, two
+# tests that train tiny models in-process took 55-64 s on two threads and 4.3-4.4 s on one (2026-12-07). Thread
+# counts change only the order of floating-point sums.
 if "PYTEST_XDIST_WORKER" in os.environ:
-    torch.set_num_threads(_worker_share())
-    os.environ.setdefault("OMP_NUM_THREADS", str(_worker_share()))
+    torch.set_num_threads(int(os.environ.setdefault("OMP_NUM_THREADS", str(_worker_share()))))
 
 
 def sweep_workers() -> str:
