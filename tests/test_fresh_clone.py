@@ -27,14 +27,19 @@ test:
 """
 
 
+def _commit_all(root: Path) -> None:
+    """Make ``root`` a git repository whose one commit holds every file in it."""
+    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x"]):
+        subprocess.run(["git", *cmd], cwd=root, check=True)
+
+
 @pytest.fixture
 def repo(tmp_path):
     root = tmp_path / "repo"
     root.mkdir()
     (root / "Makefile").write_text(MAKEFILE)
     (root / "committed.txt").write_text("in the commit\n")
-    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x"]):
-        subprocess.run(["git", *cmd], cwd=root, check=True)
+    _commit_all(root)
     (root / "uncommitted.txt").write_text("not in the commit\n")
     return root
 
@@ -96,8 +101,7 @@ def test_a_target_past_its_timeout_is_stopped_with_status_124(tmp_path):
     root.mkdir()
     marker = f"memcap-fresh-clone-test-{os.getpid()}"  # names this test's child alone
     (root / "Makefile").write_text(f"test:\n\t@bash -c 'exec -a {marker} sleep 30'\n")
-    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x"]):
-        subprocess.run(["git", *cmd], cwd=root, check=True)
+    _commit_all(root)
     commit = fresh_clone.commit_of(root, "HEAD")
     record = fresh_clone.measure(root, commit, "test", tmp_path / "w", timeout=1)
     assert record["status"] == 124 and record["seconds"] < 30
