@@ -36,7 +36,7 @@ CHAPTERS = ("02_capacity", "03_knowledge", "04_precision", "05_membership", "06_
 # reaches. ``fresh`` runs the chapters where it alone fails a headline claim (2, 4, 8) and chapter 3 (half a minute),
 # so it still measures every engine path on fresh data (uniform sequences in 2 and 4, biographies in 3 and 4, text in
 # 8); in chapters 5-7 every claim it failed, lr0 fails too (the full column, measured on 2026-12-07, is in
-# benchmarks/RESULTS.md), and skipping them saves about four minutes of one worker.
+# benchmarks/RESULTS.md), and skipping them saves one worker 3-5 minutes (231 s for fresh, was 422-559 s).
 REACHES = {"labels": ("05_membership", "06_text", "08_attacks"), "nats": ("02_capacity", "07_architecture"),
            "fresh": ("02_capacity", "03_knowledge", "04_precision", "08_attacks"),
            "quant": ("04_precision",), "ref0": ("06_text",), "shift": ("05_membership",)}
