@@ -48,7 +48,7 @@ DOUBLE_DESCENT_SWEEPS["smoke"] = replace(DOUBLE_DESCENT_SWEEPS["default"], model
 class CapacityPreset(PresetBase):
     sweep: CapacitySweep = setting("the shared uniform-sequence sweep (chapters 4 and 5 reuse its runs)")
     prediction_configs: tuple[HeldOut, ...] = setting("configurations held out of the fit, predicted by min(·, αP)")
-    schedule_probe: Config = setting("the run on which two schedules are compared")
+    schedule_probe: Config = setting("the run on which two schedules, and two optimizers, are compared")
     plateau_tolerance: float = setting("a larger dataset within this share of a model's maximum shows a plateau")
     require_plateau: bool = setting("claim the curves flatten past capacity (smoke runs are too short for it)")
     max_calibration_error: float = setting("claim: untrained models code at log2 V a token, to this relative error")
@@ -73,7 +73,7 @@ class CapacityPreset(PresetBase):
 
     def runs(self, seed: int = 0) -> dict[str, Any]:
         """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison,
-        by schedule), ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
+        by schedule, and the first schedule with NAdam instead of AdamW), ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
         rule: a run cut short by an epoch-based cap would read as a capacity shortfall) and ``double_descent``
         (every double-descent model on every size, ``double_descent_seeds`` seeds from ``seed`` on)."""
         sw, dd = self.sweep, self.double_descent
@@ -84,7 +84,9 @@ class CapacityPreset(PresetBase):
                             for k in range(self.double_descent_seeds)],
             grid=sw.grid(data_seed=seed, init_seed=seed),
             probes={"warm-up, constant, decay at plateau": sw.run(*self.schedule_probe, **probe),
-                    "cosine over the step cap": sw.run(*self.schedule_probe, **probe, schedule="cosine")},
+                    "cosine over the step cap": sw.run(*self.schedule_probe, **probe, schedule="cosine"),
+                    "NAdam, warm-up, constant, decay at plateau": sw.run(*self.schedule_probe, **probe,
+                                                                         optimizer="nadam")},
             held_out=[sw.run(c.n_layer, c.width, c.bits_per_param, vocab_size=c.vocab_size, seq_len=c.seq_len,
                              data_seed=seed + 1, init_seed=seed, max_steps=sw.max_steps)
                       for c in self.prediction_configs],
