@@ -191,7 +191,12 @@ def test_memcap_claims_json_has_exactly_the_documented_keys(capsys):
     assert {r["chapter"] for r in rows} == {"02_capacity", "03_knowledge"}
     assert all(r["kind"] in claims.KINDS for r in rows)
     assert main(["claims", "--scale", "huge"]) == 1
-    assert "scale must be one of" in capsys.readouterr().err
+    assert "unknown scale 'huge'" in capsys.readouterr().err
+    assert main(["claims", "2", "02", "capacity", "--scale", "smoke", "--json"]) == 0  # one chapter, named three ways
+    again = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in again] == [r["name"] for r in rows if r["chapter"] == "02_capacity"]
+    assert main(["claims", "1", "--scale", "smoke"]) == 0
+    assert capsys.readouterr().out.startswith("no claims: chapter(s) 1 declare none")
 
 
 def test_a_revised_claim_reads_observed_where_fresh_seeds_have_not_confirmed_it(capsys):

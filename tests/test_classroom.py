@@ -411,8 +411,29 @@ def test_sandbox_hides_the_machine_and_limits_time_without_namespaces_too(tmp_pa
     assert "can read and write every file the grading user can" in said[0]
     assert "ran past the grading limit of 3 s per cell" in text(done.cells[3])
     assert "next cell ran" in text(done.cells[4])
-    with pytest.raises(ValueError, match="cell_seconds must be a positive number, got cell_seconds=0"):
+    with pytest.raises(ValueError, match="cell_seconds must be a positive, finite number, got cell_seconds=0"):
         sandbox.Limits(cell_seconds=0, notebook_seconds=1)
+
+
+@pytest.mark.parametrize("name", ["cell_seconds", "notebook_seconds", "memory_gb"])
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "60"])
+def test_a_grading_limit_names_its_own_bad_value(name, bad):
+    from memcap.book.grading import grading_limits
+
+    with pytest.raises(ValueError, match=f"^{name} must be a positive, finite number, got {name}="):
+        grading_limits("01", "smoke", **{name: bad})
+
+
+def test_grading_limits_refuse_a_bad_process_count_and_an_infinite_limit():
+    from memcap.book import sandbox
+    from memcap.book.grading import grading_limits
+
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match=f"processes must be a positive integer, got processes={bad!r}"):
+            grading_limits("01", "smoke", processes=bad)
+    with pytest.raises(ValueError, match="memory_bytes must be a positive, finite number"):
+        sandbox.Limits(cell_seconds=1, notebook_seconds=1, memory_bytes=float("inf"))
+    assert grading_limits("01", "smoke", memory_gb=2, processes=8).memory_bytes == 2 << 30
 
 
 @pytest.mark.parametrize("contained", [True, False], ids=["namespaces", "no-namespaces"])

@@ -102,3 +102,67 @@ def test_no_progress_bar_redraws_when_the_output_is_not_a_terminal(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert b"01_memorization done in" in proc.stderr
     assert b"\r" not in proc.stderr and b"\r" not in proc.stdout
+
+
+def test_the_project_is_found_from_any_folder(monkeypatch, tmp_path):
+    from memcap.book.chapters import get_chapter
+    from memcap.book.execute import project_root, source_path
+
+    checkout = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv("MEMCAP_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)  # a user's own folder, far from the checkout the package is installed from
+    assert project_root() == checkout
+    assert source_path(get_chapter("01")).exists()
+    monkeypatch.setenv("MEMCAP_ROOT", str(tmp_path))  # the variable still wins
+    assert project_root() == tmp_path.resolve()
+
+
+def test_bad_parameter_values_are_named_before_a_chapter_starts(tmp_path):
+    from memcap.book.course import instructor_notebook
+    from memcap.book.execute import run_chapter, run_chapters
+
+    cases = [({"seed": "abc"}, "seed must be"), ({"seed": -1}, "seed must be"),
+             ({"device": "tpu"}, "unknown device 'tpu'"), ({"store_dir": 3}, "parameter store_dir takes str values")]
+    for params, message in cases:
+        with pytest.raises(ValueError, match=message):
+            run_chapters(["02"], scale="smoke", parameters=params, build_dir=tmp_path / "build")
+        with pytest.raises(ValueError, match=message):
+            run_chapter("02", scale="smoke", parameters=params, build_dir=tmp_path / "build")
+    assert not (tmp_path / "build").exists()  # nothing ran, nothing was written
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        instructor_notebook("01", "smoke", {"device": "tpu"})
+    nb = instructor_notebook("01", "smoke", {"device": "cuda"})  # the students' machines', not this one's
+    assert any("device = \"cuda\"" in c.source or "device = 'cuda'" in c.source for c in nb.cells)
+
+
+@pytest.mark.parametrize("argv", [["run", "1"], ["book", "--no-execute"], ["plan", "2"], ["results"], ["claims", "2"],
+                                  ["assign", "1"], ["estimate", "--params", "1000", "--vocab", "8", "--seq-len", "8",
+                                                    "--sequences", "10"]])
+def test_every_command_names_an_unknown_scale(argv, tmp_path, capsys):
+    folder = ["--course-dir", str(tmp_path / "course")] if argv[0] == "assign" else (
+        ["--build-dir", str(tmp_path / "build")] if argv[0] in ("run", "book", "results", "estimate") else [])
+    assert cli.main(argv + folder + ["--scale", "huge"]) != 0
+    assert "unknown scale 'huge'; allowed: ['smoke', 'default', 'paper']" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_a_scheduler_that_is_no_address_is_not_said_to_answer():
+    from memcap.infra.cluster import check_scheduler
+
+    with pytest.raises(ValueError, match=r"cannot reach the Dask scheduler at 'nonsense': not an address"):
+        check_scheduler("nonsense")
+
+
+def test_options_are_named_as_typed_and_checked_before_anything_is_written(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    cases = [(["plan", "2", "--scale", "smoke", "--until-saturated", "3"], "--until-saturated takes a power of two"),
+             (["plan", "2", "--scale", "smoke", "--store", str(a_file)], f"--store {a_file} is a file, not a folder"),
+             (["batch", "1", "--grid", "seed=1", "--workers", "0", "--out", str(tmp_path / "b")],
+              "--workers takes the number of grid points run at once, at least 1, got --workers 0"),
+             (["results", "--scale", "smoke", "--build-dir", str(tmp_path / "none"), "--readme", str(tmp_path / "x.md")],
+              "no chapter results in")]
+    for argv, message in cases:
+        assert cli.main(argv) == 1
+        assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]

@@ -76,6 +76,8 @@ def test_bad_values_are_named():
         estimate.estimate(n_params=10, vocab_size=2, seq_len=2, n_sequences=1, precision="int3", constants=c)
     with pytest.raises(ValueError, match="dataset_bits must be a positive number, got dataset_bits=nan"):
         estimate.estimate(n_params=10, vocab_size=2, seq_len=2, n_sequences=1, dataset_bits=math.nan, constants=c)
+    with pytest.raises(ValueError, match="vocab_size must be at least 2 .*got vocab_size=1"):
+        estimate.estimate(n_params=10, vocab_size=1, seq_len=2, n_sequences=1, constants=c)
 
 
 def test_estimate_command_computes_the_shape_and_reports_errors_in_one_line(tmp_path, capsys):
@@ -92,6 +94,9 @@ def test_estimate_command_computes_the_shape_and_reports_errors_in_one_line(tmp_
     err = capsys.readouterr().err
     assert err.startswith("memcap estimate: error: n_params must be a positive integer, got n_params=-5")
     assert len(err.strip().splitlines()) == 1
+    assert cli.main(["estimate", "--shape", "0", "64", "--vocab", "2", "--seq-len", "2", "--sequences", "2",
+                     "--build-dir", str(tmp_path)]) == 1
+    assert "--shape takes a number of layers and a width, each at least 1, got --shape 0 64" in capsys.readouterr().err
 
 
 def test_predicted_f1_stays_within_zero_and_one(tmp_path):

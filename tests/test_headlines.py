@@ -73,6 +73,9 @@ def test_load_names_a_damaged_results_file(tmp_path):
     (folder / chapters.RESULTS_FILE).write_text('{"results": {"alpha')
     with pytest.raises(ValueError, match=r"02_capacity/results.json is not valid JSON .*re-run chapter 02_capacity"):
         headlines.load(tmp_path, "default")
+    (folder / chapters.RESULTS_FILE).write_text('{"a": "\x01"}')  # json's message ends in "at": said once
+    with pytest.raises(ValueError, match=r"not valid JSON \(Invalid control character, line 1 column 8\)"):
+        headlines.load(tmp_path, "default")
     (folder / chapters.RESULTS_FILE).write_text("[1, 2]")
     with pytest.raises(ValueError, match="holds no chapter results"):
         headlines.load(tmp_path, "default")
@@ -91,7 +94,11 @@ def test_results_command_prints_and_writes_the_table(tmp_path, capsys):
     assert cli.main(["results", "--scale", "default", "--build-dir", str(tmp_path)]) == 1
     assert "no chapter results in" in capsys.readouterr().err
     assert cli.main(["results", "--scale", "huge", "--build-dir", str(tmp_path)]) == 1
-    assert "got scale='huge'" in capsys.readouterr().err
+    assert "unknown scale 'huge'" in capsys.readouterr().err
+    (tmp_path / "smoke" / "results.md").unlink()
+    assert cli.main(["results", "--scale", "smoke", "--build-dir", str(tmp_path), "--readme", str(tmp_path / "no.md")]) == 1
+    assert f"--readme {tmp_path / 'no.md'}: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "smoke" / "results.md").exists()  # refused before anything was written
 
 
 def test_readme_block_is_replaced_and_nothing_else(tmp_path):

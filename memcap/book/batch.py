@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memcap.book.chapters import RESULTS_FILE, Chapter, check_seed, get_chapter, load_results
-from memcap.book.execute import Interrupted
+from memcap.book.chapters import RESULTS_FILE, Chapter, get_chapter, load_results
+from memcap.book.execute import Interrupted, check_values
 from memcap.infra.cluster import SCHEDULER_ENV, cluster_executor, kill_workers, shutdown
-from memcap.infra.device import resolve_device
 from memcap.infra.files import write_bytes_atomic
 
 RESERVED = ("output_dir", "store_dir")  # set by the batch runner itself
@@ -84,21 +83,9 @@ def _expand(ch: Chapter, known: Mapping[str, Any], grid: Mapping[str, Sequence[A
         if len(set(map(repr, values))) != len(values):
             raise ValueError(f"grid values for {name} repeat: {name}={list(values)!r}")
         for v in values:
-            _check_value(ch, name, v, known[name])
+            check_values(ch, known, {name: v})
     names = list(grid)
     return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
-
-
-def _check_value(ch: Chapter, name: str, value: Any, default: Any) -> None:
-    if name == "scale":
-        ch.check_scale(value)
-    elif name == "seed":
-        check_seed(value)
-    elif name == "device":
-        resolve_device(value)  # raises, naming the value, for a device this machine does not have
-    elif default is not None and not isinstance(value, type(default)):
-        raise ValueError(f"parameter {name} takes {type(default).__name__} values (default {default!r}), "
-                         f"got {name}={value!r}")
 
 
 def point_name(point: Mapping[str, Any]) -> str:

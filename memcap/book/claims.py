@@ -45,7 +45,7 @@ def table(chapters: list[str] | None = None, scale: str = "default") -> list[dic
     :meth:`Claim.row` dicts; an unknown chapter or scale fails, naming it and the known ones."""
     from memcap.book.presets import PRESETS
 
-    names = [_chapter_name(c) for c in chapters] if chapters else list(registry())
+    names = list(dict.fromkeys(_chapter_name(c) for c in chapters)) if chapters else list(registry())  # each once
     rows = []
     for name in names:
         if scale not in PRESETS[name]:

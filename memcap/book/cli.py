@@ -38,7 +38,7 @@ import signal
 import sys
 import time
 
-from memcap.book.chapters import CHAPTERS, SCALES, check_seed
+from memcap.book.chapters import CHAPTERS, SCALES
 from memcap.book.execute import ChapterFailed, Interrupted, check_folder, parse_value, run_chapters
 from memcap.infra.cluster import SCHEDULER_ENV, check_scheduler
 
@@ -155,7 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-FOLDER_OPTIONS = ("build_dir", "out", "cache", "course_dir")  # options naming a folder memcap writes into
+FOLDER_OPTIONS = ("build_dir", "out", "cache", "course_dir", "store")  # options naming a folder memcap writes or reads
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -189,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         for option in FOLDER_OPTIONS:  # a file where a folder is expected: one line now, not a traceback later
             if getattr(args, option, None):
                 check_folder(getattr(args, option), "--" + option.replace("_", "-"))
+        if getattr(args, "scale", None) is not None and args.scale not in SCALES:  # every command that takes one
+            raise ValueError(f"unknown scale {args.scale!r}; allowed: {list(SCALES)}")
         if getattr(args, "scheduler", None):
             check_scheduler(args.scheduler)  # fail now, not in a chapter's sweep half an hour in
             if args.command in ("run", "book"):
@@ -206,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "batch":
             from memcap.book.batch import parse_grid, run_batch
 
+            if args.workers < 1:
+                raise ValueError(f"--workers takes the number of grid points run at once, at least 1, got "
+                                 f"--workers {args.workers}")
             report = run_batch(args.chapter, parse_grid(args.grid), args.out, max_workers=args.workers,
                                table=args.table, executor=args.scheduler,
                                log=lambda m: print(m, file=sys.stderr, flush=True))
@@ -214,9 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "assign":
             from memcap.book.course import make_assignments
 
-            params = {name: parse_value(value) for name, value in args.parameter}
-            if "seed" in params:  # it would be written into the students' notebooks
-                check_seed(params["seed"])
+            params = {name: parse_value(value) for name, value in args.parameter}  # checked before any is written
             for path in make_assignments(args.chapters or None, args.course_dir, scale=args.scale, parameters=params):
                 print(f"student version: {path}", file=sys.stderr)
             print(f"instructor versions and gradebook in {args.course_dir}", file=sys.stderr)
@@ -251,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             from memcap.book.plan import plan, plan_text
             from memcap.infra.device import resolve_device
 
+            k = args.until_saturated
+            if k and (k < 2 or k & (k - 1)):  # 0: no doublings
+                raise ValueError(f"--until-saturated takes a power of two >= 2 (2, 4, 8, ...), got "
+                                 f"--until-saturated {k}")
             print(plan_text(plan(args.chapter, args.scale, args.seed, store=args.store,
                                  device=resolve_device(args.device),
                                  build_dir=os.path.dirname(os.path.abspath(args.store)),
@@ -258,12 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "results":
             from memcap.book import headlines
 
-            if args.scale not in SCALES:
-                raise ValueError(f"scale must be one of {list(SCALES)}, got scale={args.scale!r}")
             saved = headlines.load(args.build_dir, args.scale)
             if not saved:
                 raise ValueError(f"no chapter results in {os.path.join(args.build_dir, args.scale)}: run "
                                  f"`memcap run --scale {args.scale}` (or `make book`) first")
+            if args.readme and not os.path.isfile(args.readme):  # before anything is written
+                raise ValueError(f"--readme {args.readme}: no such file (the README whose results table to update)")
             frame = headlines.table(saved)
             print(headlines.markdown(frame), end="")
             missing = [ch.name for ch in CHAPTERS if ch.name not in saved]
@@ -278,16 +285,20 @@ def main(argv: list[str] | None = None) -> int:
 
             from memcap.book import claims
 
-            if args.scale not in SCALES:
-                raise ValueError(f"scale must be one of {list(SCALES)}, got scale={args.scale!r}")
             rows = claims.table(args.chapters or None, args.scale)
-            print(json.dumps(rows, indent=1) if args.json else claims.text(rows, args.scale))
+            if not rows and not args.json:
+                print(f"no claims: chapter(s) {', '.join(args.chapters)} declare none")
+            else:
+                print(json.dumps(rows, indent=1) if args.json else claims.text(rows, args.scale))
         elif args.command == "estimate":
             from memcap.book import estimate
             from memcap.model import GPTConfig
 
             n_params = args.params
             if args.shape:
+                if min(args.shape) < 1:  # a model without a layer, or of width 0, is no transformer
+                    raise ValueError(f"--shape takes a number of layers and a width, each at least 1, got --shape "
+                                     f"{args.shape[0]} {args.shape[1]}")
                 n_params = GPTConfig(vocab_size=args.vocab, seq_len=args.seq_len, n_layer=args.shape[0],
                                      d_model=args.shape[1]).n_params
             found = estimate.estimate(n_params=n_params, vocab_size=args.vocab, seq_len=args.seq_len,

@@ -51,13 +51,15 @@ def instructor_notebook(chapter: str | Chapter, scale: str = "smoke", parameters
     papermill-style after the ``parameters`` cell, its exercises checked by :func:`exercises`."""
     from papermill.parameterize import parameterize_notebook
 
-    from memcap.book.execute import check_parameters, parameter_names, read_chapter
+    from memcap.book.execute import check_parameters, check_values, parameter_names, read_chapter
 
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
     ch.check_scale(scale)
     nb = read_chapter(ch)
     params = {"scale": scale, **dict(parameters or {})}
-    check_parameters(ch, parameter_names(nb), params)
+    known = parameter_names(nb)
+    check_parameters(ch, known, params)
+    check_values(ch, known, params, here=False)  # written into the students' notebooks: their machines, not this one
     found = exercises(nb, ch.name)
     if len(found) < MIN_EXERCISES:
         raise AssignmentError(f"chapter {ch.name} has {len(found)} graded exercises; at least {MIN_EXERCISES} expected")

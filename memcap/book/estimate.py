@@ -137,6 +137,8 @@ def estimate(*, n_params: int, vocab_size: int, seq_len: int, n_sequences: int, 
     for name, value in (("n_params", n_params), ("vocab_size", vocab_size), ("seq_len", seq_len),
                         ("n_sequences", n_sequences)):
         _positive(name, value)
+    if vocab_size < 2 and dataset_bits is None:
+        raise ValueError(f"vocab_size must be at least 2 (one token carries no bits), got vocab_size={vocab_size!r}")
     if exposures is not None:
         _positive("exposures", exposures)
     if dataset_bits is not None:

@@ -106,9 +106,9 @@ def project_root() -> Path:
     from (editable install), else the current folder."""
     if os.environ.get("MEMCAP_ROOT"):
         return Path(os.environ["MEMCAP_ROOT"]).resolve()
-    here = Path(__file__).resolve().parents[1]
-    if (here / "notebooks").is_dir():
-        return here
+    checkout = Path(__file__).resolve().parents[2]  # memcap/book/execute.py -> the folder above memcap/
+    if (checkout / "notebooks").is_dir() and (checkout / "memcap").is_dir():
+        return checkout
     return Path.cwd()
 
 
@@ -158,6 +158,35 @@ def check_parameters(ch: Chapter, known: Mapping[str, Any], params: Mapping[str,
         raise ValueError(f"unknown parameter(s) {unknown} for chapter {ch.name}; its parameters are {sorted(known)}")
 
 
+def check_values(ch: Chapter, known: Mapping[str, Any], params: Mapping[str, Any], *, here: bool = True) -> None:
+    """Raise ValueError naming the first of ``params`` whose value the chapter cannot take, before anything runs:
+    a scale the chapter lacks, a seed that is not a whole number >= 0, an unknown device (``here``: or one this
+    machine lacks; an assignment's device is its students' machines'), or a value of another type than the
+    parameter's default in the chapter's ``parameters`` cell (``known``; an int passes where the default is a float).
+
+        >>> from memcap.book.chapters import get_chapter
+        >>> check_values(get_chapter("02"), {"seed": 0, "device": "auto"}, {"device": "tpu"})
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown device 'tpu'; allowed: ['auto', 'cpu', 'cuda', 'cuda:N', 'mps']
+    """
+    from memcap.book.chapters import check_seed
+    from memcap.infra.device import check_device_name, resolve_device
+
+    for name, value in params.items():
+        default = known.get(name)
+        if name == "scale":
+            ch.check_scale(value)
+        elif name == "seed":
+            check_seed(value)
+        elif name == "device":
+            resolve_device(value) if here else check_device_name(value)
+        elif default is not None and value is not None and not isinstance(value, type(default)) and not (
+                isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)):
+            raise ValueError(f"parameter {name} takes {type(default).__name__} values (default {default!r}), "
+                             f"got {name}={value!r}")
+
+
 def parse_value(text: str) -> Any:
     """Read a ``-p name value`` value as papermill does: int, float, bool, None, else a string.
 
@@ -190,6 +219,7 @@ def run_chapter(
     known = parameter_names(nb)
     params = dict(parameters or {})
     check_parameters(ch, known, params)
+    check_values(ch, known, params)
     if "scale" in params and params["scale"] != scale:
         raise ValueError(f"scale given twice: scale={scale!r} and -p scale {params['scale']!r}")
     cwd = (root or project_root()).resolve()
@@ -296,6 +326,8 @@ def run_chapters(
     unused = sorted(k for k in params if not any(k in names for names in known.values()))
     if unused:
         raise ValueError(f"unknown parameter(s) {unused}: none of the chapters {[c.name for c in selected]} has them")
+    for ch in selected:
+        check_values(ch, known[ch.name], {k: v for k, v in params.items() if k in known[ch.name]})
     results, failures = [], []
     for i, ch in enumerate(selected, 1):
         log(f"[{i}/{len(selected)}] {ch.name} ({ch.title}) at scale={scale}")

@@ -52,6 +52,13 @@ def grading_limits(chapter: str | Chapter, scale: str, *, trains: bool = False, 
     trains its models, so :data:`UNMEASURED_SECONDS`); per cell, the same (a chapter's training cell is most of
     it); each overridden by the argument of the same name."""
     ch = chapter if isinstance(chapter, Chapter) else get_chapter(chapter)
+    given = dict(cell_seconds=cell_seconds, notebook_seconds=notebook_seconds, memory_gb=memory_gb)
+    for name, value in given.items():  # named as given, before any arithmetic on them
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a positive, finite number, got {name}={value!r}")
+    if processes is not None and (isinstance(processes, bool) or not isinstance(processes, int) or processes < 1):
+        raise ValueError(f"processes must be a positive integer, got processes={processes!r}")
     measured = None if trains and scale != "smoke" else MEASURED_SECONDS.get(scale, {}).get(ch.name)
     default = UNMEASURED_SECONDS if measured is None else max(300, 60 * math.ceil(MARGIN * measured / 60))
     notebook = default if notebook_seconds is None else notebook_seconds

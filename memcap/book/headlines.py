@@ -162,8 +162,8 @@ def load(build_dir: str | Path = "build", scale: str = "default") -> dict[str, d
         try:
             data = json.loads(path.read_text())
         except json.JSONDecodeError as err:
-            raise ValueError(f"{path} is not valid JSON ({err.msg} at line {err.lineno}): re-run chapter "
-                             f"{ch.name} to write it again") from None
+            why = f"{err.msg.removesuffix(' at')}, line {err.lineno} column {err.colno}"
+            raise ValueError(f"{path} is not valid JSON ({why}): re-run chapter {ch.name} to write it again") from None
         if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
             raise ValueError(f"{path} holds no chapter results (no 'results' object): re-run chapter {ch.name}")
         found[ch.name] = data

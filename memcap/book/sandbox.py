@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import os
 import platform
 import resource
@@ -63,8 +64,8 @@ class Limits:
 
     def __post_init__(self):
         for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-                raise ValueError(f"grading limit {name} must be a positive number, got {name}={value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+                raise ValueError(f"grading limit {name} must be a positive, finite number, got {name}={value!r}")
 
 
 def _not_run(reason: str) -> dict:

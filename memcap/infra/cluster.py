@@ -60,7 +60,10 @@ def _probe(address: str, timeout: float) -> None:
     from distributed.comm import connect
 
     async def identity() -> Any:
-        comm = await connect(address, timeout=timeout)
+        try:
+            comm = await connect(address, timeout=timeout)
+        except (ValueError, TypeError) as err:  # not an address at all (no port, say): nothing was asked
+            raise OSError(f"not an address ({err})") from None
         try:
             await comm.write({"op": "identity", "reply": True})
             return await asyncio.wait_for(comm.read(), timeout)

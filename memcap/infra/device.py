@@ -7,6 +7,19 @@ import re
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 
 
+def check_device_name(device: str) -> None:
+    """Fail, naming the bad value, unless ``device`` is one of :data:`DEVICE_CHOICES` (whether this machine has it
+    or not: an assignment's device is the students' machine's).
+
+        >>> check_device_name("tpu")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown device 'tpu'; allowed: ['auto', 'cpu', 'cuda', 'cuda:N', 'mps']
+    """
+    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", device):
+        raise ValueError(f"unknown device {device!r}; allowed: {list(DEVICE_CHOICES)}")
+
+
 def resolve_device(device: str) -> str:
     """Turn a device request into a concrete torch device string, or fail naming the bad value.
 
@@ -15,8 +28,7 @@ def resolve_device(device: str) -> str:
     """
     import torch  # deferred: chapters without torch still validate their device parameter cheaply
 
-    if not isinstance(device, str) or not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", device):
-        raise ValueError(f"unknown device {device!r}; allowed: {list(DEVICE_CHOICES)}")
+    check_device_name(device)
     if device == "auto":
         if torch.cuda.is_available():
             return "cuda"
