@@ -116,3 +116,18 @@ def test_plan_counts_every_doubling_of_chapter_2s_grid_and_refuses_other_chapter
     assert "doublings" not in set(plan("02_capacity", "smoke", store=tmp_path / "store", measure_steps=1).table.group)
     with pytest.raises(ValueError, match="chapter '3' has none"):
         plan("3", "smoke", store=tmp_path / "store", measure_steps=1, until_saturated=4)
+
+
+def test_plan_names_the_runs_damaged_in_the_store_and_counts_them_to_train(tmp_path):
+    from memcap.book.plan import chapter_runs, plan
+
+    store = RunStore(tmp_path / "store")
+    whole, damaged = chapter_runs("02_capacity", "smoke")["grid"][:2]
+    for run in (whole, damaged):
+        store.save(run.to_dict(), {"memorized_bits": 1.0}, [{"step": 1, "metric": 1.0}])
+    (store.path(damaged.to_dict()) / "metrics.json").write_text("{")  # cut short after it was stored
+    p = plan("02_capacity", "smoke", store=store.root, measure_steps=1)
+    t = p.table.set_index("key")
+    assert t.stored[store.key(whole.to_dict())] and not t.stored[store.key(damaged.to_dict())]
+    assert list(t.index[t.damaged]) == [store.key(damaged.to_dict())]
+    assert f"to train (1 of them damaged in the store, trained again: {store.key(damaged.to_dict())})" in p.summary()

@@ -36,7 +36,10 @@ class Plan:
     def summary(self) -> str:
         t = self.table
         todo = t[~t.stored]
-        lines = [f"{self.chapter} at {self.scale}: {len(t)} runs, {int(t.stored.sum())} stored, {len(todo)} to train",
+        damaged = [] if "damaged" not in t else list(t.key[t.damaged])
+        lines = [f"{self.chapter} at {self.scale}: {len(t)} runs, {int(t.stored.sum())} stored, {len(todo)} to train"
+                 + (f" ({len(damaged)} of them damaged in the store, trained again: {', '.join(damaged)})"
+                    if damaged else ""),
                  f"  to train: {todo.tokens.sum():,.0f} tokens, {todo.flops.sum() / 1e12:,.2f} TFLOP (step caps: an "
                  "upper bound where the stall rule stops runs early)"]
         where = f"{self.workers} worker processes" if self.device == "cpu" else self.device
@@ -154,6 +157,10 @@ def _rows(groups, store, device, measure_steps, rows, seen, rates) -> None:
             rows.append(dict(group=group, run=run.label, kind=config.get("kind"), params=run.model.n_params,
                              max_steps=run.train.max_steps, batch=run.train.batch_size, tokens=run_tokens(run),
                              flops=flops, stored=bool(store is not None and store.has(config)),
+                             # a folder there that is not whole was damaged after it was stored (runs are stored
+                             # whole or not at all): it is trained again, and the summary says so
+                             damaged=bool(store is not None and store.path(config).is_dir()
+                                          and not store.has(config)),
                              est_seconds=flops / rates[shape], key=key))
 
 
