@@ -605,7 +605,8 @@ results["bios_recall"] = recall.to_dict()
 # ## The claims, checked
 #
 # Every claim of this chapter, declared once with its threshold (`memcap claims 3`): what this run measured and
-# its margin; `caught by` names the breaks of the engine that make it fail at smoke (tests/test_broken_engine.py).
+# its margin; `caught by` names the breaks of the engine that the tests run on this chapter and that make it fail
+# at smoke (tests/test_broken_engine.py; benchmarks/RESULTS.md has every break's column).
 # A claim not asserted at this scale (`asserted` False) is shown, not judged against its threshold.
 
 # %%

@@ -578,7 +578,8 @@ seed_table.round(3)
 # seeds 4 and 5: asserted. At `smoke` every run trains at three seeds and each claim judges the mean over them (recall
 # without a layer included); the gated MLP's direction and the mixture's cost per parameter are asserted there
 # since they held on fresh sets of three seeds.
-# `caught by` names the breaks of the engine that make a claim fail at smoke (tests/test_broken_engine.py).
+# `caught by` names the breaks of the engine that the tests run on this chapter and that make a
+# claim fail at smoke (tests/test_broken_engine.py; benchmarks/RESULTS.md has every break's column).
 
 # %%
 run.claims.frame()

@@ -155,10 +155,12 @@ def test_failure_names_chapter_and_cell(tmp_path):
     assert not (tmp_path / "build/smoke/01_memorization.ipynb").exists()  # never passed off as complete
 
 
-@pytest.mark.slow
-def test_invalid_value_stops_the_chapter_at_its_first_cells(tmp_path):
-    with pytest.raises(execute.ChapterFailed, match=r"cell In \[\d+\] .*ValueError: unknown device 'gpu'"):
+def test_an_invalid_value_is_refused_before_the_chapter_starts_and_again_in_its_first_cell(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown device 'gpu'"):
         execute.run_chapter("1", scale="smoke", parameters={"device": "gpu"}, build_dir=tmp_path, progress=False)
+    assert not any(tmp_path.iterdir())  # no kernel started, nothing written
+    with pytest.raises(ValueError, match=r"unknown device 'gpu'"):  # a notebook opened by hand runs start() first
+        chapters.start("1", scale="smoke", seed=0, device="gpu", output_dir=str(tmp_path / "out"), quiet=True)
 
 
 def test_a_chapter_reads_another_chapters_results_only_from_the_same_scale_and_seed(tmp_path):

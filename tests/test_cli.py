@@ -129,6 +129,11 @@ def test_bad_parameter_values_are_named_before_a_chapter_starts(tmp_path):
         with pytest.raises(ValueError, match=message):
             run_chapter("02", scale="smoke", parameters=params, build_dir=tmp_path / "build")
     assert not (tmp_path / "build").exists()  # nothing ran, nothing was written
+    from memcap.book.chapters import get_chapter
+    from memcap.book.execute import check_values
+
+    known = {"store_dir": "", "output_dir": "", "seed": 0, "device": "auto"}
+    check_values(get_chapter("02"), known, {"store_dir": tmp_path, "output_dir": Path("out"), "seed": 3})  # all fine
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         instructor_notebook("01", "smoke", {"device": "tpu"})
     nb = instructor_notebook("01", "smoke", {"device": "cuda"})  # the students' machines', not this one's
@@ -166,3 +171,16 @@ def test_options_are_named_as_typed_and_checked_before_anything_is_written(tmp_p
         assert cli.main(argv) == 1
         assert message in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_memcap_data_caches_where_the_chapters_look_from_any_folder(monkeypatch, tmp_path):
+    from memcap.data import text
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not text.SHAKESPEARE.path(checkout / "build" / "data").exists():
+        pytest.skip("the corpus is not in the project's cache: run `memcap data`")  # nothing downloads in a test
+    monkeypatch.delenv(text.CACHE_ENV, raising=False)
+    monkeypatch.delenv("MEMCAP_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["data"]) == 0
+    assert not any(tmp_path.iterdir())  # the project's build/data, found and checked; nothing fetched here

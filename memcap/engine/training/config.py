@@ -27,7 +27,9 @@ from dataclasses import asdict, dataclass, field
 
 PRECISIONS = ("fp32", "bf16-mixed", "bf16")
 SCHEDULES = ("wsd", "cosine")
-OPTIMIZERS = ("adamw", "nadam", "adafactor", "rprop")  # every chapter trains with AdamW; the others are compared
+# the chapters train with AdamW (chapter 2 also trains one run with NAdam, to compare); benchmarks/recipes.py
+# compares all four
+OPTIMIZERS = ("adamw", "nadam", "adafactor", "rprop")
 
 # fields added after runs were stored under engine version 3: a key holds one only where it differs from its
 # default, so every run stored before keeps its key
