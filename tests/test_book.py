@@ -71,7 +71,9 @@ def test_cli_run_reports_failure_and_exit_code(tmp_path):
         capture_output=True, text=True,
     )
     assert proc.returncode == 1
-    assert "chapter 01_memorization failed" in proc.stderr and "seed=-4" in proc.stderr
+    # refused before the chapter starts (a chapter that fails inside: tests/test_chapters.py), in one line
+    assert proc.stderr.strip() == "memcap run: error: seed must be a non-negative integer, got seed=-4"
+    assert not any(tmp_path.iterdir())
 
 
 def test_book_has_every_chapter_with_figures_and_no_errors(smoke_html):
