@@ -72,10 +72,11 @@ class CapacityPreset(PresetBase):
         "claim: the longest twin stores at most this share more than the run (None: reported, not claimed)")
 
     def runs(self, seed: int = 0) -> dict[str, Any]:
-        """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison,
-        by schedule, and the first schedule with NAdam instead of AdamW), ``held_out`` (the prediction configurations, on other data, stopped only by the plateau
-        rule: a run cut short by an epoch-based cap would read as a capacity shortfall) and ``double_descent``
-        (every double-descent model on every size, ``double_descent_seeds`` seeds from ``seed`` on)."""
+        """The chapter's runs: ``grid`` (every model on every dataset size), ``probes`` (the schedule comparison, by
+        schedule, and the first schedule with NAdam instead of AdamW), ``held_out`` (the prediction configurations, on
+        other data, stopped only by the plateau rule: a run cut short by an epoch-based cap would read as a capacity
+        shortfall) and ``double_descent`` (every double-descent model on every size, ``double_descent_seeds`` seeds from
+        ``seed`` on)."""
         sw, dd = self.sweep, self.double_descent
         probe = dict(data_seed=seed, init_seed=seed)
         return dict(
