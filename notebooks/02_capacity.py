@@ -113,8 +113,8 @@ pd.DataFrame([
 ])
 
 # %%
-# section 7's AdamW runs train here too: its cosine run stacks with the grid run that
-# has our schedule (one batched step for both); its NAdam run trains in section 6
+# section 7's AdamW runs train here too (at smoke and default its cosine run stacks with
+# the grid run that has our schedule); its NAdam run trains in section 6
 probe_runs = planned["probes"]  # one model and dataset: schedules, optimizers
 adamw = [r for r in probe_runs.values() if r.train.optimizer == "adamw"]
 report = sweep.run_sweep(runs + adamw, store, device=run.device, stack=sw.stack,
@@ -318,13 +318,13 @@ time_to_capacity
 #
 # A capacity is the most a model can store, so the runs behind it must be long enough that training longer adds
 # nothing. We train one grid run (`saturation_run`) again on the same data from the same initialization,
-# `saturation_factors` times longer (4 at default; 2 and 4 at smoke and paper), the stall rule off
-# (`engine.studies.saturation`). Their lengths follow from the steps the run took, so they train after section 3's
-# sweep, with sections 7 and 8's runs beside them. Morris et al. train $10^6$ steps; ours stop after a few
-# thousand, so we expect some gain. The claim (`max_saturation_gain`, set from a pilot 4× run of L2-d32 that stored
-# 8.5 % more) bounds it. A bound set just above a measured gain counts as set from the data, so at default it was
-# shown until two seeds it never saw held it; it is asserted since (book/thresholds.md gives their values). A
-# saturating rule would keep the gain under 2 %.
+# `saturation_factors` times longer (the settings table gives them; default trains the 4× run alone), the stall
+# rule off (`engine.studies.saturation`). Their lengths follow from the steps the run took, so they train after
+# section 3's sweep, beside section 7's NAdam run and section 8's runs. Morris et al. train $10^6$ steps; ours stop
+# after a few thousand, so we expect some gain. The claim (`max_saturation_gain`, set from a pilot 4× run of L2-d32
+# that stored 8.5 % more) bounds it. A bound set just above a measured gain counts as set from the data, so at
+# default it was shown until two seeds it never saw held it; it is asserted since (book/thresholds.md gives their
+# values). A saturating rule would keep the gain under 2 %.
 
 # %%
 base_run = p.saturation_base(seed)
@@ -358,7 +358,7 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# *Figure: memorized bits of one run and of its twins trained longer (same data and initialization).*
+# *Figure: memorized bits of one run and of the same run trained longer (same data and initialization).*
 
 # %% [markdown]
 # How far is this run from what it would store trained for ever? A form fixed before the runs that test it
