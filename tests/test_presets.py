@@ -321,32 +321,14 @@ def test_chapter_2s_probes_are_its_own_grid_run_and_runs_that_change_one_thing(s
         assert dataclasses.replace(other, train=own.train).to_dict() == own.to_dict()
 
 
-class _StoreWithBase:
-    """A store holding only a base run, recorded with ``steps`` steps."""
-
-    root = "a store"
-
-    def __init__(self, base, steps):
-        self.key, self.steps = json.dumps(base.to_dict(), sort_keys=True), steps
-
-    def has(self, config):
-        return json.dumps(config, sort_keys=True) == self.key
-
-    def load(self, config):
-        return {"curve": [{"step": self.steps}]}
-
-
 @pytest.mark.parametrize("scale", SCALES)
-def test_chapter_2s_twins_train_k_times_the_steps_the_base_took(scale):
+def test_chapter_2s_twins_are_of_a_grid_run_and_the_claims_4x_comes_last(scale):
+    # k times the steps a stored base took: tests/test_capacity_engine.py; here, the preset's part
     p = presets.PRESETS["02_capacity"][scale]
     base = p.saturation_base(0)
     assert base.to_dict() in [r.to_dict() for r in p.runs(0)["grid"]]
-    cap = [r.train.max_steps for r in p.later_runs(0)["saturation"]]  # nothing stored: from the cap
-    assert cap == [k * base.train.max_steps for k in p.saturation_factors]
-    for steps in (base.train.max_steps, base.train.max_steps // 3):
-        twins = p.later_runs(0, _StoreWithBase(base, steps))["saturation"]
-        assert [r.train.max_steps for r in twins] == [k * steps for k in p.saturation_factors]
-        assert all(r.train.stall_rel_tol < 0 and dataclasses.replace(r, train=base.train) == base for r in twins)
+    planned = p.later_runs(0)["saturation"]  # nothing stored: from the step cap, as `memcap plan` counts
+    assert [r.train.max_steps for r in planned] == [k * base.train.max_steps for k in p.saturation_factors]
     assert p.saturation_factors[-1] == max(p.saturation_factors) == 4  # the claim judges the last: 4x
 
 
