@@ -110,7 +110,7 @@ def test_duplication_row_sets_the_repeated_samples_beside_the_others():
     assert row["mem_others"] == pytest.approx(np.mean([5, 2, 6, 3, 4, 1]))
     assert row["extracted_duplicated"] == 1.0 and row["extracted_others"] == 0.0
     assert row["called_members_duplicated"] == 1.0  # their code lengths are far below every test sequence's
-    assert row["_rows"].tolist() == [0, 1]
+    assert row["_rows"].tolist() == [0, 1] and len(row["_mem_all"]) == 8
     chosen = duplication.duplication_row(
         run, metrics, _Counter(V), kind="none", rows=np.array([2, 3]), oracle=oracle, distinct=distinct,
         base_mem=base_mem, rng=np.random.default_rng(0), null_rng=np.random.default_rng(1),
@@ -118,13 +118,29 @@ def test_duplication_row_sets_the_repeated_samples_beside_the_others():
     assert chosen["extracted_duplicated"] == 0.0 and chosen["mem_duplicated"] == pytest.approx(3.5)
 
 
-def test_most_copied_and_the_paired_test():
-    base_mem = np.arange(10.0)
-    dups = pd.DataFrame([dict(kind="exact", copies=c, _mem=base_mem + c, _rows=np.arange(10)) for c in (2, 8)]
-                        + [dict(kind="near", copies=8, _mem=base_mem, _rows=np.arange(10))])
+def test_most_copied_tests_the_repeated_samples_gain_against_the_others():
+    rng = np.random.default_rng(0)
+    base_mem = rng.uniform(0, 20, 200)
+    rows = np.arange(16)
+    lift = np.zeros(200)
+    lift[rows] = 10.0
+
+    def row(kind, copies, mem_all):
+        return dict(kind=kind, copies=copies, _mem_all=mem_all, _rows=rows)
+
+    noise = rng.normal(0, 2, 200)
+    dups = pd.DataFrame([row("exact", 2, base_mem + noise), row("exact", 8, base_mem + noise + lift),
+                         row("near", 8, base_mem + noise + 5.0),  # every sample shifted, the repeated ones no more
+                         row("shift", 8, base_mem + noise + 5.0 + lift / 2), row("tie", 8, base_mem)])
     most, p = duplication.most_copied(dups, "exact", base_mem)
-    assert most.copies == 8 and p < 0.01
-    assert duplication.most_copied(dups, "near", base_mem)[1] == 1.0  # every pair ties
+    assert most.copies == 8 and p < 1e-6
+    assert duplication.most_copied(dups, "near", base_mem)[1] > 0.05  # a paired test against the base would pass
+    assert duplication.most_copied(dups, "shift", base_mem)[1] < 1e-6  # beyond the shift
+    assert duplication.most_copied(dups, "tie", base_mem)[1] == 1.0  # every gain is 0
+    with pytest.raises(ValueError, match="200 samples, the base run for 199"):
+        duplication.most_copied(dups, "exact", base_mem[:-1])
+    with pytest.raises(ValueError, match="both sides, got 0 and 3"):
+        duplication.gains_greater([], [1.0, 2.0, 3.0])
     assert duplication.shared_ngrams([1, 2, 3, 4], [1, 2, 3, 4], n=4) == 1
     assert duplication.shared_ngrams([1, 2, 3, 4], [4, 3, 2, 1], n=2) == 0
 
