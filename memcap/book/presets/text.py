@@ -284,8 +284,10 @@ CLAIMS = declare(
     # both duplication claims: a paired Wilcoxon test against the base run until 2026-12-07, then the gains' test
     Claim("copies_inflate", "copies of a sample inflate its memorization beyond what the run's other samples gain "
           "(one-sided Mann-Whitney test of the gains over the base run)", settings=("test_level",),
-          caught_by=("lr0",), fixed="2026-12-02", revised=True),
+          caught_by=("lr0",), fixed="2026-12-02", revised=True,
+          replicated_seeds={"smoke": (90, 91), "default": (90, 91)}),
     Claim("near_copies_inflate", "near-duplicates (the Folio's spelling) inflate the memorization of the modern "
           "samples beyond the other samples' gain, which exact deduplication cannot prevent", settings=("near_level",),
-          caught_by=("lr0",), fixed="2026-12-02", revised=True),  # smoke: None until 2026-12-07
+          caught_by=("lr0",), fixed="2026-12-02", revised=True,  # smoke: None until 2026-12-07
+          replicated_seeds={"smoke": (90, 91), "default": (90, 91)}),
 )
